@@ -1,0 +1,5 @@
+"""Training callbacks: posterior collapse, sample grids, mode collapse, player balance."""
+
+from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint
+from kerasgen.callbacks.image_grid import ImageGrid
+from kerasgen.callbacks.posterior_collapse_monitor import PosteriorCollapseMonitor

@@ -1,0 +1,53 @@
+import os
+
+import keras
+import numpy as np
+
+from kerasgen.plotting import save_image_grid
+
+
+class ImageGrid(keras.callbacks.Callback):
+    """Writes a PNG grid of samples (or reconstructions) every `every` epochs.
+
+    Args:
+        directory: folder for the PNGs (`epoch_001.png`, ...).
+        num_images: images per grid.
+        every: write every N epochs (and after the last).
+        seed: seed of the latents, fixed so successive grids are comparable.
+        images: if given, reconstructions of these images are shown (first row the
+            inputs, second the reconstructions) instead of samples.
+
+    Example:
+    ```python
+    vae.fit(x, epochs=30, callbacks=[kerasgen.callbacks.ImageGrid("grids", every=5)])
+    ```
+    """
+
+    def __init__(self, directory, num_images=64, every=1, seed=0, images=None):
+        super().__init__()
+        if every < 1:
+            raise ValueError(f"every must be a positive int, got {every}")
+        self.directory = directory
+        self.num_images = num_images
+        self.every = every
+        self.seed = seed
+        self.images = None if images is None else np.asarray(images[:num_images], "float32")
+        self.paths = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        model = self.model
+        if self.images is not None:
+            grid = np.concatenate([self.images, model.reconstruct(self.images)])
+            columns = len(self.images)
+        else:
+            grid = model.sample(self.num_images, seed=self.seed)
+            columns = None
+        if grid.ndim != 4:
+            return  # 2-D data: see kerasgen.plotting.save_scatter
+        value_range = model.output_range
+        if value_range[0] is None:
+            value_range = (float(grid.min()), float(grid.max()) + 1e-6)
+        path = os.path.join(self.directory, f"epoch_{epoch + 1:03d}.png")
+        self.paths.append(save_image_grid(path, grid, value_range, columns=columns))

@@ -1,0 +1,84 @@
+import warnings
+
+import keras
+import numpy as np
+
+
+class PosteriorCollapseMonitor(keras.callbacks.Callback):
+    """Watches a VAE for posterior collapse: per-dimension KL and active units.
+
+    At the end of each epoch it encodes `data` and logs
+    - `kl_per_dimension`: KL(q(z_i|x) || N(0, 1)) averaged over the data, per latent
+      dimension (kept in `self.history`, not in the Keras logs);
+    - `active_units`: the number of dimensions with Cov_x(E_q[z_i|x]) > `activity_threshold`
+      (Burda et al. 2016), added to the Keras logs;
+    - `total_kl`: the summed KL, in the logs as `posterior_kl`.
+    If the summed KL stays below `kl_threshold` nats for `patience` epochs it warns, and
+    stops training when `stop_training=True`.
+
+    Args:
+        data: images to encode (a held-out slice is best).
+        kl_threshold: collapse threshold on the summed KL, in nats.
+        activity_threshold: variance threshold of an active unit (0.01).
+        patience: epochs under the threshold before warning.
+        stop_training: stop `fit` on collapse.
+
+    Example:
+    ```python
+    monitor = kerasgen.callbacks.PosteriorCollapseMonitor(x_test[:500])
+    vae.fit(x_train, epochs=30, callbacks=[monitor])
+    print(monitor.history[-1]["active_units"])
+    ```
+    """
+
+    def __init__(
+        self, data, kl_threshold=0.1, activity_threshold=0.01, patience=2, stop_training=False
+    ):
+        super().__init__()
+        if kl_threshold < 0:
+            raise ValueError(f"kl_threshold must be >= 0, got {kl_threshold}")
+        if patience < 1:
+            raise ValueError(f"patience must be a positive int, got {patience}")
+        self.data = np.asarray(data, dtype="float32")
+        self.kl_threshold = kl_threshold
+        self.activity_threshold = activity_threshold
+        self.patience = patience
+        self.stop_training = stop_training
+        self.history = []
+        self.collapsed = False
+        self._epochs_below = 0
+
+    def measure(self, model):
+        mean, log_var = model.encode(self.data)
+        mean, log_var = mean.astype("float64"), log_var.astype("float64")
+        kl = 0.5 * (mean**2 + np.exp(log_var) - log_var - 1.0)
+        kl_per_dimension = kl.mean(axis=0)
+        activity = mean.var(axis=0)
+        return {
+            "kl_per_dimension": kl_per_dimension,
+            "activity": activity,
+            "active_units": int(np.sum(activity > self.activity_threshold)),
+            "total_kl": float(kl_per_dimension.sum()),
+        }
+
+    def on_epoch_end(self, epoch, logs=None):
+        stats = self.measure(self.model)
+        self.history.append(stats)
+        if logs is not None:
+            logs["active_units"] = stats["active_units"]
+            logs["posterior_kl"] = stats["total_kl"]
+        if stats["total_kl"] < self.kl_threshold:
+            self._epochs_below += 1
+        else:
+            self._epochs_below = 0
+        if self._epochs_below >= self.patience:
+            self.collapsed = True
+            warnings.warn(
+                f"Posterior collapse: KL(q(z|x) || p(z)) = {stats['total_kl']:.4f} nats < "
+                f"{self.kl_threshold} for {self._epochs_below} epochs; "
+                f"{stats['active_units']} active units. Try a KL warm-up "
+                "(kerasgen.schedules.LinearWarmup) or a lower beta.",
+                stacklevel=2,
+            )
+            if self.stop_training:
+                self.model.stop_training = True

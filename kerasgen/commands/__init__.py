@@ -1,0 +1,1 @@
+"""Subcommands of the `kerasgen` command line (see `kerasgen.cli`)."""

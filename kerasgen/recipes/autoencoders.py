@@ -1,0 +1,72 @@
+"""Recipes for the autoencoder family and the VAE."""
+
+import keras
+
+from kerasgen import models, networks
+from kerasgen.recipes import register
+from kerasgen.schedules import LinearWarmup
+
+
+def _filters(image_shape):
+    """Stride-2 stages for an image size: 28/32 -> 2 stages, 64 -> 3."""
+    return (32, 64, 128) if image_shape[0] >= 64 else (32, 64)
+
+
+def encoder_decoder(data_shape, latent_dim, variational, output_activation="sigmoid",
+                    hidden_units=(512, 256)):
+    """Conv networks for images of 28 px or more, dense ones for 8x8 images and vectors."""
+    data_shape = tuple(data_shape)
+    if len(data_shape) == 3 and data_shape[0] >= 28:
+        filters = _filters(data_shape)
+        encoder = networks.ConvEncoder(data_shape, latent_dim, filters=filters,
+                                       hidden_units=256, variational=variational)
+        decoder = networks.ConvDecoder(latent_dim, data_shape, filters=tuple(reversed(filters)),
+                                       hidden_units=256, output_activation=output_activation)
+    else:
+        encoder = networks.DenseEncoder(data_shape, latent_dim, hidden_units=hidden_units,
+                                        variational=variational)
+        decoder = networks.DenseDecoder(latent_dim, data_shape, hidden_units=tuple(reversed(hidden_units)),
+                                        output_activation=output_activation)
+    return encoder, decoder
+
+
+@register("vae", epochs=30, batch_size=128)
+def build_vae(data_shape, num_classes=None, latent_dim=16, beta=1.0, learning_rate=1e-3,
+              warmup_steps=0, seed=0, likelihood="bernoulli"):
+    encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=True,
+                                       output_activation="sigmoid" if likelihood == "bernoulli" else None)
+    if warmup_steps:
+        beta = LinearWarmup(beta, warmup_steps)
+    model = models.VAE(encoder, decoder, likelihood=likelihood, beta=beta, seed=seed)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return model
+
+
+@register("beta_vae", epochs=30, batch_size=128)
+def build_beta_vae(data_shape, num_classes=None, latent_dim=10, beta=4.0, learning_rate=1e-3, seed=0):
+    return build_vae(data_shape, latent_dim=latent_dim, beta=beta, learning_rate=learning_rate, seed=seed)
+
+
+@register("ae", epochs=20, batch_size=128)
+def build_autoencoder(data_shape, num_classes=None, latent_dim=16, loss="bce", learning_rate=1e-3):
+    encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False)
+    model = models.Autoencoder(encoder, decoder, loss=loss)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return model
+
+
+@register("dae", epochs=20, batch_size=128)
+def build_denoising_autoencoder(data_shape, num_classes=None, latent_dim=16, loss="bce",
+                                noise="gaussian", noise_level=0.3, learning_rate=1e-3, seed=0):
+    encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False)
+    model = models.DenoisingAutoencoder(encoder, decoder, loss=loss, noise=noise,
+                                        noise_level=noise_level, seed=seed)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return model
+
+
+@register("linear_ae", epochs=30, batch_size=256)
+def build_linear_autoencoder(data_shape, num_classes=None, latent_dim=16, learning_rate=3e-3):
+    model = models.LinearAutoencoder(data_shape, latent_dim)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return model
