@@ -2,9 +2,11 @@
 
 Models declare *what* to update: a loss function, the variables it trains and the
 optimizer that updates them. The module for the active backend says *how*: TensorFlow
-records a `GradientTape`, torch calls `backward`, JAX differentiates a pure function.
+records a `GradientTape`, torch calls `backward`, JAX differentiates a pure function
+of the training state (see `jax_backend`).
 """
 
+import contextlib
 import importlib
 
 import keras
@@ -29,3 +31,15 @@ def minimize(loss_fn, variables, optimizer):
 def gradients(scalar_fn, tensor):
     """Gradient of `scalar_fn(tensor)` w.r.t. the input tensor (for gradient penalties)."""
     return _module().gradients(scalar_fn, tensor)
+
+
+def step_functions(model):
+    """Context in which Keras builds `model`'s train/test functions.
+
+    On JAX, Keras calls `train_step(state, data)`; inside this context the model's
+    `train_step(data)` / `test_step(data)` are wrapped into such pure functions.
+    Elsewhere it does nothing.
+    """
+    if keras.backend.backend() == "jax":
+        return _module().stateless_steps(model)
+    return contextlib.nullcontext()

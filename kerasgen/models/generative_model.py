@@ -27,8 +27,10 @@ class GenerativeModel(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    def compile(self, optimizer="adam", steps_per_execution=1, jit_compile=False, **kwargs):
-        # XLA was measured slower than plain tf.function for these models on CPU.
+    def compile(self, optimizer="adam", steps_per_execution=1, jit_compile="auto", **kwargs):
+        # "auto" lets Keras pick per backend and device: no XLA for TensorFlow on CPU
+        # (measured slower than tf.function for these models), eager torch, jitted JAX
+        # (unjitted, every op of a JAX step would run eagerly).
         super().compile(
             optimizer=optimizer,
             steps_per_execution=steps_per_execution,
@@ -39,6 +41,9 @@ class GenerativeModel(keras.Model):
     def compile_from_config(self, config):
         # `compile` is overridden, so Keras leaves restoring it to us.
         config = keras.saving.deserialize_keras_object(config)
+        # Whether to jit depends on the backend and device loading the model (a model
+        # trained on TensorFlow/CPU saves False, which would leave JAX steps eager).
+        config["jit_compile"] = "auto"
         self.compile(**config)
         self.build_optimizers()
 
@@ -46,6 +51,16 @@ class GenerativeModel(keras.Model):
         """Creates optimizer variables so saved optimizer state can be loaded into them."""
         if getattr(self, "optimizer", None) is not None:
             self.optimizer.build(self.trainable_variables)
+
+    # On JAX, Keras jits `train_step(state, data)`; these wrap ours (which take `data`)
+    # into pure functions of the state. No-ops on TensorFlow and torch.
+    def make_train_function(self, force=False):
+        with kg_backend.step_functions(self):
+            return super().make_train_function(force)
+
+    def make_test_function(self, force=False):
+        with kg_backend.step_functions(self):
+            return super().make_test_function(force)
 
     def minimize(self, loss_fn, variables, optimizer):
         """One update: `loss_fn() -> (loss, logs)`, only `variables` change."""
