@@ -180,17 +180,23 @@ def from_arrays(x, y=None, name="x"):
 
 
 def from_tf_dataset(dataset, limit=None):
-    """Collects images (and labels if the elements are pairs) from a `tf.data.Dataset`."""
+    """Collects images (and labels if the elements are pairs) from a `tf.data.Dataset`.
+
+    Batched datasets (leading dimension `None` in `element_spec`) and unbatched ones are
+    both accepted.
+    """
+    spec = dataset.element_spec
+    x_spec = spec[0] if isinstance(spec, tuple) else spec
+    batched = len(x_spec.shape) > 0 and x_spec.shape[0] is None
     xs, ys = [], []
     count = 0
     for element in dataset.as_numpy_iterator():
         x, y = (element[0], element[1]) if isinstance(element, tuple) else (element, None)
-        x = np.asarray(x)
-        batched = x.ndim in (2, 4)
-        xs.append(x if batched else x[None])
+        x = np.asarray(x) if batched else np.asarray(x)[None]
+        xs.append(x)
         if y is not None:
             ys.append(np.atleast_1d(y))
-        count += len(xs[-1])
+        count += len(x)
         if limit is not None and count >= limit:
             break
     if not xs:

@@ -43,6 +43,10 @@ class LinearWarmup:
     def get_config(self):
         return {"beta": self.beta, "warmup_steps": self.warmup_steps}
 
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
 
 @keras.saving.register_keras_serializable(package="kerasgen")
 class Cyclical:
@@ -66,3 +70,7 @@ class Cyclical:
 
     def get_config(self):
         return {"beta": self.beta, "cycle_steps": self.cycle_steps, "ratio": self.ratio}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -1,0 +1,46 @@
+import keras
+import numpy as np
+
+
+class DynamicBinarization(keras.utils.PyDataset):
+    """Batches of images binarized afresh every epoch (pixel = 1 with its intensity).
+
+    The standard training setup for Bernoulli VAEs on MNIST: each epoch sees a new
+    binary sample of every image, which regularizes far better than one static copy.
+
+    Args:
+        x: float images in [0, 1].
+        batch_size: examples per batch.
+        seed: seed of the shuffling and binarization stream.
+
+    Example:
+    ```python
+    vae.fit(kerasgen.dynamic_binarization.DynamicBinarization(x_train, 128, seed=0), epochs=50)
+    ```
+    """
+
+    def __init__(self, x, batch_size=128, seed=0, shuffle=True, **kwargs):
+        super().__init__(**kwargs)
+        x = np.asarray(x, dtype="float32")
+        if x.min() < 0 or x.max() > 1:
+            raise ValueError(
+                f"x must lie in [0, 1] to be binarized, got values in [{x.min()}, {x.max()}]"
+            )
+        self.x = x
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.rng = np.random.default_rng(seed)
+        self.order = np.arange(len(x))
+        self.on_epoch_end()
+
+    def __len__(self):
+        return int(np.ceil(len(self.x) / self.batch_size))
+
+    def __getitem__(self, index):
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        batch = self.x[rows]
+        return (self.rng.random(batch.shape, dtype=np.float32) < batch).astype("float32")
+
+    def on_epoch_end(self):
+        if self.shuffle:
+            self.rng.shuffle(self.order)
