@@ -1,0 +1,88 @@
+"""`kerasgen export MODEL.keras --format onnx|saved_model -o PATH [--encoder] [--quantize int8]`."""
+
+import os
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "export",
+        help="export a model's decoder/generator (or VAE encoder) to ONNX or SavedModel",
+        description="Export MODEL's sampling network, checked against Keras before it is "
+        "written. Sample the ONNX file without TensorFlow: kerasgen-sample PATH -o grid.png",
+    )
+    parser.add_argument("model", help="a .keras file (loaded with safe_mode=True)")
+    parser.add_argument("--format", choices=("onnx", "saved_model"), default="onnx")
+    parser.add_argument("-o", "--output", required=True, help="an .onnx file or a directory")
+    parser.add_argument("--encoder", action="store_true",
+                        help="export the VAE encoder x -> (mean, log_var) instead")
+    parser.add_argument("--quantize", choices=("int8",), default=None,
+                        help="dynamic int8 weights (ONNX only); size and output change are reported")
+    parser.add_argument("--opset", type=int, default=17, help="ONNX opset (>= 17)")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def resolve_model(name_or_path):
+    """Loads the model to export; returns `(model, source)`.
+
+    `source` is the metadata's `{"zoo_entry", "weights_sha256", "file"}`. Today
+    `name_or_path` is a `.keras` file (its sha256 is recorded); the zoo extends this to
+    entry names.
+    """
+    from kerasgen.io import sha256_file
+
+    path = os.fspath(name_or_path)
+    if not path.endswith(".keras"):
+        raise ValueError(f"MODEL must be a .keras file, got {path!r}")
+    if not os.path.isfile(path):
+        raise ValueError(f"MODEL file {path!r} does not exist")
+    import keras
+
+    import kerasgen.models  # noqa: F401  registers the serializable classes
+    import kerasgen.networks  # noqa: F401
+
+    model = keras.saving.load_model(path, safe_mode=True)
+    source = {"zoo_entry": None, "weights_sha256": sha256_file(path), "file": os.path.basename(path)}
+    return model, source
+
+
+def run(args):
+    from kerasgen.export.checks import ExportCheckError
+
+    if args.quantize and args.format != "onnx":
+        raise ValueError(f"--quantize needs --format onnx, got --format {args.format}")
+    model, source = resolve_model(args.model)
+    try:
+        if args.format == "onnx":
+            from kerasgen.export.onnx_export import to_onnx
+
+            report = to_onnx(model, args.output, encoder=args.encoder, source=source,
+                             opset=args.opset, quantize=args.quantize)
+        else:
+            from kerasgen.export.saved_model_export import to_saved_model
+
+            report = to_saved_model(model, args.output, encoder=args.encoder, source=source)
+    except ExportCheckError as error:
+        print(f"kerasgen export: check failed: {error}")
+        return 1
+    print(summary(report))
+    return 0
+
+
+def summary(report):
+    metadata = report["metadata"]
+    differences = ", ".join(f"batch {b}: {d:.2g}" for b, d in report["max_abs_diff"].items())
+    lines = [
+        f"wrote {report['format']} {metadata['network']} of {metadata['model_class']} to "
+        f"{report['path']}",
+        f"  checked against Keras: max |diff| {differences} (tolerance "
+        f"{report['tolerance']:g}, {report['tolerance_reason']})",
+    ]
+    quantization = report.get("quantization")
+    if quantization:
+        lines.append(
+            f"  int8: {quantization['float_size_bytes']} -> {quantization['size_bytes']} bytes, "
+            f"output change max {quantization['max_abs_change']:.3g}, "
+            f"mean {quantization['mean_abs_change']:.3g}"
+        )
+    return "\n".join(lines)

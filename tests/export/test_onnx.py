@@ -1,0 +1,189 @@
+import os
+
+import keras
+import numpy as np
+import onnx
+import pytest
+
+from kerasgen.export import ExportCheckError, to_onnx
+from kerasgen.export.checks import check_inputs
+from kerasgen.export.metadata import from_onnx_props
+from kerasgen.export.onnx_export import check_onnx, convert
+from kerasgen.export.runtime import Sampler
+from kerasgen.export.serving import serving_function
+from kerasgen.io import sha256_file
+from kerasgen.latents import draw_latents
+from tests.export.conftest import IMAGE_SHAPE, LATENT_DIM, NUM_CLASSES, SamplingContract
+
+
+def keras_samples(model, z, labels=None):
+    network = model.sampling_network()
+    inputs = z if labels is None else [z, labels.astype("int32")]
+    return keras.ops.convert_to_numpy(network(inputs, training=False))
+
+
+@pytest.mark.parametrize("name", ["vae", "dcgan", "conditional"])
+def test_onnxruntime_matches_keras_at_batch_1_7_64(name, models, exported):
+    path, report = exported[name]
+    sampler = Sampler(path)
+    for batch_size in (1, 7, 64):
+        z = draw_latents(batch_size, LATENT_DIM, seed=100 + batch_size)
+        labels = np.arange(batch_size) % NUM_CLASSES if name == "conditional" else None
+        actual = sampler.decode(z, labels)
+        expected = keras_samples(models[name], z, labels)
+        assert actual.shape == (batch_size, *IMAGE_SHAPE)
+        assert np.max(np.abs(actual - expected)) <= report["tolerance"], batch_size
+    # All three are transposed-conv stacks: the 1e-4 tolerance is stated in the report.
+    assert report["tolerance"] == 1e-4
+    assert report["tolerance_reason"] == "network has transposed convolutions"
+    assert set(report["max_abs_diff"]) == {1, 64}
+
+
+def test_seed_gives_the_same_samples_as_the_keras_model(vae, exported):
+    sampler = Sampler(exported["vae"][0])
+    np.testing.assert_allclose(sampler.sample(10, seed=4), vae.sample(10, seed=4), atol=1e-4)
+    assert not np.allclose(sampler.sample(10, seed=4), sampler.sample(10, seed=5))
+
+
+@pytest.mark.parametrize("name", ["vae", "conditional"])
+def test_graph_has_named_inputs_dynamic_batch_and_no_random_ops(name, exported):
+    proto = onnx.load(exported[name][0])
+    onnx.checker.check_model(proto, full_check=True)
+    assert max(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")) >= 17
+    inputs = {i.name: i.type.tensor_type for i in proto.graph.input}
+    expected = {"z": onnx.TensorProto.FLOAT}
+    if name == "conditional":
+        expected["label"] = onnx.TensorProto.INT64
+    assert {k: v.elem_type for k, v in inputs.items()} == expected
+    assert [d.dim_param for d in inputs["z"].shape.dim] == ["batch", ""]
+    assert [d.dim_value for d in inputs["z"].shape.dim][1] == LATENT_DIM
+    assert [o.name for o in proto.graph.output] == ["x"]
+    assert proto.graph.output[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    op_types = {node.op_type for node in proto.graph.node}
+    assert not [op for op in op_types if "Random" in op or op in ("Multinomial", "Bernoulli")]
+
+
+def test_metadata_is_stored_in_the_onnx_file(exported):
+    import kerasgen
+
+    vae = from_onnx_props({p.key: p.value for p in onnx.load(exported["vae"][0]).metadata_props})
+    assert vae["kerasgen_version"] == kerasgen.__version__
+    assert vae["model_class"] == "VAE"
+    assert vae["network"] == "decoder"
+    assert vae["latent_dim"] == LATENT_DIM
+    assert vae["prior"] == "standard_normal"
+    assert vae["layout"] == "NHWC"
+    assert vae["image_shape"] == list(IMAGE_SHAPE)
+    assert vae["value_range"] == [0.0, 1.0]
+    assert vae["num_classes"] is None
+    assert vae["inputs"] == ["z"] and vae["outputs"] == ["x"]
+    assert vae["source"] == {"zoo_entry": None, "weights_sha256": None, "file": None}
+    assert vae["check"]["tolerance"] == 1e-4
+    assert float(vae["check"]["max_abs_diff"]["64"]) <= 1e-4
+    conditional = Sampler(exported["conditional"][0]).metadata
+    assert conditional["num_classes"] == NUM_CLASSES
+    assert conditional["value_range"] == [-1.0, 1.0]
+    assert conditional["inputs"] == ["z", "label"]
+
+
+def test_source_is_recorded(vae, tmp_path):
+    keras_path = tmp_path / "vae.keras"
+    keras_path.write_bytes(b"stand-in weights file")
+    source = {"zoo_entry": "vae_test", "weights_sha256": sha256_file(keras_path), "file": "vae.keras"}
+    report = to_onnx(vae, tmp_path / "vae.onnx", source=source)
+    assert Sampler(tmp_path / "vae.onnx").metadata["source"] == source
+    assert report["metadata"]["source"] == source
+    with pytest.raises(ValueError, match=r"source\['weights_sha256'\] must be 64 lowercase hex digits, got 'abc'"):
+        to_onnx(vae, tmp_path / "bad.onnx", source={"weights_sha256": "abc"})
+    with pytest.raises(ValueError, match=r"source keys must be among"):
+        to_onnx(vae, tmp_path / "bad.onnx", source={"sha": "abc"})
+    assert not (tmp_path / "bad.onnx").exists()
+
+
+def test_encoder_export_gives_mean_and_log_var(vae, tmp_path):
+    path = tmp_path / "encoder.onnx"
+    report = to_onnx(vae, path, encoder=True)
+    assert report["metadata"]["network"] == "encoder"
+    assert report["tolerance"] == 1e-5  # no transposed convolutions in the encoder
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["x"]
+    x = np.random.default_rng(0).uniform(0, 1, (7, *IMAGE_SHAPE)).astype("float32")
+    mean, log_var = session.run(["mean", "log_var"], {"x": x})
+    expected_mean, expected_log_var = vae.encoder(x, training=False)
+    assert np.max(np.abs(mean - keras.ops.convert_to_numpy(expected_mean))) <= 1e-5
+    assert np.max(np.abs(log_var - keras.ops.convert_to_numpy(expected_log_var))) <= 1e-5
+    with pytest.raises(ValueError, match="holds a VAE encoder"):
+        Sampler(path)
+
+
+class AddNoise(keras.layers.Layer):
+    """Adds fresh Gaussian noise on every call, even at inference: not exportable."""
+
+    def call(self, x):
+        return x + keras.random.normal(keras.ops.shape(x))
+
+
+def noisy_model():
+    z = keras.Input((LATENT_DIM,), name="z")
+    x = keras.layers.Dense(16, activation="sigmoid")(AddNoise()(z))
+    return SamplingContract(keras.Model(z, keras.layers.Reshape((16,))(x)), (0.0, 1.0))
+
+
+def test_graph_with_random_ops_fails_and_writes_nothing(tmp_path):
+    path = tmp_path / "noisy.onnx"
+    path.write_bytes(b"previous export")
+    with pytest.raises(ExportCheckError, match="random ops"):
+        to_onnx(noisy_model(), path)
+    assert path.read_bytes() == b"previous export"
+    assert os.listdir(tmp_path) == ["noisy.onnx"]  # no temporary left behind
+    with pytest.raises(ExportCheckError, match="random ops"):
+        to_onnx(noisy_model(), tmp_path / "new.onnx")
+    assert not (tmp_path / "new.onnx").exists()
+
+
+def test_parity_check_fails_when_onnx_and_keras_differ():
+    keras.utils.set_random_seed(0)
+    network = keras.Sequential(
+        [keras.Input((LATENT_DIM,), name="z"), keras.layers.Dense(4, activation="tanh")]
+    )
+    model = SamplingContract(network, (-1.0, 1.0))
+    from kerasgen.export.metadata import describe_model
+
+    _, metadata = describe_model(model)
+    proto = convert(serving_function(network, metadata), 17)
+    assert check_onnx(proto, network, metadata, 1e-5)[64] <= 1e-5
+    kernel, bias = network.layers[0].get_weights()
+    network.layers[0].set_weights([kernel, bias + 0.01])  # Keras drifts from the file
+    with pytest.raises(ExportCheckError, match=r"differs from Keras by max \|diff\| = .* at batch 1"):
+        check_onnx(proto, network, metadata, 1e-5)
+
+
+def test_int8_quantization_reports_measured_size_and_change(vae, exported, tmp_path):
+    path = tmp_path / "vae_int8.onnx"
+    report = to_onnx(vae, path, quantize="int8")
+    quantization = report["quantization"]
+    assert quantization["size_bytes"] < quantization["float_size_bytes"]
+    assert report["size_bytes"] == os.path.getsize(path)
+    # The reported change is what a user measures on the same inputs.
+    inputs = check_inputs(report["metadata"], 64, seed=64)
+    change = Sampler(path).decode(inputs["z"]) - Sampler(exported["vae"][0]).decode(inputs["z"])
+    assert 0 < np.max(np.abs(change)) == pytest.approx(quantization["max_abs_change"], rel=0.05)
+    assert Sampler(path).metadata["quantization"]["method"].startswith("onnxruntime dynamic int8")
+
+
+def test_bad_arguments_are_refused(vae, dcgan, tmp_path):
+    with pytest.raises(ValueError, match="path must end with .onnx, got"):
+        to_onnx(vae, tmp_path / "vae.pb")
+    with pytest.raises(ValueError, match="opset must be an int >= 17, got 13"):
+        to_onnx(vae, tmp_path / "vae.onnx", opset=13)
+    with pytest.raises(ValueError, match=r"quantize must be None or one of \['int8'\], got 'int4'"):
+        to_onnx(vae, tmp_path / "vae.onnx", quantize="int4")
+    with pytest.raises(ValueError, match="model must provide sampling_network"):
+        to_onnx(vae.decoder, tmp_path / "vae.onnx")
+    with pytest.raises(ValueError, match="encoder=True needs a model whose `encoder`"):
+        to_onnx(dcgan, tmp_path / "vae.onnx", encoder=True)
+    with pytest.raises(ValueError, match="tolerance must be a float >= 0, got -1"):
+        to_onnx(vae, tmp_path / "vae.onnx", tolerance=-1)
+    assert os.listdir(tmp_path) == []
