@@ -11,6 +11,8 @@ import importlib
 
 import keras
 
+from kerasgen.backend.joint_optimizer import JointOptimizer
+
 
 def _module():
     name = keras.backend.backend()

@@ -1,0 +1,63 @@
+import keras
+
+
+class JointOptimizer(keras.optimizers.MultiOptimizer):
+    """The optimizers of a model with several players (GAN, VAE-GAN), compiled as one.
+
+    Each player (a network) keeps its own optimizer, which the model's train step passes
+    to `minimize`. This `MultiOptimizer` routes every variable to its player's optimizer
+    so that `model.optimizer.variables` hold every optimizer's state: on JAX that puts
+    all of it in the training state Keras threads through the jitted step (each
+    optimizer then updates its own slice of that state). `iterations` is the first
+    player's optimizer's, which counts training steps.
+
+    Models save and restore each player's optimizer under its own attribute (their
+    compile config names them), so this optimizer has no config of its own.
+
+    Args:
+        players: list of `(optimizer, network)` pairs, one optimizer instance per network.
+
+    Example:
+    ```python
+    # In a model's compile:
+    super().compile(optimizer=kerasgen.backend.JointOptimizer(
+        [(self.generator_optimizer, self.generator),
+         (self.discriminator_optimizer, self.discriminator)]))
+    ```
+    """
+
+    def __init__(self, players, name="joint_optimizer"):
+        players = [(keras.optimizers.get(optimizer), network) for optimizer, network in players]
+        optimizers = [optimizer for optimizer, _ in players]
+        if len({id(optimizer) for optimizer in optimizers}) != len(optimizers):
+            raise ValueError(
+                "players must each have their own optimizer instance, got "
+                f"{[optimizer.name for optimizer in optimizers]} with a repeated instance"
+            )
+        owners = {}
+        for optimizer, network in players:
+            for variable in network.trainable_variables:
+                owners[id(variable)] = optimizer
+
+        def route(variable):
+            if id(variable) not in owners:
+                raise ValueError(
+                    f"variable {variable.path!r} belongs to none of the networks given to "
+                    "JointOptimizer; pass every trained network with its optimizer"
+                )
+            return owners[id(variable)]
+
+        super().__init__(route, name=name)
+        self._inner_optimizers = optimizers
+        # Build now: every optimizer's variables must exist before Keras collects the
+        # training state or loads saved optimizer state (players already built stay so).
+        self.build([v for _, network in players for v in network.trainable_variables])
+
+    @property
+    def iterations(self):
+        return self._inner_optimizers[0].iterations
+
+    def get_config(self):
+        raise NotImplementedError(
+            "JointOptimizer is not serialized: models save each player's optimizer"
+        )
