@@ -48,6 +48,25 @@ def conditional_generator():
     return keras.Model([z, label], x, name="conditional_generator")
 
 
+def keras_samples(model, z, labels=None):
+    network = model.sampling_network()
+    inputs = z if labels is None else [z, labels.astype("int32")]
+    return keras.ops.convert_to_numpy(network(inputs, training=False))
+
+
+class AddNoise(keras.layers.Layer):
+    """Adds fresh Gaussian noise on every call, even at inference: not exportable."""
+
+    def call(self, x):
+        return x + keras.random.normal(keras.ops.shape(x))
+
+
+def noisy_model():
+    z = keras.Input((LATENT_DIM,), name="z")
+    x = keras.layers.Dense(16, activation="sigmoid")(AddNoise()(z))
+    return SamplingContract(keras.Model(z, keras.layers.Reshape((16,))(x)), (0.0, 1.0))
+
+
 @pytest.fixture(scope="session")
 def vae():
     keras.utils.set_random_seed(1)

@@ -13,13 +13,9 @@ from kerasgen.export.runtime import Sampler
 from kerasgen.export.serving import serving_function
 from kerasgen.io import sha256_file
 from kerasgen.latents import draw_latents
-from tests.export.conftest import IMAGE_SHAPE, LATENT_DIM, NUM_CLASSES, SamplingContract
-
-
-def keras_samples(model, z, labels=None):
-    network = model.sampling_network()
-    inputs = z if labels is None else [z, labels.astype("int32")]
-    return keras.ops.convert_to_numpy(network(inputs, training=False))
+from tests.export.conftest import (
+    IMAGE_SHAPE, LATENT_DIM, NUM_CLASSES, SamplingContract, keras_samples, noisy_model,
+)
 
 
 @pytest.mark.parametrize("name", ["vae", "dcgan", "conditional"])
@@ -116,19 +112,6 @@ def test_encoder_export_gives_mean_and_log_var(vae, tmp_path):
     assert np.max(np.abs(log_var - keras.ops.convert_to_numpy(expected_log_var))) <= 1e-5
     with pytest.raises(ValueError, match="holds a VAE encoder"):
         Sampler(path)
-
-
-class AddNoise(keras.layers.Layer):
-    """Adds fresh Gaussian noise on every call, even at inference: not exportable."""
-
-    def call(self, x):
-        return x + keras.random.normal(keras.ops.shape(x))
-
-
-def noisy_model():
-    z = keras.Input((LATENT_DIM,), name="z")
-    x = keras.layers.Dense(16, activation="sigmoid")(AddNoise()(z))
-    return SamplingContract(keras.Model(z, keras.layers.Reshape((16,))(x)), (0.0, 1.0))
 
 
 def test_graph_with_random_ops_fails_and_writes_nothing(tmp_path):

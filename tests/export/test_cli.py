@@ -1,0 +1,52 @@
+import json
+import os
+
+import numpy as np
+import onnx
+
+from kerasgen import cli
+from kerasgen.export.cli import resolve_model
+from kerasgen.export.metadata import FILENAME, from_onnx_props
+from kerasgen.export.runtime import Sampler
+from kerasgen.export.runtime import main as sample_main
+from kerasgen.io import sha256_file
+
+
+def test_export_then_sample_round_trip(vae, tmp_path, capsys):
+    keras_path = str(tmp_path / "vae.keras")
+    vae.save(keras_path)
+    onnx_path = str(tmp_path / "vae.onnx")
+    assert cli.main(["export", keras_path, "--format", "onnx", "-o", onnx_path]) == 0
+    assert "checked against Keras: max |diff| batch 1:" in capsys.readouterr().out
+    metadata = from_onnx_props({p.key: p.value for p in onnx.load(onnx_path).metadata_props})
+    assert metadata["source"] == {
+        "zoo_entry": None, "weights_sha256": sha256_file(keras_path), "file": "vae.keras"
+    }
+    grid = str(tmp_path / "grid.png")
+    assert sample_main([onnx_path, "-n", "9", "--seed", "0", "-o", grid]) == 0
+    assert os.path.getsize(grid) > 0
+    loaded, _ = resolve_model(keras_path)
+    np.testing.assert_allclose(Sampler(onnx_path).sample(9, seed=0), loaded.sample(9, seed=0), atol=1e-4)
+
+    saved_model = str(tmp_path / "vae_encoder")
+    assert cli.main(["export", keras_path, "--format", "saved_model", "-o", saved_model, "--encoder"]) == 0
+    with open(os.path.join(saved_model, FILENAME)) as f:
+        assert json.load(f)["network"] == "encoder"
+
+    quantized = str(tmp_path / "vae_int8.onnx")
+    assert cli.main(["export", keras_path, "-o", quantized, "--quantize", "int8"]) == 0
+    assert "int8:" in capsys.readouterr().out
+    assert Sampler(quantized).metadata["quantization"]["size_bytes"] > 0
+
+
+def test_export_cli_errors(vae, tmp_path, capsys):
+    keras_path = str(tmp_path / "vae.keras")
+    vae.save(keras_path)
+    args = ["export", keras_path, "--format", "saved_model", "-o", str(tmp_path / "sm"), "--quantize", "int8"]
+    assert cli.main(args) == 2
+    assert "--quantize needs --format onnx" in capsys.readouterr().err
+    assert cli.main(["export", str(tmp_path / "missing.keras"), "-o", str(tmp_path / "m.onnx")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert cli.main(["export", "vae_mnist5k", "-o", str(tmp_path / "m.onnx")]) == 2
+    assert "MODEL must be a .keras file, got 'vae_mnist5k'" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["vae.keras"]
