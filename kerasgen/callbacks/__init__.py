@@ -3,3 +3,5 @@
 from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint
 from kerasgen.callbacks.image_grid import ImageGrid
 from kerasgen.callbacks.posterior_collapse_monitor import PosteriorCollapseMonitor
+from kerasgen.callbacks.mode_collapse_monitor import ModeCollapseMonitor
+from kerasgen.callbacks.balance_monitor import BalanceMonitor

@@ -6,3 +6,7 @@ from kerasgen.networks.dense_decoder import DenseDecoder
 from kerasgen.networks.dense_encoder import DenseEncoder
 from kerasgen.networks.mlp import MLP
 from kerasgen.networks.network import Network
+from kerasgen.networks.dcgan_generator import DCGANGenerator
+from kerasgen.networks.dcgan_discriminator import DCGANDiscriminator
+from kerasgen.networks.conditional_dcgan_generator import ConditionalDCGANGenerator
+from kerasgen.networks.conditional_dcgan_discriminator import ConditionalDCGANDiscriminator

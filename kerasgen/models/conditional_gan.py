@@ -1,0 +1,276 @@
+import keras
+import numpy as np
+from keras import ops
+
+from kerasgen.backend import JointOptimizer
+from kerasgen.datasets import check_value_range, from_arrays
+from kerasgen.latents import check_positive_int, draw_latents
+from kerasgen.models.gan import (
+    check_discriminator,
+    check_label_smoothing,
+    check_loss,
+    check_non_negative,
+    compile_config,
+    distinct_optimizers,
+    discriminator_loss,
+    generator_loss,
+    latent_dim_of,
+    load_seed_state,
+    output_range_of,
+    save_seed_state,
+    score,
+)
+from kerasgen.models.generative_model import GenerativeModel
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class ConditionalGAN(GenerativeModel):
+    """Class-conditional GAN: both players see the label.
+
+    The generator maps `[z, label]` to data and the discriminator scores `[x, label]`
+    (labels int32, shape `()` per example). Training alternates as in
+    `kerasgen.models.GAN`; generated samples use the labels of the real batch, so the
+    discriminator learns whether an image is a real example *of that class*. `fit`
+    takes `(x, y)`.
+
+    Args:
+        generator: a network with inputs `[z, label]`, e.g.
+            `kerasgen.networks.ConditionalDCGANGenerator`.
+        discriminator: a network with inputs `[x, label]` giving one logit per example.
+        num_classes: number of labels; read from the networks' `num_classes` if None.
+        loss: `"non_saturating"`, `"minimax"`, `"hinge"` or `"least_squares"`.
+        discriminator_steps: discriminator updates per generator update.
+        label_smoothing: one-sided smoothing of the real targets.
+        instance_noise: std of Gaussian noise added to the discriminator's images.
+        seed: seed of the training noise.
+
+    Example:
+    ```python
+    generator = kerasgen.networks.ConditionalDCGANGenerator(64, 10, (28, 28, 1))
+    discriminator = kerasgen.networks.ConditionalDCGANDiscriminator((28, 28, 1), 10)
+    cgan = kerasgen.models.ConditionalGAN(generator, discriminator, seed=0)
+    cgan.compile(generator_optimizer="adam", discriminator_optimizer="adam")
+    cgan.fit(x_train_signed, y_train, epochs=20, batch_size=128)
+    sevens = cgan.sample(16, labels=7, seed=0)
+    ```
+
+    Reference:
+        Mirza and Osindero, "Conditional Generative Adversarial Nets", 2014.
+    """
+
+    metric_names = ("discriminator_loss", "generator_loss", "real_score", "fake_score")
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        num_classes=None,
+        loss="non_saturating",
+        discriminator_steps=1,
+        label_smoothing=0.0,
+        instance_noise=0.0,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.loss_name = check_loss(loss)
+        self.discriminator_steps = check_positive_int("discriminator_steps", discriminator_steps)
+        self.label_smoothing = check_label_smoothing(label_smoothing, loss)
+        self.instance_noise = check_non_negative("instance_noise", instance_noise)
+        self.num_classes = check_num_classes(num_classes, generator, discriminator)
+        self.latent_dim = latent_dim_of(generator)
+        self.generator = generator
+        self.discriminator = discriminator
+        check_discriminator(discriminator, self.data_shape)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.output_range = output_range_of(generator)
+        self.built = True
+
+    @property
+    def data_shape(self):
+        return tuple(self.generator.output_shape[1:])
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    def unpack_labelled(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError("ConditionalGAN trains on (x, y) pairs: call fit(x, y) with int labels")
+        return data[0], ops.cast(ops.reshape(data[1], (-1,)), "int32")
+
+    def discriminator_logits(self, real, fake, labels, training=True):
+        """Logits of real and generated images of the same labels, in one call."""
+        images = ops.concatenate([real, fake])
+        if self.instance_noise:
+            images = images + self.instance_noise * keras.random.normal(
+                ops.shape(images), seed=self.seed_generator
+            )
+        logits = self.discriminator([images, ops.concatenate([labels, labels])], training=training)
+        return logits[: ops.shape(real)[0]], logits[ops.shape(real)[0] :]
+
+    def generate(self, labels, training=True):
+        z = keras.random.normal((ops.shape(labels)[0], self.latent_dim), seed=self.seed_generator)
+        return self.generator([z, labels], training=training)
+
+    def train_step(self, data):
+        real, labels = self.unpack_labelled(data)
+
+        # Train the discriminator
+        for _ in range(self.discriminator_steps):
+            fake = self.generate(labels)
+
+            def discriminator_objective(fake=fake):
+                real_logits, fake_logits = self.discriminator_logits(real, fake, labels)
+                loss = discriminator_loss(real_logits, fake_logits, self.loss_name, self.label_smoothing)
+                return loss, {
+                    "discriminator_loss": loss,
+                    "real_score": score(real_logits, self.loss_name),
+                    "fake_score": score(fake_logits, self.loss_name),
+                }
+
+            logs = self.minimize(
+                discriminator_objective, self.discriminator.trainable_variables,
+                self.discriminator_optimizer,
+            )
+
+        # Train the generator
+        def generator_objective():
+            fake = self.generate(labels)
+            if self.instance_noise:
+                fake = fake + self.instance_noise * keras.random.normal(ops.shape(fake), seed=self.seed_generator)
+            loss = generator_loss(self.discriminator([fake, labels], training=True), self.loss_name)
+            return loss, {"generator_loss": loss}
+
+        logs.update(
+            self.minimize(generator_objective, self.generator.trainable_variables, self.generator_optimizer)
+        )
+        return self.record(logs)
+
+    def test_step(self, data):
+        real, labels = self.unpack_labelled(data)
+        fake = self.generate(labels, training=False)
+        real_logits, fake_logits = self.discriminator_logits(real, fake, labels, training=False)
+        return self.record({
+            "discriminator_loss": discriminator_loss(real_logits, fake_logits, self.loss_name, self.label_smoothing),
+            "generator_loss": generator_loss(fake_logits, self.loss_name),
+            "real_score": score(real_logits, self.loss_name),
+            "fake_score": score(fake_logits, self.loss_name),
+        })
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if isinstance(x, np.ndarray):
+            if y is None:
+                raise ValueError("y must hold one int label per example for a ConditionalGAN, got None")
+            x, y = from_arrays(x, y)
+            self.check_labels(y, "y")
+            if self.output_range[0] is not None:
+                check_value_range(x, self.output_range, "x")
+        return super().fit(x, y, *args, **kwargs)
+
+    def check_labels(self, labels, name="labels"):
+        labels = np.asarray(labels)
+        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
+            raise ValueError(
+                f"{name} must be ints in [0, {self.num_classes}), got values in "
+                f"[{labels.min()}, {labels.max()}]"
+            )
+        return labels
+
+    # Compilation and saving ----------------------------------------------------------
+
+    def compile(self, generator_optimizer="adam", discriminator_optimizer="adam", **kwargs):
+        """Sets one optimizer per player; `steps_per_execution`, `jit_compile` as Keras."""
+        self.generator_optimizer, self.discriminator_optimizer = distinct_optimizers(
+            generator_optimizer=generator_optimizer, discriminator_optimizer=discriminator_optimizer
+        )
+        # `model.optimizer` joins both (on JAX this puts both optimizers' state in the
+        # training state); its `iterations` are the generator's: they count training steps.
+        super().compile(optimizer=JointOptimizer([
+            (self.generator_optimizer, self.generator),
+            (self.discriminator_optimizer, self.discriminator),
+        ]), **kwargs)
+
+    def get_compile_config(self):
+        return compile_config(self, ("generator_optimizer", "discriminator_optimizer"))
+
+    def build_optimizers(self):
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        save_seed_state(self, store)
+
+    def load_own_variables(self, store):
+        super().load_own_variables(load_seed_state(self, store))
+
+    # Sampling ------------------------------------------------------------------------
+
+    def sample(self, num_samples, seed=None, labels=None, batch_size=256):
+        """Generates `num_samples` samples of the given labels (seeded latents).
+
+        `labels` is one int for all samples, one int per sample, or None for the
+        classes in turn (0, 1, ..., num_classes - 1, 0, ...).
+        """
+        num_samples = check_positive_int("num_samples", num_samples)
+        if labels is None:
+            labels = np.arange(num_samples) % self.num_classes
+        labels = np.broadcast_to(np.asarray(labels), (num_samples,)) if np.ndim(labels) == 0 else np.asarray(labels)
+        if labels.shape != (num_samples,) or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(
+                f"labels must be an int or {num_samples} ints, got {labels.dtype} array of shape {labels.shape}"
+            )
+        labels = self.check_labels(labels).astype("int32")
+        z = draw_latents(num_samples, self.latent_dim, seed)
+        images = [
+            ops.convert_to_numpy(
+                self.generator([z[i : i + batch_size], labels[i : i + batch_size]], training=False)
+            )
+            for i in range(0, num_samples, batch_size)
+        ]
+        return np.concatenate(images)
+
+    def sampling_network(self):
+        return self.generator
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "num_classes": self.num_classes,
+            "loss": self.loss_name,
+            "discriminator_steps": self.discriminator_steps,
+            "label_smoothing": self.label_smoothing,
+            "instance_noise": self.instance_noise,
+            "seed": self.seed,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in ("generator", "discriminator"):
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)
+
+
+def check_num_classes(num_classes, generator, discriminator):
+    """num_classes, given or read from the networks, must agree with both of them."""
+    for name, network in (("generator", generator), ("discriminator", discriminator)):
+        if len(getattr(network, "inputs", None) or ()) != 2:
+            raise ValueError(
+                f"{name} must take two inputs ([z or x, label]) for a ConditionalGAN, got "
+                f"{len(getattr(network, 'inputs', None) or ())}"
+            )
+    if num_classes is None:
+        num_classes = getattr(generator, "num_classes", None)
+        if num_classes is None:
+            raise ValueError("num_classes must be given (the generator has no num_classes), got None")
+    num_classes = check_positive_int("num_classes", num_classes)
+    for name, network in (("generator", generator), ("discriminator", discriminator)):
+        found = getattr(network, "num_classes", None)
+        if found is not None and found != num_classes:
+            raise ValueError(f"{name}.num_classes must equal num_classes {num_classes}, got {found}")
+    return num_classes

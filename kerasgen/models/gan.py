@@ -1,0 +1,363 @@
+import keras
+from keras import ops
+
+from kerasgen.backend import JointOptimizer
+from kerasgen.datasets import check_value_range
+from kerasgen.latents import check_positive_int, draw_latents
+from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
+
+LOSSES = ("non_saturating", "minimax", "hinge", "least_squares")
+SEED_STATE_KEY = "noise_seed_state"
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class GAN(GenerativeModel):
+    """Generative adversarial network trained by alternating updates of its two players.
+
+    Each `train_step` makes `discriminator_steps` discriminator updates on a real batch
+    against freshly generated samples, then one generator update; each update changes
+    only its own network's weights, with its own optimizer. The discriminator outputs
+    logits; `real_score` / `fake_score` report D(x) as a probability for the logistic
+    losses (`non_saturating`, `minimax`) and as the raw output otherwise.
+
+    Args:
+        generator: a network mapping `z` (shape `(latent_dim,)`) to data; `latent_dim`
+            is read from its input.
+        discriminator: a network mapping data (or `packing` samples stacked on the last
+            axis) to one logit per example.
+        loss: `"non_saturating"` (generator minimizes -log D(G(z))), `"minimax"` (the
+            saturating log(1 - D(G(z))) of the original game), `"hinge"` or
+            `"least_squares"`.
+        discriminator_steps: discriminator updates per generator update (>= 1).
+        label_smoothing: one-sided smoothing: real targets become `1 - label_smoothing`.
+        instance_noise: std of Gaussian noise added to every discriminator input.
+        packing: PacGAN degree m: the discriminator judges m samples at once.
+        seed: seed of the training noise (`z`, instance noise).
+
+    Example:
+    ```python
+    generator = kerasgen.networks.MLP(input_dim=8, output_dim=2, hidden_units=(128, 128))
+    discriminator = kerasgen.networks.MLP(input_dim=2 * 4, output_dim=1)
+    gan = kerasgen.models.GAN(generator, discriminator, packing=4, seed=0)
+    gan.compile(generator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                discriminator_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5))
+    gan.fit(points, epochs=20, batch_size=512)
+    samples = gan.sample(2500, seed=0)
+    ```
+
+    Reference:
+        Goodfellow et al., "Generative Adversarial Nets", 2014; Lin et al., "PacGAN",
+        2018; Sonderby et al., "Amortised MAP Inference for Image Super-resolution"
+        (instance noise), 2017; Mao et al., "Least Squares GANs", 2017.
+    """
+
+    metric_names = ("discriminator_loss", "generator_loss", "real_score", "fake_score")
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        loss="non_saturating",
+        discriminator_steps=1,
+        label_smoothing=0.0,
+        instance_noise=0.0,
+        packing=1,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.loss_name = check_loss(loss)
+        self.discriminator_steps = check_positive_int("discriminator_steps", discriminator_steps)
+        self.label_smoothing = check_label_smoothing(label_smoothing, loss)
+        self.instance_noise = check_non_negative("instance_noise", instance_noise)
+        self.packing = check_positive_int("packing", packing)
+        self.latent_dim = latent_dim_of(generator)
+        self.generator = generator
+        self.discriminator = discriminator
+        check_discriminator(discriminator, packed_shape(self.data_shape, self.packing), packing)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.output_range = output_range_of(generator)
+        self.built = True
+
+    @property
+    def data_shape(self):
+        return tuple(self.generator.output_shape[1:])
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    # Training ------------------------------------------------------------------------
+
+    def discriminator_logits(self, real, fake, training=True):
+        """Logits of a real and a generated batch, in one discriminator call."""
+        real, fake = pack(self.add_noise(real), self.packing), pack(self.add_noise(fake), self.packing)
+        logits = self.discriminator(ops.concatenate([real, fake]), training=training)
+        return logits[: ops.shape(real)[0]], logits[ops.shape(real)[0] :]
+
+    def add_noise(self, x):
+        if not self.instance_noise:
+            return x
+        return x + self.instance_noise * keras.random.normal(ops.shape(x), seed=self.seed_generator)
+
+    def generate(self, batch_size, training=True):
+        z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        return self.generator(z, training=training)
+
+    def train_step(self, data):
+        real = self.unpack_inputs(data)
+        batch_size = ops.shape(real)[0]
+
+        # Train the discriminator
+        for _ in range(self.discriminator_steps):
+            fake = self.generate(batch_size)
+
+            def discriminator_objective(fake=fake):
+                real_logits, fake_logits = self.discriminator_logits(real, fake)
+                loss = discriminator_loss(real_logits, fake_logits, self.loss_name, self.label_smoothing)
+                return loss, {
+                    "discriminator_loss": loss,
+                    "real_score": score(real_logits, self.loss_name),
+                    "fake_score": score(fake_logits, self.loss_name),
+                }
+
+            logs = self.minimize(
+                discriminator_objective, self.discriminator.trainable_variables,
+                self.discriminator_optimizer,
+            )
+
+        # Train the generator
+        def generator_objective():
+            fake = pack(self.add_noise(self.generate(batch_size)), self.packing)
+            loss = generator_loss(self.discriminator(fake, training=True), self.loss_name)
+            return loss, {"generator_loss": loss}
+
+        logs.update(
+            self.minimize(generator_objective, self.generator.trainable_variables, self.generator_optimizer)
+        )
+        return self.record(logs)
+
+    def test_step(self, data):
+        real = self.unpack_inputs(data)
+        fake = self.generate(ops.shape(real)[0], training=False)
+        real_logits, fake_logits = self.discriminator_logits(real, fake, training=False)
+        return self.record({
+            "discriminator_loss": discriminator_loss(real_logits, fake_logits, self.loss_name, self.label_smoothing),
+            "generator_loss": generator_loss(fake_logits, self.loss_name),
+            "real_score": score(real_logits, self.loss_name),
+            "fake_score": score(fake_logits, self.loss_name),
+        })
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if self.output_range[0] is not None and hasattr(x, "shape") and hasattr(x, "dtype"):
+            check_value_range(x, self.output_range, "x")
+        return super().fit(x, y, *args, **kwargs)
+
+    # Compilation and saving ----------------------------------------------------------
+
+    def compile(self, generator_optimizer="adam", discriminator_optimizer="adam", **kwargs):
+        """Sets one optimizer per player; `steps_per_execution`, `jit_compile` as Keras."""
+        self.generator_optimizer, self.discriminator_optimizer = distinct_optimizers(
+            generator_optimizer=generator_optimizer, discriminator_optimizer=discriminator_optimizer
+        )
+        # `model.optimizer` joins both (on JAX this puts both optimizers' state in the
+        # training state); its `iterations` are the generator's: they count training steps.
+        super().compile(optimizer=JointOptimizer([
+            (self.generator_optimizer, self.generator),
+            (self.discriminator_optimizer, self.discriminator),
+        ]), **kwargs)
+
+    def get_compile_config(self):
+        return compile_config(self, ("generator_optimizer", "discriminator_optimizer"))
+
+    def build_optimizers(self):
+        self.generator_optimizer.build(self.generator.trainable_variables)
+        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        save_seed_state(self, store)
+
+    def load_own_variables(self, store):
+        super().load_own_variables(load_seed_state(self, store))
+
+    # Sampling ------------------------------------------------------------------------
+
+    def sample(self, num_samples, seed=None, batch_size=256):
+        """Generates `num_samples` samples from host-drawn latents (seeded)."""
+        z = draw_latents(num_samples, self.latent_dim, seed)
+        return predict_in_batches(self.generator, z, batch_size)
+
+    def sampling_network(self):
+        return self.generator
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "loss": self.loss_name,
+            "discriminator_steps": self.discriminator_steps,
+            "label_smoothing": self.label_smoothing,
+            "instance_noise": self.instance_noise,
+            "packing": self.packing,
+            "seed": self.seed,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in ("generator", "discriminator"):
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls(**config)
+
+
+# Losses shared by the GAN family (logits in, batch means out) --------------------------
+
+
+def discriminator_loss(real_logits, fake_logits, loss, label_smoothing=0.0):
+    """The discriminator's loss on real and generated logits."""
+    target = 1.0 - label_smoothing
+    if loss == "hinge":
+        return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+    if loss == "least_squares":
+        return 0.5 * (ops.mean(ops.square(real_logits - target)) + ops.mean(ops.square(fake_logits)))
+    # minimax and non_saturating share the cross-entropy -log D(x) - log(1 - D(G(z))).
+    real = target * ops.softplus(-real_logits) + (1.0 - target) * ops.softplus(real_logits)
+    return ops.mean(real) + ops.mean(ops.softplus(fake_logits))
+
+
+def generator_loss(fake_logits, loss):
+    """The generator's loss on the logits of its samples."""
+    if loss == "minimax":
+        return -ops.mean(ops.softplus(fake_logits))  # log(1 - D(G(z))), saturates early
+    if loss == "non_saturating":
+        return ops.mean(ops.softplus(-fake_logits))  # -log D(G(z))
+    if loss == "hinge":
+        return -ops.mean(fake_logits)
+    return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+
+
+def score(logits, loss):
+    """Mean D(x): a probability for the logistic losses, the raw output otherwise."""
+    if loss in ("minimax", "non_saturating"):
+        return ops.mean(ops.sigmoid(logits))
+    return ops.mean(logits)
+
+
+def pack(x, packing):
+    """Stacks groups of `packing` consecutive samples on the last axis (PacGAN).
+
+    A batch of N samples becomes N // packing packed samples; a remainder is dropped.
+    """
+    if packing == 1:
+        return x
+    per_example = tuple(x.shape[1:])
+    count = (ops.shape(x)[0] // packing) * packing
+    x = ops.reshape(x[:count], (-1, packing) + per_example)
+    if len(per_example) == 3:  # images: (N/m, m, H, W, C) -> (N/m, H, W, m*C)
+        x = ops.transpose(x, (0, 2, 3, 1, 4))
+    return ops.reshape(x, (-1,) + packed_shape(per_example, packing))
+
+
+def packed_shape(data_shape, packing):
+    return tuple(data_shape[:-1]) + (data_shape[-1] * packing,)
+
+
+# Checks and helpers shared by the GAN family ------------------------------------------
+
+
+def check_loss(loss):
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
+    return loss
+
+
+def check_non_negative(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a float >= 0, got {value!r}")
+    return float(value)
+
+
+def check_label_smoothing(value, loss):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"label_smoothing must be a float in [0, 1), got {value!r}")
+    if value and loss == "hinge":
+        raise ValueError(
+            f"label_smoothing must be 0 with loss='hinge' (it has no targets), got {value!r}"
+        )
+    return float(value)
+
+
+def latent_dim_of(generator, expected=None):
+    """The generator's noise size: its (first) input must be a vector `(latent_dim,)`."""
+    shape = tuple(generator.input_shape[0] if isinstance(generator.input_shape, list) else generator.input_shape)
+    if len(shape) != 2 or shape[1] is None:
+        raise ValueError(
+            f"generator must take a noise vector of shape (latent_dim,), got input shape {shape[1:]}"
+        )
+    if expected is not None and shape[1] != expected:
+        raise ValueError(f"generator input size must equal latent_dim {expected}, got {shape[1]}")
+    return int(shape[1])
+
+
+def check_discriminator(discriminator, expected_input_shape, packing=1, name="discriminator"):
+    """The discriminator must take the generator's samples and give one logit each."""
+    input_shape = discriminator.input_shape
+    input_shape = input_shape[0] if isinstance(input_shape, list) else input_shape
+    if tuple(input_shape[1:]) != tuple(expected_input_shape):
+        what = f" ({packing} samples packed on the last axis)" if packing > 1 else ""
+        raise ValueError(
+            f"{name} input shape must equal the generator output shape{what} "
+            f"{tuple(expected_input_shape)}, got {tuple(input_shape[1:])}"
+        )
+    output_shape = discriminator.output_shape
+    if isinstance(output_shape, list) or tuple(output_shape[1:]) != (1,):
+        raise ValueError(f"{name} must output one logit per example, shape (1,), got {output_shape}")
+
+
+def output_range_of(generator):
+    """(low, high) of the generator's samples, read from its output activation."""
+    activation = getattr(generator, "output_activation", None)
+    if activation is None and getattr(generator, "layers", None):
+        activation = getattr(generator.layers[-1], "activation", None)
+        activation = getattr(activation, "__name__", activation)
+    return {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(activation, (None, None))
+
+
+def distinct_optimizers(**optimizers):
+    """Resolves one optimizer per network; each needs its own instance (its own state)."""
+    resolved = {name: keras.optimizers.get(value) for name, value in optimizers.items()}
+    seen = {}
+    for name, optimizer in resolved.items():
+        if id(optimizer) in seen:
+            raise ValueError(
+                f"{seen[id(optimizer)]} and {name} must be different optimizer instances (each "
+                f"keeps the state of one network), got the same object {optimizer!r} twice"
+            )
+        seen[id(optimizer)] = name
+    return list(resolved.values())
+
+
+def compile_config(model, optimizer_names):
+    """Compile config with every player's optimizer, so `.keras` files restore them."""
+    if not model.compiled:
+        return {}
+    config = {name: getattr(model, name) for name in optimizer_names}
+    config.update(steps_per_execution=model.steps_per_execution, jit_compile=model.jit_compile)
+    return keras.saving.serialize_keras_object(config)
+
+
+def save_seed_state(model, store):
+    # Keras does not save SeedGenerator states; without this a reloaded model would
+    # replay other noise and training would not resume where it stopped.
+    store[SEED_STATE_KEY] = model.seed_generator.state
+
+
+def load_seed_state(model, store):
+    """Restores the noise state; returns the rest of `store` for Keras."""
+    keys = list(store.keys())
+    if SEED_STATE_KEY in keys:
+        model.seed_generator.state.assign(store[SEED_STATE_KEY])
+    return {key: store[key] for key in keys if key != SEED_STATE_KEY}
