@@ -9,8 +9,9 @@ RECIPES = {}
 
 
 class Recipe:
-    def __init__(self, name, build, epochs, batch_size, data, value_range):
+    def __init__(self, name, build, epochs, batch_size, data, value_range, labels=False):
         self.name = name
+        self.labels = labels
         self.build = build
         self.epochs = epochs
         self.batch_size = batch_size
@@ -18,11 +19,16 @@ class Recipe:
         self.value_range = value_range
 
 
-def register(name, epochs=30, batch_size=128, data="mnist5k", value_range=(0.0, 1.0)):
-    """Registers `build` under `name`. `value_range` is the range the model trains on."""
+def register(name, epochs=30, batch_size=128, data="mnist5k", value_range=(0.0, 1.0), labels=False):
+    """Registers `build` under `name`.
+
+    `value_range` is the range the model trains on ((0, 1) or (-1, 1) for images, None
+    for 2-D points); `labels=True` when the model trains on `(x, y)` pairs (conditional
+    GANs, classifiers): `build` then receives `num_classes`.
+    """
 
     def decorator(build):
-        RECIPES[name] = Recipe(name, build, epochs, batch_size, data, value_range)
+        RECIPES[name] = Recipe(name, build, epochs, batch_size, data, value_range, labels)
         return build
 
     return decorator
@@ -43,7 +49,7 @@ def names():
 def _load_all():
     import importlib
 
-    for module in ("autoencoders", "gans"):
+    for module in ("autoencoders", "gans", "classifiers"):
         try:
             importlib.import_module(f"kerasgen.recipes.{module}")
         except ModuleNotFoundError as error:
