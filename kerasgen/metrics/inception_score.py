@@ -16,7 +16,8 @@ def inception_score(probabilities, splits=10, extractor=None, tolerance=1e-3):
     Args:
         probabilities: `(N, num_classes)` rows of class probabilities (softmax output).
         splits: number of parts the N rows are divided into (in order, like the
-            reference implementation); each part gives one score.
+            reference implementation); each part gives one score. Rows ordered by class
+            give each part a single class: shuffle such data first.
         extractor: the classifier's extractor id, carried into the result.
         tolerance: how far a row may sum from 1.
 

@@ -1,0 +1,106 @@
+"""`kerasgen evaluate MODEL --data NAME|DIR --metrics fid,kid,is,prd,nll -n 1000`."""
+
+import json
+import sys
+
+DESCRIPTION = (
+    "Evaluate a generative model (.keras or .onnx) against real data. Every number is "
+    "reported with its sample sizes and the feature extractor's id (name + weights "
+    "sha256); numbers from different extractors are not comparable."
+)
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "evaluate", help="FID, KID, IS, precision/recall, -log p(x) of a model",
+        description=DESCRIPTION,
+    )
+    parser.add_argument("model", help="a .keras model or an exported .onnx sampler")
+    parser.add_argument("--data", required=True, help="dataset name or image folder")
+    parser.add_argument(
+        "--metrics", default="fid",
+        help="comma-separated: fid,kid,is,prd,nll,recon (default: fid)",
+    )
+    parser.add_argument("-n", "--num-samples", type=int, default=1000,
+                        help="generated and real samples (default: 1000)")
+    parser.add_argument(
+        "--extractor", default=None,
+        help="inception_v3, identity, a registered classifier, a .keras model or an "
+        "InceptionV3 .h5 weights file (default: the data's domain classifier, else "
+        "inception_v3)",
+    )
+    parser.add_argument("--extractor-layer", default=None,
+                        help="feature layer of a generic .keras extractor")
+    parser.add_argument("--extractor-sha256", default=None,
+                        help="expected sha256 of the extractor's weights file")
+    parser.add_argument("--split", default="test", choices=("train", "test"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--cache-dir", default=None,
+                        help="folder for cached reference statistics (.npz)")
+    parser.add_argument("--nll-samples", type=int, default=100,
+                        help="importance samples per image for nll (default: 100)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args, model=None):
+    """Runs the command; `model` (already loaded, e.g. a zoo entry) overrides args.model."""
+    from kerasgen.metrics.evaluate import evaluate
+
+    try:
+        results = evaluate(
+            model if model is not None else args.model,
+            args.data,
+            metrics=args.metrics,
+            num_samples=args.num_samples,
+            extractor=args.extractor,
+            extractor_layer=args.extractor_layer,
+            extractor_sha256=args.extractor_sha256,
+            split=args.split,
+            seed=args.seed,
+            batch_size=args.batch_size,
+            cache_dir=args.cache_dir,
+            nll_samples=args.nll_samples,
+            progress=not args.no_progress,
+        )
+    except RuntimeError as error:  # e.g. extractor weights unavailable offline
+        print(f"kerasgen evaluate: error: {error}", file=sys.stderr)
+        return 1
+    report = make_report(results, model=str(args.model), data=str(args.data), seed=args.seed)
+    print(json.dumps(report, indent=2) if args.json else format_table(report))
+    return 0
+
+
+def make_report(results, **context):
+    """One JSON-ready dict: the context (model, data, seed) and every metric's numbers."""
+    extractors = sorted({r.extractor for r in results.values() if r.extractor})
+    report = dict(context)
+    report["extractor"] = extractors[0] if len(extractors) == 1 else extractors or None
+    report["metrics"] = {name: result.to_dict() for name, result in results.items()}
+    return report
+
+
+def format_table(report):
+    """A plain-text table with one row per number."""
+    rows = [("metric", "value", "std", "N real", "N generated", "extractor")]
+    for name, entry in report["metrics"].items():
+        extractor = entry["extractor"] or "-"
+        if "@sha256:" in extractor:  # the table shows a short hash; --json the full one
+            extractor = extractor[: extractor.index("@sha256:") + 8 + 12]
+        rows.append((
+            name,
+            f"{entry['value']:.6g}",
+            "-" if entry["std"] is None else f"{entry['std']:.3g}",
+            "-" if entry["num_real"] is None else str(entry["num_real"]),
+            "-" if entry["num_generated"] is None else str(entry["num_generated"]),
+            extractor,
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    header = f"model: {report.get('model')}  data: {report.get('data')}"
+    return "\n".join([header, *lines])

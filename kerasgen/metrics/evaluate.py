@@ -1,0 +1,296 @@
+"""One entry point: the requested metrics of a generative model against a dataset."""
+
+import functools
+import os
+
+import numpy as np
+
+from kerasgen.latents import check_positive_int
+
+# metric name -> what it reports
+METRICS = {
+    "fid": "Frechet distance of extractor features",
+    "kid": "kernel (cubic polynomial) MMD^2 of extractor features, mean and std",
+    "is": "Inception Score of the extractor's class probabilities",
+    "prd": "precision, recall (k=3), density and coverage (k=5) of extractor features",
+    "nll": "importance-weighted -log p(x) in nats on real data (VAEs)",
+    "recon": "mean squared reconstruction error per pixel on real data (autoencoders)",
+}
+FEATURE_METRICS = ("fid", "kid", "is", "prd")
+# functions `spec -> model or None`, tried before file paths (the zoo adds entry names)
+MODEL_RESOLVERS = []
+
+
+def register_model_resolver(resolver):
+    """Lets `evaluate` / `kerasgen evaluate` accept more model specs (e.g. zoo names).
+
+    `resolver(spec)` returns a model (or sampler) for specs it knows, else `None`.
+    """
+    MODEL_RESOLVERS.append(resolver)
+
+
+def parse_metrics(metrics):
+    """`"fid,kid"` or a sequence -> a tuple of known metric names, in request order."""
+    names = metrics.split(",") if isinstance(metrics, str) else list(metrics)
+    names = [str(name).strip().lower() for name in names if str(name).strip()]
+    unknown = [name for name in names if name not in METRICS]
+    if unknown or not names:
+        raise ValueError(
+            f"metrics must be a comma-separated subset of {','.join(METRICS)}, got "
+            f"{metrics!r}" + (f" (unknown: {', '.join(unknown)})" if unknown else "")
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def load_generator(spec):
+    """A model from a registered resolver, a `.keras` file, an `.onnx` file (runtime
+    sampler), or the object itself."""
+    if not isinstance(spec, (str, os.PathLike)):
+        return spec
+    for resolver in MODEL_RESOLVERS:
+        model = resolver(spec)
+        if model is not None:
+            return model
+    path = os.fspath(spec)
+    if path.endswith((".keras", ".onnx")) and not os.path.isfile(path):
+        raise ValueError(f"model file {path!r} does not exist")
+    if path.endswith(".keras"):
+        import keras
+
+        import kerasgen.models  # noqa: F401  (registers the model classes)
+
+        return keras.saving.load_model(path, safe_mode=True)
+    if path.endswith(".onnx"):
+        from kerasgen.export.runtime import Sampler
+
+        return Sampler(path)
+    raise ValueError(f"model must be a .keras or .onnx file, got {path!r}")
+
+
+def load_real_data(data, split="test", num_samples=None, seed=0):
+    """Real images of a dataset name (a seeded subset of `split`) or an image folder.
+
+    A name gives an array; a folder is returned as its path (streamed in batches).
+    """
+    from kerasgen import datasets
+
+    if isinstance(data, np.ndarray):
+        x = data
+    elif isinstance(data, (str, os.PathLike)) and os.path.isdir(data):
+        return os.fspath(data)
+    elif isinstance(data, str) and data in datasets.NAMES:
+        if split not in ("train", "test"):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        x = _dataset_images(data, split)
+    else:
+        raise ValueError(
+            f"data must be one of {list(datasets.NAMES)}, an image folder or an array, "
+            f"got {data!r}"
+        )
+    if num_samples is not None and num_samples < len(x):
+        # Splits may be ordered by class: a seeded subset keeps the classes balanced.
+        x = x[np.random.default_rng(seed).permutation(len(x))[:num_samples]]
+    return x
+
+
+@functools.lru_cache(maxsize=2)
+def _dataset_images(name, split):
+    # Loading a dataset (parsing mnist5k takes seconds) once per process serves repeated
+    # evaluations, e.g. of every zoo entry. Callers never modify the array.
+    from kerasgen import datasets
+
+    (x_train, _), (x_test, _) = datasets.load(name)
+    return x_test if split == "test" else x_train
+
+
+def evaluate(
+    model,
+    data,
+    metrics=("fid",),
+    num_samples=1000,
+    extractor=None,
+    extractor_layer=None,
+    extractor_sha256=None,
+    split="test",
+    seed=0,
+    batch_size=256,
+    cache_dir=None,
+    kid_subsets=100,
+    kid_subset_size=1000,
+    is_splits=10,
+    nll_samples=100,
+    progress=True,
+):
+    """Computes `metrics` for `model` against real `data`.
+
+    Args:
+        model: a kerasgen model, a runtime sampler, or a spec for `load_generator`
+            (`.keras`, `.onnx`, or a name known to a registered resolver).
+        data: a dataset name (`kerasgen.datasets.NAMES`), an image folder, or an array.
+        metrics: names among `fid, kid, is, prd, nll, recon` (a list or `"fid,kid"`).
+        num_samples: generated samples, and real samples (a seeded subset of `split`).
+        extractor: extractor spec for `get_extractor`; default: the domain classifier
+            registered for `data`, `"identity"` for 2-D points, else `"inception_v3"`.
+        extractor_layer: feature layer when `extractor` is a generic Keras model.
+        extractor_sha256: expected sha256 of the extractor's weights file.
+        split: `"test"` or `"train"` for dataset names.
+        seed: seed of the generated samples (and of KID's subsets).
+        batch_size: images per extractor call.
+        cache_dir: folder of cached reference statistics (`None` disables caching).
+        kid_subsets, kid_subset_size: KID's subset settings.
+        is_splits: Inception Score splits.
+        nll_samples: importance samples per image for `nll`.
+        progress: progress bars on stderr.
+
+    Returns:
+        A dict of `MetricResult`s keyed `fid`, `kid`, `is`, `precision`, `recall`,
+        `density`, `coverage`, `nll`, `reconstruction_mse` (those requested), each with
+        its N and extractor id.
+    """
+    metrics = parse_metrics(metrics)
+    num_samples = check_positive_int("num_samples", num_samples)
+    model = load_generator(model)
+    for metric, method, kind in (("nll", "log_likelihood", "a kerasgen VAE"),
+                                 ("recon", "reconstruct", "an autoencoder or VAE")):
+        if metric in metrics and not hasattr(model, method):
+            raise ValueError(
+                f"metric {metric!r} needs a model with {method} ({kind}), got "
+                f"{type(model).__name__}"
+            )
+    real = load_real_data(data, split, num_samples)
+    _check_shapes(model, real, data)
+    data_name = data if isinstance(data, str) else "array"
+    results = {}
+    if any(name in FEATURE_METRICS for name in metrics):
+        results.update(
+            _feature_metrics(
+                model, real, data_name, metrics, num_samples, extractor, extractor_layer,
+                extractor_sha256, split, seed, batch_size, cache_dir, kid_subsets,
+                kid_subset_size, is_splits, progress,
+            )
+        )
+    if "nll" in metrics:
+        results["nll"] = negative_log_likelihood(model, _as_array(real), nll_samples, seed)
+    if "recon" in metrics:
+        results["reconstruction_mse"] = reconstruction_error(model, _as_array(real))
+    return results
+
+
+def _feature_metrics(model, real, data_name, metrics, num_samples, extractor_spec,
+                     extractor_layer, extractor_sha256, split, seed, batch_size, cache_dir,
+                     kid_subsets, kid_subset_size, is_splits, progress):
+    from kerasgen.metrics.feature_statistics import FeatureStatistics
+    from kerasgen.metrics.features import default_extractor_name, extract_features, get_extractor
+    from kerasgen.metrics.frechet import frechet_distance_from_statistics
+    from kerasgen.metrics.inception_score import inception_score
+    from kerasgen.metrics.kid import kernel_inception_distance
+    from kerasgen.metrics.precision_recall import prdc
+    from kerasgen.metrics.stats_cache import cached_statistics
+
+    data_shape = real.shape[1:] if isinstance(real, np.ndarray) else None
+    if extractor_spec is None:
+        extractor_spec = default_extractor_name(data_name, data_shape)
+    extractor = get_extractor(extractor_spec, extractor_layer, extractor_sha256)
+    if "is" in metrics and not extractor.has_probabilities:
+        raise ValueError(
+            f"metric 'is' needs an extractor with class probabilities (a DomainClassifier or "
+            f"inception_v3 with include_top), got extractor {extractor.name!r}"
+        )
+    extractor_id = extractor.extractor_id
+    need_features = "kid" in metrics or "prd" in metrics
+
+    def real_features():
+        return extract_features(
+            extractor, real, num_samples, batch_size, progress=progress, description="real"
+        )[0]
+
+    cache_path = None
+    if cache_dir is not None:
+        source = f"{os.path.basename(os.path.normpath(data_name))}_{split}_{num_samples}"
+        digest = extractor_id.rsplit(":", 1)[-1][:12]
+        cache_path = os.path.join(cache_dir, f"{source}_{extractor.name}_{digest}.npz")
+    real_statistics, _ = cached_statistics(
+        cache_path, extractor_id, real_features, source=f"{data_name}:{split}:{num_samples}",
+        need_features=need_features,
+    )
+    generated, probabilities = extract_features(
+        extractor, model, num_samples, batch_size, seed, progress, description="generated"
+    )
+    results = {}
+    if "fid" in metrics:
+        generated_statistics = FeatureStatistics.from_features(
+            generated, extractor_id, name="generated features"
+        )
+        results["fid"] = frechet_distance_from_statistics(real_statistics, generated_statistics)
+    if "kid" in metrics:
+        results["kid"] = kernel_inception_distance(
+            real_statistics.features, generated, kid_subsets, kid_subset_size, seed, extractor_id
+        )
+    if "is" in metrics:
+        results["is"] = inception_score(probabilities, is_splits, extractor_id)
+    if "prd" in metrics:
+        results.update(prdc(real_statistics.features, generated, extractor=extractor_id))
+    return results
+
+
+def negative_log_likelihood(model, x, num_samples=100, seed=0):
+    """Mean importance-weighted -log p(x) in nats (`model.log_likelihood`, VAEs)."""
+    from kerasgen.metrics.metric_result import MetricResult
+
+    if not hasattr(model, "log_likelihood"):
+        raise ValueError(
+            "metric 'nll' needs a model with log_likelihood (a kerasgen VAE), got "
+            f"{type(model).__name__}"
+        )
+    values = np.asarray(model.log_likelihood(x, num_samples=num_samples, seed=seed))
+    return MetricResult(
+        "nll", float(values.mean()), len(x), None, None,
+        std=float(values.std()),
+        details={"importance_samples": num_samples, "unit": "nats per example"},
+    )
+
+
+def reconstruction_error(model, x, batch_size=256):
+    """Mean squared error per pixel between `x` and `model.reconstruct(x)`."""
+    from kerasgen.metrics.metric_result import MetricResult
+
+    if not hasattr(model, "reconstruct"):
+        raise ValueError(
+            "metric 'recon' needs a model with reconstruct (an autoencoder or VAE), got "
+            f"{type(model).__name__}"
+        )
+    x = np.asarray(x, dtype="float32")
+    errors = []
+    for start in range(0, len(x), batch_size):
+        batch = x[start : start + batch_size]
+        reconstruction = np.asarray(model.reconstruct(batch), dtype="float32")
+        errors.append(np.mean((reconstruction - batch).reshape(len(batch), -1) ** 2, axis=1))
+    errors = np.concatenate(errors)
+    return MetricResult(
+        "reconstruction_mse", float(errors.mean()), len(x), None, None,
+        std=float(errors.std()), details={"unit": "squared error per pixel"},
+    )
+
+
+def _as_array(real):
+    if isinstance(real, np.ndarray):
+        return real
+    from kerasgen.datasets import from_folder
+
+    x, _ = from_folder(real)
+    return x
+
+
+def _check_shapes(model, real, data):
+    """Generated and real samples must have one shape; compares what is known."""
+    try:
+        model_shape = getattr(model, "data_shape", None) or getattr(model, "image_shape", None)
+    except NotImplementedError:
+        model_shape = None
+    if model_shape is None or not isinstance(real, np.ndarray):
+        return
+    if tuple(model_shape) != tuple(real.shape[1:]):
+        raise ValueError(
+            f"data {data!r} has per-example shape {tuple(real.shape[1:])} but the model "
+            f"generates shape {tuple(model_shape)}; evaluate a model against its own data"
+        )

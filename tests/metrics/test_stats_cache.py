@@ -1,0 +1,67 @@
+import os
+
+import numpy as np
+import pytest
+
+from kerasgen.metrics import FeatureStatistics, cached_statistics, load_statistics, save_statistics
+
+
+class CountingFeatures:
+    def __init__(self, features):
+        self.features, self.calls = features, 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.features
+
+
+@pytest.fixture
+def features():
+    return np.random.default_rng(0).standard_normal((40, 5))
+
+
+def test_round_trip_keeps_every_field(tmp_path, features):
+    path = os.path.join(tmp_path, "stats.npz")
+    statistics = FeatureStatistics.from_features(features, "clf@sha256:ab", keep_features=True)
+    save_statistics(path, statistics, source="mnist5k:test:40")
+    loaded = load_statistics(path, extractor="clf@sha256:ab", source="mnist5k:test:40")
+    np.testing.assert_array_equal(loaded.mean, statistics.mean)
+    np.testing.assert_array_equal(loaded.cov, statistics.cov)
+    assert (loaded.num_samples, loaded.extractor) == (40, "clf@sha256:ab")
+    np.testing.assert_allclose(loaded.features, features, rtol=1e-6)
+    np.testing.assert_allclose(statistics.cov, np.cov(features, rowvar=False), rtol=1e-12)
+
+
+def test_cache_is_reused_only_for_the_same_extractor(tmp_path, features):
+    path = os.path.join(tmp_path, "stats.npz")
+    compute = CountingFeatures(features)
+    first, reused = cached_statistics(path, "clf@sha256:ab", compute, source="s")
+    assert not reused and compute.calls == 1 and os.path.exists(path)
+    second, reused = cached_statistics(path, "clf@sha256:ab", compute, source="s")
+    assert reused and compute.calls == 1
+    np.testing.assert_array_equal(second.cov, first.cov)
+
+    with pytest.warns(RuntimeWarning, match="different extractors"):
+        _, reused = cached_statistics(path, "inception_v3@sha256:cd", compute, source="s")
+    assert not reused and compute.calls == 2
+    assert load_statistics(path).extractor == "inception_v3@sha256:cd"  # replaced
+    with pytest.raises(ValueError, match="computed with extractor 'inception_v3@sha256:cd', "
+                                         "not 'clf@sha256:ab'"):
+        load_statistics(path, extractor="clf@sha256:ab")
+
+
+def test_cache_without_features_is_recomputed_when_features_are_needed(tmp_path, features):
+    path = os.path.join(tmp_path, "stats.npz")
+    compute = CountingFeatures(features)
+    cached_statistics(path, "clf@sha256:ab", compute)
+    statistics, reused = cached_statistics(path, "clf@sha256:ab", compute, need_features=True)
+    assert not reused and compute.calls == 2 and statistics.features is not None
+
+
+def test_bad_files_raise(tmp_path):
+    with pytest.raises(ValueError, match="path must end with .npz"):
+        save_statistics(os.path.join(tmp_path, "stats.txt"), None)
+    path = os.path.join(tmp_path, "other.npz")
+    np.savez(path, something=np.zeros(3))
+    with pytest.raises(ValueError, match="lacks"):
+        load_statistics(path)
