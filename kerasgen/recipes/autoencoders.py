@@ -13,10 +13,15 @@ def _filters(image_shape):
 
 
 def encoder_decoder(data_shape, latent_dim, variational, output_activation="sigmoid",
-                    hidden_units=(512, 256)):
-    """Conv networks for images of 28 px or more, dense ones for 8x8 images and vectors."""
+                    hidden_units=(512, 256), architecture="auto"):
+    """Networks for `architecture` "conv", "mlp" or "auto" (conv for images of 28 px or
+    more, dense for 8x8 images and vectors)."""
     data_shape = tuple(data_shape)
-    if len(data_shape) == 3 and data_shape[0] >= 28:
+    if architecture not in ("auto", "conv", "mlp"):
+        raise ValueError(f"architecture must be 'auto', 'conv' or 'mlp', got {architecture!r}")
+    if architecture == "auto":
+        architecture = "conv" if len(data_shape) == 3 and data_shape[0] >= 28 else "mlp"
+    if architecture == "conv":
         filters = _filters(data_shape)
         encoder = networks.ConvEncoder(data_shape, latent_dim, filters=filters,
                                        hidden_units=256, variational=variational)
@@ -32,19 +37,23 @@ def encoder_decoder(data_shape, latent_dim, variational, output_activation="sigm
 
 @register("vae", epochs=30, batch_size=128)
 def build_vae(data_shape, num_classes=None, latent_dim=16, beta=1.0, learning_rate=1e-3,
-              warmup_steps=0, seed=0, likelihood="bernoulli"):
+              warmup_steps=0, seed=0, likelihood="bernoulli", architecture="auto",
+              hidden_units=(512, 256), steps_per_execution=8):
     encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=True,
-                                       output_activation="sigmoid" if likelihood == "bernoulli" else None)
+                                       output_activation="sigmoid" if likelihood == "bernoulli" else None,
+                                       hidden_units=tuple(hidden_units), architecture=architecture)
     if warmup_steps:
         beta = LinearWarmup(beta, warmup_steps)
     model = models.VAE(encoder, decoder, likelihood=likelihood, beta=beta, seed=seed)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), steps_per_execution=steps_per_execution)
     return model
 
 
 @register("beta_vae", epochs=30, batch_size=128)
-def build_beta_vae(data_shape, num_classes=None, latent_dim=10, beta=4.0, learning_rate=1e-3, seed=0):
-    return build_vae(data_shape, latent_dim=latent_dim, beta=beta, learning_rate=learning_rate, seed=seed)
+def build_beta_vae(data_shape, num_classes=None, latent_dim=10, beta=4.0, learning_rate=1e-3, seed=0,
+                   architecture="auto", hidden_units=(512, 256)):
+    return build_vae(data_shape, latent_dim=latent_dim, beta=beta, learning_rate=learning_rate, seed=seed,
+                     architecture=architecture, hidden_units=hidden_units)
 
 
 @register("ae", epochs=20, batch_size=128)

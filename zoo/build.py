@@ -1,0 +1,100 @@
+"""Trains a zoo entry from its recipe and writes a complete entry folder."""
+
+import json
+import os
+import platform
+import shutil
+
+from kerasgen.io import atomic_path, sha256_file, write_json
+from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR
+
+WEIGHTS_FILE = "model.weights.h5"
+
+
+def versions():
+    import keras
+    import tensorflow as tf
+
+    import kerasgen
+
+    return {
+        "kerasgen": kerasgen.__version__,
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "keras_backend": keras.backend.backend(),
+        "python": platform.python_version(),
+    }
+
+
+def find_recipe(source):
+    """Path of the recipe.json of a zoo entry name or an entry folder, or None."""
+    for directory in (os.path.join(ZOO_DIR, str(source)), str(source)):
+        path = os.path.join(directory, RECIPE_FILE)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def resolve_spec(source):
+    """`(name, spec)` from a zoo entry (its recipe.json) or a registered recipe name."""
+    from kerasgen import training
+
+    path = find_recipe(source)
+    if path is not None:
+        with open(path) as f:
+            spec = json.load(f)
+        return os.path.basename(os.path.dirname(os.path.abspath(path))), spec
+    return source, training.default_spec(source)
+
+
+def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resume=False,
+                evaluate=True, verbose=1, description=None):
+    """Runs the recipe of `source` and writes an entry folder at `out` that `load` accepts.
+
+    `data`, `epochs`, `seed` and `limit` override the recipe (e.g. your own images).
+    Returns the entry config dict.
+    """
+    from kerasgen import training
+    from kerasgen.zoo.card import write_card
+    from kerasgen.zoo.evaluation import evaluate_model, write_samples
+
+    name, spec = resolve_spec(source)
+    for key, value in (("data", data), ("epochs", epochs), ("seed", seed)):
+        if value is not None:
+            spec[key] = value
+    if limit:
+        spec["limit"] = limit
+    os.makedirs(out, exist_ok=True)
+    work = os.path.join(out, ".training")
+    model, history, seconds, _ = training.train(
+        spec, work, resume=resume, limit=spec.get("limit"), verbose=verbose
+    )
+    weights = os.path.join(out, WEIGHTS_FILE)
+    with atomic_path(weights) as tmp:
+        model.save_weights(tmp)
+    config = {
+        "name": os.path.basename(os.path.abspath(out)),
+        "description": description or spec.get("description", ""),
+        "class_name": model.__class__.__name__,
+        "registered_name": f"kerasgen>{model.__class__.__name__}",
+        "config": model.get_config(),
+        "weights": {"file": WEIGHTS_FILE, "sha256": sha256_file(weights), "size": os.path.getsize(weights)},
+        "parameters": int(model.count_params()),
+        "training": {
+            "seconds": round(seconds, 1),
+            "epochs_run": len(next(iter(history.values()), [])),
+            "device": "CPU (" + (platform.processor() or platform.machine()) + f", {os.cpu_count()} cores)",
+            "command": f"kerasgen fit {name} --out zoo/{name}",
+            "final_logs": {k: round(v[-1], 4) for k, v in history.items()},
+        },
+        "versions": versions(),
+        "metrics": {},
+    }
+    write_json(os.path.join(out, RECIPE_FILE), spec)
+    if evaluate and spec.get("evaluation"):
+        config["metrics"] = evaluate_model(model, spec)
+    write_json(os.path.join(out, ENTRY_FILE), config)
+    write_samples(model, spec, out)
+    write_card(out)
+    shutil.rmtree(work, ignore_errors=True)
+    return config
