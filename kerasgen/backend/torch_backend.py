@@ -1,19 +1,18 @@
-"""torch: zero the trained parameters' gradients, `backward`, then `optimizer.apply`."""
+"""torch: gradients of the loss w.r.t. the trained parameters only, then `optimizer.apply`."""
 
 import torch
 
 
 def minimize(loss_fn, variables, optimizer):
     variables = list(variables)
-    # Earlier phases (e.g. the generator update backpropagating through the
-    # discriminator) may have left gradients on these parameters.
-    for variable in variables:
-        variable.value.grad = None
     loss, logs = loss_fn()
-    loss.backward()
-    grads = [variable.value.grad for variable in variables]
+    # `autograd.grad` w.r.t. these parameters (rather than `backward` into every
+    # `.grad`) runs only the part of the graph that leads to them, like a TF tape: a
+    # tensor computed before this update (e.g. the generated batch the discriminator
+    # judges) keeps its graph for a later update, and other players' `.grad` stay empty.
+    grads = torch.autograd.grad(loss, [v.value for v in variables], allow_unused=True)
     with torch.no_grad():
-        optimizer.apply(grads, variables)
+        optimizer.apply(list(grads), variables)
     return {name: value.detach() for name, value in logs.items()}
 
 

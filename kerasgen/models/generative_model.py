@@ -75,9 +75,9 @@ class GenerativeModel(keras.Model):
     @staticmethod
     def unpack_inputs(data):
         """`x` from the `fit` batch (`x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)`)."""
-        if isinstance(data, (tuple, list)):
-            return data[0]
-        return data
+        x = data[0] if isinstance(data, (tuple, list)) else data
+        # torch's train_on_batch / test_on_batch pass NumPy batches through unconverted.
+        return keras.ops.convert_to_tensor(x)
 
     def check_data(self, x, expected_shape, name="x"):
         """Checks user arrays before training: numeric, finite, per-example shape."""
