@@ -345,7 +345,10 @@ def compile_config(model, optimizer_names):
     if not model.compiled:
         return {}
     config = {name: getattr(model, name) for name in optimizer_names}
-    config.update(steps_per_execution=model.steps_per_execution, jit_compile=model.jit_compile)
+    config.update(
+        steps_per_execution=model.steps_per_execution, jit_compile=model.jit_compile,
+        run_eagerly=model.run_eagerly,
+    )
     return keras.saving.serialize_keras_object(config)
 
 

@@ -270,4 +270,5 @@ def features_and_logits(discriminator, feature_layer):
             f"feature_layer must name a layer of the discriminator ({names}), got {feature_layer!r}"
         )
     features = discriminator.get_layer(feature_layer).output
-    return keras.Model(discriminator.inputs, [features, discriminator.outputs[0]])
+    inputs = discriminator.inputs
+    return keras.Model(inputs[0] if len(inputs) == 1 else inputs, [features, discriminator.outputs[0]])
