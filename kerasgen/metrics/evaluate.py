@@ -1,11 +1,20 @@
 """One entry point: the requested metrics of a generative model against a dataset."""
 
 import functools
+import hashlib
 import os
 
 import numpy as np
 
 from kerasgen.latents import check_positive_int
+from kerasgen.metrics.feature_statistics import FeatureStatistics
+from kerasgen.metrics.features import default_extractor_name, extract_features, get_extractor
+from kerasgen.metrics.frechet import frechet_distance_from_statistics
+from kerasgen.metrics.inception_score import inception_score
+from kerasgen.metrics.kid import kernel_inception_distance
+from kerasgen.metrics.metric_result import MetricResult
+from kerasgen.metrics.precision_recall import prdc
+from kerasgen.metrics.stats_cache import cached_statistics
 
 # metric name -> what it reports
 METRICS = {
@@ -159,14 +168,30 @@ def evaluate(
             )
     real = load_real_data(data, split, num_samples)
     _check_shapes(model, real, data)
-    data_name = data if isinstance(data, str) else "array"
     results = {}
     if any(name in FEATURE_METRICS for name in metrics):
+        if extractor is None:
+            shape = real.shape[1:] if isinstance(real, np.ndarray) else None
+            extractor = default_extractor_name(data if isinstance(data, str) else None, shape)
+        extractor = get_extractor(extractor, extractor_layer, extractor_sha256)
+        if "is" in metrics and not extractor.has_probabilities:
+            raise ValueError(
+                "metric 'is' needs an extractor with class probabilities (a "
+                "DomainClassifier, or inception_v3 with include_top), got extractor "
+                f"{extractor.name!r}"
+            )
+        real_statistics = reference_statistics(
+            extractor, real, source_key(data, real, split, num_samples), num_samples,
+            cache_dir, need_features="kid" in metrics or "prd" in metrics,
+            batch_size=batch_size, progress=progress,
+        )
+        generated, probabilities = extract_features(
+            extractor, model, num_samples, batch_size, seed, progress, description="generated"
+        )
         results.update(
-            _feature_metrics(
-                model, real, data_name, metrics, num_samples, extractor, extractor_layer,
-                extractor_sha256, split, seed, batch_size, cache_dir, kid_subsets,
-                kid_subset_size, is_splits, progress,
+            feature_metrics(
+                metrics, real_statistics, generated, probabilities, seed=seed,
+                kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, is_splits=is_splits,
             )
         )
     if "nll" in metrics:
@@ -176,46 +201,42 @@ def evaluate(
     return results
 
 
-def _feature_metrics(model, real, data_name, metrics, num_samples, extractor_spec,
-                     extractor_layer, extractor_sha256, split, seed, batch_size, cache_dir,
-                     kid_subsets, kid_subset_size, is_splits, progress):
-    from kerasgen.metrics.feature_statistics import FeatureStatistics
-    from kerasgen.metrics.features import default_extractor_name, extract_features, get_extractor
-    from kerasgen.metrics.frechet import frechet_distance_from_statistics
-    from kerasgen.metrics.inception_score import inception_score
-    from kerasgen.metrics.kid import kernel_inception_distance
-    from kerasgen.metrics.precision_recall import prdc
-    from kerasgen.metrics.stats_cache import cached_statistics
+def reference_statistics(extractor, real, source, num_samples=None, cache_dir=None,
+                         need_features=True, batch_size=256, progress=True):
+    """Feature statistics of real data, read from `cache_dir` when cached for this
+    extractor and this data.
 
-    data_shape = real.shape[1:] if isinstance(real, np.ndarray) else None
-    if extractor_spec is None:
-        extractor_spec = default_extractor_name(data_name, data_shape)
-    extractor = get_extractor(extractor_spec, extractor_layer, extractor_sha256)
-    if "is" in metrics and not extractor.has_probabilities:
-        raise ValueError(
-            f"metric 'is' needs an extractor with class probabilities (a DomainClassifier or "
-            f"inception_v3 with include_top), got extractor {extractor.name!r}"
-        )
-    extractor_id = extractor.extractor_id
-    need_features = "kid" in metrics or "prd" in metrics
-
-    def real_features():
+    Args:
+        extractor: a `FeatureExtractor`.
+        real: images (array) or an image folder.
+        source: a string identifying the data exactly (see `source_key`); a cache file
+            is reused only when both it and the extractor id match.
+        num_samples: at most this many images.
+        cache_dir: folder of `.npz` caches, or `None`.
+        need_features: keep the features (KID and precision/recall need them).
+    """
+    def compute():
         return extract_features(
             extractor, real, num_samples, batch_size, progress=progress, description="real"
         )[0]
 
-    cache_path = None
+    path = None
     if cache_dir is not None:
-        source = f"{os.path.basename(os.path.normpath(data_name))}_{split}_{num_samples}"
-        digest = extractor_id.rsplit(":", 1)[-1][:12]
-        cache_path = os.path.join(cache_dir, f"{source}_{extractor.name}_{digest}.npz")
-    real_statistics, _ = cached_statistics(
-        cache_path, extractor_id, real_features, source=f"{data_name}:{split}:{num_samples}",
-        need_features=need_features,
+        digest = extractor.extractor_id.rsplit(":", 1)[-1][:12]
+        slug = "".join(c if c.isalnum() else "-" for c in source.split(":")[0])[-40:]
+        key = hashlib.sha256(source.encode()).hexdigest()[:12]
+        path = os.path.join(cache_dir, f"{slug}_{key}_{extractor.name}_{digest}.npz")
+    statistics, _ = cached_statistics(
+        path, extractor.extractor_id, compute, source=source, need_features=need_features
     )
-    generated, probabilities = extract_features(
-        extractor, model, num_samples, batch_size, seed, progress, description="generated"
-    )
+    return statistics
+
+
+def feature_metrics(metrics, real_statistics, generated, probabilities=None, seed=0,
+                    kid_subsets=100, kid_subset_size=1000, is_splits=10):
+    """FID / KID / IS / precision-recall-density-coverage from real statistics (with
+    features) and generated features, all from the extractor of `real_statistics`."""
+    extractor_id = real_statistics.extractor
     results = {}
     if "fid" in metrics:
         generated_statistics = FeatureStatistics.from_features(
@@ -233,10 +254,24 @@ def _feature_metrics(model, real, data_name, metrics, num_samples, extractor_spe
     return results
 
 
+def source_key(data, real, split, num_samples):
+    """A string naming the real data exactly: a dataset name and split, else a content
+    hash of the array, or of the folder's file names, sizes and modification times."""
+    if isinstance(data, str) and not os.path.isdir(data):
+        return f"{data}:{split}:{num_samples}"
+    digest = hashlib.sha256()
+    if isinstance(real, np.ndarray):
+        digest.update(np.ascontiguousarray(real).tobytes())
+        return f"array:{digest.hexdigest()}:{num_samples}"
+    for root, _, names in sorted(os.walk(real)):
+        for name in sorted(names):
+            info = os.stat(os.path.join(root, name))
+            digest.update(f"{root}/{name}:{info.st_size}:{info.st_mtime_ns};".encode())
+    return f"{os.path.abspath(real)}:{digest.hexdigest()}:{num_samples}"
+
+
 def negative_log_likelihood(model, x, num_samples=100, seed=0):
     """Mean importance-weighted -log p(x) in nats (`model.log_likelihood`, VAEs)."""
-    from kerasgen.metrics.metric_result import MetricResult
-
     if not hasattr(model, "log_likelihood"):
         raise ValueError(
             "metric 'nll' needs a model with log_likelihood (a kerasgen VAE), got "
@@ -252,8 +287,6 @@ def negative_log_likelihood(model, x, num_samples=100, seed=0):
 
 def reconstruction_error(model, x, batch_size=256):
     """Mean squared error per pixel between `x` and `model.reconstruct(x)`."""
-    from kerasgen.metrics.metric_result import MetricResult
-
     if not hasattr(model, "reconstruct"):
         raise ValueError(
             "metric 'recon' needs a model with reconstruct (an autoencoder or VAE), got "

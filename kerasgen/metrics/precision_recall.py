@@ -67,17 +67,8 @@ def prdc(
     generated = check_features(generated_features, "generated_features")
     check_same_dim(real, generated)
     batch_size = check_int_at_least("batch_size", batch_size, 1)
-    ks = {}
-    for name, k in (("precision_recall_k", precision_recall_k), ("density_coverage_k", density_coverage_k)):
-        if k is not None:
-            ks[name] = check_int_at_least(name, k, 1)
-            smallest = min(len(real), len(generated)) - 1
-            if ks[name] > smallest:
-                raise ValueError(
-                    f"{name} must be < the number of samples on each side "
-                    f"({smallest + 1}), got {k}"
-                )
-    pr_k, dc_k = ks.get("precision_recall_k"), ks.get("density_coverage_k")
+    pr_k = _check_k("precision_recall_k", precision_recall_k, real, generated)
+    dc_k = _check_k("density_coverage_k", density_coverage_k, real, generated)
     real_radii = knn_squared_radii(real, [k for k in (pr_k, dc_k) if k], batch_size)
     if pr_k:
         generated_radii = knn_squared_radii(generated, [pr_k], batch_size)[pr_k]
@@ -108,6 +99,18 @@ def prdc(
         results["density"] = result("density", density_count / (dc_k * len(generated)), dc_k)
         results["coverage"] = result("coverage", covered.mean(), dc_k)
     return results
+
+
+def _check_k(name, k, real, generated):
+    if k is None:
+        return None
+    k = check_int_at_least(name, k, 1)
+    smallest = min(len(real), len(generated))
+    if k >= smallest:
+        raise ValueError(
+            f"{name} must be < the number of samples on each side ({smallest}), got {k}"
+        )
+    return k
 
 
 def squared_distance_blocks(first, second, batch_size):

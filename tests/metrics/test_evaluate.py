@@ -51,6 +51,10 @@ def test_better_generator_gets_better_numbers_with_sizes_and_identity(
         assert result.extractor == extractor_id and result.num_generated == 300
         assert result.num_real in (300, None)  # IS uses no real data
     assert len(os.listdir(tmp_path)) == 1  # the reference statistics, reused the 2nd time
+    # Other real data never reuses those statistics, even under the same extractor.
+    flipped = evaluate(good, real_images[:, ::-1], **{**options, "metrics": "fid"})
+    assert len(os.listdir(tmp_path)) == 2
+    assert flipped["fid"].value != pytest.approx(good_results["fid"].value, rel=1e-3)
 
 
 def test_points_use_the_identity_extractor():
