@@ -1,0 +1,153 @@
+import functools
+import http.server
+import json
+import os
+import shutil
+import threading
+
+import numpy as np
+import pytest
+
+from kerasgen import zoo
+from kerasgen.zoo.card import render_card
+
+def as_json(config):
+    return json.loads(json.dumps(config))
+
+
+WEIGHTED = [name for name in zoo.list_entries() if zoo.Entry.open(name).has_weights]
+IMAGE_ENTRIES = [
+    name for name in WEIGHTED
+    if zoo.Entry.open(name).recipe and zoo.Entry.open(name).recipe["data"] not in ("ring8", "grid25")
+    and zoo.Entry.open(name).config["class_name"] != "DomainClassifier"
+]
+
+
+def test_the_zoo_ships_entries():
+    assert "linear_ae_mnist5k" in WEIGHTED
+
+
+@pytest.mark.parametrize("name", WEIGHTED)
+def test_entry_loads_verified_and_samples_deterministically(name):
+    entry = zoo.Entry.open(name)
+    weights = entry.config["weights"]
+    path = os.path.join(entry.directory, weights["file"])
+    assert os.path.getsize(path) == weights["size"]
+    model = zoo.load(name)
+    assert as_json(model.get_config()) == entry.config["config"]
+    if entry.config["class_name"] == "DomainClassifier":
+        return
+    again = zoo.load(name)
+    if hasattr(model, "num_classes") and getattr(model, "num_classes", None):
+        labels = np.arange(8) % model.num_classes
+        np.testing.assert_array_equal(model.sample(8, seed=5, labels=labels), again.sample(8, seed=5, labels=labels))
+    elif entry.config["class_name"] in ("Autoencoder", "DenoisingAutoencoder", "LinearAutoencoder"):
+        x = np.random.default_rng(0).random((4, *model.data_shape)).astype("float32")
+        np.testing.assert_array_equal(model.reconstruct(x), again.reconstruct(x))
+    else:
+        np.testing.assert_array_equal(model.sample(8, seed=5), again.sample(8, seed=5))
+
+
+@pytest.mark.parametrize("name", WEIGHTED)
+def test_card_numbers_equal_the_entry_config(name):
+    entry = zoo.Entry.open(name)
+    with open(os.path.join(entry.directory, "README.md")) as f:
+        card = f.read()
+    assert card == render_card(entry.config, entry.recipe)
+    for metric_name, metric in entry.config["metrics"].items():
+        assert f"| {metric_name} | {metric['value']:g}" in card
+
+
+def test_corrupted_weights_are_refused(tmp_path):
+    folder = tmp_path / "entry"
+    shutil.copytree(zoo.Entry.open("linear_ae_mnist5k").directory, folder)
+    weights = folder / "model.weights.h5"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="sha256 of .* expected"):
+        zoo.load(str(folder))
+
+
+def test_unknown_entry_is_refused():
+    with pytest.raises(ValueError, match="name_or_path must be a zoo entry"):
+        zoo.load("vae_mnist6k")
+
+
+@pytest.fixture
+def weights_server(tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _url_entry(tmp_path, url, sha256=None):
+    source = zoo.Entry.open("linear_ae_mnist5k")
+    folder = tmp_path / "remote_entry"
+    folder.mkdir(exist_ok=True)
+    config = json.loads(json.dumps(source.config))
+    config["weights"]["url"] = url
+    if sha256:
+        config["weights"]["sha256"] = sha256
+    (folder / "entry.json").write_text(json.dumps(config))
+    return str(folder)
+
+
+def test_download_from_a_local_http_server(tmp_path, weights_server, monkeypatch):
+    served, base = weights_server
+    source = zoo.Entry.open("linear_ae_mnist5k")
+    shutil.copy(os.path.join(source.directory, "model.weights.h5"), served / "linear.weights.h5")
+    monkeypatch.setenv("KERASGEN_HOME", str(tmp_path / "cache"))
+    folder = _url_entry(tmp_path, f"{base}/linear.weights.h5")
+    model = zoo.load(folder)
+    cached = tmp_path / "cache" / "zoo" / "linear_ae_mnist5k" / "model.weights.h5"
+    assert cached.exists()
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+    np.testing.assert_array_equal(model.reconstruct(x), zoo.load("linear_ae_mnist5k").reconstruct(x))
+
+
+def test_download_with_a_wrong_hash_is_refused_and_removed(tmp_path, weights_server, monkeypatch):
+    served, base = weights_server
+    (served / "bad.weights.h5").write_bytes(b"not the weights")
+    monkeypatch.setenv("KERASGEN_HOME", str(tmp_path / "cache"))
+    folder = _url_entry(tmp_path, f"{base}/bad.weights.h5")
+    with pytest.raises(ValueError, match="do not match sha256"):
+        zoo.load(folder)
+    assert not (tmp_path / "cache" / "zoo" / "linear_ae_mnist5k" / "model.weights.h5").exists()
+
+
+def test_offline_and_not_cached_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERASGEN_HOME", str(tmp_path / "cache"))
+    folder = _url_entry(tmp_path, "http://127.0.0.1:9/none.weights.h5")  # discard port: refused
+    with pytest.raises(RuntimeError, match="could not download .*not cached"):
+        zoo.load(folder)
+
+
+def test_fit_entry_writes_a_loadable_entry_folder(tmp_path):
+    from kerasgen import cli
+
+    out = str(tmp_path / "my_linear_ae")
+    assert cli.main(["fit", "linear_ae_mnist5k", "--epochs", "1", "--limit", "512", "--out", out, "--verbose", "0"]) == 0
+    for name in ("entry.json", "recipe.json", "model.weights.h5", "README.md", "samples.png"):
+        assert os.path.exists(os.path.join(out, name)), name
+    entry = zoo.Entry.open(out)
+    assert entry.recipe["epochs"] == 1 and entry.config["metrics"]["test_mse"]["n"] == 1000
+    model = zoo.load(out)
+    assert as_json(model.get_config()) == entry.config["config"]
+
+
+@pytest.mark.parametrize("name", IMAGE_ENTRIES)
+def test_image_entries_export_to_onnx_with_the_parity_check(name, tmp_path):
+    from kerasgen.export import to_onnx
+
+    entry = zoo.Entry.open(name)
+    report = to_onnx(zoo.load(name), str(tmp_path / f"{name}.onnx"),
+                     source={"zoo_entry": name, "weights_sha256": entry.config["weights"]["sha256"]})
+    assert max(report["max_abs_diff"].values()) <= report["tolerance"]
