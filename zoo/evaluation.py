@@ -81,7 +81,15 @@ def denoising(model, spec, seed=0):
     }
 
 
+def accuracy(model, spec):
+    x_test, y_test = test_split(spec)
+    probabilities = model.predict(x_test, batch_size=500, verbose=0)
+    correct = np.argmax(probabilities, axis=1) == y_test
+    return {"test_accuracy": result(correct.mean(), len(correct), "top-1 accuracy on the test split")}
+
+
 PROTOCOLS = {
+    "accuracy": accuracy,
     "iw_nll": iw_nll,
     "pca_mse": pca_mse,
     "reconstruction": reconstruction,
