@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import os
+import warnings
 
 import numpy as np
 
@@ -170,16 +171,9 @@ def evaluate(
     _check_shapes(model, real, data)
     results = {}
     if any(name in FEATURE_METRICS for name in metrics):
-        if extractor is None:
-            shape = real.shape[1:] if isinstance(real, np.ndarray) else None
-            extractor = default_extractor_name(data if isinstance(data, str) else None, shape)
-        extractor = get_extractor(extractor, extractor_layer, extractor_sha256)
-        if "is" in metrics and not extractor.has_probabilities:
-            raise ValueError(
-                "metric 'is' needs an extractor with class probabilities (a "
-                "DomainClassifier, or inception_v3 with include_top), got extractor "
-                f"{extractor.name!r}"
-            )
+        extractor = _resolve_extractor(
+            extractor, extractor_layer, extractor_sha256, data, real, metrics
+        )
         real_statistics = reference_statistics(
             extractor, real, source_key(data, real, split, num_samples), num_samples,
             cache_dir, need_features="kid" in metrics or "prd" in metrics,
@@ -303,6 +297,27 @@ def reconstruction_error(model, x, batch_size=256):
         "reconstruction_mse", float(errors.mean()), len(x), None, None,
         std=float(errors.std()), details={"unit": "squared error per pixel"},
     )
+
+
+def _resolve_extractor(spec, layer_name, sha256, data, real, metrics):
+    if spec is None:
+        shape = real.shape[1:] if isinstance(real, np.ndarray) else None
+        data_label = data if isinstance(data, str) else "array"
+        spec = default_extractor_name(data_label, shape)
+        if spec.startswith("inception_v3") and shape is not None and shape[-1] == 1:
+            warnings.warn(
+                f"no domain classifier is registered for data {data_label!r}; using "
+                "ImageNet InceptionV3 features, which describe grayscale digits poorly. "
+                "Pass extractor= (CLI --extractor) a trained DomainClassifier.",
+                RuntimeWarning,
+            )
+    extractor = get_extractor(spec, layer_name, sha256)
+    if "is" in metrics and not extractor.has_probabilities:
+        raise ValueError(
+            "metric 'is' needs an extractor with class probabilities (a DomainClassifier, "
+            f"or inception_v3_top), got extractor {extractor.name!r}"
+        )
+    return extractor
 
 
 def _as_array(real):

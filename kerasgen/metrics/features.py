@@ -115,8 +115,15 @@ def _inception_extractor(**options):
     return inception_v3(**options)
 
 
+def _inception_top_extractor(**options):
+    from kerasgen.metrics.inception import inception_v3
+
+    return inception_v3(include_top=True, **options)
+
+
 register_extractor("identity", _identity_extractor)
 register_extractor("inception_v3", _inception_extractor)
+register_extractor("inception_v3_top", _inception_top_extractor)
 
 
 # ---------------------------------------------------------------------------------------

@@ -36,7 +36,9 @@ def inception_v3(weights="imagenet", sha256=None, include_top=False, allow_downl
         sha256: expected sha256 of the weights file; without it the file must be the
             official one (its MD5 as pinned by Keras).
         include_top: if True, also output the 1000 ImageNet class probabilities (for the
-            Inception Score); features come from the `avg_pool` layer.
+            Inception Score); features come from the `avg_pool` layer. Keras's classifier
+            has 1000 classes, the original IS graph 1008, so IS values are close to but
+            not identical with the TF-slim numbers in papers.
         allow_download: download missing ImageNet weights; default: unless the
             environment variable `KERASGEN_OFFLINE` is `1`.
         cache_dir: where the Keras cache lives (default `$KERAS_HOME` or `~/.keras`).

@@ -134,3 +134,20 @@ def test_cli_table_and_errors(vae_path, image_folder, capsys, monkeypatch, tmp_p
                      "--extractor", "inception_v3", "--no-progress"])
     error = capsys.readouterr().err
     assert code == 1 and "--extractor /path/to/file.h5" in error
+
+
+def test_default_extractor_prefers_a_registered_domain_classifier(
+    sources, real_images, classifier, monkeypatch, tmp_path
+):
+    from kerasgen.metrics import features
+
+    monkeypatch.setitem(features.EXTRACTORS, "test_classifier", classifier.feature_extractor)
+    monkeypatch.setitem(features.DEFAULT_EXTRACTORS, "mnist5k", "test_classifier")
+    assert features.default_extractor_name("mnist5k", (28, 28, 1)) == "test_classifier"
+    assert features.default_extractor_name("ring8", (2,)) == "identity"
+    # Without one, grayscale data falls back to ImageNet features with a warning.
+    monkeypatch.setenv("KERASGEN_OFFLINE", "1")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.warns(RuntimeWarning, match="no domain classifier is registered"):
+        with pytest.raises(RuntimeError, match="InceptionV3 ImageNet weights are not available"):
+            evaluate(sources[0], real_images, metrics="fid", num_samples=10, progress=False)
