@@ -29,9 +29,17 @@ def sqrtm_psd(matrix):
 
 
 def trace_sqrt_product(cov1, cov2):
-    """tr((S1 S2)^1/2) = tr((S1^1/2 S2 S1^1/2)^1/2), from symmetric eigenproblems only."""
-    root1 = sqrtm_psd(cov1)
-    middle = root1 @ cov2 @ root1
+    """tr((S1 S2)^1/2) = tr((S1^1/2 S2 S1^1/2)^1/2), from symmetric eigenproblems only.
+
+    With S1 = U diag(l) U^T and R = diag(sqrt(l)), S1^1/2 S2 S1^1/2 = U (R U^T S2 U R) U^T
+    has the eigenvalues of the symmetric R (U^T S2 U) R, which saves forming S1^1/2.
+    """
+    cov1 = np.asarray(cov1, dtype="float64")
+    cov2 = np.asarray(cov2, dtype="float64")
+    eigenvalues, eigenvectors = np.linalg.eigh((cov1 + cov1.T) / 2.0)
+    roots = np.sqrt(np.clip(eigenvalues, 0.0, None))
+    rotated = eigenvectors.T @ cov2 @ eigenvectors
+    middle = roots[:, None] * rotated * roots[None, :]
     eigenvalues = np.linalg.eigvalsh((middle + middle.T) / 2.0)
     return float(np.sum(np.sqrt(np.clip(eigenvalues, 0.0, None))))
 
