@@ -1,0 +1,127 @@
+"""Recipes for the GAN family: gan (2-D mixtures), dcgan, wgan_gp, cgan and vae_gan.
+
+Image recipes use tanh generators, so they train on data in [-1, 1]
+(`value_range=(-1, 1)`); the 2-D recipe trains on the raw points.
+"""
+
+import keras
+
+from kerasgen import models, networks
+from kerasgen.recipes import register
+
+
+def adam(learning_rate, beta_1=0.5, beta_2=0.999, decay_steps=0):
+    """Adam as DCGAN uses it; `decay_steps` > 0 adds a cosine decay to 1% of the rate."""
+    if decay_steps:
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.01)
+    return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
+
+
+def dcgan_filters(image_shape):
+    """Upsampling filters by image size: 28 px -> 2 stages, 32 -> 3, 64 -> 4."""
+    size = image_shape[0]
+    if size % 16 == 0 and size >= 64:
+        return (512, 256, 128, 64)
+    if size % 8 == 0 and size >= 32:
+        return (256, 128, 64)
+    return (128, 64)
+
+
+def dcgan_networks(data_shape, latent_dim, num_classes=None, packing=1):
+    data_shape = tuple(data_shape)
+    if len(data_shape) != 3:
+        raise ValueError(f"data_shape must be an image shape (height, width, channels), got {data_shape}")
+    filters = dcgan_filters(data_shape)
+    down = tuple(reversed(filters))
+    if num_classes:
+        return (
+            networks.ConditionalDCGANGenerator(latent_dim, num_classes, data_shape, filters=filters),
+            networks.ConditionalDCGANDiscriminator(data_shape, num_classes, filters=down),
+        )
+    return (
+        networks.DCGANGenerator(latent_dim, data_shape, filters=filters),
+        networks.DCGANDiscriminator(data_shape, filters=down, packing=packing),
+    )
+
+
+@register("gan", epochs=150, batch_size=512, data="ring8", value_range=None)
+def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256, 256), packing=1,
+              loss="non_saturating", learning_rate=1e-3, decay_steps=3000, seed=0):
+    """An MLP GAN for 2-D points (a DCGAN for images), cosine-decayed Adam.
+
+    `decay_steps` should be the number of training steps (150 epochs of 10,000 ring8
+    points at batch 512 are 3,000); see benchmarks/mode_coverage.py for the measured
+    mode coverage of this recipe and its packed variant.
+    """
+    if len(tuple(data_shape)) == 1:
+        dim = int(data_shape[0])
+        generator = networks.MLP(latent_dim, dim, hidden_units)
+        discriminator = networks.MLP(dim * packing, 1, hidden_units)
+    else:
+        generator, discriminator = dcgan_networks(data_shape, latent_dim, packing=packing)
+    model = models.GAN(generator, discriminator, loss=loss, packing=packing, seed=seed)
+    model.compile(
+        generator_optimizer=adam(learning_rate, decay_steps=decay_steps),
+        discriminator_optimizer=adam(learning_rate, decay_steps=decay_steps),
+        steps_per_execution=10,
+    )
+    return model
+
+
+@register("dcgan", epochs=50, batch_size=128, data="mnist5k", value_range=(-1.0, 1.0))
+def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4, packing=1,
+                loss="non_saturating", label_smoothing=0.0, seed=0):
+    """DCGAN (Radford et al. 2016): Adam(2e-4, beta_1=0.5) for both players."""
+    generator, discriminator = dcgan_networks(data_shape, latent_dim, packing=packing)
+    model = models.GAN(generator, discriminator, loss=loss, packing=packing,
+                       label_smoothing=label_smoothing, seed=seed)
+    model.compile(
+        generator_optimizer=adam(learning_rate), discriminator_optimizer=adam(learning_rate),
+        steps_per_execution=8,
+    )
+    return model
+
+
+@register("wgan_gp", epochs=50, batch_size=64, data="mnist5k", value_range=(-1.0, 1.0))
+def build_wgan_gp(data_shape, num_classes=None, latent_dim=64, learning_rate=1e-4,
+                  discriminator_steps=5, gradient_penalty_weight=10.0, seed=0):
+    """WGAN-GP (Gulrajani et al. 2017): Adam(1e-4, beta_1=0, beta_2=0.9), 5 critic steps."""
+    generator, critic = dcgan_networks(data_shape, latent_dim)
+    model = models.WGANGP(generator, critic, discriminator_steps=discriminator_steps,
+                          gradient_penalty_weight=gradient_penalty_weight, seed=seed)
+    model.compile(
+        generator_optimizer=adam(learning_rate, beta_1=0.0, beta_2=0.9),
+        discriminator_optimizer=adam(learning_rate, beta_1=0.0, beta_2=0.9),
+        steps_per_execution=4,
+    )
+    return model
+
+
+@register("cgan", epochs=50, batch_size=128, data="mnist5k", value_range=(-1.0, 1.0), labels=True)
+def build_cgan(data_shape, num_classes=10, latent_dim=64, learning_rate=2e-4, seed=0):
+    """Class-conditional DCGAN with a projection discriminator."""
+    if not num_classes:
+        raise ValueError(f"num_classes must be a positive int for cgan, got {num_classes!r}")
+    generator, discriminator = dcgan_networks(data_shape, latent_dim, num_classes=num_classes)
+    model = models.ConditionalGAN(generator, discriminator, num_classes=num_classes, seed=seed)
+    model.compile(
+        generator_optimizer=adam(learning_rate), discriminator_optimizer=adam(learning_rate),
+        steps_per_execution=8,
+    )
+    return model
+
+
+@register("vae_gan", epochs=50, batch_size=64, data="mnist5k", value_range=(-1.0, 1.0))
+def build_vae_gan(data_shape, num_classes=None, latent_dim=32, learning_rate=2e-4, kl_weight=1.0,
+                  reconstruction_weight=1e-2, seed=0):
+    """VAE-GAN (Larsen et al. 2016): conv encoder, DCGAN decoder and discriminator."""
+    generator, discriminator = dcgan_networks(data_shape, latent_dim)
+    encoder = networks.ConvEncoder(tuple(data_shape), latent_dim, filters=(32, 64), hidden_units=256,
+                                   variational=True)
+    model = models.VAEGAN(encoder, generator, discriminator, kl_weight=kl_weight,
+                          reconstruction_weight=reconstruction_weight, seed=seed)
+    model.compile(
+        encoder_optimizer=adam(learning_rate), generator_optimizer=adam(learning_rate),
+        discriminator_optimizer=adam(learning_rate), steps_per_execution=8,
+    )
+    return model
