@@ -38,6 +38,10 @@ class Sampler:
             `{"latent_dim": 16, "image_shape": [28, 28, 1], "value_range": [0, 1]}`
             for an ONNX file that was not written by kerasgen.
         providers: onnxruntime execution providers (default: CPU).
+        spin_wait: let idle onnxruntime threads spin. Off by default: on a shared or
+            busy machine spinning threads steal the cores the work needs (measured 2-4x
+            lower batch-256 throughput with 2 threads under load); on an idle machine
+            spinning saves a few microseconds per call.
 
     Example:
     ```python
@@ -48,13 +52,13 @@ class Sampler:
     ```
     """
 
-    def __init__(self, path, num_threads=None, metadata=None, providers=None):
+    def __init__(self, path, num_threads=None, metadata=None, providers=None, spin_wait=False):
         self.path = os.fspath(path)
         if num_threads is not None:
             num_threads = check_positive_int("num_threads", num_threads)
         if metadata is not None and not isinstance(metadata, dict):
             raise ValueError(f"metadata must be a dict or None, got {type(metadata).__name__}")
-        self.session = open_session(self.path, num_threads, providers)
+        self.session = open_session(self.path, num_threads, providers, spin_wait)
         stored = from_onnx_props(self.session.get_modelmeta().custom_metadata_map)
         self.z_name, self.label_name, self.x_name = graph_names(self.session, self.path)
         merged = {**stored, **(metadata or {})}
@@ -229,7 +233,7 @@ class Sampler:
         return grid
 
 
-def open_session(path, num_threads=None, providers=None):
+def open_session(path, num_threads=None, providers=None, spin_wait=False):
     """An onnxruntime session, with clear errors for missing, empty or corrupted files."""
     if not os.path.isfile(path):
         raise ValueError(f"path must be an existing .onnx file, got {path!r}")
@@ -240,6 +244,7 @@ def open_session(path, num_threads=None, providers=None):
     if num_threads is not None:
         options.intra_op_num_threads = num_threads
     options.log_severity_level = 3  # errors are reported by us, not on stderr
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin_wait else "0")
     try:
         return onnxruntime.InferenceSession(
             path, sess_options=options, providers=providers or ["CPUExecutionProvider"]

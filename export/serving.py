@@ -2,7 +2,8 @@
 
 Decoders and generators: `z` float32 `[batch, latent_dim]` (plus `label` int64 `[batch]`
 for conditional models) -> `{"x": ...}`. Encoders: `x` -> `{"mean", "log_var"}`. The
-network runs in inference mode and the graph holds no random op.
+network runs in inference mode, outputs are float32 (also under a mixed-precision
+policy) and the graph holds no random op.
 """
 
 import keras
@@ -19,7 +20,7 @@ def serving_function(network, metadata):
 
         def serve(x):
             mean, log_var = network(x, training=False)
-            return {"mean": mean, "log_var": log_var}
+            return {"mean": tf.cast(mean, tf.float32), "log_var": tf.cast(log_var, tf.float32)}
 
     elif metadata["num_classes"]:
         signature = [
@@ -28,13 +29,14 @@ def serving_function(network, metadata):
         ]
 
         def serve(z, label):
-            return {"x": network([z, network_label(network, label)], training=False)}
+            x = network([z, network_label(network, label)], training=False)
+            return {"x": tf.cast(x, tf.float32)}
 
     else:
         signature = [tf.TensorSpec([None, metadata["latent_dim"]], tf.float32, name="z")]
 
         def serve(z):
-            return {"x": network(z, training=False)}
+            return {"x": tf.cast(network(z, training=False), tf.float32)}
 
     function = tf.function(serve, input_signature=signature)
     graph = function.get_concrete_function().graph

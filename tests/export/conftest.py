@@ -3,8 +3,11 @@
 import keras
 import pytest
 
-from kerasgen.models import VAE
-from kerasgen.networks import ConvDecoder, ConvEncoder
+from kerasgen.models import GAN, VAE, ConditionalGAN
+from kerasgen.networks import (
+    ConditionalDCGANDiscriminator, ConditionalDCGANGenerator, ConvDecoder, ConvEncoder,
+    DCGANDiscriminator, DCGANGenerator,
+)
 
 IMAGE_SHAPE = (16, 16, 1)
 LATENT_DIM = 8
@@ -12,40 +15,16 @@ NUM_CLASSES = 5
 
 
 class SamplingContract:
-    """The export contract of a kerasgen model around a bare generator network."""
+    """The export contract of a kerasgen model around a bare network (for odd networks)."""
 
-    def __init__(self, network, output_range, num_classes=None):
+    def __init__(self, network, output_range):
         self.network = network
         self.latent_dim = network.inputs[0].shape[-1]
         self.output_range = output_range
-        self.num_classes = num_classes
         self.data_shape = tuple(network.output_shape[1:])
 
     def sampling_network(self):
         return self.network
-
-
-def dcgan_generator():
-    """kerasgen's DCGAN generator when it is there, else a tanh ConvDecoder."""
-    try:
-        from kerasgen.networks import DCGANGenerator
-    except ImportError:
-        return ConvDecoder(LATENT_DIM, IMAGE_SHAPE, filters=(16, 8), output_activation="tanh")
-    return DCGANGenerator(LATENT_DIM, IMAGE_SHAPE, filters=(16, 8), batch_norm=True)
-
-
-def conditional_generator():
-    """A small class-conditional generator with inputs [z, label] (label int32, shape ())."""
-    z = keras.Input((LATENT_DIM,), name="z")
-    label = keras.Input((), dtype="int32", name="label")
-    embedded = keras.layers.Embedding(NUM_CLASSES, 4, name="label_embedding")(label)
-    x = keras.layers.Concatenate()([z, embedded])
-    x = keras.layers.Dense(4 * 4 * 8, activation="relu")(x)
-    x = keras.layers.Reshape((4, 4, 8))(x)
-    x = keras.layers.Conv2DTranspose(8, 3, strides=2, padding="same", activation="relu")(x)
-    x = keras.layers.Conv2DTranspose(4, 3, strides=2, padding="same", activation="relu")(x)
-    x = keras.layers.Conv2D(1, 3, padding="same", activation="tanh")(x)
-    return keras.Model([z, label], x, name="conditional_generator")
 
 
 def keras_samples(model, z, labels=None):
@@ -79,13 +58,19 @@ def vae():
 @pytest.fixture(scope="session")
 def dcgan():
     keras.utils.set_random_seed(2)
-    return SamplingContract(dcgan_generator(), (-1.0, 1.0))
+    return GAN(
+        DCGANGenerator(LATENT_DIM, IMAGE_SHAPE, filters=(16, 8), batch_norm=True),
+        DCGANDiscriminator(IMAGE_SHAPE, filters=(8, 16)),
+    )
 
 
 @pytest.fixture(scope="session")
 def conditional():
     keras.utils.set_random_seed(3)
-    return SamplingContract(conditional_generator(), (-1.0, 1.0), num_classes=NUM_CLASSES)
+    return ConditionalGAN(
+        ConditionalDCGANGenerator(LATENT_DIM, NUM_CLASSES, IMAGE_SHAPE, filters=(16, 8), embedding_dim=4),
+        ConditionalDCGANDiscriminator(IMAGE_SHAPE, NUM_CLASSES, filters=(8, 16)),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -35,10 +35,14 @@ def test_onnxruntime_matches_keras_at_batch_1_7_64(name, models, exported):
     assert set(report["max_abs_diff"]) == {1, 64}
 
 
-def test_seed_gives_the_same_samples_as_the_keras_model(vae, exported):
-    sampler = Sampler(exported["vae"][0])
-    np.testing.assert_allclose(sampler.sample(10, seed=4), vae.sample(10, seed=4), atol=1e-4)
+def test_seed_gives_the_same_samples_as_the_keras_model(models, exported):
+    for name in ("vae", "dcgan"):
+        sampler = Sampler(exported[name][0])
+        np.testing.assert_allclose(sampler.sample(10, seed=4), models[name].sample(10, seed=4), atol=1e-4)
     assert not np.allclose(sampler.sample(10, seed=4), sampler.sample(10, seed=5))
+    sampler, cgan = Sampler(exported["conditional"][0]), models["conditional"]
+    np.testing.assert_allclose(sampler.sample(7, seed=1, labels=3), cgan.sample(7, seed=1, labels=3), atol=1e-4)
+    np.testing.assert_allclose(sampler.sample(7, seed=1), cgan.sample(7, seed=1), atol=1e-4)
 
 
 @pytest.mark.parametrize("name", ["vae", "conditional"])

@@ -132,7 +132,11 @@ def test_save_grid_writes_a_png(exported, tmp_path):
 
 def test_num_threads_is_configurable(exported):
     sampler = Sampler(exported["vae"][0], num_threads=1)
-    assert sampler.session.get_session_options().intra_op_num_threads == 1
+    options = sampler.session.get_session_options()
+    assert options.intra_op_num_threads == 1
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    spinning = Sampler(exported["vae"][0], spin_wait=True).session.get_session_options()
+    assert spinning.get_session_config_entry("session.intra_op.allow_spinning") == "1"
     with pytest.raises(ValueError, match="num_threads must be a positive int, got 0"):
         Sampler(exported["vae"][0], num_threads=0)
 
