@@ -151,3 +151,13 @@ def test_image_entries_export_to_onnx_with_the_parity_check(name, tmp_path):
     report = to_onnx(zoo.load(name), str(tmp_path / f"{name}.onnx"),
                      source={"zoo_entry": name, "weights_sha256": entry.config["weights"]["sha256"]})
     assert max(report["max_abs_diff"].values()) <= report["tolerance"]
+
+
+def test_quickstart_writes_an_onnx_file_and_a_grid(tmp_path, capsys):
+    from kerasgen import cli
+
+    assert cli.main(["quickstart", "--out", str(tmp_path), "-n", "16"]) == 0
+    printed = capsys.readouterr().out
+    assert "export the decoder to ONNX" in printed and "done in" in printed
+    assert (tmp_path / "vae_mnist5k.onnx").stat().st_size > 0
+    assert (tmp_path / "vae_mnist5k_samples.png").stat().st_size > 0
