@@ -26,6 +26,18 @@ def versions():
     }
 
 
+def save_inference_weights(model, path):
+    """Writes the model's weights without optimizer state (an uncompiled twin's file).
+
+    `save_weights` of a compiled model also stores the optimizer's moments (3x the
+    size for Adam); zoo entries ship what inference and `kerasgen.zoo.load` need.
+    """
+    twin = model.__class__.from_config(model.get_config())
+    twin.set_weights(model.get_weights())
+    with atomic_path(path) as tmp:
+        twin.save_weights(tmp)
+
+
 def find_recipe(source):
     """Path of the recipe.json of a zoo entry name or an entry folder, or None."""
     for directory in (os.path.join(ZOO_DIR, str(source)), str(source)):
@@ -70,8 +82,7 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
         spec, work, resume=resume, limit=spec.get("limit"), verbose=verbose
     )
     weights = os.path.join(out, WEIGHTS_FILE)
-    with atomic_path(weights) as tmp:
-        model.save_weights(tmp)
+    save_inference_weights(model, weights)
     config = {
         "name": os.path.basename(os.path.abspath(out)),
         "description": description or spec.get("description", ""),
