@@ -10,3 +10,4 @@ from kerasgen.networks.dcgan_generator import DCGANGenerator
 from kerasgen.networks.dcgan_discriminator import DCGANDiscriminator
 from kerasgen.networks.conditional_dcgan_generator import ConditionalDCGANGenerator
 from kerasgen.networks.conditional_dcgan_discriminator import ConditionalDCGANDiscriminator
+from kerasgen.networks.packed_mlp_discriminator import PackedMLPDiscriminator
