@@ -88,7 +88,86 @@ def accuracy(model, spec):
     return {"test_accuracy": result(correct.mean(), len(correct), "top-1 accuracy on the test split")}
 
 
+def classifier_extractor(name="classifier_mnist5k"):
+    """The zoo's domain classifier as a feature extractor (weights sha256-verified)."""
+    from kerasgen import zoo
+
+    return zoo.load(name).feature_extractor()
+
+
+def unit_images(model, images):
+    from kerasgen.metrics.features import to_unit_interval
+
+    return to_unit_interval(images, model.output_range)
+
+
+def fid_kid(model, spec, num_samples=1000, seed=0, extractor="classifier_mnist5k"):
+    """FID / KID of `num_samples` generated vs the test images, next to the floor."""
+    from kerasgen.metrics import frechet_distance_from_features, kernel_inception_distance
+    from kerasgen.mode_coverage import class_coverage
+
+    (x_train, _), (x_test, _) = datasets.load(spec["data"])
+    features = classifier_extractor(extractor)
+    generated = unit_images(model, model.sample(num_samples, seed=seed))
+    floor_rows = np.random.default_rng(seed).choice(len(x_train), size=len(x_test), replace=False)
+    real_f, real_p = features.extract(x_test)
+    gen_f, gen_p = features.extract(generated)
+    floor_f, _ = features.extract(x_train[floor_rows])
+    extractor_id = features.extractor_id
+    n = f"{num_samples} generated (seed {seed}) vs the {len(x_test)} test images"
+    floor = f"{len(x_test)} training images (numpy seed {seed}) vs the {len(x_test)} test images"
+    fid = frechet_distance_from_features(real_f, gen_f, extractor=extractor_id)
+    kid = kernel_inception_distance(real_f, gen_f, extractor=extractor_id, seed=seed)
+    fid_floor = frechet_distance_from_features(real_f, floor_f, extractor=extractor_id)
+    kid_floor = kernel_inception_distance(real_f, floor_f, extractor=extractor_id, seed=seed)
+    coverage = class_coverage(gen_p)
+    real_coverage = class_coverage(real_p)
+    return {
+        "fid": result(fid.value, num_samples, "FID, " + n, extractor=extractor_id),
+        "fid_floor": result(fid_floor.value, len(x_test), "FID, " + floor, extractor=extractor_id),
+        "kid": result(kid.value, num_samples, f"KID (cubic kernel, {kid.details.get('num_subsets', 100)} subsets of {kid.details.get('subset_size', 1000)}), " + n,
+                      extractor=extractor_id, std=float(f"{kid.std:.3g}")),
+        "kid_floor": result(kid_floor.value, len(x_test), "KID, " + floor, extractor=extractor_id),
+        "classes_covered": result(coverage["classes_covered"], num_samples, "classes predicted for at least one generated image", extractor=extractor_id),
+        "class_kl_to_uniform": result(coverage["reverse_kl"], num_samples, "KL(class histogram of generated images || uniform), nats", extractor=extractor_id),
+        "test_class_kl_to_uniform": result(real_coverage["reverse_kl"], len(x_test), "the same for the test images (floor)", extractor=extractor_id),
+    }
+
+
+def conditional_accuracy(model, spec, per_class=100, seed=0, extractor="classifier_mnist5k"):
+    """Share of generated digits the classifier labels as the requested class."""
+    features = classifier_extractor(extractor)
+    labels = np.repeat(np.arange(model.num_classes), per_class)
+    images = unit_images(model, model.sample(len(labels), seed=seed, labels=labels))
+    _, probabilities = features.extract(images)
+    correct = probabilities.argmax(axis=1) == labels
+    per_label = [float(correct[labels == c].mean()) for c in range(model.num_classes)]
+    protocol = f"{per_class} samples per class (seed {seed}); classifier label == requested label"
+    return {
+        "conditional_accuracy": result(correct.mean(), len(labels), protocol, extractor=features.extractor_id),
+        "worst_class_accuracy": result(min(per_label), per_class, "lowest per-class share", extractor=features.extractor_id),
+    }
+
+
+def mode_coverage(model, spec, num_samples=2500, seeds=(0, 1, 2)):
+    """The PacGAN / VEEGAN 2-D protocol on the shipped generator, per sampling seed."""
+    from kerasgen.mode_coverage import mixture_coverage
+
+    metrics = {}
+    for seed in seeds:
+        stats = mixture_coverage(model.sample(num_samples, seed=seed), spec["data"])
+        protocol = (f"{num_samples} samples (seed {seed}); high quality = within 3 std of the "
+                    "nearest mode; a mode is captured by >= 1 high-quality sample")
+        metrics[f"modes_captured_seed{seed}"] = result(stats["modes_captured"], num_samples, protocol + f" (of {stats['num_modes']})")
+        metrics[f"high_quality_seed{seed}"] = result(stats["high_quality_fraction"], num_samples, protocol)
+        metrics[f"reverse_kl_seed{seed}"] = result(stats["reverse_kl"], num_samples, "KL(mode histogram of high-quality samples || uniform), nats")
+    return metrics
+
+
 PROTOCOLS = {
+    "fid_kid": fid_kid,
+    "conditional_accuracy": conditional_accuracy,
+    "mode_coverage": mode_coverage,
     "accuracy": accuracy,
     "iw_nll": iw_nll,
     "pca_mse": pca_mse,
