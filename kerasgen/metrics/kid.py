@@ -48,6 +48,8 @@ def kernel_inception_distance(
         num_subsets: number of random subsets.
         subset_size: rows per subset, drawn without replacement from each side; clipped
             to the smaller of `N_real` and `N_generated` (the estimate stays unbiased).
+            When it equals both N every subset is the whole set and `std` is 0: the
+            spread over subsets then says nothing about the estimate's uncertainty.
         seed: seed of the subset draws.
         extractor: the id of the extractor both feature sets came from.
 
