@@ -17,7 +17,7 @@ _LAZY = {
     "Sampler": "kerasgen.export.runtime",
     "ExportCheckError": "kerasgen.export.checks",
 }
-_SUBMODULES = ("checks", "cli", "metadata", "onnx_export", "runtime", "saved_model_export", "serving")
+_SUBMODULES = ("checks", "cli", "images", "metadata", "onnx_export", "runtime", "saved_model_export", "serving")
 
 
 def __getattr__(name):
