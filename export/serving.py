@@ -15,6 +15,12 @@ from kerasgen.export.checks import check_no_random_ops
 
 def serving_function(network, metadata):
     """A `tf.function` with a fixed input signature wrapping `network` (see module doc)."""
+    if keras.backend.backend() != "tensorflow":
+        raise ValueError(
+            f"export needs the TensorFlow Keras backend, got KERAS_BACKEND="
+            f"{keras.backend.backend()!r}: save the model (.keras) and export it in a process "
+            "with KERAS_BACKEND=tensorflow"
+        )
     if metadata["network"] == "encoder":
         signature = [tf.TensorSpec([None, *metadata["image_shape"]], tf.float32, name="x")]
 
