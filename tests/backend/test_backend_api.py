@@ -91,3 +91,15 @@ def test_joint_optimizer_rejects_a_shared_instance_and_unknown_variables():
     joint.built = False
     with pytest.raises(ValueError, match="belongs to none of the networks"):
         joint.build([stranger])
+
+
+def test_recipes_train_under_every_backend():
+    from kerasgen import recipes
+
+    model = recipes.get("vae").build((8, 8, 1), latent_dim=2, hidden_units=(8,))
+    # torch's trainer runs one step per call; the others keep the recipe's setting.
+    assert model.steps_per_execution == (1 if BACKEND == "torch" else 8)
+    (x,) = tiny_models.data("images")
+    history = model.fit(x, epochs=1, batch_size=4, verbose=0)
+    assert np.isfinite(history.history["loss"][-1])
+    assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 4

@@ -28,6 +28,7 @@ def test_mirrored_strategy_matches_one_device(tmp_path):
 
 @pytest.mark.skipif(BACKEND != "jax", reason="runs in the jax job")
 def test_jax_data_parallel_matches_one_device(tmp_path):
+    pytest.importorskip("jax")
     report = run_worker(
         "data_parallel", tmp_path, backend="jax",
         env={"XLA_FLAGS": "--xla_force_host_platform_device_count=2"},
