@@ -25,15 +25,23 @@ def add_parser(subparsers):
 def resolve_model(name_or_path):
     """Loads the model to export; returns `(model, source)`.
 
-    `source` is the metadata's `{"zoo_entry", "weights_sha256", "file"}`. Today
-    `name_or_path` is a `.keras` file (its sha256 is recorded); the zoo extends this to
-    entry names.
+    `source` is the metadata's `{"zoo_entry", "weights_sha256", "file"}`.
+    `name_or_path` is a `.keras` file (its sha256 is recorded) or a zoo entry name or
+    folder (its verified weights' sha256 is recorded).
     """
     from kerasgen.io import sha256_file
 
     path = os.fspath(name_or_path)
     if not path.endswith(".keras"):
-        raise ValueError(f"MODEL must be a .keras file, got {path!r}")
+        from kerasgen import zoo
+
+        try:
+            entry = zoo.Entry.open(path)
+        except ValueError:
+            raise ValueError(f"MODEL must be a .keras file or a zoo entry, got {path!r}") from None
+        source = {"zoo_entry": entry.name, "weights_sha256": entry.config["weights"]["sha256"],
+                  "file": entry.config["weights"]["file"]}
+        return entry.load_model(), source
     if not os.path.isfile(path):
         raise ValueError(f"MODEL file {path!r} does not exist")
     import keras

@@ -47,6 +47,6 @@ def test_export_cli_errors(vae, tmp_path, capsys):
     assert "--quantize needs --format onnx" in capsys.readouterr().err
     assert cli.main(["export", str(tmp_path / "missing.keras"), "-o", str(tmp_path / "m.onnx")]) == 2
     assert "does not exist" in capsys.readouterr().err
-    assert cli.main(["export", "vae_mnist5k", "-o", str(tmp_path / "m.onnx")]) == 2
-    assert "MODEL must be a .keras file, got 'vae_mnist5k'" in capsys.readouterr().err
+    assert cli.main(["export", "vae_mnist6k", "-o", str(tmp_path / "m.onnx")]) == 2
+    assert "MODEL must be a .keras file or a zoo entry, got 'vae_mnist6k'" in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["vae.keras"]

@@ -161,3 +161,17 @@ def test_quickstart_writes_an_onnx_file_and_a_grid(tmp_path, capsys):
     assert "export the decoder to ONNX" in printed and "done in" in printed
     assert (tmp_path / "vae_mnist5k.onnx").stat().st_size > 0
     assert (tmp_path / "vae_mnist5k_samples.png").stat().st_size > 0
+
+
+def test_export_and_sample_cli_take_entry_names(tmp_path):
+    from kerasgen import cli
+    from kerasgen.export.runtime import Sampler
+
+    onnx_path = str(tmp_path / "vae.onnx")
+    assert cli.main(["export", "vae_mnist5k", "--format", "onnx", "-o", onnx_path]) == 0
+    sampler = Sampler(onnx_path)
+    entry = zoo.Entry.open("vae_mnist5k")
+    assert sampler.metadata["source"]["zoo_entry"] == "vae_mnist5k"
+    assert sampler.metadata["source"]["weights_sha256"] == entry.config["weights"]["sha256"]
+    np.testing.assert_allclose(sampler.sample(4, seed=1), zoo.load("vae_mnist5k").sample(4, seed=1), atol=1e-5)
+    assert cli.main(["sample", "vae_mnist5k", "-n", "4", "-o", str(tmp_path / "g.png")]) == 0
