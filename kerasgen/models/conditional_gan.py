@@ -5,7 +5,7 @@ from keras import ops
 from kerasgen.backend import JointOptimizer
 from kerasgen.datasets import check_value_range, from_arrays
 from kerasgen.latents import check_positive_int, draw_latents
-from kerasgen.models.gan import (
+from kerasgen.models.adversarial import (
     check_discriminator,
     check_label_smoothing,
     check_loss,

@@ -5,7 +5,7 @@ from kerasgen import losses
 from kerasgen.backend import JointOptimizer
 from kerasgen.datasets import check_value_range
 from kerasgen.latents import draw_latents
-from kerasgen.models.gan import (
+from kerasgen.models.adversarial import (
     check_discriminator,
     check_loss,
     check_non_negative,

@@ -5,7 +5,7 @@ from kerasgen import backend as kg_backend
 from kerasgen.backend import JointOptimizer
 from kerasgen.datasets import check_value_range
 from kerasgen.latents import check_positive_int, draw_latents
-from kerasgen.models.gan import (
+from kerasgen.models.adversarial import (
     check_discriminator,
     check_non_negative,
     compile_config,

@@ -1,0 +1,160 @@
+"""Losses, packing, checks and saving helpers shared by the GAN family's models."""
+
+import keras
+from keras import ops
+
+LOSSES = ("non_saturating", "minimax", "hinge", "least_squares")
+SEED_STATE_KEY = "noise_seed_state"
+
+
+# Losses shared by the GAN family (logits in, batch means out) --------------------------
+
+
+def discriminator_loss(real_logits, fake_logits, loss, label_smoothing=0.0):
+    """The discriminator's loss on real and generated logits."""
+    target = 1.0 - label_smoothing
+    if loss == "hinge":
+        return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+    if loss == "least_squares":
+        return 0.5 * (ops.mean(ops.square(real_logits - target)) + ops.mean(ops.square(fake_logits)))
+    # minimax and non_saturating share the cross-entropy -log D(x) - log(1 - D(G(z))).
+    real = target * ops.softplus(-real_logits) + (1.0 - target) * ops.softplus(real_logits)
+    return ops.mean(real) + ops.mean(ops.softplus(fake_logits))
+
+
+def generator_loss(fake_logits, loss):
+    """The generator's loss on the logits of its samples."""
+    if loss == "minimax":
+        return -ops.mean(ops.softplus(fake_logits))  # log(1 - D(G(z))), saturates early
+    if loss == "non_saturating":
+        return ops.mean(ops.softplus(-fake_logits))  # -log D(G(z))
+    if loss == "hinge":
+        return -ops.mean(fake_logits)
+    return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+
+
+def score(logits, loss):
+    """Mean D(x): a probability for the logistic losses, the raw output otherwise."""
+    if loss in ("minimax", "non_saturating"):
+        return ops.mean(ops.sigmoid(logits))
+    return ops.mean(logits)
+
+
+def pack(x, packing):
+    """Stacks groups of `packing` consecutive samples on the last axis (PacGAN).
+
+    A batch of N samples becomes N // packing packed samples; a remainder is dropped.
+    """
+    if packing == 1:
+        return x
+    per_example = tuple(x.shape[1:])
+    count = (ops.shape(x)[0] // packing) * packing
+    x = ops.reshape(x[:count], (-1, packing) + per_example)
+    if len(per_example) == 3:  # images: (N/m, m, H, W, C) -> (N/m, H, W, m*C)
+        x = ops.transpose(x, (0, 2, 3, 1, 4))
+    return ops.reshape(x, (-1,) + packed_shape(per_example, packing))
+
+
+def packed_shape(data_shape, packing):
+    return tuple(data_shape[:-1]) + (data_shape[-1] * packing,)
+
+
+# Checks and helpers shared by the GAN family ------------------------------------------
+
+
+def check_loss(loss):
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
+    return loss
+
+
+def check_non_negative(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a float >= 0, got {value!r}")
+    return float(value)
+
+
+def check_label_smoothing(value, loss):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"label_smoothing must be a float in [0, 1), got {value!r}")
+    if value and loss == "hinge":
+        raise ValueError(
+            f"label_smoothing must be 0 with loss='hinge' (it has no targets), got {value!r}"
+        )
+    return float(value)
+
+
+def latent_dim_of(generator, expected=None):
+    """The generator's noise size: its (first) input must be a vector `(latent_dim,)`."""
+    shape = tuple(generator.input_shape[0] if isinstance(generator.input_shape, list) else generator.input_shape)
+    if len(shape) != 2 or shape[1] is None:
+        raise ValueError(
+            f"generator must take a noise vector of shape (latent_dim,), got input shape {shape[1:]}"
+        )
+    if expected is not None and shape[1] != expected:
+        raise ValueError(f"generator input size must equal latent_dim {expected}, got {shape[1]}")
+    return int(shape[1])
+
+
+def check_discriminator(discriminator, expected_input_shape, packing=1, name="discriminator"):
+    """The discriminator must take the generator's samples and give one logit each."""
+    input_shape = discriminator.input_shape
+    input_shape = input_shape[0] if isinstance(input_shape, list) else input_shape
+    if tuple(input_shape[1:]) != tuple(expected_input_shape):
+        what = f" ({packing} samples packed on the last axis)" if packing > 1 else ""
+        raise ValueError(
+            f"{name} input shape must equal the generator output shape{what} "
+            f"{tuple(expected_input_shape)}, got {tuple(input_shape[1:])}"
+        )
+    output_shape = discriminator.output_shape
+    if isinstance(output_shape, list) or tuple(output_shape[1:]) != (1,):
+        raise ValueError(f"{name} must output one logit per example, shape (1,), got {output_shape}")
+
+
+def output_range_of(generator):
+    """(low, high) of the generator's samples, read from its output activation."""
+    activation = getattr(generator, "output_activation", None)
+    if activation is None and getattr(generator, "layers", None):
+        activation = getattr(generator.layers[-1], "activation", None)
+        activation = getattr(activation, "__name__", activation)
+    return {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(activation, (None, None))
+
+
+def distinct_optimizers(**optimizers):
+    """Resolves one optimizer per network; each needs its own instance (its own state)."""
+    resolved = {name: keras.optimizers.get(value) for name, value in optimizers.items()}
+    seen = {}
+    for name, optimizer in resolved.items():
+        if id(optimizer) in seen:
+            raise ValueError(
+                f"{seen[id(optimizer)]} and {name} must be different optimizer instances (each "
+                f"keeps the state of one network), got the same object {optimizer!r} twice"
+            )
+        seen[id(optimizer)] = name
+    return list(resolved.values())
+
+
+def compile_config(model, optimizer_names):
+    """Compile config with every player's optimizer, so `.keras` files restore them."""
+    if not model.compiled:
+        return {}
+    config = {name: getattr(model, name) for name in optimizer_names}
+    config.update(
+        steps_per_execution=model.steps_per_execution, jit_compile=model.jit_compile,
+        run_eagerly=model.run_eagerly,
+    )
+    return keras.saving.serialize_keras_object(config)
+
+
+def save_seed_state(model, store):
+    # Keras does not save SeedGenerator states; without this a reloaded model would
+    # replay other noise and training would not resume where it stopped.
+    store[SEED_STATE_KEY] = model.seed_generator.state
+
+
+def load_seed_state(model, store):
+    """Restores the noise state; returns the rest of `store` for Keras."""
+    keys = list(store.keys())
+    if SEED_STATE_KEY in keys:
+        model.seed_generator.state.assign(store[SEED_STATE_KEY])
+    return {key: store[key] for key in keys if key != SEED_STATE_KEY}
