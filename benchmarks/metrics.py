@@ -13,6 +13,7 @@ and the domain classifier's feature throughput. All numbers come from this run.
    `DomainClassifier` (28x28x1) on the 5,000 mnist5k images, median of `--repeats` runs.
 
     python benchmarks/metrics.py [--num-samples 10000] [--dim 2048] [--repeats 3]
+    python benchmarks/metrics.py --blas-threads 1      # steadier on a shared machine
 """
 
 import argparse
@@ -47,12 +48,17 @@ def reference_frechet(mean1, cov1, mean2, cov2):
 
 
 def timed(function, repeats):
-    times, result = [], None
+    """Median wall-clock seconds, median process CPU seconds (all threads), result.
+
+    CPU seconds are reported too because on a shared machine wall time also measures
+    the other tenants; the work each method does shows in its CPU time."""
+    times, cpu_times, result = [], [], None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = function()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        cpu_times.append(time.process_time() - cpu_start)
+    return statistics.median(times), statistics.median(cpu_times), result
 
 
 def benchmark_frechet(num_samples, dim, repeats):
@@ -65,16 +71,18 @@ def benchmark_frechet(num_samples, dim, repeats):
     generated_stats = FeatureStatistics.from_features(generated)
     stats_time = (time.perf_counter() - start) / 2
     args = (real_stats.mean, real_stats.cov, generated_stats.mean, generated_stats.cov)
-    ours_time, ours = timed(lambda: frechet_distance(*args), repeats)
-    reference_time, (reference, imaginary) = timed(lambda: reference_frechet(*args), repeats)
+    ours_time, ours_cpu, ours = timed(lambda: frechet_distance(*args), repeats)
+    reference_time, reference_cpu, (reference, imaginary) = timed(
+        lambda: reference_frechet(*args), repeats
+    )
     relative = abs(ours - reference) / abs(reference)
     print(f"Frechet distance, N={num_samples}, D={dim} (median of {repeats}):")
     print(f"  statistics (mean, cov) per feature set: {stats_time:.2f} s")
-    print(f"  kerasgen eigh:  {ours_time:.2f} s  value {ours:.10g}")
-    print(f"  scipy sqrtm:    {reference_time:.2f} s  value {reference:.10g}"
-          f"  (max |imag| of sqrtm {imaginary:.2e})")
-    print(f"  speed-up sqrtm / eigh: {reference_time / ours_time:.1f}x   relative "
-          f"difference of values: {relative:.2e}")
+    print(f"  kerasgen eigh:  {ours_time:7.2f} s wall {ours_cpu:7.2f} s CPU  value {ours:.10g}")
+    print(f"  scipy sqrtm:    {reference_time:7.2f} s wall {reference_cpu:7.2f} s CPU  value "
+          f"{reference:.10g}  (max |imag| of sqrtm {imaginary:.2e})")
+    print(f"  speed-up sqrtm / eigh: {reference_time / ours_time:.1f}x wall, "
+          f"{reference_cpu / ours_cpu:.1f}x CPU; relative difference of values: {relative:.2e}")
     return ours_time, reference_time, relative
 
 
@@ -86,7 +94,7 @@ def benchmark_classifier(repeats, batch_size):
     images = np.concatenate([x_train, x_test])
     extractor = DomainClassifier((28, 28, 1), 10).feature_extractor()
     extract_features(extractor, images[:batch_size], batch_size=batch_size, progress=False)
-    seconds, (features, _) = timed(
+    seconds, _, (features, _) = timed(
         lambda: extract_features(extractor, images, batch_size=batch_size, progress=False),
         repeats,
     )
@@ -104,8 +112,18 @@ def main():
     parser.add_argument("--small-num-samples", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument(
+        "--blas-threads", type=int, default=None,
+        help="limit NumPy/SciPy BLAS threads (1 gives the steadiest numbers on a shared "
+        "machine, where idle BLAS threads spin and inflate both wall and CPU time)",
+    )
     args = parser.parse_args()
-    print(f"cpu_count={os.cpu_count()} load_average={os.getloadavg()[0]:.1f}")
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+        threadpool_limits(args.blas_threads)
+    print(f"cpu_count={os.cpu_count()} load_average={os.getloadavg()[0]:.1f} "
+          f"blas_threads={args.blas_threads or 'default'}")
     benchmark_frechet(args.num_samples, args.dim, args.repeats)
     benchmark_frechet(args.small_num_samples, args.dim, args.repeats)
     benchmark_classifier(args.repeats, args.batch_size)
