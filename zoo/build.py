@@ -68,7 +68,7 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
     """
     from kerasgen import training
     from kerasgen.zoo.card import write_card
-    from kerasgen.zoo.evaluation import evaluate_model, write_samples
+    from kerasgen.zoo.evaluation import write_samples
 
     name, spec = resolve_spec(source)
     for key, value in (("data", data), ("epochs", epochs), ("seed", seed)):
@@ -102,10 +102,45 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
         "metrics": {},
     }
     write_json(os.path.join(out, RECIPE_FILE), spec)
-    if evaluate and spec.get("evaluation"):
-        config["metrics"] = evaluate_model(model, spec)
+    # The entry is complete and loadable before it is evaluated: an evaluation that
+    # fails leaves a usable entry (re-run it with `python -m kerasgen.zoo.build --evaluate`).
     write_json(os.path.join(out, ENTRY_FILE), config)
     write_samples(model, spec, out)
     write_card(out)
     shutil.rmtree(work, ignore_errors=True)
+    if evaluate and spec.get("evaluation"):
+        config = evaluate_entry(out, model)
     return config
+
+
+def evaluate_entry(name_or_path, model=None):
+    """Runs the entry's protocol on its shipped weights and records the numbers.
+
+    Updates `metrics` in `entry.json` and rewrites the card. Returns the entry config.
+    """
+    from kerasgen.zoo.card import write_card
+    from kerasgen.zoo.entry import Entry
+    from kerasgen.zoo.evaluation import evaluate_model
+
+    entry = Entry.open(name_or_path)
+    model = model if model is not None else entry.load_model()
+    entry.config["metrics"] = evaluate_model(model, entry.recipe)
+    write_json(os.path.join(entry.directory, ENTRY_FILE), entry.config)
+    write_card(entry.directory)
+    return entry.config
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Re-evaluate zoo entries on their shipped weights.")
+    parser.add_argument("--evaluate", nargs="+", required=True, metavar="ENTRY")
+    args = parser.parse_args(argv)
+    for name in args.evaluate:
+        config = evaluate_entry(name)
+        print(name, {k: v["value"] for k, v in config["metrics"].items()})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

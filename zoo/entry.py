@@ -69,7 +69,7 @@ class Entry:
         """The model from the entry's exact config, without weights."""
         import keras
 
-        import kerasgen.metrics  # noqa: F401  (registers DomainClassifier)
+        import kerasgen.metrics.domain_classifier  # noqa: F401  (registers DomainClassifier)
         import kerasgen.models  # noqa: F401  (registers the model classes)
 
         cls = keras.saving.get_registered_object(self.config["registered_name"])
