@@ -15,8 +15,10 @@ def add_parser(subparsers):
         "evaluate", help="FID, KID, IS, precision/recall, -log p(x) of a model",
         description=DESCRIPTION,
     )
-    parser.add_argument("model", help="a .keras model or an exported .onnx sampler")
-    parser.add_argument("--data", required=True, help="dataset name or image folder")
+    parser.add_argument("model", help="a .keras model, an exported .onnx sampler or a zoo entry")
+    parser.add_argument("--data", default=None,
+                        help="dataset name or image folder (a zoo entry without --data runs "
+                        "the entry's own protocol, the numbers of its model card)")
     parser.add_argument(
         "--metrics", default="fid",
         help="comma-separated: fid,kid,is,prd,nll,recon (default: fid)",
@@ -50,6 +52,15 @@ def run(args, model=None):
     """Runs the command; `model` (already loaded, e.g. a zoo entry) overrides args.model."""
     from kerasgen.metrics.evaluate import evaluate
 
+    if model is None and not str(args.model).endswith((".keras", ".onnx")):
+        from kerasgen import zoo
+
+        entry = zoo.Entry.open(args.model)  # ValueError names the entries if unknown
+        if args.data is None:
+            return run_entry_protocol(entry, args.json)
+        model = entry.load_model()
+    if args.data is None:
+        raise ValueError(f"--data is required for model {args.model!r} (a dataset name or image folder)")
     try:
         results = evaluate(
             model if model is not None else args.model,
@@ -71,6 +82,24 @@ def run(args, model=None):
         return 1
     report = make_report(results, model=str(args.model), data=str(args.data), seed=args.seed)
     print(json.dumps(report, indent=2) if args.json else format_table(report))
+    return 0
+
+
+def run_entry_protocol(entry, as_json):
+    """Measures a zoo entry by its recipe's protocol (the numbers of its model card)."""
+    from kerasgen.zoo.evaluation import evaluate_model
+
+    if not entry.recipe or not entry.recipe.get("evaluation"):
+        raise ValueError(f"entry {entry.name!r} has no evaluation protocol in its recipe")
+    metrics = evaluate_model(entry.load_model(), entry.recipe)
+    report = {"entry": entry.name, "metrics": metrics}
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"zoo entry: {entry.name}")
+    for name, metric in metrics.items():
+        extra = f"  extractor {metric['extractor']}" if metric.get("extractor") else ""
+        print(f"{name:26s} {metric['value']:<12.6g} N={metric['n']:<6d} {metric['protocol']}{extra}")
     return 0
 
 

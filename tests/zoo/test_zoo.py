@@ -175,3 +175,15 @@ def test_export_and_sample_cli_take_entry_names(tmp_path):
     assert sampler.metadata["source"]["weights_sha256"] == entry.config["weights"]["sha256"]
     np.testing.assert_allclose(sampler.sample(4, seed=1), zoo.load("vae_mnist5k").sample(4, seed=1), atol=1e-5)
     assert cli.main(["sample", "vae_mnist5k", "-n", "4", "-o", str(tmp_path / "g.png")]) == 0
+
+
+def test_evaluate_entry_reproduces_the_card_numbers(capsys):
+    from kerasgen import cli
+
+    assert cli.main(["evaluate", "linear_ae_mnist5k", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    stored = zoo.Entry.open("linear_ae_mnist5k").config["metrics"]
+    assert report["entry"] == "linear_ae_mnist5k"
+    for name, metric in stored.items():
+        assert report["metrics"][name]["value"] == pytest.approx(metric["value"], rel=1e-5)
+        assert report["metrics"][name]["n"] == metric["n"]
