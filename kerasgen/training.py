@@ -13,6 +13,7 @@ defaults) with these keys:
 | `validation_per_class` | hold out the last N training rows of each class (0: none)   |
 | `early_stopping_patience` | stop when `val_loss` has not improved for N epochs and  |
 |                     | restore the best weights (0: off; needs a validation slice)     |
+| `augmentation_shift` | random shifts of up to N pixels each batch (labelled images) |
 | `epochs`, `batch_size`, `seed` | as in `fit`                                          |
 """
 
@@ -126,6 +127,11 @@ def train(spec, out, resume=False, limit=None, verbose=1, callbacks=()):
     fit_kwargs = {"batch_size": batch_size, "shuffle": True}
     if spec["preprocessing"] == "dynamic_binarization":
         inputs = (DynamicBinarization(x, batch_size, seed=seed + initial_epoch),)
+        fit_kwargs = {}
+    elif spec.get("augmentation_shift"):
+        from kerasgen.random_shift import RandomShift
+
+        inputs = (RandomShift(x, y, batch_size, spec["augmentation_shift"], seed=seed + initial_epoch),)
         fit_kwargs = {}
     elif recipe.labels:
         inputs = (x, y)
