@@ -113,6 +113,35 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
     return config
 
 
+def write_recipe_entry(directory, data_shape, num_classes=None):
+    """Writes `entry.json` and the card of a recipe-only entry (no weights).
+
+    The model is built from the recipe (untrained) only to record its exact config and
+    parameter count; `kerasgen fit ENTRY` trains it where the data can be downloaded.
+    """
+    from kerasgen import recipes
+    from kerasgen.zoo.card import write_card
+
+    with open(os.path.join(directory, RECIPE_FILE)) as f:
+        spec = json.load(f)
+    model = recipes.get(spec["recipe"]).build(tuple(data_shape), num_classes=num_classes,
+                                              **spec.get("hyperparameters", {}))
+    config = {
+        "name": os.path.basename(os.path.abspath(directory)),
+        "description": spec.get("description", ""),
+        "class_name": model.__class__.__name__,
+        "registered_name": f"kerasgen>{model.__class__.__name__}",
+        "config": model.get_config(),
+        "weights": None,
+        "parameters": int(model.count_params()),
+        "versions": versions(),
+        "metrics": {},
+    }
+    write_json(os.path.join(directory, ENTRY_FILE), config)
+    write_card(directory)
+    return config
+
+
 def evaluate_entry(name_or_path, model=None):
     """Runs the entry's protocol on its shipped weights and records the numbers.
 
@@ -133,9 +162,15 @@ def evaluate_entry(name_or_path, model=None):
 def main(argv=None):
     import argparse
 
-    parser = argparse.ArgumentParser(description="Re-evaluate zoo entries on their shipped weights.")
-    parser.add_argument("--evaluate", nargs="+", required=True, metavar="ENTRY")
+    parser = argparse.ArgumentParser(description="Re-evaluate zoo entries on their shipped weights, "
+                                     "or write recipe-only entries.")
+    parser.add_argument("--evaluate", nargs="+", default=[], metavar="ENTRY")
+    parser.add_argument("--recipe-only", nargs=2, action="append", default=[],
+                        metavar=("ENTRY_DIR", "H,W,C"), help="write a recipe-only entry")
     args = parser.parse_args(argv)
+    for directory, shape in args.recipe_only:
+        write_recipe_entry(directory, [int(v) for v in shape.split(",")])
+        print("wrote", directory)
     for name in args.evaluate:
         config = evaluate_entry(name)
         print(name, {k: v["value"] for k, v in config["metrics"].items()})

@@ -187,3 +187,13 @@ def test_evaluate_entry_reproduces_the_card_numbers(capsys):
     for name, metric in stored.items():
         assert report["metrics"][name]["value"] == pytest.approx(metric["value"], rel=1e-5)
         assert report["metrics"][name]["n"] == metric["n"]
+
+
+def test_recipe_only_entries_say_how_to_train_them():
+    recipe_only = [name for name in zoo.list_entries() if not zoo.Entry.open(name).has_weights]
+    assert {"vae_mnist", "dcgan_fashion_mnist", "vae_cifar10"} <= set(recipe_only)
+    for name in recipe_only:
+        entry = zoo.Entry.open(name)
+        assert entry.recipe["data"] in ("mnist", "fashion_mnist", "cifar10")
+        with pytest.raises(ValueError, match=f"recipe-only .*kerasgen fit {name}"):
+            zoo.load(name)
