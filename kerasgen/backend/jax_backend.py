@@ -45,14 +45,15 @@ def stateless_step(model, step, kind, state, data):
     finally:
         _STATE.reset(token)
     # A write to a variable outside the state would be silently lost after the step
-    # (e.g. an optimizer the model uses but did not compile into its MultiOptimizer).
+    # (e.g. an optimizer the model uses but did not join into its JointOptimizer).
+    # `state_mapping` (variable id -> value) holds the state and every variable written.
     known = {id(v) for v in variables}
     stray = [key for key in scope.state_mapping if key not in known]
     if stray:
         raise RuntimeError(
             f"{type(model).__name__}.{kind}_step updated {len(stray)} variable(s) that are "
             "not part of the model's JAX training state; every optimizer a model uses must "
-            "be reachable from `model.optimizer` (compile a keras.optimizers.MultiOptimizer "
+            "be reachable from `model.optimizer` (compile a kerasgen.backend.JointOptimizer "
             "over them) and every other variable must be tracked by the model"
         )
     new_state = tuple([scope.get_current_value(v) for v in group] for group in groups)
@@ -65,7 +66,8 @@ def stateless_steps(model):
 
     Keras's JAX trainer jits `self.train_step(state, data)`; kerasgen models define
     `train_step(data)`. The instance attributes shadow the methods only for the
-    duration of `make_train_function` / `make_test_function`.
+    duration of `make_train_function` / `make_test_function`. (Not for Keras's Flax NNX
+    mode, which looks the step up on the class.)
     """
     patched = {}
     for kind in ("train", "test"):
