@@ -3,10 +3,12 @@
 For each dataset (ring8: 8 Gaussians of std 0.01 on the unit circle; grid25: 25
 Gaussians of std 0.05 on a 5x5 grid of spacing 2) and seed, trains
 - `vanilla`: the plain non-saturating GAN (Goodfellow et al. 2014) with an MLP
-  generator and discriminator, no packing (the `gan` recipe with `packing=1`);
+  generator and discriminator, no packing, no label smoothing (the `gan` recipe with
+  `packing=1, label_smoothing=0`);
 - `pacgan`: kerasgen's best 2-D GAN, the `gan` recipe: the same generator and budget
   with a packed discriminator (PacGAN, m = `--packing`) whose per-sample layers are
-  shared across the pack (`kerasgen.networks.PackedMLPDiscriminator`);
+  shared across the pack (`kerasgen.networks.PackedMLPDiscriminator`) and one-sided
+  label smoothing 0.1;
 then draws 2,500 samples (`model.sample(2500, seed)`) and prints the modes captured
 (at least one high-quality sample nearest to the mode), the share of high-quality
 samples (within 3 std of the nearest mode) and the reverse KL of the mode histogram to
@@ -36,7 +38,8 @@ def build(kind, args, seed):
     """The `gan` recipe: packing 1 is the vanilla GAN, packing m > 1 kerasgen's PacGAN."""
     model = recipes.get("gan").build(
         (2,), latent_dim=args.latent_dim, hidden_units=tuple(args.hidden_units),
-        packing=1 if kind == "vanilla" else args.packing, learning_rate=args.learning_rate,
+        packing=1 if kind == "vanilla" else args.packing,
+        label_smoothing=0.0 if kind == "vanilla" else args.label_smoothing, learning_rate=args.learning_rate,
         decay_steps=args.steps, seed=seed,
     )
     # Fewer, longer graph calls: same updates, less per-step overhead.
@@ -69,9 +72,11 @@ def main():
     parser.add_argument("--latent-dim", type=int, default=2)
     parser.add_argument("--hidden-units", nargs="+", type=int, default=[256, 256, 256])
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--label-smoothing", type=float, default=0.1)
     args = parser.parse_args()
     print(f"backend={keras.backend.backend()} steps={args.steps} batch={args.batch_size} "
-          f"samples=2500 hidden={args.hidden_units} latent_dim={args.latent_dim} packing={args.packing}")
+          f"samples=2500 hidden={args.hidden_units} latent_dim={args.latent_dim} packing={args.packing} "
+          f"label_smoothing={args.label_smoothing}")
     print(f"{'dataset':8s} {'model':8s} {'seed':>4s} {'modes':>7s} {'high quality':>12s} "
           f"{'reverse KL':>10s} {'train s':>8s}")
     for name in args.datasets:

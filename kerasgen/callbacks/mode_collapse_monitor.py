@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from kerasgen import mode_coverage
+from kerasgen.models.generative_model import predict_in_batches
 
 
 class ModeCollapseMonitor(keras.callbacks.Callback):
@@ -39,6 +40,12 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
     monitor = kerasgen.callbacks.ModeCollapseMonitor(mixture="ring8", reference=x[:2500])
     gan.fit(x, epochs=20, callbacks=[monitor])
     print(monitor.history[-1]["modes_captured"])
+
+    # Labelled images: a digit classifier (trained on [0, 1] images) counts classes.
+    classifier = kerasgen.metrics.train_domain_classifier(x_unit, y)
+    monitor = kerasgen.callbacks.ModeCollapseMonitor(
+        classifier=classifier, classifier_range=(0.0, 1.0), every=5)
+    dcgan.fit(x_signed, epochs=50, callbacks=[monitor])
     ```
     """
 
@@ -94,8 +101,12 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
                 coverage=result["modes_captured"],
             )
         if self.classifier is not None:
-            probabilities = self.classifier(self._rescale(samples, model.output_range))
-            result = mode_coverage.class_coverage(keras.ops.convert_to_numpy(probabilities))
+            images = self._rescale(samples, model.output_range)
+            if isinstance(self.classifier, keras.Model):  # batched, inference mode
+                probabilities = predict_in_batches(self.classifier, images)
+            else:
+                probabilities = keras.ops.convert_to_numpy(self.classifier(images))
+            result = mode_coverage.class_coverage(probabilities)
             stats.update(
                 classes_covered=result["classes_covered"],
                 class_kl=result["reverse_kl"],

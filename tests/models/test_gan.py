@@ -172,3 +172,20 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match=r"per-example shape \(2,\)"):
         gan.compile()
         gan.fit(np.zeros((4, 3), "float32"))
+
+
+def test_recipes_build_compiled_gan_family_models():
+    from kerasgen import recipes
+
+    gan = recipes.get("gan").build((2,))
+    assert isinstance(gan.discriminator, networks.PackedMLPDiscriminator) and gan.packing == 4
+    assert gan.label_smoothing == 0.1 and recipes.get("gan").value_range is None
+    expected = {"dcgan": models.GAN, "wgan_gp": models.WGANGP, "cgan": models.ConditionalGAN, "vae_gan": models.VAEGAN}
+    for name, cls in expected.items():
+        recipe = recipes.get(name)
+        model = recipe.build((28, 28, 1), num_classes=10 if recipe.labels else None)
+        assert isinstance(model, cls) and model.compiled
+        assert recipe.value_range == model.output_range == (-1.0, 1.0)
+        assert model.data_shape == (28, 28, 1)
+    assert recipes.get("cgan").labels and not recipes.get("dcgan").labels
+    assert recipes.get("dcgan").build((32, 32, 3)).sample(2, seed=0).shape == (2, 32, 32, 3)
