@@ -13,9 +13,11 @@ def _filters(image_shape):
 
 
 def encoder_decoder(data_shape, latent_dim, variational, output_activation="sigmoid",
-                    hidden_units=(512, 256), architecture="auto"):
+                    hidden_units=(512, 256), architecture="auto", conv_hidden_units=256):
     """Networks for `architecture` "conv", "mlp" or "auto" (conv for images of 28 px or
-    more, dense for 8x8 images and vectors)."""
+    more, dense for 8x8 images and vectors). `conv_hidden_units` is the dense layer
+    between the convolutions and the code (0: none); it holds most of a conv
+    autoencoder's parameters."""
     data_shape = tuple(data_shape)
     if architecture not in ("auto", "conv", "mlp"):
         raise ValueError(f"architecture must be 'auto', 'conv' or 'mlp', got {architecture!r}")
@@ -24,9 +26,9 @@ def encoder_decoder(data_shape, latent_dim, variational, output_activation="sigm
     if architecture == "conv":
         filters = _filters(data_shape)
         encoder = networks.ConvEncoder(data_shape, latent_dim, filters=filters,
-                                       hidden_units=256, variational=variational)
+                                       hidden_units=conv_hidden_units, variational=variational)
         decoder = networks.ConvDecoder(latent_dim, data_shape, filters=tuple(reversed(filters)),
-                                       hidden_units=256, output_activation=output_activation)
+                                       hidden_units=conv_hidden_units, output_activation=output_activation)
     else:
         encoder = networks.DenseEncoder(data_shape, latent_dim, hidden_units=hidden_units,
                                         variational=variational)
@@ -57,8 +59,10 @@ def build_beta_vae(data_shape, num_classes=None, latent_dim=10, beta=4.0, learni
 
 
 @register("ae", epochs=20, batch_size=128)
-def build_autoencoder(data_shape, num_classes=None, latent_dim=16, loss="bce", learning_rate=1e-3):
-    encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False)
+def build_autoencoder(data_shape, num_classes=None, latent_dim=16, loss="bce", learning_rate=1e-3,
+                      hidden_units=256):
+    encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False,
+                                       conv_hidden_units=hidden_units)
     model = models.Autoencoder(encoder, decoder, loss=loss)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model
@@ -66,8 +70,10 @@ def build_autoencoder(data_shape, num_classes=None, latent_dim=16, loss="bce", l
 
 @register("dae", epochs=20, batch_size=128)
 def build_denoising_autoencoder(data_shape, num_classes=None, latent_dim=16, loss="bce",
-                                noise="gaussian", noise_level=0.3, learning_rate=1e-3, seed=0):
-    encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False)
+                                noise="gaussian", noise_level=0.3, learning_rate=1e-3, seed=0,
+                                hidden_units=256):
+    encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False,
+                                       conv_hidden_units=hidden_units)
     model = models.DenoisingAutoencoder(encoder, decoder, loss=loss, noise=noise,
                                         noise_level=noise_level, seed=seed)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))

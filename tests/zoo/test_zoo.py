@@ -5,6 +5,7 @@ import os
 import shutil
 import threading
 
+import keras
 import numpy as np
 import pytest
 
@@ -46,6 +47,21 @@ def test_entry_loads_verified_and_samples_deterministically(name):
         np.testing.assert_array_equal(model.reconstruct(x), again.reconstruct(x))
     else:
         np.testing.assert_array_equal(model.sample(8, seed=5), again.sample(8, seed=5))
+
+
+@pytest.mark.parametrize("name", WEIGHTED)
+def test_the_recipe_builds_the_shipped_model(name):
+    """recipe.json reproduces the entry: its hyperparameters build the same config."""
+    from kerasgen import recipes, training
+
+    entry = zoo.Entry.open(name)
+    spec = entry.recipe
+    recipe = recipes.get(spec["recipe"])
+    (x, y), _ = training.prepare_data(spec, limit=None)
+    num_classes = int(y.max()) + 1 if recipe.labels else None
+    keras.backend.clear_session()  # layer names as in the fresh process that trained it
+    model = recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}))
+    assert as_json(model.get_config()) == entry.config["config"]
 
 
 @pytest.mark.parametrize("name", WEIGHTED)
