@@ -77,12 +77,25 @@ def write_card(directory):
 
 
 def key_metric(config):
-    key = config.get("key_metric") or next(iter(config.get("metrics") or {}), None)
+    metrics = config.get("metrics") or {}
+    key = config.get("key_metric") or next(iter(metrics), None)
     if key is None:
         return "—"
-    metric = config["metrics"][key]
-    extractor = f", {metric['extractor']}" if metric.get("extractor") else ""
-    return f"{key} {format_metric(metric)} (N={metric['n']}{extractor})"
+    metric = metrics[key]
+    extractor = metric.get("extractor", "")
+    if extractor:  # a short id for the table; the card has the full sha256
+        extractor = ", " + extractor.split("@")[0] + "@" + extractor.split(":")[-1][:12]
+    seeds = sorted(name[len("modes_captured_seed"):] for name in metrics if name.startswith("modes_captured_seed"))
+    if seeds:
+        modes = "/".join(f"{metrics['modes_captured_seed' + s]['value']:g}" for s in seeds)
+        quality = "/".join(f"{100 * metrics['high_quality_seed' + s]['value']:.1f}" for s in seeds)
+        return f"modes {modes}, high quality {quality}% (seeds {', '.join(seeds)}; N={metric['n']} each)"
+    text = f"{key} {format_metric(metric)}"
+    if "fid_floor" in metrics and key == "fid":
+        text += f" (floor {format_metric(metrics['fid_floor'])})"
+    if "class_kl_to_uniform" in metrics:
+        text += f", class KL {format_metric(metrics['class_kl_to_uniform'])}"
+    return f"{text} (N={metric['n']}{extractor})"
 
 
 def zoo_table():

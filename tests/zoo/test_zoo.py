@@ -213,3 +213,11 @@ def test_recipe_only_entries_say_how_to_train_them():
         assert entry.recipe["data"] in ("mnist", "fashion_mnist", "cifar10")
         with pytest.raises(ValueError, match=f"recipe-only .*kerasgen fit {name}"):
             zoo.load(name)
+
+
+def test_readme_zoo_table_is_generated_from_the_entry_configs():
+    from kerasgen.zoo.card import zoo_table
+
+    readme = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "README.md")
+    with open(readme) as f:
+        assert zoo_table() in f.read(), "run `python -m kerasgen.zoo.card` to regenerate the README table"
