@@ -16,7 +16,7 @@ uniform. Both models use Adam(1e-3, beta_1=0.5) with a cosine decay to 1% over t
 run and fresh mixture samples for every batch. Target for the best 2-D GAN: ring8 8/8
 with >= 95% high quality and grid25 25/25 with >= 90% in every seed.
 
-    python benchmarks/mode_coverage.py [--seeds 0 1 2] [--steps 6000] [--batch-size 512]
+    python benchmarks/mode_coverage.py [--seeds 0 1 2] [--steps 15000] [--batch-size 512]
 """
 
 import argparse
@@ -66,7 +66,7 @@ def main():
     parser.add_argument("--datasets", nargs="+", default=["ring8", "grid25"])
     parser.add_argument("--models", nargs="+", default=["vanilla", "pacgan"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--steps", type=int, default=15000)
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--packing", type=int, default=4)
     parser.add_argument("--latent-dim", type=int, default=2)

@@ -1,7 +1,12 @@
-"""Losses, packing, checks and saving helpers shared by the GAN family's models."""
+"""Losses, packing, checks, saving helpers and the base class of the GAN family's models."""
 
 import keras
 from keras import ops
+
+from kerasgen.backend import JointOptimizer
+from kerasgen.datasets import check_value_range
+from kerasgen.latents import draw_latents
+from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
 
 LOSSES = ("non_saturating", "minimax", "hinge", "least_squares")
 SEED_STATE_KEY = "noise_seed_state"
@@ -158,3 +163,102 @@ def load_seed_state(model, store):
     if SEED_STATE_KEY in keys:
         model.seed_generator.state.assign(store[SEED_STATE_KEY])
     return {key: store[key] for key in keys if key != SEED_STATE_KEY}
+
+
+# The players' base class -----------------------------------------------------------
+
+
+class AdversarialModel(GenerativeModel):
+    """What the GAN family's models share: networks ("players") that each train with
+    their own optimizer, a generator whose samples are the model's output, seeded
+    training noise that `.keras` files keep, and host-seeded sampling.
+
+    Subclasses set `players` (the order of `model.optimizer`'s parts; the first one's
+    `iterations` count training steps) and write `train_step`.
+    """
+
+    players = ("generator", "discriminator")
+
+    def __init__(self, generator, discriminator, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim_of(generator)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.output_range = output_range_of(generator)
+
+    @property
+    def data_shape(self):
+        return tuple(self.generator.output_shape[1:])
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def generate(self, batch_size, training=True):
+        """A batch of samples from fresh training noise."""
+        z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        return self.generator(z, training=training)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if self.output_range[0] is not None and hasattr(x, "shape") and hasattr(x, "dtype"):
+            check_value_range(x, self.output_range, "x")
+        return super().fit(x, y, *args, **kwargs)
+
+    # Compilation and saving ----------------------------------------------------------
+
+    def compile(self, generator_optimizer="adam", discriminator_optimizer="adam", **kwargs):
+        """Sets one optimizer per player; `steps_per_execution`, `jit_compile` as Keras."""
+        self.compile_players(
+            generator_optimizer=generator_optimizer, discriminator_optimizer=discriminator_optimizer, **kwargs
+        )
+
+    def compile_players(self, **kwargs):
+        """Takes `<player>_optimizer` for every player, the rest goes to `keras.Model.compile`."""
+        names = [f"{player}_optimizer" for player in self.players]
+        optimizers = distinct_optimizers(**{name: kwargs.pop(name) for name in names})
+        for name, optimizer in zip(names, optimizers):
+            setattr(self, name, optimizer)
+        # `model.optimizer` joins them all (on JAX this puts their state in the
+        # training state); its `iterations` are the first player's.
+        super().compile(optimizer=JointOptimizer([
+            (optimizer, getattr(self, player)) for player, optimizer in zip(self.players, optimizers)
+        ]), **kwargs)
+
+    def get_compile_config(self):
+        return compile_config(self, [f"{player}_optimizer" for player in self.players])
+
+    def build_optimizers(self):
+        for player in self.players:
+            getattr(self, f"{player}_optimizer").build(getattr(self, player).trainable_variables)
+
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        save_seed_state(self, store)
+
+    def load_own_variables(self, store):
+        super().load_own_variables(load_seed_state(self, store))
+
+    # Sampling ------------------------------------------------------------------------
+
+    def sample(self, num_samples, seed=None, batch_size=256):
+        """Generates `num_samples` samples from host-drawn latents (seeded)."""
+        z = draw_latents(num_samples, self.latent_dim, seed)
+        return predict_in_batches(self.generator, z, batch_size)
+
+    def sampling_network(self):
+        return self.generator
+
+    def get_config(self):
+        config = super().get_config()
+        for player in self.players:
+            config[player] = keras.saving.serialize_keras_object(getattr(self, player))
+        config["seed"] = self.seed
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for player in cls.players:
+            config[player] = keras.saving.deserialize_keras_object(config[player])
+        return cls(**config)

@@ -46,11 +46,16 @@ class Autoencoder(GenerativeModel):
     def call(self, x, training=False):
         return self.decoder(self.encoder(x, training=training), training=training)
 
+    def training_input(self, x):
+        """What the encoder sees in training (subclasses corrupt it); the target stays x."""
+        return x
+
     def train_step(self, data):
         x = self.unpack_inputs(data)
+        inputs = self.training_input(x)
 
         def loss_fn():
-            loss = losses.mean_reconstruction_error(x, self(x, training=True), self.reconstruction_loss)
+            loss = losses.mean_reconstruction_error(x, self(inputs, training=True), self.reconstruction_loss)
             return loss, {"loss": loss}
 
         return self.record(self.minimize(loss_fn, self.trainable_variables, self.optimizer))

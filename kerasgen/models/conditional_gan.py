@@ -2,29 +2,22 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasgen.backend import JointOptimizer
 from kerasgen.datasets import check_value_range, from_arrays
 from kerasgen.latents import check_positive_int, draw_latents
 from kerasgen.models.adversarial import (
+    AdversarialModel,
     check_discriminator,
     check_label_smoothing,
     check_loss,
     check_non_negative,
-    compile_config,
-    distinct_optimizers,
     discriminator_loss,
     generator_loss,
-    latent_dim_of,
-    load_seed_state,
-    output_range_of,
-    save_seed_state,
     score,
 )
-from kerasgen.models.generative_model import GenerativeModel
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class ConditionalGAN(GenerativeModel):
+class ConditionalGAN(AdversarialModel):
     """Class-conditional GAN: both players see the label.
 
     The generator maps `[z, label]` to data and the discriminator scores `[x, label]`
@@ -72,27 +65,15 @@ class ConditionalGAN(GenerativeModel):
         seed=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        num_classes = check_num_classes(num_classes, generator, discriminator)
+        super().__init__(generator, discriminator, seed=seed, **kwargs)
+        self.num_classes = num_classes
         self.loss_name = check_loss(loss)
         self.discriminator_steps = check_positive_int("discriminator_steps", discriminator_steps)
         self.label_smoothing = check_label_smoothing(label_smoothing, loss)
         self.instance_noise = check_non_negative("instance_noise", instance_noise)
-        self.num_classes = check_num_classes(num_classes, generator, discriminator)
-        self.latent_dim = latent_dim_of(generator)
-        self.generator = generator
-        self.discriminator = discriminator
         check_discriminator(discriminator, self.data_shape)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.output_range = output_range_of(generator)
         self.built = True
-
-    @property
-    def data_shape(self):
-        return tuple(self.generator.output_shape[1:])
-
-    def call(self, inputs, training=False):
-        return self.generator(inputs, training=training)
 
     def unpack_labelled(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2:
@@ -177,34 +158,6 @@ class ConditionalGAN(GenerativeModel):
             )
         return labels
 
-    # Compilation and saving ----------------------------------------------------------
-
-    def compile(self, generator_optimizer="adam", discriminator_optimizer="adam", **kwargs):
-        """Sets one optimizer per player; `steps_per_execution`, `jit_compile` as Keras."""
-        self.generator_optimizer, self.discriminator_optimizer = distinct_optimizers(
-            generator_optimizer=generator_optimizer, discriminator_optimizer=discriminator_optimizer
-        )
-        # `model.optimizer` joins both (on JAX this puts both optimizers' state in the
-        # training state); its `iterations` are the generator's: they count training steps.
-        super().compile(optimizer=JointOptimizer([
-            (self.generator_optimizer, self.generator),
-            (self.discriminator_optimizer, self.discriminator),
-        ]), **kwargs)
-
-    def get_compile_config(self):
-        return compile_config(self, ("generator_optimizer", "discriminator_optimizer"))
-
-    def build_optimizers(self):
-        self.generator_optimizer.build(self.generator.trainable_variables)
-        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        save_seed_state(self, store)
-
-    def load_own_variables(self, store):
-        super().load_own_variables(load_seed_state(self, store))
-
     # Sampling ------------------------------------------------------------------------
 
     def sample(self, num_samples, seed=None, labels=None, batch_size=256):
@@ -231,29 +184,16 @@ class ConditionalGAN(GenerativeModel):
         ]
         return np.concatenate(images)
 
-    def sampling_network(self):
-        return self.generator
-
     def get_config(self):
         config = super().get_config()
         config.update({
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "num_classes": self.num_classes,
             "loss": self.loss_name,
             "discriminator_steps": self.discriminator_steps,
             "label_smoothing": self.label_smoothing,
             "instance_noise": self.instance_noise,
-            "seed": self.seed,
         })
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in ("generator", "discriminator"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
 
 
 def check_num_classes(num_classes, generator, discriminator):

@@ -1,31 +1,23 @@
 import keras
 from keras import ops
 
-from kerasgen.backend import JointOptimizer
-from kerasgen.datasets import check_value_range
-from kerasgen.latents import check_positive_int, draw_latents
+from kerasgen.latents import check_positive_int
 from kerasgen.models.adversarial import (
+    AdversarialModel,
     check_discriminator,
     check_label_smoothing,
     check_loss,
     check_non_negative,
-    compile_config,
     discriminator_loss,
-    distinct_optimizers,
     generator_loss,
-    latent_dim_of,
-    load_seed_state,
-    output_range_of,
     pack,
     packed_shape,
-    save_seed_state,
     score,
 )
-from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class GAN(GenerativeModel):
+class GAN(AdversarialModel):
     """Generative adversarial network trained by alternating updates of its two players.
 
     Each `train_step` makes `discriminator_steps` discriminator updates on a real batch
@@ -79,27 +71,14 @@ class GAN(GenerativeModel):
         seed=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.loss_name = check_loss(loss)
         self.discriminator_steps = check_positive_int("discriminator_steps", discriminator_steps)
         self.label_smoothing = check_label_smoothing(label_smoothing, loss)
         self.instance_noise = check_non_negative("instance_noise", instance_noise)
         self.packing = check_positive_int("packing", packing)
-        self.latent_dim = latent_dim_of(generator)
-        self.generator = generator
-        self.discriminator = discriminator
         check_discriminator(discriminator, packed_shape(self.data_shape, self.packing), packing)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.output_range = output_range_of(generator)
         self.built = True
-
-    @property
-    def data_shape(self):
-        return tuple(self.generator.output_shape[1:])
-
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
 
     # Training ------------------------------------------------------------------------
 
@@ -113,10 +92,6 @@ class GAN(GenerativeModel):
         if not self.instance_noise:
             return x
         return x + self.instance_noise * keras.random.normal(ops.shape(x), seed=self.seed_generator)
-
-    def generate(self, batch_size, training=True):
-        z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-        return self.generator(z, training=training)
 
     def train_step(self, data):
         real = self.unpack_inputs(data)
@@ -162,66 +137,13 @@ class GAN(GenerativeModel):
             "fake_score": score(fake_logits, self.loss_name),
         })
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        if self.output_range[0] is not None and hasattr(x, "shape") and hasattr(x, "dtype"):
-            check_value_range(x, self.output_range, "x")
-        return super().fit(x, y, *args, **kwargs)
-
-    # Compilation and saving ----------------------------------------------------------
-
-    def compile(self, generator_optimizer="adam", discriminator_optimizer="adam", **kwargs):
-        """Sets one optimizer per player; `steps_per_execution`, `jit_compile` as Keras."""
-        self.generator_optimizer, self.discriminator_optimizer = distinct_optimizers(
-            generator_optimizer=generator_optimizer, discriminator_optimizer=discriminator_optimizer
-        )
-        # `model.optimizer` joins both (on JAX this puts both optimizers' state in the
-        # training state); its `iterations` are the generator's: they count training steps.
-        super().compile(optimizer=JointOptimizer([
-            (self.generator_optimizer, self.generator),
-            (self.discriminator_optimizer, self.discriminator),
-        ]), **kwargs)
-
-    def get_compile_config(self):
-        return compile_config(self, ("generator_optimizer", "discriminator_optimizer"))
-
-    def build_optimizers(self):
-        self.generator_optimizer.build(self.generator.trainable_variables)
-        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        save_seed_state(self, store)
-
-    def load_own_variables(self, store):
-        super().load_own_variables(load_seed_state(self, store))
-
-    # Sampling ------------------------------------------------------------------------
-
-    def sample(self, num_samples, seed=None, batch_size=256):
-        """Generates `num_samples` samples from host-drawn latents (seeded)."""
-        z = draw_latents(num_samples, self.latent_dim, seed)
-        return predict_in_batches(self.generator, z, batch_size)
-
-    def sampling_network(self):
-        return self.generator
-
     def get_config(self):
         config = super().get_config()
         config.update({
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "loss": self.loss_name,
             "discriminator_steps": self.discriminator_steps,
             "label_smoothing": self.label_smoothing,
             "instance_noise": self.instance_noise,
             "packing": self.packing,
-            "seed": self.seed,
         })
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in ("generator", "discriminator"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)

@@ -2,30 +2,21 @@ import keras
 from keras import ops
 
 from kerasgen import losses
-from kerasgen.backend import JointOptimizer
-from kerasgen.datasets import check_value_range
-from kerasgen.latents import draw_latents
 from kerasgen.models.adversarial import (
+    AdversarialModel,
     check_discriminator,
     check_loss,
     check_non_negative,
-    compile_config,
     discriminator_loss,
-    distinct_optimizers,
     generator_loss,
-    load_seed_state,
-    output_range_of,
-    save_seed_state,
     score,
 )
-from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
+from kerasgen.models.generative_model import predict_in_batches
 from kerasgen.models.vae import check_encoder_decoder
-
-OPTIMIZER_NAMES = ("encoder_optimizer", "generator_optimizer", "discriminator_optimizer")
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class VAEGAN(GenerativeModel):
+class VAEGAN(AdversarialModel):
     """VAE whose reconstruction error is measured in a discriminator's feature space.
 
     Three players, each with its own loss and optimizer (Larsen et al. 2016):
@@ -65,6 +56,7 @@ class VAEGAN(GenerativeModel):
         ICML 2016.
     """
 
+    players = ("generator", "encoder", "discriminator")
     metric_names = (
         "encoder_loss", "generator_loss", "discriminator_loss", "kl_loss",
         "reconstruction_loss", "real_score", "fake_score",
@@ -82,28 +74,18 @@ class VAEGAN(GenerativeModel):
         seed=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
         check_encoder_decoder(encoder, generator, variational=True)
         check_discriminator(discriminator, tuple(generator.output_shape[1:]))
+        super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.kl_weight = check_non_negative("kl_weight", kl_weight)
         self.reconstruction_weight = check_non_negative("reconstruction_weight", reconstruction_weight)
         self.loss_name = check_loss(loss)
         self.encoder = encoder
-        self.generator = generator
-        self.discriminator = discriminator
         self.feature_layer = feature_layer
         # Shares the discriminator's layers; kept out of Keras tracking so that its
         # weights are saved once, under `discriminator`.
         object.__setattr__(self, "_features_and_logits", features_and_logits(discriminator, feature_layer))
-        self.latent_dim = int(generator.input_shape[-1])
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.output_range = output_range_of(generator)
         self.built = True
-
-    @property
-    def data_shape(self):
-        return tuple(self.generator.output_shape[1:])
 
     def call(self, x, training=False):
         mean, _ = self.encoder(x, training=training)
@@ -182,43 +164,16 @@ class VAEGAN(GenerativeModel):
             "fake_score": score(fake_logits, self.loss_name),
         })
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        if self.output_range[0] is not None and hasattr(x, "shape") and hasattr(x, "dtype"):
-            check_value_range(x, self.output_range, "x")
-        return super().fit(x, y, *args, **kwargs)
-
-    # Compilation and saving ----------------------------------------------------------
+    # Compilation -------------------------------------------------------------------
 
     def compile(
         self, encoder_optimizer="adam", generator_optimizer="adam", discriminator_optimizer="adam", **kwargs
     ):
         """Sets one optimizer per player; `steps_per_execution`, `jit_compile` as Keras."""
-        self.encoder_optimizer, self.generator_optimizer, self.discriminator_optimizer = distinct_optimizers(
+        self.compile_players(
             encoder_optimizer=encoder_optimizer, generator_optimizer=generator_optimizer,
-            discriminator_optimizer=discriminator_optimizer,
+            discriminator_optimizer=discriminator_optimizer, **kwargs,
         )
-        # `model.optimizer` joins all three (on JAX this puts their state in the training
-        # state); its `iterations` are the generator's: they count training steps.
-        super().compile(optimizer=JointOptimizer([
-            (self.generator_optimizer, self.generator),
-            (self.encoder_optimizer, self.encoder),
-            (self.discriminator_optimizer, self.discriminator),
-        ]), **kwargs)
-
-    def get_compile_config(self):
-        return compile_config(self, OPTIMIZER_NAMES)
-
-    def build_optimizers(self):
-        self.encoder_optimizer.build(self.encoder.trainable_variables)
-        self.generator_optimizer.build(self.generator.trainable_variables)
-        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        save_seed_state(self, store)
-
-    def load_own_variables(self, store):
-        super().load_own_variables(load_seed_state(self, store))
 
     # Inference -----------------------------------------------------------------------
 
@@ -232,34 +187,15 @@ class VAEGAN(GenerativeModel):
         mean, _ = self.encode(x, batch_size)
         return predict_in_batches(self.generator, mean, batch_size)
 
-    def sample(self, num_samples, seed=None, batch_size=256):
-        """Decodes `num_samples` prior draws (seeded on the host)."""
-        z = draw_latents(num_samples, self.latent_dim, seed)
-        return predict_in_batches(self.generator, z, batch_size)
-
-    def sampling_network(self):
-        return self.generator
-
     def get_config(self):
         config = super().get_config()
         config.update({
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "feature_layer": self.feature_layer,
             "kl_weight": self.kl_weight,
             "reconstruction_weight": self.reconstruction_weight,
             "loss": self.loss_name,
-            "seed": self.seed,
         })
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in ("encoder", "generator", "discriminator"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
 
 
 def features_and_logits(discriminator, feature_layer):

@@ -2,24 +2,12 @@ import keras
 from keras import ops
 
 from kerasgen import backend as kg_backend
-from kerasgen.backend import JointOptimizer
-from kerasgen.datasets import check_value_range
-from kerasgen.latents import check_positive_int, draw_latents
-from kerasgen.models.adversarial import (
-    check_discriminator,
-    check_non_negative,
-    compile_config,
-    distinct_optimizers,
-    latent_dim_of,
-    load_seed_state,
-    output_range_of,
-    save_seed_state,
-)
-from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
+from kerasgen.latents import check_positive_int
+from kerasgen.models.adversarial import AdversarialModel, check_discriminator, check_non_negative
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class WGANGP(GenerativeModel):
+class WGANGP(AdversarialModel):
     """Wasserstein GAN with gradient penalty.
 
     The critic (`discriminator`, unbounded output, no batch normalization) maximizes
@@ -66,34 +54,17 @@ class WGANGP(GenerativeModel):
         seed=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.discriminator_steps = check_positive_int("discriminator_steps", discriminator_steps)
         self.gradient_penalty_weight = check_non_negative(
             "gradient_penalty_weight", gradient_penalty_weight
         )
-        self.latent_dim = latent_dim_of(generator)
-        self.generator = generator
-        self.discriminator = discriminator
         check_discriminator(discriminator, self.data_shape, name="discriminator (critic)")
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.output_range = output_range_of(generator)
         self.built = True
 
     @property
     def critic(self):
         return self.discriminator
-
-    @property
-    def data_shape(self):
-        return tuple(self.generator.output_shape[1:])
-
-    def call(self, z, training=False):
-        return self.generator(z, training=training)
-
-    def generate(self, batch_size, training=True):
-        z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
-        return self.generator(z, training=training)
 
     def gradient_penalty(self, real, fake, epsilon=None):
         """E[(||grad_x D(x_hat)||_2 - 1)^2], x_hat = epsilon * real + (1 - epsilon) * fake.
@@ -156,63 +127,10 @@ class WGANGP(GenerativeModel):
             "gradient_penalty": penalty,
         })
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        if self.output_range[0] is not None and hasattr(x, "shape") and hasattr(x, "dtype"):
-            check_value_range(x, self.output_range, "x")
-        return super().fit(x, y, *args, **kwargs)
-
-    # Compilation and saving ----------------------------------------------------------
-
-    def compile(self, generator_optimizer="adam", discriminator_optimizer="adam", **kwargs):
-        """Sets one optimizer per player; `steps_per_execution`, `jit_compile` as Keras."""
-        self.generator_optimizer, self.discriminator_optimizer = distinct_optimizers(
-            generator_optimizer=generator_optimizer, discriminator_optimizer=discriminator_optimizer
-        )
-        # `model.optimizer` joins both (on JAX this puts both optimizers' state in the
-        # training state); its `iterations` are the generator's: they count training steps.
-        super().compile(optimizer=JointOptimizer([
-            (self.generator_optimizer, self.generator),
-            (self.discriminator_optimizer, self.discriminator),
-        ]), **kwargs)
-
-    def get_compile_config(self):
-        return compile_config(self, ("generator_optimizer", "discriminator_optimizer"))
-
-    def build_optimizers(self):
-        self.generator_optimizer.build(self.generator.trainable_variables)
-        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        save_seed_state(self, store)
-
-    def load_own_variables(self, store):
-        super().load_own_variables(load_seed_state(self, store))
-
-    # Sampling ------------------------------------------------------------------------
-
-    def sample(self, num_samples, seed=None, batch_size=256):
-        """Generates `num_samples` samples from host-drawn latents (seeded)."""
-        z = draw_latents(num_samples, self.latent_dim, seed)
-        return predict_in_batches(self.generator, z, batch_size)
-
-    def sampling_network(self):
-        return self.generator
-
     def get_config(self):
         config = super().get_config()
         config.update({
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "discriminator_steps": self.discriminator_steps,
             "gradient_penalty_weight": self.gradient_penalty_weight,
-            "seed": self.seed,
         })
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for name in ("generator", "discriminator"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
