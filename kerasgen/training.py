@@ -92,6 +92,15 @@ def prepare_data(spec, limit=None):
     return (x, y), validation
 
 
+def build_model(spec, x, y):
+    """The spec's untrained, compiled model for training data `(x, y)`."""
+    from kerasgen import recipes
+
+    recipe = recipes.get(spec["recipe"])
+    num_classes = int(y.max()) + 1 if recipe.labels else None
+    return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}))
+
+
 def train(spec, out, resume=False, limit=None, verbose=1, callbacks=()):
     """Builds (or resumes) the spec's model, trains it, checkpoints every epoch.
 
@@ -121,8 +130,7 @@ def train(spec, out, resume=False, limit=None, verbose=1, callbacks=()):
         history, initial_epoch, seconds = state["history"], state["epoch"], state["seconds"]
         print(f"Resuming from epoch {initial_epoch} ({checkpoint})")
     else:
-        num_classes = int(y.max()) + 1 if recipe.labels else None
-        model = recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}))
+        model = build_model(spec, x, y)
 
     fit_kwargs = {"batch_size": batch_size, "shuffle": True}
     if spec["preprocessing"] == "dynamic_binarization":

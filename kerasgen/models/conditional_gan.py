@@ -2,7 +2,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasgen.datasets import check_value_range, from_arrays
+from kerasgen.datasets import from_arrays
 from kerasgen.latents import check_positive_int, draw_latents
 from kerasgen.models.adversarial import (
     AdversarialModel,
@@ -145,9 +145,7 @@ class ConditionalGAN(AdversarialModel):
                 raise ValueError("y must hold one int label per example for a ConditionalGAN, got None")
             x, y = from_arrays(x, y)
             self.check_labels(y, "y")
-            if self.output_range[0] is not None:
-                check_value_range(x, self.output_range, "x")
-        return super().fit(x, y, *args, **kwargs)
+        return super().fit(x, y, *args, **kwargs)  # checks x's value range
 
     def check_labels(self, labels, name="labels"):
         labels = np.asarray(labels)

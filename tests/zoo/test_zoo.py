@@ -52,15 +52,12 @@ def test_entry_loads_verified_and_samples_deterministically(name):
 @pytest.mark.parametrize("name", WEIGHTED)
 def test_the_recipe_builds_the_shipped_model(name):
     """recipe.json reproduces the entry: its hyperparameters build the same config."""
-    from kerasgen import recipes, training
+    from kerasgen import training
 
     entry = zoo.Entry.open(name)
-    spec = entry.recipe
-    recipe = recipes.get(spec["recipe"])
-    (x, y), _ = training.prepare_data(spec, limit=None)
-    num_classes = int(y.max()) + 1 if recipe.labels else None
+    (x, y), _ = training.prepare_data(entry.recipe, limit=None)
     keras.backend.clear_session()  # layer names as in the fresh process that trained it
-    model = recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}))
+    model = training.build_model(entry.recipe, x, y)
     assert as_json(model.get_config()) == entry.config["config"]
 
 
