@@ -12,7 +12,11 @@ logits and uses `from_logits=True` so the layers match exactly. Rows:
 - keras.io DCGAN with Keras defaults (the reference, ratio 1.00);
 - keras.io DCGAN with the same `steps_per_execution` as kerasgen (a control: how much
   of the difference is that setting alone);
-- kerasgen GAN with `steps_per_execution=1`, and as the `dcgan` recipe compiles it.
+- kerasgen GAN with `steps_per_execution=1`, and as the `dcgan` recipe compiles it;
+- kerasgen GAN as the recipe compiles it but with `share_fake_batch=False` (a control:
+  the recipe's generator phase reuses the discriminator phase's generated batch, one
+  generator forward pass fewer per step; this row generates a fresh batch instead, as
+  the keras.io model does).
 
 The runners take turns (interleaved repeats, best of each) so all see the same machine
 load. Prints samples/s and ratios against the reference (target >= 1.2).
@@ -32,8 +36,8 @@ from keras_io_dcgan import LATENT_DIM, keras_io_dcgan  # noqa: E402
 from kerasgen import datasets, recipes  # noqa: E402
 
 
-def kerasgen_dcgan(steps_per_execution=None):
-    model = recipes.get("dcgan").build((28, 28, 1), latent_dim=LATENT_DIM)
+def kerasgen_dcgan(steps_per_execution=None, share_fake_batch=True):
+    model = recipes.get("dcgan").build((28, 28, 1), latent_dim=LATENT_DIM, share_fake_batch=share_fake_batch)
     if steps_per_execution is not None:
         model.compile(
             generator_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
@@ -66,6 +70,7 @@ def main():
         f"keras.io DCGAN (steps_per_execution={recipe_steps})": lambda: keras_io_dcgan(recipe_steps),
         "kerasgen GAN (steps_per_execution=1)": lambda: kerasgen_dcgan(1),
         f"kerasgen GAN (dcgan recipe, steps_per_execution={recipe_steps})": kerasgen_dcgan,
+        "kerasgen GAN (dcgan recipe, share_fake_batch=False)": lambda: kerasgen_dcgan(share_fake_batch=False),
     }
     plain, ours = keras_io_dcgan(), kerasgen_dcgan()
     counts = [m.count_params() for m in (plain.generator, ours.generator, plain.discriminator, ours.discriminator)]

@@ -40,7 +40,7 @@ def build(kind, args, seed):
         (2,), latent_dim=args.latent_dim, hidden_units=tuple(args.hidden_units),
         packing=1 if kind == "vanilla" else args.packing,
         label_smoothing=0.0 if kind == "vanilla" else args.label_smoothing, learning_rate=args.learning_rate,
-        decay_steps=args.steps, seed=seed,
+        generator_ema=0.0 if kind == "vanilla" else args.generator_ema, decay_steps=args.steps, seed=seed,
     )
     # Fewer, longer graph calls: same updates, less per-step overhead.
     model.compile(
@@ -73,10 +73,11 @@ def main():
     parser.add_argument("--hidden-units", nargs="+", type=int, default=[256, 256, 256])
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--generator-ema", type=float, default=0.0)
     args = parser.parse_args()
     print(f"backend={keras.backend.backend()} steps={args.steps} batch={args.batch_size} "
           f"samples=2500 hidden={args.hidden_units} latent_dim={args.latent_dim} packing={args.packing} "
-          f"label_smoothing={args.label_smoothing}")
+          f"label_smoothing={args.label_smoothing} generator_ema={args.generator_ema}")
     print(f"{'dataset':8s} {'model':8s} {'seed':>4s} {'modes':>7s} {'high quality':>12s} "
           f"{'reverse KL':>10s} {'train s':>8s}")
     for name in args.datasets:

@@ -30,6 +30,26 @@ def minimize(loss_fn, variables, optimizer):
     return _module().minimize(loss_fn, variables, optimizer)
 
 
+def forward(fn, variables):
+    """Runs `fn()` and keeps what differentiating it w.r.t. `variables` later needs.
+
+    Returns `(output, pass_)`: use `output` freely (as a constant) in other updates, then
+    hand `pass_` to `minimize_through`, which differentiates through this same forward
+    pass instead of running it again. A GAN uses it to generate one batch that serves both
+    the discriminator's and the generator's update.
+    """
+    return _module().forward(fn, list(variables))
+
+
+def minimize_through(pass_, loss_fn, optimizer):
+    """One update of the variables given to `forward`: `loss_fn(output) -> (loss, logs)`.
+
+    The gradient flows from the loss to `output` and on through the recorded forward
+    pass to its variables; only they change. Returns `logs`.
+    """
+    return _module().minimize_through(pass_, loss_fn, optimizer)
+
+
 def gradients(scalar_fn, tensor):
     """Gradient of `scalar_fn(tensor)` w.r.t. the input tensor (for gradient penalties)."""
     return _module().gradients(scalar_fn, tensor)

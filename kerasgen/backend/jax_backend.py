@@ -97,36 +97,83 @@ def _capture(others):
     return [(v, v.value) for v in others]
 
 
-def minimize(loss_fn, variables, optimizer):
-    variables = list(variables)
-    if not optimizer.built:
-        raise RuntimeError(
-            f"optimizer {optimizer.name!r} must be built before training on JAX "
-            "(GenerativeModel.build_optimizers does it for the model's optimizers)"
-        )
-    trained = {id(v) for v in variables}
-    others = [v for v in _current_state() if id(v) not in trained]
+def _pure(fn, variables, others):
+    """`fn` as a pure function of the values of `variables` (for `jax` transforms).
 
-    def compute(values):
-        # Trained variables take the traced values; everything else (seed generators,
-        # batch-norm statistics) its current value, and is returned if loss_fn moved it.
+    `variables` take the traced values; everything else (seed generators, batch-norm
+    statistics) its current value. Returns `(output, moved)`: `moved` holds the new
+    values of the `others` that `fn` wrote (see `_commit`).
+    """
+
+    def pure(values, *args):
         current = _capture(others)
         with keras.StatelessScope(state_mapping=list(zip(variables, values)) + current) as scope:
-            loss, logs = loss_fn()
+            output = fn(*args)
         moved = {
             index: scope.get_current_value(v)
             for index, (v, value) in enumerate(current)
             if scope.get_current_value(v) is not value
         }
+        return output, moved
+
+    return pure
+
+
+def _commit(others, moved):
+    for index, value in moved.items():
+        others[index].assign(value)
+
+
+def _check_built(optimizer):
+    if not optimizer.built:
+        raise RuntimeError(
+            f"optimizer {optimizer.name!r} must be built before training on JAX "
+            "(GenerativeModel.build_optimizers does it for the model's optimizers)"
+        )
+
+
+def minimize(loss_fn, variables, optimizer):
+    variables = list(variables)
+    _check_built(optimizer)
+    trained = {id(v) for v in variables}
+    others = [v for v in _current_state() if id(v) not in trained]
+    pure = _pure(loss_fn, variables, others)
+
+    def compute(values):
+        (loss, logs), moved = pure(values)
         return loss, (logs, moved)
 
     (_, (logs, moved)), grads = jax.value_and_grad(compute, has_aux=True)(
         [v.value for v in variables]
     )
-    for index, value in moved.items():
-        others[index].assign(value)
+    _commit(others, moved)
     # Inside the step's scope this is the optimizer's `stateless_apply` on its own slice
     # of the state: it reads its slots and the trained values there and writes them back.
+    optimizer.apply(grads, variables)
+    return logs
+
+
+def forward(fn, variables):
+    trained = {id(v) for v in variables}
+    others = [v for v in _current_state() if id(v) not in trained]
+    output, pullback, moved = jax.vjp(_pure(fn, variables, others), [v.value for v in variables], has_aux=True)
+    _commit(others, moved)
+    return output, (output, pullback, variables)
+
+
+def minimize_through(pass_, loss_fn, optimizer):
+    output, pullback, variables = pass_
+    _check_built(optimizer)
+    others = list(_current_state())
+    pure = _pure(loss_fn, [], others)
+
+    def compute(value):
+        (loss, logs), moved = pure([], value)
+        return loss, (logs, moved)
+
+    (_, (logs, moved)), d_output = jax.value_and_grad(compute, has_aux=True)(output)
+    _commit(others, moved)
+    (grads,) = pullback(d_output)
     optimizer.apply(grads, variables)
     return logs
 

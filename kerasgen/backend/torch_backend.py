@@ -16,6 +16,18 @@ def minimize(loss_fn, variables, optimizer):
     return {name: value.detach() for name, value in logs.items()}
 
 
+def forward(fn, variables):
+    # The output keeps its autograd graph; other updates differentiate w.r.t. their own
+    # parameters only, which leaves this graph in place for `minimize_through`.
+    output = fn()
+    return output, (output, variables)
+
+
+def minimize_through(pass_, loss_fn, optimizer):
+    output, variables = pass_
+    return minimize(lambda: loss_fn(output), variables, optimizer)
+
+
 def gradients(scalar_fn, tensor):
     # create_graph keeps the result differentiable (a gradient penalty is trained on).
     tensor = tensor.detach().requires_grad_(True)

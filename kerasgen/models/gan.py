@@ -1,6 +1,7 @@
 import keras
 from keras import ops
 
+from kerasgen import backend as kg_backend
 from kerasgen.latents import check_positive_int
 from kerasgen.models.adversarial import (
     AdversarialModel,
@@ -38,6 +39,11 @@ class GAN(AdversarialModel):
         label_smoothing: one-sided smoothing: real targets become `1 - label_smoothing`.
         instance_noise: std of Gaussian noise added to every discriminator input.
         packing: PacGAN degree m: the discriminator judges m samples at once.
+        share_fake_batch: if True, the generator's update uses the batch generated for
+            the last discriminator update (the same noise, through the same recorded
+            forward pass, as PyTorch's DCGAN example does) instead of generating a fresh
+            one: one generator forward pass fewer per step. If False (default), fresh
+            noise for each phase, as in Goodfellow et al.'s Algorithm 1.
         seed: seed of the training noise (`z`, instance noise).
 
     Example:
@@ -68,6 +74,7 @@ class GAN(AdversarialModel):
         label_smoothing=0.0,
         instance_noise=0.0,
         packing=1,
+        share_fake_batch=False,
         seed=None,
         **kwargs,
     ):
@@ -77,6 +84,9 @@ class GAN(AdversarialModel):
         self.label_smoothing = check_label_smoothing(label_smoothing, loss)
         self.instance_noise = check_non_negative("instance_noise", instance_noise)
         self.packing = check_positive_int("packing", packing)
+        if not isinstance(share_fake_batch, bool):
+            raise ValueError(f"share_fake_batch must be a bool, got {share_fake_batch!r}")
+        self.share_fake_batch = share_fake_batch
         check_discriminator(discriminator, packed_shape(self.data_shape, self.packing), packing)
         self.built = True
 
@@ -98,8 +108,13 @@ class GAN(AdversarialModel):
         batch_size = ops.shape(real)[0]
 
         # Train the discriminator
-        for _ in range(self.discriminator_steps):
-            fake = self.generate(batch_size)
+        for step in range(self.discriminator_steps):
+            if self.share_fake_batch and step == self.discriminator_steps - 1:
+                fake, generator_pass = kg_backend.forward(
+                    lambda: self.generate(batch_size), self.generator.trainable_variables
+                )
+            else:
+                fake = self.generate(batch_size)
 
             def discriminator_objective(fake=fake):
                 real_logits, fake_logits = self.discriminator_logits(real, fake)
@@ -116,14 +131,18 @@ class GAN(AdversarialModel):
             )
 
         # Train the generator
-        def generator_objective():
-            fake = pack(self.add_noise(self.generate(batch_size)), self.packing)
-            loss = generator_loss(self.discriminator(fake, training=True), self.loss_name)
+        def generator_objective(fake):
+            loss = generator_loss(self.discriminator(pack(self.add_noise(fake), self.packing), training=True),
+                                  self.loss_name)
             return loss, {"generator_loss": loss}
 
-        logs.update(
-            self.minimize(generator_objective, self.generator.trainable_variables, self.generator_optimizer)
-        )
+        if self.share_fake_batch:
+            logs.update(kg_backend.minimize_through(generator_pass, generator_objective, self.generator_optimizer))
+        else:
+            logs.update(self.minimize(
+                lambda: generator_objective(self.generate(batch_size)),
+                self.generator.trainable_variables, self.generator_optimizer,
+            ))
         return self.record(logs)
 
     def test_step(self, data):
@@ -145,5 +164,6 @@ class GAN(AdversarialModel):
             "label_smoothing": self.label_smoothing,
             "instance_noise": self.instance_noise,
             "packing": self.packing,
+            "share_fake_batch": self.share_fake_batch,
         })
         return config

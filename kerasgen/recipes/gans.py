@@ -10,10 +10,21 @@ from kerasgen import models, networks
 from kerasgen.recipes import register
 
 
-def adam(learning_rate, beta_1=0.5, beta_2=0.999, decay_steps=0):
-    """Adam as DCGAN uses it; `decay_steps` > 0 adds a cosine decay to 1% of the rate."""
+def adam(learning_rate, beta_1=0.5, beta_2=0.999, decay_steps=0, ema=0.0):
+    """Adam as DCGAN uses it.
+
+    `decay_steps` > 0 adds a cosine decay to 1% of the rate. `ema` > 0 keeps an
+    exponential moving average of the weights with that momentum (Keras's `use_ema`);
+    `fit` ends by copying the average into the network. Averaging the generator's
+    weights (Yazici et al. 2019) smooths out the oscillation of the two-player game.
+    """
+    if not 0.0 <= ema < 1.0:
+        raise ValueError(f"generator_ema must be in [0, 1), got {ema!r}")
     if decay_steps:
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.01)
+    if ema:
+        return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2, use_ema=True,
+                                     ema_momentum=ema)
     return keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
 
 
@@ -46,7 +57,8 @@ def dcgan_networks(data_shape, latent_dim, num_classes=None, packing=1):
 
 @register("gan", epochs=750, batch_size=512, data="ring8", value_range=None)
 def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256, 256), packing=4,
-              label_smoothing=0.1, loss="non_saturating", learning_rate=1e-3, decay_steps=15000, seed=0):
+              label_smoothing=0.1, loss="non_saturating", learning_rate=1e-3, decay_steps=15000,
+              generator_ema=0.0, seed=0):
     """kerasgen's best 2-D GAN: MLP generator, PacGAN discriminator, one-sided label
     smoothing 0.1 (it kept the discriminator from overpowering the generator on grid25
     in our runs) and cosine-decayed Adam.
@@ -72,7 +84,7 @@ def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256
     model = models.GAN(generator, discriminator, loss=loss, packing=packing,
                        label_smoothing=label_smoothing, seed=seed)
     model.compile(
-        generator_optimizer=adam(learning_rate, decay_steps=decay_steps),
+        generator_optimizer=adam(learning_rate, decay_steps=decay_steps, ema=generator_ema),
         discriminator_optimizer=adam(learning_rate, decay_steps=decay_steps),
         steps_per_execution=20,
     )
@@ -81,13 +93,21 @@ def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256
 
 @register("dcgan", epochs=50, batch_size=128, data="mnist5k", value_range=(-1.0, 1.0))
 def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4, packing=1,
-                loss="non_saturating", label_smoothing=0.0, seed=0):
-    """DCGAN (Radford et al. 2016): Adam(2e-4, beta_1=0.5) for both players."""
+                loss="non_saturating", label_smoothing=0.0, generator_ema=0.0, share_fake_batch=True,
+                seed=0):
+    """DCGAN (Radford et al. 2016): Adam(2e-4, beta_1=0.5) for both players.
+
+    `generator_ema` > 0 averages the generator's weights (see `adam`). With
+    `share_fake_batch` (default) one generated batch serves both players' updates, as
+    in PyTorch's DCGAN example: a generator forward pass fewer per step (see
+    benchmarks/dcgan_throughput.py).
+    """
     generator, discriminator = dcgan_networks(data_shape, latent_dim, packing=packing)
     model = models.GAN(generator, discriminator, loss=loss, packing=packing,
-                       label_smoothing=label_smoothing, seed=seed)
+                       label_smoothing=label_smoothing, share_fake_batch=share_fake_batch, seed=seed)
     model.compile(
-        generator_optimizer=adam(learning_rate), discriminator_optimizer=adam(learning_rate),
+        generator_optimizer=adam(learning_rate, ema=generator_ema),
+        discriminator_optimizer=adam(learning_rate),
         steps_per_execution=8,
     )
     return model
@@ -95,13 +115,13 @@ def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4,
 
 @register("wgan_gp", epochs=50, batch_size=64, data="mnist5k", value_range=(-1.0, 1.0))
 def build_wgan_gp(data_shape, num_classes=None, latent_dim=64, learning_rate=1e-4,
-                  discriminator_steps=5, gradient_penalty_weight=10.0, seed=0):
+                  discriminator_steps=5, gradient_penalty_weight=10.0, generator_ema=0.0, seed=0):
     """WGAN-GP (Gulrajani et al. 2017): Adam(1e-4, beta_1=0, beta_2=0.9), 5 critic steps."""
     generator, critic = dcgan_networks(data_shape, latent_dim)
     model = models.WGANGP(generator, critic, discriminator_steps=discriminator_steps,
                           gradient_penalty_weight=gradient_penalty_weight, seed=seed)
     model.compile(
-        generator_optimizer=adam(learning_rate, beta_1=0.0, beta_2=0.9),
+        generator_optimizer=adam(learning_rate, beta_1=0.0, beta_2=0.9, ema=generator_ema),
         discriminator_optimizer=adam(learning_rate, beta_1=0.0, beta_2=0.9),
         steps_per_execution=4,
     )
@@ -124,7 +144,7 @@ def build_cgan(data_shape, num_classes=10, latent_dim=64, learning_rate=2e-4, se
 
 @register("vae_gan", epochs=50, batch_size=64, data="mnist5k", value_range=(-1.0, 1.0))
 def build_vae_gan(data_shape, num_classes=None, latent_dim=32, learning_rate=2e-4, kl_weight=1.0,
-                  reconstruction_weight=1e-2, seed=0):
+                  reconstruction_weight=1e-2, generator_ema=0.0, seed=0):
     """VAE-GAN (Larsen et al. 2016): conv encoder, DCGAN decoder and discriminator."""
     generator, discriminator = dcgan_networks(data_shape, latent_dim)
     encoder = networks.ConvEncoder(tuple(data_shape), latent_dim, filters=(32, 64), hidden_units=256,
@@ -132,7 +152,7 @@ def build_vae_gan(data_shape, num_classes=None, latent_dim=32, learning_rate=2e-
     model = models.VAEGAN(encoder, generator, discriminator, kl_weight=kl_weight,
                           reconstruction_weight=reconstruction_weight, seed=seed)
     model.compile(
-        encoder_optimizer=adam(learning_rate), generator_optimizer=adam(learning_rate),
+        encoder_optimizer=adam(learning_rate), generator_optimizer=adam(learning_rate, ema=generator_ema),
         discriminator_optimizer=adam(learning_rate), steps_per_execution=8,
     )
     return model

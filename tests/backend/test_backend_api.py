@@ -104,3 +104,32 @@ def test_recipes_train_under_jax_and_torch():
     history = model.fit(x, epochs=1, batch_size=4, verbose=0)
     assert np.isfinite(history.history["loss"][-1])
     assert int(keras.ops.convert_to_numpy(model.optimizer.iterations)) == 4
+
+
+@pytest.mark.parametrize("discriminator_steps", [1, 2])
+def test_a_shared_fake_batch_gives_the_updates_of_generating_it_again(discriminator_steps):
+    """`forward` + `minimize_through` against a second generator pass.
+
+    FixedNoiseGAN's z is a fixed function of the real batch, so both phases see the
+    same z: differentiating through the discriminator phase's recorded generator pass
+    must give exactly the generator update of running the generator again.
+    """
+    (x,) = tiny_models.data("points")
+    runs = []
+    for share in (False, True):
+        model = tiny_models.FixedNoiseGAN(
+            *tiny_models.mlp_players(), discriminator_steps=discriminator_steps, share_fake_batch=share, seed=0
+        )
+        model.compile(generator_optimizer=tiny_models.adam(), discriminator_optimizer=tiny_models.adam())
+        tiny_models.set_numpy_weights(model, seed=0)
+        initial = [keras.ops.convert_to_numpy(v) for v in model.generator.trainable_variables]
+        logs = [model.train_on_batch(x[i : i + 8], return_dict=True) for i in (0, 8)]
+        runs.append((logs, [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]))
+    (fresh_logs, fresh_weights), (shared_logs, shared_weights) = runs
+    for expected, actual in zip(fresh_logs, shared_logs):
+        for key, value in expected.items():
+            assert float(actual[key]) == pytest.approx(float(value), rel=1e-5), key
+    for expected, actual in zip(fresh_weights, shared_weights):
+        np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-6)
+    moved = max(np.max(np.abs(a - b)) for a, b in zip(initial, shared_weights))
+    assert moved > 1e-4  # the generator was trained

@@ -189,3 +189,21 @@ def test_recipes_build_compiled_gan_family_models():
         assert model.data_shape == (28, 28, 1)
     assert recipes.get("cgan").labels and not recipes.get("dcgan").labels
     assert recipes.get("dcgan").build((32, 32, 3)).sample(2, seed=0).shape == (2, 32, 32, 3)
+
+
+def test_generator_ema_ends_fit_with_averaged_weights_and_survives_round_trip(ring8, tmp_path):
+    from kerasgen import recipes
+
+    gan = recipes.get("gan").build((2,), hidden_units=(16, 16), generator_ema=0.9, decay_steps=0)
+    assert gan.generator_optimizer.use_ema and not gan.discriminator_optimizer.use_ema
+    gan.fit(ring8[:2048], batch_size=256, epochs=1, verbose=0)
+    averages = gan.generator_optimizer._model_variables_moving_average
+    for variable, average in zip(gan.generator.trainable_variables, averages):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(variable), keras.ops.convert_to_numpy(average))
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.saving.load_model(tmp_path / "gan.keras", safe_mode=True)
+    assert loaded.generator_optimizer.use_ema and loaded.generator_optimizer.ema_momentum == 0.9
+    for saved, average in zip(loaded.generator_optimizer._model_variables_moving_average, averages):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(saved), keras.ops.convert_to_numpy(average))
+    with pytest.raises(ValueError, match=r"generator_ema must be in \[0, 1\), got 1.5"):
+        recipes.get("dcgan").build((28, 28, 1), generator_ema=1.5)
