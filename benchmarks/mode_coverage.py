@@ -8,7 +8,8 @@ Gaussians of std 0.05 on a 5x5 grid of spacing 2) and seed, trains
 - `pacgan`: kerasgen's best 2-D GAN, the `gan` recipe: the same generator and budget
   with a packed discriminator (PacGAN, m = `--packing`) whose per-sample layers are
   shared across the pack (`kerasgen.networks.PackedMLPDiscriminator`) and one-sided
-  label smoothing 0.1;
+  label smoothing 0.1 (and, with `--generator-ema M`, the generator's weights averaged
+  with momentum M);
 then draws 2,500 samples (`model.sample(2500, seed)`) and prints the modes captured
 (at least one high-quality sample nearest to the mode), the share of high-quality
 samples (within 3 std of the nearest mode) and the reverse KL of the mode histogram to
@@ -16,7 +17,7 @@ uniform. Both models use Adam(1e-3, beta_1=0.5) with a cosine decay to 1% over t
 run and fresh mixture samples for every batch. Target for the best 2-D GAN: ring8 8/8
 with >= 95% high quality and grid25 25/25 with >= 90% in every seed.
 
-    python benchmarks/mode_coverage.py [--seeds 0 1 2] [--steps 15000] [--batch-size 512]
+    python benchmarks/mode_coverage.py [--seeds 0 1 2] [--steps 15000] [--batch-size 512] [--generator-ema 0.999]
 """
 
 import argparse
