@@ -124,6 +124,27 @@ def _commit(others, moved):
         others[index].assign(value)
 
 
+def _others(variables):
+    """The state's variables other than `variables`."""
+    trained = {id(v) for v in variables}
+    return [v for v in _current_state() if id(v) not in trained]
+
+
+def _differentiate(pure, others, argument):
+    """`jax.value_and_grad` of `pure(argument) -> ((loss, logs), moved)`; commits `moved`.
+
+    Returns `(logs, gradient w.r.t. argument)`.
+    """
+
+    def compute(value):
+        (loss, logs), moved = pure(value)
+        return loss, (logs, moved)
+
+    (_, (logs, moved)), grad = jax.value_and_grad(compute, has_aux=True)(argument)
+    _commit(others, moved)
+    return logs, grad
+
+
 def _check_built(optimizer):
     if not optimizer.built:
         raise RuntimeError(
@@ -135,18 +156,8 @@ def _check_built(optimizer):
 def minimize(loss_fn, variables, optimizer):
     variables = list(variables)
     _check_built(optimizer)
-    trained = {id(v) for v in variables}
-    others = [v for v in _current_state() if id(v) not in trained]
-    pure = _pure(loss_fn, variables, others)
-
-    def compute(values):
-        (loss, logs), moved = pure(values)
-        return loss, (logs, moved)
-
-    (_, (logs, moved)), grads = jax.value_and_grad(compute, has_aux=True)(
-        [v.value for v in variables]
-    )
-    _commit(others, moved)
+    others = _others(variables)
+    logs, grads = _differentiate(_pure(loss_fn, variables, others), others, [v.value for v in variables])
     # Inside the step's scope this is the optimizer's `stateless_apply` on its own slice
     # of the state: it reads its slots and the trained values there and writes them back.
     optimizer.apply(grads, variables)
@@ -154,8 +165,7 @@ def minimize(loss_fn, variables, optimizer):
 
 
 def forward(fn, variables):
-    trained = {id(v) for v in variables}
-    others = [v for v in _current_state() if id(v) not in trained]
+    others = _others(variables)
     output, pullback, moved = jax.vjp(_pure(fn, variables, others), [v.value for v in variables], has_aux=True)
     _commit(others, moved)
     return output, (output, pullback, variables)
@@ -164,15 +174,9 @@ def forward(fn, variables):
 def minimize_through(pass_, loss_fn, optimizer):
     output, pullback, variables = pass_
     _check_built(optimizer)
-    others = list(_current_state())
-    pure = _pure(loss_fn, [], others)
-
-    def compute(value):
-        (loss, logs), moved = pure([], value)
-        return loss, (logs, moved)
-
-    (_, (logs, moved)), d_output = jax.value_and_grad(compute, has_aux=True)(output)
-    _commit(others, moved)
+    others = _others([])
+    # No variable is traced here: the gradient is w.r.t. the recorded pass's output.
+    logs, d_output = _differentiate(functools.partial(_pure(loss_fn, [], others), []), others, output)
     (grads,) = pullback(d_output)
     optimizer.apply(grads, variables)
     return logs
