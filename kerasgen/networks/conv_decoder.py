@@ -2,6 +2,7 @@
 import keras
 
 from kerasgen.latents import check_positive_int
+from kerasgen.networks import narrow_conv
 from kerasgen.networks.network import Network, base_size, check_shape, check_units
 
 
@@ -53,7 +54,7 @@ class ConvDecoder(Network):
                 count, kernel_size, strides=2, padding="same", activation=activation,
                 name=f"deconv_{index}",
             )(x)
-        x = keras.layers.Conv2D(image_shape[2], kernel_size, padding="same", name="logits")(x)
+        x = narrow_conv.Conv2D(image_shape[2], kernel_size, padding="same", name="logits")(x)
         outputs = keras.layers.Activation(output_activation or "linear", name="x")(x)
         kwargs.setdefault("name", "conv_decoder")
         super().__init__(inputs, outputs, **kwargs)

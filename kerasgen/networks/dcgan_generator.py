@@ -1,6 +1,7 @@
 import keras
 
 from kerasgen.latents import check_positive_int
+from kerasgen.networks import narrow_conv
 from kerasgen.networks.network import Network, base_size, check_shape, check_units
 
 
@@ -77,7 +78,7 @@ def upsampling_stack(x, image_shape, filters, kernel_size, batch_norm, output_ac
             name=f"deconv_{index}",
         )(x)
         x = _normalize_and_activate(x, batch_norm, f"deconv_{index}")
-    x = keras.layers.Conv2D(image_shape[2], 5, padding="same", name="logits")(x)
+    x = narrow_conv.Conv2D(image_shape[2], 5, padding="same", name="logits")(x)
     return keras.layers.Activation(output_activation or "linear", name="x")(x)
 
 
