@@ -68,7 +68,8 @@ def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256
     (with `label_smoothing=0`) is the vanilla GAN with an MLP discriminator. Images get DCGAN networks.
     `decay_steps` should be the number of training steps (750 epochs of 10,000 points
     at batch 512 are 15,000; on grid25, 6,000 steps gave 88.8% high-quality samples
-    where 15,000 gave 97.0%). benchmarks/mode_coverage.py measures this recipe.
+    where 15,000 gave 97.0%, and 15,000 missed 3 of 25 modes in 1 of 3 training seeds
+    where 30,000 missed none). benchmarks/mode_coverage.py measures this recipe.
     """
     if len(tuple(data_shape)) == 1:
         dim = int(data_shape[0])
