@@ -11,13 +11,12 @@ class Conv2D(keras.layers.Conv2D):
     Same weights, same outputs (up to float rounding) as `keras.layers.Conv2D`. Under
     TensorFlow with `training=True`, a stride-1 convolution to at most
     `max_taps_filters` channels is computed as one matrix product, `x @ kernel` for
-    every kernel tap at once, followed by a sum of the taps' shifted maps. TensorFlow's CPU convolution kernels are slow
-    for one output channel: on mnist5k's 28x28x64 -> 28x28x1 layer (kernel 5, batch
-    128) this form runs the forward pass about 5x and forward + backward about 4x
-    faster (benchmarks/dcgan_throughput.py measures the whole step). Inference
-    (`training=False`, and so exported graphs) keeps the plain convolution, and so do
-    JAX and PyTorch, whose convolutions this form slows down (about 4x under `jax.jit`
-    and 1.7x in torch for the layer above).
+    every kernel tap at once, followed by a sum of the taps' shifted maps.
+    TensorFlow's CPU convolution is slow for one output channel, as in the 28x28x64 ->
+    28x28x1 output layer of the DCGAN generator; benchmarks/dcgan_throughput.py has a
+    control row without this form. Inference (`training=False`, and so exported
+    graphs) keeps the plain convolution, and so do JAX and PyTorch, whose own
+    convolutions were faster than this form on that layer.
 
     The class keeps Keras's name because Keras names a layer's group in a weights
     file after its class: files saved from networks built with `keras.layers.Conv2D`
