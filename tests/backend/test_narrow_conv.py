@@ -28,14 +28,15 @@ def test_training_form_matches_the_convolution_and_its_gradients(filters, kernel
         keras.ops.convert_to_numpy(taps(x, kernel)), keras.ops.convert_to_numpy(plain(x, kernel)), atol=1e-4
     )
     weights = keras.ops.convert_to_tensor(rng.normal(size=plain(x, kernel).shape).astype("float32"))
-    for convolution in (plain, taps):
+
+    def gradients(convolution):
         grad_x = kg_backend.gradients(lambda t: keras.ops.sum(convolution(t, kernel) * weights), x)
         grad_kernel = kg_backend.gradients(lambda t: keras.ops.sum(convolution(x, t) * weights), kernel)
-        if convolution is plain:
-            expected = grad_x, grad_kernel
-        else:
-            np.testing.assert_allclose(keras.ops.convert_to_numpy(grad_x), keras.ops.convert_to_numpy(expected[0]), atol=1e-4)
-            np.testing.assert_allclose(keras.ops.convert_to_numpy(grad_kernel), keras.ops.convert_to_numpy(expected[1]), atol=1e-3)
+        return keras.ops.convert_to_numpy(grad_x), keras.ops.convert_to_numpy(grad_kernel)
+
+    (expected_x, expected_kernel), (grad_x, grad_kernel) = gradients(plain), gradients(taps)
+    np.testing.assert_allclose(grad_x, expected_x, atol=1e-4)
+    np.testing.assert_allclose(grad_kernel, expected_kernel, atol=1e-3)
 
 
 def test_layer_uses_the_training_form_only_when_training_and_loads_keras_conv2d_weights(tmp_path):
