@@ -12,7 +12,13 @@ logits and uses `from_logits=True` so the layers match exactly. Rows:
 - keras.io DCGAN with Keras defaults (the reference, ratio 1.00);
 - keras.io DCGAN with the same `steps_per_execution` as kerasgen (a control: how much
   of the difference is that setting alone);
+- keras.io DCGAN with that `steps_per_execution` and fed kerasgen's input pipeline (a
+  control: kerasgen's `fit` turns NumPy arrays into a `tf.data` pipeline without
+  autotuning, because deleting Keras's iterator at each epoch's end waits for its
+  autotuning thread; this row gives the keras.io model that advantage too);
 - kerasgen GAN with `steps_per_execution=1`, and as the `dcgan` recipe compiles it;
+- kerasgen GAN as the recipe compiles it but fed Keras's own array pipeline
+  (`keras.Model.fit`, skipping kerasgen's `fit`; a control for the pipeline's share);
 - kerasgen GAN as the recipe compiles it but with `share_fake_batch=False` (a control:
   the recipe's generator phase reuses the discriminator phase's generated batch, one
   generator forward pass fewer per step; this row generates a fresh batch instead, as
@@ -24,19 +30,20 @@ logits and uses `from_logits=True` so the layers match exactly. Rows:
 
 The runners take turns (interleaved repeats, best of each) so all see the same machine
 load. Prints samples/s and ratios against the reference, and the recipe's ratio
-against the fastest keras.io row (target >= 1.2).
+against the fastest keras.io row (target >= 1.2): the model's speed-up alone when
+that row is the one fed kerasgen's pipeline.
 
     python benchmarks/dcgan_throughput.py [--epochs 2] [--batch-size 128] [--repeats 3]
 """
 
 import argparse
 import os
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
+from fit_throughput import throughput  # noqa: E402
 from keras_io_dcgan import LATENT_DIM, keras_io_dcgan  # noqa: E402
 from kerasgen import datasets, recipes  # noqa: E402
 
@@ -54,13 +61,6 @@ def kerasgen_dcgan(steps_per_execution=None, share_fake_batch=True, narrow_conv=
     return model
 
 
-def throughput(model, x, epochs, batch_size):
-    model.fit(x, epochs=1, batch_size=batch_size, verbose=0)  # trace and warm up
-    start = time.perf_counter()
-    model.fit(x, epochs=epochs, batch_size=batch_size, verbose=0)
-    return epochs * len(x) / (time.perf_counter() - start)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2)
@@ -73,13 +73,16 @@ def main():
     recipe_steps = kerasgen_dcgan().steps_per_execution
     reference_name = "keras.io DCGAN (Keras defaults)"
     recipe_name = f"kerasgen GAN (dcgan recipe, steps_per_execution={recipe_steps})"
-    candidates = {
-        reference_name: keras_io_dcgan,
-        f"keras.io DCGAN (steps_per_execution={recipe_steps})": lambda: keras_io_dcgan(recipe_steps),
-        "kerasgen GAN (steps_per_execution=1)": lambda: kerasgen_dcgan(1),
-        recipe_name: kerasgen_dcgan,
-        "kerasgen GAN (dcgan recipe, share_fake_batch=False)": lambda: kerasgen_dcgan(share_fake_batch=False),
-        "kerasgen GAN (dcgan recipe, plain output convolution)": lambda: kerasgen_dcgan(narrow_conv=False),
+    candidates = {  # name: (build, pipeline)
+        reference_name: (keras_io_dcgan, "model"),
+        f"keras.io DCGAN (steps_per_execution={recipe_steps})": (lambda: keras_io_dcgan(recipe_steps), "model"),
+        f"keras.io DCGAN (steps_per_execution={recipe_steps}, kerasgen pipeline)": (
+            lambda: keras_io_dcgan(recipe_steps), "kerasgen"),
+        "kerasgen GAN (steps_per_execution=1)": (lambda: kerasgen_dcgan(1), "model"),
+        recipe_name: (kerasgen_dcgan, "model"),
+        "kerasgen GAN (dcgan recipe, Keras's array pipeline)": (kerasgen_dcgan, "keras"),
+        "kerasgen GAN (dcgan recipe, share_fake_batch=False)": (lambda: kerasgen_dcgan(share_fake_batch=False), "model"),
+        "kerasgen GAN (dcgan recipe, plain output convolution)": (lambda: kerasgen_dcgan(narrow_conv=False), "model"),
     }
     plain, ours = keras_io_dcgan(), kerasgen_dcgan()
     counts = [m.count_params() for m in (plain.generator, ours.generator, plain.discriminator, ours.discriminator)]
@@ -87,16 +90,14 @@ def main():
         raise SystemExit(f"architectures differ: parameter counts {counts}")
     results = {name: 0.0 for name in candidates}
     for _ in range(args.repeats):
-        for name, build in candidates.items():
-            results[name] = max(results[name], throughput(build(), x, args.epochs, args.batch_size))
+        for name, (build, pipeline) in candidates.items():
+            results[name] = max(results[name], throughput(build(), x, args.epochs, args.batch_size, pipeline))
     reference = results[reference_name]
     print(f"backend={keras.backend.backend()} batch={args.batch_size} images={len(x)} "
           f"epochs={args.epochs} repeats={args.repeats} generator_params={counts[1]} "
           f"discriminator_params={counts[3]}")
     for name, value in results.items():
-        print(f"{name:58s} {value:8.1f} samples/s  ratio {value / reference:5.2f}")
-    # On TF/CPU the keras.io model's speed swings between runs with either
-    # steps_per_execution; the fastest of its rows gives the conservative ratio.
+        print(f"{name:70s} {value:8.1f} samples/s  ratio {value / reference:5.2f}")
     fastest = max(value for name, value in results.items() if name.startswith("keras.io"))
     recipe = results[recipe_name]
     print(f"dcgan recipe vs the fastest keras.io row: {recipe / fastest:.2f} (target >= 1.2)")

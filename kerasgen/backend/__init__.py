@@ -65,3 +65,15 @@ def step_functions(model):
     if keras.backend.backend() == "jax":
         return _module().stateless_steps(model)
     return contextlib.nullcontext()
+
+
+def fit_arrays(x, y, kwargs):
+    """`fit`'s `(x, y, kwargs)` for NumPy `x` (and `y`), ready for Keras's `fit`.
+
+    On TensorFlow, where Keras's array pipeline loses seconds at every epoch boundary,
+    the arrays become a `tf.data` pipeline that batches and shuffles them the same way
+    (see `tensorflow_backend.fit_arrays`). Elsewhere they pass through.
+    """
+    if keras.backend.backend() == "tensorflow":
+        return _module().fit_arrays(x, y, kwargs)
+    return x, y, kwargs

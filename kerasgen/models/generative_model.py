@@ -96,6 +96,8 @@ class GenerativeModel(keras.Model):
     def fit(self, x=None, y=None, *args, **kwargs):
         if isinstance(x, np.ndarray):
             x = self.check_data(x, self.data_shape)
+            if not args:
+                x, y, kwargs = kg_backend.fit_arrays(x, y, kwargs)
         return super().fit(x, y, *args, **kwargs)
 
     @property
