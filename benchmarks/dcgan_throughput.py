@@ -43,7 +43,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 
-from fit_throughput import throughput  # noqa: E402
+from fit_throughput import best_throughputs, print_ratios  # noqa: E402
 from keras_io_dcgan import LATENT_DIM, keras_io_dcgan  # noqa: E402
 from kerasgen import datasets, recipes  # noqa: E402
 
@@ -88,19 +88,11 @@ def main():
     counts = [m.count_params() for m in (plain.generator, ours.generator, plain.discriminator, ours.discriminator)]
     if counts[0] != counts[1] or counts[2] != counts[3]:
         raise SystemExit(f"architectures differ: parameter counts {counts}")
-    results = {name: 0.0 for name in candidates}
-    for _ in range(args.repeats):
-        for name, (build, pipeline) in candidates.items():
-            results[name] = max(results[name], throughput(build(), x, args.epochs, args.batch_size, pipeline))
-    reference = results[reference_name]
+    results = best_throughputs(candidates, x, args.epochs, args.batch_size, args.repeats)
     print(f"backend={keras.backend.backend()} batch={args.batch_size} images={len(x)} "
           f"epochs={args.epochs} repeats={args.repeats} generator_params={counts[1]} "
           f"discriminator_params={counts[3]}")
-    for name, value in results.items():
-        print(f"{name:70s} {value:8.1f} samples/s  ratio {value / reference:5.2f}")
-    fastest = max(value for name, value in results.items() if name.startswith("keras.io"))
-    recipe = results[recipe_name]
-    print(f"dcgan recipe vs the fastest keras.io row: {recipe / fastest:.2f} (target >= 1.2)")
+    print_ratios(results, reference_name, recipe_name, "dcgan recipe")
 
 
 if __name__ == "__main__":

@@ -30,3 +30,27 @@ def throughput(model, x, epochs, batch_size, pipeline="model"):
     start = time.perf_counter()
     fit(data, epochs=epochs, verbose=0, **kwargs)
     return epochs * len(x) / (time.perf_counter() - start)
+
+
+def best_throughputs(candidates, x, epochs, batch_size, repeats):
+    """Best samples/s of each row `name: (build, pipeline)` over `repeats` rounds.
+
+    The rows take turns within each round, so all see the same machine load; every
+    measurement trains a freshly built model.
+    """
+    results = {name: 0.0 for name in candidates}
+    for _ in range(repeats):
+        for name, (build, pipeline) in candidates.items():
+            results[name] = max(results[name], throughput(build(), x, epochs, batch_size, pipeline))
+    return results
+
+
+def print_ratios(results, reference_name, subject_name, subject_label):
+    """Prints each row against the reference, then the subject against the fastest
+    keras.io row (the conservative ratio that the 1.2 target is read on)."""
+    width = max(len(name) for name in results)
+    reference = results[reference_name]
+    for name, value in results.items():
+        print(f"{name:{width}s} {value:9.1f} samples/s  ratio {value / reference:5.2f}")
+    fastest = max(value for name, value in results.items() if name.startswith("keras.io"))
+    print(f"{subject_label} vs the fastest keras.io row: {results[subject_name] / fastest:.2f} (target >= 1.2)")

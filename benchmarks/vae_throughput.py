@@ -22,7 +22,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
-from fit_throughput import throughput  # noqa: E402
+from fit_throughput import best_throughputs, print_ratios  # noqa: E402
 from kerasgen import datasets, models, networks  # noqa: E402
 
 LATENT_DIM = 2
@@ -121,18 +121,10 @@ def main():
         f"kerasgen VAE (steps_per_execution={steps})": (lambda: kerasgen_vae(steps), "model"),
         f"kerasgen VAE (steps_per_execution={steps}, Keras's array pipeline)": (lambda: kerasgen_vae(steps), "keras"),
     }
-    results = {name: 0.0 for name in candidates}
-    for _ in range(args.repeats):  # interleaved, best of repeats, to even out machine noise
-        for name, (build, pipeline) in candidates.items():
-            results[name] = max(results[name], throughput(build(), x, args.epochs, args.batch_size, pipeline))
-    reference = results["keras.io VAE (Keras defaults)"]
+    results = best_throughputs(candidates, x, args.epochs, args.batch_size, args.repeats)
     print(f"backend={keras.backend.backend()} batch={args.batch_size} images={len(x)} epochs={args.epochs}")
-    for name, value in results.items():
-        print(f"{name:62s} {value:9.1f} samples/s  ratio {value / reference:5.2f}")
-    fastest = max(value for name, value in results.items() if name.startswith("keras.io"))
-    print(f"kerasgen VAE (steps_per_execution={steps}) vs the fastest keras.io row: "
-          f"{results[f'kerasgen VAE (steps_per_execution={steps})'] / fastest:.2f} (target >= 1.2)")
-
+    subject_name = f"kerasgen VAE (steps_per_execution={steps})"
+    print_ratios(results, "keras.io VAE (Keras defaults)", subject_name, subject_name)
 
 if __name__ == "__main__":
     main()

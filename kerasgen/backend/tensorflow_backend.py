@@ -54,7 +54,7 @@ def gradients(scalar_fn, tensor):
 # 10 s between rounds without waking when the iterator goes away (TensorFlow 2.21 on
 # CPU: 0-10 s lost at every epoch boundary, as long as a whole mnist5k epoch of a DCGAN
 # on 2 cores). The pipeline below has nothing to tune, so it runs without autotuning.
-_LEFT_TO_KERAS = ("sample_weight", "class_weight", "validation_split", "steps_per_epoch")
+_LEFT_TO_KERAS = ("sample_weight", "class_weight", "steps_per_epoch")  # and a validation_split > 0
 
 
 def array_dataset(arrays, batch_size, shuffle):
@@ -86,12 +86,12 @@ def fit_arrays(x, y, kwargs):
     """`fit`'s `(x, y, kwargs)` with NumPy inputs as an `array_dataset` where Keras's
     arguments allow; anything else (sample weights, validation splits, a fixed number of
     steps, batch-wise shuffling) goes to Keras unchanged."""
-    left_to_keras = [name for name in _LEFT_TO_KERAS if kwargs.get(name) is not None]
-    if kwargs.get("validation_split") == 0:
-        left_to_keras.remove("validation_split")
-    if left_to_keras or not isinstance(kwargs.get("shuffle", True), bool):
-        return x, y, kwargs
-    if not (y is None or isinstance(y, np.ndarray)):
+    if (
+        any(kwargs.get(name) is not None for name in _LEFT_TO_KERAS)
+        or kwargs.get("validation_split")
+        or not isinstance(kwargs.get("shuffle", True), bool)
+        or not (y is None or isinstance(y, np.ndarray))
+    ):
         return x, y, kwargs
     kwargs = dict(kwargs)
     batch_size = kwargs.pop("batch_size", None) or 32
