@@ -23,7 +23,7 @@ import numpy as np
 
 from kerasgen.latents import check_positive_int
 
-OFFLINE = ("mnist5k", "digits", "ring8", "grid25")
+OFFLINE = ("mnist5k", "digits", "ring8", "grid25", "layouts")
 ONLINE = ("mnist", "fashion_mnist", "cifar10")
 NAMES = OFFLINE + ONLINE
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -48,6 +48,7 @@ def load(name, **kwargs):
         "digits": load_digits,
         "ring8": load_ring8,
         "grid25": load_grid25,
+        "layouts": _load_layouts,  # (N, 32, 32, 3) images, (N, 32, 32) label maps
     }
     if name in loaders:
         return loaders[name](**kwargs)
@@ -153,6 +154,12 @@ def _load_mixture(name, num_train, num_test, seed):
     return train, test
 
 
+def _load_layouts(**kwargs):
+    from kerasgen.layouts import load_layouts  # procedural scenes, see kerasgen.layouts
+
+    return load_layouts(**kwargs)
+
+
 # ---------------------------------------------------------------------------------------
 # User data
 
@@ -233,6 +240,10 @@ def from_folder(directory, image_size=None, color_mode="grayscale", labels="infe
         raise ValueError(f"color_mode must be 'grayscale' or 'rgb', got {color_mode!r}")
     if not os.path.isdir(directory):
         raise ValueError(f"directory must be an existing folder, got {directory!r}")
+    from kerasgen import layouts
+
+    if layouts.is_paired_folder(directory):  # images/ + labels/: (images, label maps)
+        return layouts.from_paired_folder(directory, color_mode="rgb" if color_mode == "rgb" else "grayscale")
     files = []
     for root, _, names in sorted(os.walk(directory)):
         for file_name in sorted(names):
