@@ -15,7 +15,11 @@ Fields:
     layout: `"NHWC"` for images, `"NC"` for vectors.
     image_shape: per-example shape of `x`, e.g. `[28, 28, 1]`.
     value_range: `[low, high]` of `x`; `null` for an unbounded side.
-    num_classes: number of labels of a conditional model, `null` otherwise.
+    num_classes: number of labels of a conditional model (classes of the label map for
+        semantic synthesis), `null` otherwise.
+    label_map_shape, label_map_encoding: semantic synthesis (SPADE) only: `[H, W]` of
+        the `label_map` input and `"class_indices"` (int64 `[batch, H, W]` of classes in
+        `[0, num_classes)`, one-hot encoded inside the graph).
     inputs, outputs: tensor names of the graph.
     source: `{"zoo_entry", "weights_sha256", "file"}`, each `null` when unknown.
     check: the parity check the export passed (batch sizes, max |diff|, tolerance).
@@ -74,6 +78,8 @@ def describe_model(model, encoder=False, source=None):
             )
         inputs = ["z", "label"] if conditional else ["z"]
         output_names = ["x"]
+        if getattr(model, "map_shape", None) is not None:  # semantic synthesis (SPADEGAN)
+            inputs = ["label_map", "z"]
     import kerasgen
 
     metadata = {
@@ -91,6 +97,8 @@ def describe_model(model, encoder=False, source=None):
         "outputs": output_names,
         "source": check_source(source),
     }
+    if not encoder and getattr(model, "map_shape", None) is not None:
+        metadata.update(label_map_shape=list(model.map_shape), label_map_encoding="class_indices")
     return network, validate(metadata)
 
 

@@ -171,8 +171,15 @@ def semantic_synthesis(model, spec, **options):
     return measure(model, spec, **options)
 
 
+def segmentation(model, spec):
+    from kerasgen.zoo.spade_evaluation import segmentation as measure
+
+    return measure(model, spec)
+
+
 PROTOCOLS = {
     "semantic_synthesis": semantic_synthesis,
+    "segmentation": segmentation,
     "fid_kid": fid_kid,
     "conditional_accuracy": conditional_accuracy,
     "mode_coverage": mode_coverage,

@@ -17,3 +17,4 @@ from kerasgen.networks.spade_generator import SPADEGenerator
 from kerasgen.networks.spade_encoder import SPADEEncoder
 from kerasgen.networks.multiscale_discriminator import MultiscaleDiscriminator
 from kerasgen.networks.vgg_features import VGGFeatures
+from kerasgen.networks.layout_segmenter import LayoutSegmenter

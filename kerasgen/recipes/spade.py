@@ -64,3 +64,14 @@ def build_spade_concat(data_shape, num_classes=None, latent_dim=32, filters=(128
     return build_spade_model(data_shape, num_classes, "concat", latent_dim, filters, hidden, encoder_filters,
                              discriminator_filters, feature_matching_weight, kl_weight, generator_learning_rate,
                              discriminator_learning_rate, spectral_norm, seed)
+
+
+@register("layout_segmenter", epochs=6, batch_size=64, data="layouts", labels=True)
+def build_layout_segmenter(data_shape, num_classes=None, filters=(32, 32, 64, 64), learning_rate=2e-3):
+    """The segmenter of the SPADE protocol: per-pixel cross-entropy on real layouts."""
+    if not num_classes:
+        raise ValueError(f"num_classes must be a positive int for layout_segmenter, got {num_classes!r}")
+    segmenter = networks.LayoutSegmenter(tuple(data_shape), num_classes, filters=filters)
+    segmenter.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    return segmenter
