@@ -26,22 +26,22 @@ Fields:
     quantization: `null`, or how the weights were quantized and what it changed.
 """
 
-import json
-import math
-import re
-
-import numpy as np
-
-from kerasgen.latents import check_positive_int
-
-FORMAT_VERSION = 1
-PREFIX = "kerasgen."
-FILENAME = "kerasgen_metadata.json"
-PRIOR = "standard_normal"
-NETWORKS = ("decoder", "encoder")
-SOURCE_KEYS = ("zoo_entry", "weights_sha256", "file")
-# What the runtime sampler cannot work without (num_classes too when there is a label).
-SAMPLING_KEYS = ("latent_dim", "image_shape", "value_range")
+from kerasgen_runtime.metadata import (  # noqa: F401  (the reader side lives in the runtime)
+    FILENAME,
+    FORMAT_VERSION,
+    NETWORKS,
+    PREFIX,
+    PRIOR,
+    SAMPLING_KEYS,
+    SOURCE_KEYS,
+    check_source,
+    check_value_range,
+    from_onnx_props,
+    layout_of,
+    load_json,
+    to_onnx_props,
+    validate,
+)
 
 
 def describe_model(model, encoder=False, source=None):
@@ -100,103 +100,3 @@ def describe_model(model, encoder=False, source=None):
     if not encoder and getattr(model, "map_shape", None) is not None:
         metadata.update(label_map_shape=list(model.map_shape), label_map_encoding="class_indices")
     return network, validate(metadata)
-
-
-def layout_of(image_shape):
-    return "NHWC" if len(image_shape) == 3 else "NC"
-
-
-def check_source(source):
-    """`{"zoo_entry", "weights_sha256", "file"}` with `None` for what is unknown."""
-    source = dict(source or {})
-    unknown = sorted(set(source) - set(SOURCE_KEYS))
-    if unknown:
-        raise ValueError(f"source keys must be among {list(SOURCE_KEYS)}, got {unknown}")
-    sha = source.get("weights_sha256")
-    if sha is not None and not re.fullmatch(r"[0-9a-f]{64}", str(sha)):
-        raise ValueError(f"source['weights_sha256'] must be 64 lowercase hex digits, got {sha!r}")
-    return {key: source.get(key) for key in SOURCE_KEYS}
-
-
-def validate(metadata, required=SAMPLING_KEYS):
-    """Checks and normalizes metadata fields; raises ValueError naming a bad one."""
-    metadata = dict(metadata)
-    missing = [key for key in required if key not in metadata]
-    if missing:
-        raise ValueError(f"metadata is missing {missing}")
-    if "latent_dim" in metadata:
-        metadata["latent_dim"] = check_positive_int("metadata latent_dim", metadata["latent_dim"])
-    if "image_shape" in metadata:
-        shape = metadata["image_shape"]
-        if (
-            not isinstance(shape, (list, tuple))
-            or len(shape) not in (1, 3)
-            or not all(isinstance(v, (int, np.integer)) and v > 0 for v in shape)
-        ):
-            raise ValueError(
-                f"metadata image_shape must be a list of 1 or 3 positive ints, got {shape!r}"
-            )
-        metadata["image_shape"] = [int(v) for v in shape]
-        metadata.setdefault("layout", layout_of(shape))
-    if "value_range" in metadata:
-        metadata["value_range"] = check_value_range(metadata["value_range"])
-    if metadata.get("num_classes") is not None:
-        metadata["num_classes"] = check_positive_int("metadata num_classes", metadata["num_classes"])
-    if metadata.setdefault("prior", PRIOR) != PRIOR:
-        raise ValueError(f"metadata prior must be {PRIOR!r}, got {metadata['prior']!r}")
-    if metadata.setdefault("network", "decoder") not in NETWORKS:
-        raise ValueError(f"metadata network must be one of {list(NETWORKS)}, got {metadata['network']!r}")
-    return metadata
-
-
-def check_value_range(value_range):
-    """`[low, high]` with floats or None (unbounded side), low < high."""
-    try:
-        low, high = value_range
-        low = None if low is None else float(low)
-        high = None if high is None else float(high)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"value_range must be [low, high] of numbers or None, got {value_range!r}"
-        ) from None
-    for value in (low, high):
-        if value is not None and not math.isfinite(value):
-            raise ValueError(f"value_range must be finite or None, got {value_range!r}")
-    if low is not None and high is not None and not low < high:
-        raise ValueError(f"value_range must have low < high, got {value_range!r}")
-    return [low, high]
-
-
-def to_onnx_props(metadata):
-    """`{"kerasgen.<field>": json}` for ONNX `metadata_props`."""
-    return {PREFIX + key: json.dumps(value) for key, value in metadata.items()}
-
-
-def from_onnx_props(props):
-    """Inverse of `to_onnx_props`; ignores entries that are not kerasgen's."""
-    metadata = {}
-    for key, text in props.items():
-        if key.startswith(PREFIX):
-            try:
-                metadata[key[len(PREFIX):]] = json.loads(text)
-            except json.JSONDecodeError:
-                raise ValueError(f"metadata entry {key!r} is not valid JSON: {text!r}") from None
-    return metadata
-
-
-def load_json(path_or_text):
-    """Metadata from a JSON file, or from inline JSON text starting with `{`."""
-    text = str(path_or_text)
-    if not text.lstrip().startswith("{"):
-        try:
-            with open(text, encoding="utf-8") as f:
-                text = f.read()
-        except OSError as error:
-            raise ValueError(f"metadata file {path_or_text!r} cannot be read: {error}") from None
-    try:
-        metadata = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"metadata {path_or_text!r} is not valid JSON: {error}") from None
-    if not isinstance(metadata, dict):
-        raise ValueError(f"metadata must be a JSON object, got {type(metadata).__name__}")
-    return metadata

@@ -6,7 +6,7 @@ Submodules are imported lazily so that numpy-only parts (``kerasgen.export.runti
 
 import importlib
 
-__version__ = "0.1.0"
+from kerasgen_runtime import __version__  # noqa: E402,F401  (one version source)
 
 _SUBMODULES = (
     "backend",

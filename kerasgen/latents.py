@@ -1,30 +1,7 @@
-"""Prior noise drawn on the host with a seeded NumPy generator (NumPy only).
+"""Prior noise drawn on the host with a seeded NumPy generator (`kerasgen_runtime.latents`).
 
-Keras models, exported ONNX graphs and the runtime sampler all draw ``z`` here, so a
+Keras models, exported ONNX graphs and the runtime sampler all draw ``z`` there, so a
 seed gives the same latents, and the same samples, everywhere.
 """
 
-import numpy as np
-
-
-def draw_latents(num_samples, latent_dim, seed=None):
-    """Draws `num_samples` standard-normal latent vectors as float32.
-
-    Args:
-        num_samples: positive int, how many vectors.
-        latent_dim: positive int, their size.
-        seed: int or None, seed of `numpy.random.default_rng`.
-
-    Returns:
-        A float32 array of shape `(num_samples, latent_dim)`.
-    """
-    check_positive_int("num_samples", num_samples)
-    check_positive_int("latent_dim", latent_dim)
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal((num_samples, latent_dim)).astype("float32")
-
-
-def check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+from kerasgen_runtime.latents import check_positive_int, draw_latents  # noqa: F401
