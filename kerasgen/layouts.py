@@ -222,3 +222,12 @@ def read_label_map(path):
         if label.mode not in ("L", "P", "I", "I;16"):
             raise ValueError(f"label map {path!r} must be a single-channel PNG of class indices, got mode {label.mode!r}")
         return np.asarray(label).astype("int64")
+
+
+def read_image(path, channels=3):
+    """A float32 image `(H, W, channels)` in [0, 1] from a PNG/JPEG file."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        array = np.asarray(image.convert("RGB" if channels == 3 else "L"), dtype="float32") / 255.0
+    return array if array.ndim == 3 else array[..., None]

@@ -9,6 +9,10 @@ def add_parser(subparsers):
     parser.add_argument("-n", "--num-samples", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--label", type=int, default=None, help="class label (conditional models)")
+    parser.add_argument("--label-map", default=None,
+                        help="semantic synthesis (SPADE): single-channel PNG of class indices")
+    parser.add_argument("--style-image", default=None,
+                        help="semantic synthesis: reference image whose style the samples take")
     parser.add_argument("-o", "--output", required=True, help="PNG file to write")
     parser.set_defaults(func=run)
 
@@ -38,6 +42,8 @@ def run(args):
     from kerasgen import plotting
 
     model = load_model(args.model)
+    if getattr(model, "map_shape", None) is not None:
+        return sample_maps(model, args)
     if args.label is not None:
         labels = np.full(args.num_samples, args.label, dtype="int64")
         samples = model.sample(args.num_samples, seed=args.seed, labels=labels)
@@ -48,4 +54,21 @@ def run(args):
     else:
         plotting.save_scatter(args.output, samples)
     print(f"Wrote {args.num_samples} samples to {args.output}")
+    return 0
+
+
+def sample_maps(model, args):
+    """A SPADE model: samples for `--label-map` (random z, or `--style-image`'s style)."""
+    from kerasgen import plotting
+    from kerasgen.layouts import read_image, read_label_map
+
+    if args.label_map is None:
+        raise ValueError(f"--label-map is required for {type(model).__name__} (a PNG of class indices), got None")
+    style = None
+    if args.style_image is not None:
+        style = read_image(args.style_image, model.data_shape[-1]) / 127.5 - 1.0
+    samples = model.sample(args.num_samples, seed=args.seed, label_maps=read_label_map(args.label_map),
+                           style_images=style)
+    plotting.save_image_grid(args.output, samples, model.output_range, scale=2)
+    print(f"Wrote {args.num_samples} samples for {args.label_map} to {args.output}")
     return 0
