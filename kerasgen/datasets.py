@@ -242,8 +242,8 @@ def from_folder(directory, image_size=None, color_mode="grayscale", labels="infe
         raise ValueError(f"directory must be an existing folder, got {directory!r}")
     from kerasgen import layouts
 
-    if layouts.is_paired_folder(directory):  # images/ + labels/: (images, label maps)
-        return layouts.from_paired_folder(directory, color_mode="rgb" if color_mode == "rgb" else "grayscale")
+    if layouts.is_paired_folder(directory):  # images/ + labels/: (images, label maps), colour kept
+        return layouts.from_paired_folder(directory)
     files = []
     for root, _, names in sorted(os.walk(directory)):
         for file_name in sorted(names):

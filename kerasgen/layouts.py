@@ -126,7 +126,7 @@ def is_paired_folder(directory):
     return all(os.path.isdir(os.path.join(str(directory), part)) for part in ("images", "labels"))
 
 
-def from_paired_folder(directory, num_classes=None, color_mode="rgb"):
+def from_paired_folder(directory, num_classes=None, color_mode="auto"):
     """Loads `directory/images/NAME.*` with `directory/labels/NAME.png` as `(x, y)`.
 
     Label maps are single-channel PNGs of class indices (8- or 16-bit grey, or
@@ -136,7 +136,8 @@ def from_paired_folder(directory, num_classes=None, color_mode="rgb"):
     Args:
         directory: the folder holding `images/` and `labels/`.
         num_classes: classes must be in `[0, num_classes)`; None accepts any >= 0.
-        color_mode: `"rgb"` or `"grayscale"` for the images.
+        color_mode: `"rgb"`, `"grayscale"`, or `"auto"`: grayscale when every image
+            is a grey PNG/JPEG, RGB otherwise.
 
     Returns:
         `(x, y)`: float32 images `(N, H, W, C)` in [0, 1], int64 maps `(N, H, W)`.
@@ -145,8 +146,8 @@ def from_paired_folder(directory, num_classes=None, color_mode="rgb"):
 
     from kerasgen.datasets import IMAGE_EXTENSIONS
 
-    if color_mode not in ("grayscale", "rgb"):
-        raise ValueError(f"color_mode must be 'grayscale' or 'rgb', got {color_mode!r}")
+    if color_mode not in ("grayscale", "rgb", "auto"):
+        raise ValueError(f"color_mode must be 'grayscale', 'rgb' or 'auto', got {color_mode!r}")
     if not is_paired_folder(directory):
         raise ValueError(f"directory must be a folder holding images/ and labels/, got {directory!r}")
 
@@ -168,6 +169,12 @@ def from_paired_folder(directory, num_classes=None, color_mode="rgb"):
         missing = sorted(set(have) - set(lack))
         if missing:
             raise ValueError(f"{what} for {len(missing)} file(s): {', '.join(have[m] for m in missing[:5])}")
+    if color_mode == "auto":
+        modes = set()
+        for stem in images:
+            with Image.open(os.path.join(directory, "images", images[stem])) as image:
+                modes.add(image.mode)
+        color_mode = "grayscale" if modes <= {"L", "I;16", "I"} else "rgb"
     xs, ys = [], []
     for stem in sorted(images):
         image_path = os.path.join(directory, "images", images[stem])
@@ -184,6 +191,7 @@ def from_paired_folder(directory, num_classes=None, color_mode="rgb"):
                 y = np.asarray(label).astype("int64")
         except (UnidentifiedImageError, OSError) as error:
             raise ValueError(f"could not read {image_path!r} or {label_path!r}: {error}") from error
+        x = x if x.ndim == 3 else x[..., None]
         if x.shape[:2] != y.shape:
             raise ValueError(
                 f"label map {label_path!r} has size {y.shape}, expected {x.shape[:2]} like its image {image_path!r}"
@@ -196,7 +204,7 @@ def from_paired_folder(directory, num_classes=None, color_mode="rgb"):
                 f"label map {label_path!r} must hold classes in [0, {num_classes}), got values in "
                 f"[{y.min()}, {y.max()}]"
             )
-        xs.append(x if x.ndim == 3 else x[..., None])
+        xs.append(x)
         ys.append(y)
     return np.stack(xs), np.stack(ys)
 

@@ -168,7 +168,7 @@ def write_spade_samples(model, spec, path, seed=0, num_maps=8, per_map=7):
     from kerasgen import plotting
 
     x_test, maps_test = load_pairs(spec, "test")
-    rows = np.sort(np.random.default_rng(seed).choice(len(x_test), size=num_maps, replace=False))
+    rows = np.sort(np.random.default_rng(seed).choice(len(x_test), size=min(num_maps, len(x_test)), replace=False))
     grid = []
     for row in rows:
         shown = np.repeat((maps_test[row] / max(model.num_classes - 1, 1))[..., None], x_test.shape[-1], axis=-1)
