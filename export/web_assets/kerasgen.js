@@ -223,7 +223,7 @@ export function drawBatch(canvas, batch, valueRange, columns, scale = 3) {
   canvas.style.width = `${canvas.width * scale}px`;
   canvas.style.height = `${canvas.height * scale}px`;
   const context = canvas.getContext("2d"), image = context.createImageData(canvas.width, canvas.height);
-  image.data.fill(PAD_VALUE);
+  for (let i = 0; i < image.data.length; i += 4) image.data.set([PAD_VALUE, PAD_VALUE, PAD_VALUE, 255], i);
   const factor = 255 / (high - low);
   for (let k = 0; k < n; k++) {
     const top = PADDING + Math.floor(k / columns) * stepY, left = PADDING + (k % columns) * stepX;
