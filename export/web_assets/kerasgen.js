@@ -220,8 +220,7 @@ export function drawBatch(canvas, batch, valueRange, columns, scale = 3) {
   const rows = Math.ceil(n / columns), stepY = height + PADDING, stepX = width + PADDING;
   canvas.width = columns * stepX + PADDING;
   canvas.height = rows * stepY + PADDING;
-  canvas.style.width = `${canvas.width * scale}px`;
-  canvas.style.height = `${canvas.height * scale}px`;
+  canvas.style.width = `${canvas.width * scale}px`; // height follows (CSS height: auto)
   const context = canvas.getContext("2d"), image = context.createImageData(canvas.width, canvas.height);
   for (let i = 0; i < image.data.length; i += 4) image.data.set([PAD_VALUE, PAD_VALUE, PAD_VALUE, 255], i);
   const factor = 255 / (high - low);
@@ -300,6 +299,7 @@ export async function start() {
     };
     const withState = (draw) => async (options) => {
       setState("busy");
+      $("status").textContent = "";
       const batch = await draw(options);
       setState("ready");
       return batch;
@@ -328,6 +328,7 @@ export async function start() {
         throw new Error(`z file ${params.get("z")} has shape [${latents.shape}], expected [n, ${generator.latentDim}]`);
       }
       z = latents.data;
+      $("status").textContent = `grid: z from ${params.get("z")} (${latents.shape[0]} rows), not from the seed`;
     }
     const first = await grid({ seed: Number($("seed").value), n: Number($("count").value), label, z });
     api.timings.firstGridMs = performance.now(); // since navigation start
