@@ -209,13 +209,24 @@ export class Generator {
 
 const PADDING = 2, PAD_VALUE = 128; // as kerasgen_runtime.images.image_grid
 
-/** Tiles a batch `[n, h, w, c]` onto `canvas` (value_range mapped to 0..255), `columns` wide. */
-export function drawBatch(canvas, batch, valueRange, columns, scale = 3) {
-  const [n, height, width, channels] = batch.shape.length === 4 ? batch.shape : [batch.shape[0], 1, batch.shape[1], 1];
+function dataRange(data) {
+  let low = Infinity, high = -Infinity;
+  for (const value of data) { low = Math.min(low, value); high = Math.max(high, value); }
+  return [low, high > low ? high : low + 1];
+}
+
+/**
+ * Draws a batch on `canvas`: images `[n, h, w, c]` tiled `columns` wide (value_range
+ * mapped to 0..255, an unbounded side stretched to the batch), vectors `[n, d]` as a
+ * scatter plot of their first two values (a path when `path`, e.g. an interpolation).
+ */
+export function drawBatch(canvas, batch, valueRange, columns, { scale = 3, path = false } = {}) {
+  if (batch.shape.length === 2) return drawPoints(canvas, batch, path);
+  const [n, height, width, channels] = batch.shape;
   let [low, high] = valueRange;
-  if (low == null || high == null) { // unbounded side: stretch this batch's range
-    low = low ?? Math.min(...batch.data);
-    high = high ?? Math.max(...batch.data);
+  if (low == null || high == null) {
+    const [dataLow, dataHigh] = dataRange(batch.data);
+    [low, high] = [low ?? dataLow, high ?? dataHigh];
   }
   const rows = Math.ceil(n / columns), stepY = height + PADDING, stepX = width + PADDING;
   canvas.width = columns * stepX + PADDING;
@@ -238,6 +249,30 @@ export function drawBatch(canvas, batch, valueRange, columns, scale = 3) {
     }
   }
   context.putImageData(image, 0, 0);
+}
+
+function drawPoints(canvas, batch, path, size = 360) {
+  const [n, dim] = batch.shape, x = (k) => batch.data[k * dim], y = (k) => (dim > 1 ? batch.data[k * dim + 1] : 0);
+  let extent = 0;
+  for (let k = 0; k < n; k++) extent = Math.max(extent, Math.abs(x(k)), Math.abs(y(k)));
+  const half = size / 2, unit = (0.9 * half) / (extent || 1);
+  canvas.width = canvas.height = size;
+  canvas.style.width = `${size}px`;
+  const context = canvas.getContext("2d");
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, size, size);
+  context.strokeStyle = "#ccc";
+  context.beginPath();
+  context.moveTo(0, half); context.lineTo(size, half); context.moveTo(half, 0); context.lineTo(half, size);
+  context.stroke();
+  context.fillStyle = context.strokeStyle = "#1f5fbf";
+  if (path) context.beginPath();
+  for (let k = 0; k < n; k++) {
+    const px = half + x(k) * unit, py = half - y(k) * unit;
+    if (path) context.lineTo(px, py);
+    context.fillRect(px - 1.5, py - 1.5, 3, 3);
+  }
+  if (path) context.stroke();
 }
 
 // The page ------------------------------------------------------------------------
@@ -285,7 +320,7 @@ export async function start() {
     // the API runs, "ready" after it.
     const run = async (z, options, canvas, columns) => {
       const batch = await generator.run(z, options);
-      drawBatch(canvas, batch, metadata.value_range, columns);
+      drawBatch(canvas, batch, metadata.value_range, columns, { path: canvas.id === "strip" });
       Object.assign(api, { lastBatch: batch.data, lastShape: batch.shape, runs: api.runs + 1 });
       return batch;
     };

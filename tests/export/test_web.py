@@ -46,13 +46,25 @@ needs_onnxruntime_web = pytest.mark.skipif(
 )
 
 
+def points_model():
+    """A tiny 2-D generator (ring8-like data: vectors, unbounded)."""
+    import keras
+
+    from tests.export.conftest import LATENT_DIM, SamplingContract
+
+    keras.utils.set_random_seed(4)
+    z = keras.Input((LATENT_DIM,), name="z")
+    x = keras.layers.Dense(2)(keras.layers.Dense(16, activation="relu")(z))
+    return SamplingContract(keras.Model(z, x), (None, None))
+
+
 @pytest.fixture(scope="module")
 def sites(models, tmp_path_factory):
     """A served root holding one web export per tiny model, and latents files beside them."""
     from kerasgen.export.web import serve, to_web
 
     root = tmp_path_factory.mktemp("web")
-    for name, model in models.items():
+    for name, model in {**models, "points": points_model()}.items():
         to_web(model, root / name)
     server = serve(root)
     yield root, f"http://127.0.0.1:{server.server_port}"
@@ -110,6 +122,7 @@ def write_latents(path, z):
 @needs_browser
 @pytest.mark.parametrize("name, z_file", [
     ("vae", "z_vae.npy"), ("dcgan", "z_dcgan.json"), ("conditional", "z_conditional.npy"),
+    ("points", "z_points.json"),
 ])
 def test_browser_samples_match_the_python_sampler(sites, browser, name, z_file):
     from kerasgen.export.metadata import from_onnx_props
