@@ -86,7 +86,8 @@ def to_web(model, directory, source=None, overwrite=False, onnxruntime_web=None,
 def check_destination(directory, overwrite):
     """Refuses a destination that holds anything but a previous export (or that without `overwrite`)."""
     if os.path.islink(directory) or (os.path.exists(directory) and not os.path.isdir(directory)):
-        raise ValueError(f"output must be a new or empty directory, got existing file {directory!r}")
+        kind = "symlink" if os.path.islink(directory) else "file"
+        raise ValueError(f"output must be a new or empty directory, got an existing {kind} {directory!r}")
     if not os.path.isdir(directory) or not os.listdir(directory):
         return
     manifest = read_manifest(directory)

@@ -157,7 +157,8 @@ function parseNpy(buffer, url) {
 // The network ----------------------------------------------------------------------
 
 // How each graph input is fed, by name. A new kind of generator adds its input here
-// (e.g. SPADE's label_map: one more builder reading the painted map).
+// (SPADE, once exported: label_map, int class indices [n, H, W] as SPADEGAN takes them,
+// from a map painted on a canvas or loaded like z; the metadata would carry its shape).
 const INPUT_BUILDERS = {
   z: (generator, z, n) => new ort.Tensor("float32", z, [n, generator.latentDim]),
   label: (generator, z, n, options) => {

@@ -278,6 +278,8 @@ def test_web_export_never_replaces_a_users_folder(vae, tmp_path, capsys):
     assert cli.main(["export", keras_path, "--format", "web", "-o", str(users), "--overwrite"]) == 2
     assert "exists and is not a kerasgen web export" in capsys.readouterr().err
     assert (users / "index.html").read_text() == "mine" and (site / "notes.txt").exists()
+    assert cli.main(["export", keras_path, "--format", "web", "-o", keras_path]) == 2
+    assert "new or empty directory, got an existing file" in capsys.readouterr().err
 
     missing = str(tmp_path / "no_node_modules")
     args = ["export", keras_path, "--format", "web", "-o", str(tmp_path / "new"), "--onnxruntime-web", missing]
