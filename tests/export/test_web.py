@@ -250,6 +250,9 @@ def test_page_reports_errors(sites, browser):
     page = open_page(browser, f"{base}/vae/index.html?label=1")
     assert state(page) == ["error", "label must be empty: the model is not conditional, got 1"]
     page.close()
+    page = open_page(browser, (root / "vae" / "index.html").as_uri())
+    assert state(page)[0] == "error" and "not from file://" in state(page)[1]
+    page.close()
 
 
 @needs_onnxruntime_web
