@@ -41,7 +41,8 @@ def format_metric(metric):
 def render_card(config, recipe):
     name = config["name"]
     lines = [f"# {name}", "", config.get("description", ""), ""]
-    lines += ["| | |", "|---|---|", f"| model | `kerasgen.models.{config['class_name']}` |"]
+    package = "metrics" if config["class_name"].endswith("Classifier") else "models"  # the judges
+    lines += ["| | |", "|---|---|", f"| model | `kerasgen.{package}.{config['class_name']}` |"]
     if recipe:
         lines.append(f"| data | `{recipe['data']}` ({recipe.get('split', 'see kerasgen.datasets')}) |")
         lines.append(f"| preprocessing | {recipe['preprocessing']} |")

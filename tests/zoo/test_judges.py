@@ -68,6 +68,6 @@ def test_a_miss_under_the_second_judge_is_named():
     metrics = {"classes_covered": metric(10), "class_kl_to_uniform": metric(0.047),
                f"classes_covered@{SECOND}": metric(10), f"class_kl_to_uniform@{SECOND}": metric(0.07)}
     text = "\n".join(render_targets(metrics, {"evaluation": {"protocol": "fid_kid"}}))
-    assert f"| {FIRST} | 10 met | 0.047 met | — |" in text
-    assert f"| {SECOND} | 10 met | 0.07 **missed** | — |" in text
+    assert f"| {FIRST} | 10 met | 0.047 met |" in text
+    assert f"| {SECOND} | 10 met | 0.07 **missed** |" in text
     assert f"Missed: class_kl_to_uniform 0.07 under {SECOND} (target < 0.05)." in text
