@@ -70,7 +70,11 @@ class SPADEResBlock(keras.layers.Layer):
         self.conv_1 = self._conv(self.filters, 3, "conv_1")
         extra = int(map_shape[-1]) if self.conditioning == "concat" else 0
         batch, height, width = x_shape[0], x_shape[1], x_shape[2]
-        norm_shape = lambda c: [(batch, height, width, c), map_shape] if self.conditioning == "spade" else (batch, height, width, c)  # noqa: E731
+
+        def norm_shape(channels):  # SPADE also takes the map
+            shape = (batch, height, width, channels)
+            return [shape, map_shape] if self.conditioning == "spade" else shape
+
         self.norm_0.build(norm_shape(channels))
         self.conv_0.build((batch, height, width, channels + extra))
         self.norm_1.build(norm_shape(middle))
