@@ -13,8 +13,8 @@ import argparse
 import json
 
 ENTRIES = ("spade_layouts", "spade_concat_layouts")
-ROWS = ("miou", "pixel_accuracy", "real_miou", "fid", "fid_floor", "kid", "style_error", "style_error_random_z",
-        "diversity", "kl_per_dimension", "active_dimensions")
+ROWS = ("miou", "pixel_accuracy", "real_miou", "fid", "fid_floor", "kid", "kid_floor", "style_error", "style_error_random_z",
+        "diversity", "kl_per_dimension", "kl_dimension_min", "kl_dimension_max", "active_dimensions")
 
 
 def measure():

@@ -150,6 +150,8 @@ def semantic_synthesis(model, spec, num_samples=1000, seed=0, diversity_maps=50,
                             f"{len(distances)} test maps, pixels in [0, 1]"),
         "kl_per_dimension": result(kl.mean(), n, f"mean over the {len(kl)} latent dims of KL(q(z|x) || N(0, 1)) on the test images, nats"),
         "active_dimensions": result(np.sum(kl > 0.01), n, "latent dims with mean KL > 0.01 nats"),
+        "kl_dimension_min": result(kl.min(), n, "the smallest per-dimension mean KL (collapse shows as ~0), nats"),
+        "kl_dimension_max": result(kl.max(), n, "the largest per-dimension mean KL, nats"),
     }
 
 
