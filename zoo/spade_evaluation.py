@@ -142,13 +142,13 @@ def semantic_synthesis(model, spec, num_samples=1000, seed=0, diversity_maps=50,
         "fid_floor": result(fid_floor, n, f"FID, {n} training images (numpy seed {seed}) vs the test images", **seg),
         "kid": result(kid.value, n, "KID (cubic kernel, 100 subsets), same sets", std=float(f"{kid.std:.3g}"), **seg),
         "kid_floor": result(kid_floor, n, "KID, training vs test images (floor)", **seg),
-        "style_error": result(style_error, n, "mean |mean RGB per class region| error, generated with z = encoder mean of "
+        "style_error": result(style_error, n, "mean absolute error of the mean RGB per class region, generated with z = encoder mean of "
                               "another test image (seeded permutation) vs that reference, pixels in [0, 1]"),
         "style_error_random_z": result(random_error, n, "the same error with z ~ N(0, I) (baseline)"),
         "diversity": result(np.mean(distances), len(distances) * diversity_samples,
                             f"mean pairwise per-pixel L1 of {diversity_samples} samples over z per map, "
                             f"{len(distances)} test maps, pixels in [0, 1]"),
-        "kl_per_dimension": result(kl.mean(), n, f"mean over the {len(kl)} latent dims of KL(q(z|x) || N(0, 1)) on the test images, nats"),
+        "kl_per_dimension": result(kl.mean(), n, f"mean over the {len(kl)} latent dims of the KL of q(z given x) to N(0, 1) on the test images, nats"),
         "active_dimensions": result(np.sum(kl > 0.01), n, "latent dims with mean KL > 0.01 nats"),
         "kl_dimension_min": result(kl.min(), n, "the smallest per-dimension mean KL (collapse shows as ~0), nats"),
         "kl_dimension_max": result(kl.max(), n, "the largest per-dimension mean KL, nats"),
