@@ -384,6 +384,12 @@ def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrit
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if tensorboard:
+        import importlib.util
+
+        if importlib.util.find_spec("tensorboard") is None:
+            raise ValueError("--tensorboard needs the tensorboard package, which is not installed "
+                             "(pip install tensorboard)")
     removed = start_run(out, resume, overwrite)
     if removed:
         print(f"Removed {len(removed)} temporary file(s) an interrupted run left in {out}")
