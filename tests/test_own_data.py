@@ -265,3 +265,33 @@ def test_plot_writes_every_picture(grey_classes, tmp_path):
     with Image.open(os.path.join(pictures, "latent_projection.png")) as image:
         assert np.asarray(image.convert("RGB")).std() > 10  # a drawn scatter, not blank
     assert not [n for n in os.listdir(pictures) if ".tmp" in n]
+
+
+# Fit, sample, export, sample with onnxruntime ------------------------------------------
+
+
+@pytest.mark.parametrize("recipe,size,rgb", [
+    ("vae", 32, True),
+    pytest.param("dcgan", 32, True, marks=pytest.mark.slow),
+    pytest.param("vae", 28, False, marks=pytest.mark.slow),
+    pytest.param("dcgan", 28, False, marks=pytest.mark.slow),
+])
+def test_own_folder_end_to_end_through_onnxruntime(recipe, size, rgb, tmp_path):
+    from PIL import Image
+
+    from kerasgen.export import runtime
+
+    folder = str(tmp_path / "images")
+    write_digit_folder(folder, size=(size, size), rgb=rgb, classes=False, per_class=4)
+    out = str(tmp_path / "run")
+    assert fit(recipe, "--data", folder, "--epochs", "1", "--batch-size", "20", "--out", out,
+               "--set", "latent_dim=8") == 0
+    model = os.path.join(out, "model.keras")
+    mode = "RGB" if rgb else "L"
+    assert cli.main(["sample", model, "-n", "4", "-o", str(tmp_path / "keras.png")]) == 0
+    onnx_path = str(tmp_path / "model.onnx")
+    assert cli.main(["export", model, "--format", "onnx", "-o", onnx_path]) == 0
+    assert runtime.main([onnx_path, "-n", "4", "-o", str(tmp_path / "onnx.png")]) in (0, None)
+    for name in ("keras.png", "onnx.png"):
+        with Image.open(tmp_path / name) as image:
+            assert image.mode == mode, name
