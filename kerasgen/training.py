@@ -350,13 +350,13 @@ def monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorb
     probe = probe[datasets.subset_rows(len(probe), 500, seed=seed)]
     if hasattr(model, "encode") and hasattr(model, "log_likelihood"):  # a VAE
         callbacks.append(PosteriorCollapseMonitor(probe))
-    if x.ndim == 4:
+    if x.ndim == 4 and hasattr(model, "sample"):  # image models (not classifiers)
         try:
             model.sample(1, seed=seed)
             images = None
-        except (NotImplementedError, TypeError):  # no prior (autoencoders) or labels needed
+        except NotImplementedError:  # deterministic autoencoders: reconstructions instead
             images = probe[:16] if hasattr(model, "reconstruct") else False
-        if images is not False and not getattr(model, "num_classes", None):
+        if images is not False:
             callbacks.append(ImageGrid(os.path.join(out, "samples"), seed=seed, images=images))
     log = os.path.join(out, "metrics.csv")
     callbacks.append(keras.callbacks.CSVLogger(log, append=initial_epoch > 0))
