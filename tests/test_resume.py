@@ -124,7 +124,7 @@ def test_ctrl_c_says_where_the_checkpoint_is_and_how_to_resume(tmp_path):
     assert process.returncode == 130
     lines = [line for line in err.splitlines() if line.startswith("Interrupted")]
     assert len(lines) == 1 and "last checkpoint is epoch" in lines[0]
-    assert f"resume with: kerasgen fit vae --data digits" in lines[0] and lines[0].endswith("--resume")
+    assert "resume with: kerasgen fit vae --data digits" in lines[0] and lines[0].endswith("--resume")
 
 
 @pytest.mark.slow
