@@ -113,15 +113,14 @@ def remove_temporaries(out):
 
 
 def start_run(out, resume, overwrite):
-    """Creates or checks the run folder; returns the stale temp files it removed."""
+    """Creates the run folder or refuses one that holds a run (unless `resume` or
+    `overwrite`); removes what killed runs left. Returns the names removed."""
     os.makedirs(out, exist_ok=True)
-    if holds_run(out) and not resume:
-        if not overwrite:
-            raise ValueError(
-                f"--out {out!r} already holds a kerasgen run ({RUN_FILE} / checkpoints); pass "
-                "--resume to continue it or --overwrite to replace it"
-            )
-        remove_run(out)
+    if holds_run(out) and not resume and not overwrite:
+        raise ValueError(
+            f"--out {out!r} already holds a kerasgen run ({RUN_FILE} / checkpoints); pass "
+            "--resume to continue it or --overwrite to replace it"
+        )
     return remove_temporaries(out)
 
 

@@ -32,8 +32,8 @@ import os
 import numpy as np
 
 from kerasgen import datasets
-from kerasgen.run_folder import (RUN_FILE, check_same_run, rewrite_metrics_log, run_record,
-                                 start_run)
+from kerasgen.run_folder import (RUN_FILE, check_same_run, remove_run, rewrite_metrics_log,
+                                 run_record, start_run)
 
 PREPROCESSING = ("unit", "signed", "dynamic_binarization", "none")
 
@@ -277,6 +277,8 @@ def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrit
         if resume:
             print(f"No checkpoint in {out}; starting the run from epoch 0")
         model = build_model(spec, x, y)
+        if overwrite:  # only now that the new run's data and model are good
+            remove_run(out)
     write_json(os.path.join(out, RUN_FILE), record)
     rewrite_metrics_log(os.path.join(out, "metrics.csv"), history)
 

@@ -137,6 +137,9 @@ def test_resume_refuses_another_run_and_fit_refuses_an_existing_one(grey_classes
     assert fit("vae", *base) == 2  # no flag: the old run is kept
     assert "already holds a kerasgen run" in capsys.readouterr().err
     assert os.path.exists(os.path.join(out, "checkpoint.json"))
+    # --overwrite with data that fails to load keeps the old run
+    assert fit("vae", "--data", grey_classes + "_typo", "--epochs", "1", "--out", out, "--overwrite") == 2
+    assert os.path.exists(os.path.join(out, "checkpoint.json"))
     assert fit("dcgan", *base, "--overwrite") == 0
     with open(os.path.join(out, "run.json")) as f:
         assert json.load(f)["recipe"] == "dcgan"
