@@ -7,6 +7,7 @@ only when their subcommand is listed or run, so `kerasgen --help` stays fast.
 
 import argparse
 import importlib
+import os
 import sys
 
 # subcommand name -> module that implements it
@@ -38,8 +39,14 @@ def build_parser():
 
 
 def main(argv=None):
+    """Runs one command in this process (the console script is `kerasgen_cli.main`)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    return run(parser.parse_args(argv), parser)
+
+
+def run(args, parser):
+    """Runs parsed `args`; a ValueError is one line on stderr and exit status 2."""
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

@@ -11,7 +11,7 @@ import numpy as np
 import onnxruntime
 
 from kerasgen_runtime.images import image_grid, write_png
-from kerasgen_runtime.metadata import SAMPLING_KEYS, from_onnx_props, validate
+from kerasgen_runtime.metadata import SAMPLING_KEYS, SAMPLING_NETWORKS, from_onnx_props, validate
 from kerasgen_runtime.latents import check_positive_int, draw_latents
 
 
@@ -60,7 +60,7 @@ class Sampler:
         if missing:
             raise ValueError(self.missing_metadata_message(missing, bool(stored)))
         self.metadata = validate(merged)
-        if self.metadata["network"] != "decoder":
+        if self.metadata["network"] not in SAMPLING_NETWORKS:
             raise ValueError(
                 f"{self.path} holds a VAE {self.metadata['network']} (x -> mean, log_var); "
                 "Sampler needs a decoder or generator export (z -> x)"
@@ -140,6 +140,12 @@ class Sampler:
         `labels` (conditional models): an int for all samples or an int array of shape
         `(num_samples,)`; None cycles through the classes `0, 1, ..., num_classes - 1`.
         """
+        if self.metadata["prior"] is None:
+            raise ValueError(
+                f"{self.path} holds the decoder of a {self.metadata.get('model_class', 'model')} "
+                "whose latent has no prior: N(0, I) noise would decode to smudges. Decode "
+                "codes of real images with Sampler.decode(z) instead"
+            )
         z = draw_latents(num_samples, self.latent_dim, seed)
         return self.decode(z, labels, batch_size)
 
