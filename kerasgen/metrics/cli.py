@@ -27,7 +27,7 @@ def add_parser(subparsers):
                         help="generated and real samples (default: 1000)")
     parser.add_argument(
         "--extractor", default=None,
-        help="inception_v3, identity, a registered classifier, a .keras model or an "
+        help="inception_v3, identity, a zoo classifier entry (classifier_mnist5k), a .keras model or an "
         "InceptionV3 .h5 weights file (default: the data's domain classifier, else "
         "inception_v3)",
     )

@@ -9,7 +9,12 @@ import numpy as np
 
 from kerasgen.latents import check_positive_int
 from kerasgen.metrics.feature_statistics import FeatureStatistics
-from kerasgen.metrics.features import default_extractor_name, extract_features, get_extractor
+from kerasgen.metrics.features import (
+    _ProgressBar,
+    default_extractor_name,
+    extract_features,
+    get_extractor,
+)
 from kerasgen.metrics.frechet import frechet_distance_from_statistics
 from kerasgen.metrics.inception_score import inception_score
 from kerasgen.metrics.kid import kernel_inception_distance
@@ -189,7 +194,8 @@ def evaluate(
             )
         )
     if "nll" in metrics:
-        results["nll"] = negative_log_likelihood(model, _as_array(real), nll_samples, seed)
+        results["nll"] = negative_log_likelihood(model, _as_array(real), nll_samples, seed,
+                                                 progress)
     if "recon" in metrics:
         results["reconstruction_mse"] = reconstruction_error(model, _as_array(real))
     return results
@@ -264,14 +270,19 @@ def source_key(data, real, split, num_samples):
     return f"{os.path.abspath(real)}:{digest.hexdigest()}:{num_samples}"
 
 
-def negative_log_likelihood(model, x, num_samples=100, seed=0):
-    """Mean importance-weighted -log p(x) in nats (`model.log_likelihood`, VAEs)."""
+def negative_log_likelihood(model, x, num_samples=100, seed=0, progress=False):
+    """Mean importance-weighted -log p(x) in nats (`model.log_likelihood`, VAEs);
+    `progress` shows a bar on stderr, like feature extraction."""
     if not hasattr(model, "log_likelihood"):
         raise ValueError(
             "metric 'nll' needs a model with log_likelihood (a kerasgen VAE), got "
             f"{type(model).__name__}"
         )
-    values = np.asarray(model.log_likelihood(x, num_samples=num_samples, seed=seed))
+    bar = _ProgressBar(len(x), "nll", enabled=progress, unit="examples")
+    values = np.asarray(
+        model.log_likelihood(x, num_samples=num_samples, seed=seed, progress=bar.update)
+    )
+    bar.close()
     return MetricResult(
         "nll", float(values.mean()), len(x), None, None,
         std=float(values.std()),
@@ -306,7 +317,7 @@ def _resolve_extractor(spec, layer_name, sha256, data, real, metrics):
         spec = default_extractor_name(data_label, shape)
         if spec.startswith("inception_v3") and shape is not None and shape[-1] == 1:
             warnings.warn(
-                f"no domain classifier is registered for data {data_label!r}; using "
+                f"no domain classifier is registered or in the zoo for data {data_label!r}; using "
                 "ImageNet InceptionV3 features, which describe grayscale digits poorly. "
                 "Pass extractor= (CLI --extractor) a trained DomainClassifier.",
                 RuntimeWarning,
