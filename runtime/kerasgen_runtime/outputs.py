@@ -30,12 +30,17 @@ def output_kind(path, num_samples, grid=True):
         raise ValueError(
             f"output must end with .npy (float32 samples) or .png (an image grid), got {path!r}"
         )
-    if suffix == ".png" and grid and num_samples > GRID_MAX_SAMPLES:
+    if suffix == ".png" and grid:
+        check_grid_size(num_samples)
+    return suffix[1:]
+
+
+def check_grid_size(num_samples):
+    if num_samples > GRID_MAX_SAMPLES:
         raise ValueError(
-            f"a PNG grid holds at most {GRID_MAX_SAMPLES} samples, got -n {num_samples}; "
+            f"a PNG grid holds at most {GRID_MAX_SAMPLES} samples, got {num_samples}; "
             "write them to an .npy file instead (streamed to disk)"
         )
-    return suffix[1:]
 
 
 def write_npy(path, batches, num_samples, sample_shape, dtype="float32"):

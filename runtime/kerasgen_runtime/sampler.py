@@ -11,7 +11,7 @@ import numpy as np
 import onnxruntime
 
 from kerasgen_runtime.images import image_grid, write_png
-from kerasgen_runtime.outputs import output_kind
+from kerasgen_runtime.outputs import check_grid_size
 from kerasgen_runtime.metadata import SAMPLING_KEYS, SAMPLING_NETWORKS, from_onnx_props, validate
 from kerasgen_runtime.latents import check_positive_int, draw_latents, latent_batches
 
@@ -243,7 +243,7 @@ class Sampler:
     def save_grid(self, path, num_samples, seed=None, labels=None, columns=None):
         """Writes `num_samples` samples (at most `GRID_MAX_SAMPLES`) as one PNG grid
         (atomically); returns the grid."""
-        output_kind(path, num_samples)  # a .png path and a bounded grid
+        check_grid_size(num_samples)
         if len(self.image_shape) != 3 or self.image_shape[2] not in (1, 3, 4):
             raise ValueError(
                 f"save_grid needs images of shape (height, width, 1, 3 or 4 channels), got "
