@@ -97,6 +97,11 @@ def build_model(spec, x, y):
     from kerasgen import recipes
 
     recipe = recipes.get(spec["recipe"])
+    if recipe.labels and y is None:
+        raise ValueError(
+            f"recipe {spec['recipe']!r} trains on labelled images, got data "
+            f"{spec.get('data')!r} without labels (an image folder needs one sub-folder per class)"
+        )
     num_classes = int(y.max()) + 1 if recipe.labels else None
     return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}))
 
