@@ -8,7 +8,7 @@ memory, not a million samples.
 import os
 
 import numpy as np
-from numpy.lib.format import open_memmap
+from numpy.lib import format as npy_format
 
 from kerasgen_runtime.files import atomic_path
 from kerasgen_runtime.latents import check_positive_int
@@ -46,24 +46,27 @@ def check_grid_size(num_samples):
 def write_npy(path, batches, num_samples, sample_shape, dtype="float32"):
     """Streams `batches` (arrays of `sample_shape` rows) into one `.npy` file.
 
-    The file is a memory map written batch by batch in a temporary file beside `path`,
-    renamed onto it when complete; `num_samples` rows must arrive in total.
+    The `.npy` header is written first, then each batch's bytes in turn, to a temporary
+    file beside `path` that is renamed onto it when complete; `num_samples` rows must
+    arrive in total. Plain sequential writes, not a memory map: a map's written pages
+    count in the process's resident memory until the file is closed.
     """
+    dtype = np.dtype(dtype)
     shape = (check_positive_int("num_samples", num_samples), *tuple(sample_shape))
+    header = {"descr": npy_format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape}
     with atomic_path(path) as tmp:
-        array = open_memmap(tmp, mode="w+", dtype=dtype, shape=shape)
-        count = 0
-        for batch in batches:
-            batch = np.asarray(batch)
-            if batch.shape[1:] != shape[1:] or count + len(batch) > num_samples:
-                raise ValueError(
-                    f"batches must have rows of shape {list(shape[1:])} and {num_samples} rows "
-                    f"in total, got a batch of shape {list(batch.shape)} after {count} rows"
-                )
-            array[count : count + len(batch)] = batch
-            count += len(batch)
-        if count != num_samples:
-            raise ValueError(f"expected {num_samples} samples, got {count}")
-        array.flush()
-        del array  # close the memory map before the rename
+        with open(tmp, "wb") as f:
+            npy_format.write_array_header_1_0(f, header)
+            count = 0
+            for batch in batches:
+                batch = np.asarray(batch)
+                if batch.shape[1:] != shape[1:] or count + len(batch) > num_samples:
+                    raise ValueError(
+                        f"batches must have rows of shape {list(shape[1:])} and {num_samples} "
+                        f"rows in total, got a batch of shape {list(batch.shape)} after {count}"
+                    )
+                f.write(np.ascontiguousarray(batch, dtype=dtype).tobytes())
+                count += len(batch)
+            if count != num_samples:
+                raise ValueError(f"expected {num_samples} samples, got {count}")
     return os.fspath(path)

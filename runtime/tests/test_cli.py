@@ -47,3 +47,20 @@ def test_errors_are_one_line(fixture_path, tmp_path, capsys):
     assert main([fixture_path("autoencoder.onnx"), "-o", str(tmp_path / "x.npy")]) == 2
     assert "no prior" in capsys.readouterr().err
     assert os.listdir(tmp_path) == []
+
+
+def test_npy_output_holds_one_batch_in_memory_not_all_samples(fixture_path, tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "many.npy"
+    args = [fixture_path("gan.onnx"), "-n", "20000", "--batch-size", "256", "-o", str(path)]
+    tracemalloc.start()
+    try:
+        assert main(args) == 0
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    total = os.path.getsize(path)  # 20000 samples of 8x8 float32: 5.1 MB
+    assert total > 5_000_000 and peak < total / 5, (peak, total)
+    np.testing.assert_array_equal(np.load(path, mmap_mode="r")[-3:],
+                                  Sampler(fixture_path("gan.onnx")).sample(20000, seed=0)[-3:])
