@@ -1,6 +1,7 @@
 """`kerasgen export MODEL.keras --format onnx|saved_model -o PATH [--encoder] [--quantize int8]`."""
 
 import os
+import warnings
 
 
 def add_parser(subparsers):
@@ -60,6 +61,8 @@ def run(args):
     if args.quantize and args.format != "onnx":
         raise ValueError(f"--quantize needs --format onnx, got --format {args.format}")
     model, source = resolve_model(args.model)
+    # A CLI process runs one export: the no-prior warning is said once, in the summary.
+    warnings.filterwarnings("ignore", "(?s).*latent has no prior", RuntimeWarning)
     try:
         if args.format == "onnx":
             from kerasgen.export.onnx_export import to_onnx
@@ -86,6 +89,11 @@ def summary(report):
         f"  checked against Keras: max |diff| {differences} (tolerance "
         f"{report['tolerance']:g}, {report['tolerance_reason']})",
     ]
+    if metadata["network"] != "encoder" and metadata["prior"] is None:
+        lines.append(
+            f"  note: {metadata['model_class']}'s latent has no prior: random codes decode to "
+            "smudges, so kerasgen-sample refuses this file; decode codes of real images"
+        )
     quantization = report.get("quantization")
     if quantization:
         lines.append(
