@@ -59,7 +59,7 @@ def parse_metrics(metrics):
 
 def load_generator(spec):
     """A model from a registered resolver, a `.keras` file, an `.onnx` file (runtime
-    sampler), or the object itself."""
+    sampler), a zoo entry name or folder, or the object itself."""
     if not isinstance(spec, (str, os.PathLike)):
         return spec
     for resolver in MODEL_RESOLVERS:
@@ -79,7 +79,16 @@ def load_generator(spec):
         from kerasgen.export.runtime import Sampler
 
         return Sampler(path)
-    raise ValueError(f"model must be a .keras or .onnx file, got {path!r}")
+    from kerasgen import zoo
+
+    try:
+        entry = zoo.Entry.open(path)
+    except ValueError:
+        raise ValueError(
+            f"model must be a .keras or .onnx file or a zoo entry ({', '.join(zoo.list_entries())}), "
+            f"got {path!r}"
+        ) from None
+    return entry.load_model()
 
 
 def load_real_data(data, split="test", num_samples=None, seed=0):
@@ -140,12 +149,13 @@ def evaluate(
 
     Args:
         model: a kerasgen model, a runtime sampler, or a spec for `load_generator`
-            (`.keras`, `.onnx`, or a name known to a registered resolver).
+            (`.keras`, `.onnx`, or a zoo entry name).
         data: a dataset name (`kerasgen.datasets.NAMES`), an image folder, or an array.
         metrics: names among `fid, kid, is, prd, nll, recon` (a list or `"fid,kid"`).
         num_samples: generated samples, and real samples (a seeded subset of `split`).
-        extractor: extractor spec for `get_extractor`; default: the domain classifier
-            registered for `data`, `"identity"` for 2-D points, else `"inception_v3"`.
+        extractor: extractor spec for `get_extractor`; default: the zoo's classifier for
+            `data` (`classifier_mnist5k` for mnist5k), `"identity"` for 2-D points, else
+            `"inception_v3"`.
         extractor_layer: feature layer when `extractor` is a generic Keras model.
         extractor_sha256: expected sha256 of the extractor's weights file.
         split: `"test"` or `"train"` for dataset names.

@@ -48,3 +48,12 @@ def test_evaluate_a_dcgan_offline_with_the_default_extractor(tmp_path, monkeypat
     assert report["extractor"].startswith("domain_classifier@sha256:cf36f1129a63")
     assert report["metrics"]["fid"]["num_generated"] == 500
     assert report["metrics"]["kid"]["extractor"] == report["extractor"]
+
+
+def test_evaluate_takes_a_zoo_entry_name():
+    from kerasgen.metrics import evaluate
+
+    results = evaluate("vae_mnist5k", "mnist5k", metrics="recon", num_samples=20, progress=False)
+    assert results["reconstruction_mse"].num_real == 20
+    with pytest.raises(ValueError, match="or a zoo entry"):
+        evaluate("vae_nope", "mnist5k", metrics="recon", num_samples=20, progress=False)
