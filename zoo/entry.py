@@ -70,6 +70,7 @@ class Entry:
         import keras
 
         import kerasgen.metrics.domain_classifier  # noqa: F401  (registers DomainClassifier)
+        import kerasgen.metrics.residual_classifier  # noqa: F401  (registers ResidualClassifier)
         import kerasgen.models  # noqa: F401  (registers the model classes)
 
         cls = keras.saving.get_registered_object(self.config["registered_name"])
