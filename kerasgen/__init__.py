@@ -26,6 +26,7 @@ from kerasgen import datasets  # noqa: E402
 from kerasgen import callbacks  # noqa: E402
 from kerasgen import metrics  # noqa: E402
 from kerasgen.metrics import domain_classifier  # noqa: E402,F401  (registers DomainClassifier)
+from kerasgen.metrics import residual_classifier  # noqa: E402,F401  (registers ResidualClassifier)
 from kerasgen import plotting  # noqa: E402
 from kerasgen import recipes  # noqa: E402
 from kerasgen import export  # noqa: E402

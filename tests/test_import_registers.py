@@ -6,7 +6,7 @@ import textwrap
 
 import numpy as np
 
-from kerasgen.metrics import DomainClassifier
+from kerasgen.metrics import DomainClassifier, ResidualClassifier
 from kerasgen.models import GAN, VAE, VAEGAN, WGANGP, Autoencoder, ConditionalGAN
 from kerasgen.networks import (
     ConditionalDCGANDiscriminator, ConditionalDCGANGenerator, DCGANDiscriminator,
@@ -32,6 +32,7 @@ def tiny_models():
                           DCGANGenerator(2, SHAPE, filters=(4, 2)),
                           DCGANDiscriminator(SHAPE, filters=(2, 4))),
         "classifier": DomainClassifier(SHAPE, 3, filters=(2,), feature_dim=4),
+        "residual_classifier": ResidualClassifier(SHAPE, 3, filters=(2, 4), feature_dim=4),
     }
 
 
@@ -65,6 +66,7 @@ def test_every_family_loads_after_import_kerasgen_alone(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split() == [
         "Autoencoder", "VAE", "GAN", "WGANGP", "ConditionalGAN", "VAEGAN", "DomainClassifier",
+        "ResidualClassifier",
     ]
     for name, model in models.items():
         network = model.sampling_network() if hasattr(model, "sampling_network") else model

@@ -68,15 +68,19 @@ def get_extractor(spec="inception_v3", layer_name=None, sha256=None):
 def zoo_classifiers():
     """`{entry name: dataset name}` of the zoo entries that are classifiers.
 
-    Read from the entries' files (their class and their recipe's data), so the answer
-    does not depend on what has been imported.
+    An entry is a classifier when its registered class gives a `feature_extractor()`;
+    the dataset is its recipe's. Read from the entries' files and Keras's registry,
+    which `import kerasgen` fills, so the answer does not depend on import order.
     """
+    import keras
+
     from kerasgen.zoo.entry import Entry, list_entries
 
     classifiers = {}
     for name in list_entries():
         entry = Entry.open(name)
-        if entry.config.get("class_name") == "DomainClassifier" and entry.has_weights:
+        cls = keras.saving.get_registered_object(entry.config.get("registered_name", ""))
+        if entry.has_weights and callable(getattr(cls, "feature_extractor", None)):
             classifiers[name] = (entry.recipe or {}).get("data")
     return classifiers
 
@@ -94,10 +98,15 @@ def _zoo_extractor(name, sha256=None):
 
 def default_extractor_name(data_name=None, data_shape=None):
     """The extractor used for `data_name` when none is given: one registered for it,
-    else the zoo's classifier trained on it, `"identity"` for points, else
-    `"inception_v3"`."""
+    else the zoo's primary judge of that data (`kerasgen.zoo.evaluation.JUDGES`, whose
+    numbers the model cards report), else a zoo classifier trained on it, `"identity"`
+    for points, else `"inception_v3"`."""
+    from kerasgen.zoo.evaluation import JUDGES
+
     if data_name in DEFAULT_EXTRACTORS:
         return DEFAULT_EXTRACTORS[data_name]
+    if data_name in JUDGES:
+        return JUDGES[data_name][0]
     for name, dataset in sorted(zoo_classifiers().items()):
         if dataset is not None and dataset == data_name:
             return name

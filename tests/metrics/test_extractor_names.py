@@ -12,7 +12,9 @@ from kerasgen.metrics import features
 
 
 def test_zoo_classifiers_are_found_in_the_zoo_and_are_the_default_for_their_data():
-    assert features.zoo_classifiers() == {"classifier_mnist5k": "mnist5k"}
+    assert features.zoo_classifiers() == {
+        "classifier_mnist5k": "mnist5k", "residual_classifier_mnist5k": "mnist5k",
+    }
     assert features.default_extractor_name("mnist5k", (28, 28, 1)) == "classifier_mnist5k"
     assert features.default_extractor_name("cifar10", (32, 32, 3)) == "inception_v3"
     assert features.default_extractor_name("ring8", (2,)) == "identity"
@@ -30,6 +32,9 @@ def test_extractor_by_zoo_name_in_a_fresh_process():
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip().startswith("domain_classifier@sha256:cf36f1129a63")
+    code = code.replace("classifier_mnist5k", "residual_classifier_mnist5k")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip().startswith("residual_classifier@sha256:")
 
 
 def test_evaluate_a_dcgan_offline_with_the_default_extractor(tmp_path, monkeypatch, capsys):
