@@ -1,8 +1,10 @@
 """The `kerasgen` command line: `kerasgen --help` lists the subcommands.
 
 Each subcommand lives in its own module exposing `add_parser(subparsers)`, which
-registers the parser and sets `func` to the function that runs it. Modules are imported
-only when their subcommand is listed or run, so `kerasgen --help` stays fast.
+registers the parser and sets `func` to the function that runs it. These modules import
+only argparse-level code at the top (Keras inside `func`): the console script
+(`kerasgen_cli.main`) builds the parser before the `kerasgen` package initializes, so
+`--help` and argument errors are answered without importing TensorFlow.
 """
 
 import argparse
