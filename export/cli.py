@@ -1,6 +1,7 @@
 """`kerasgen export MODEL.keras --format onnx|saved_model|web -o PATH [--encoder] [--quantize int8]`."""
 
 import os
+import warnings
 
 
 def add_parser(subparsers):
@@ -68,6 +69,8 @@ def run(args):
     if args.format == "web" and args.encoder:
         raise ValueError("--encoder needs --format onnx or saved_model, got --format web")
     model, source = resolve_model(args.model)
+    # A CLI process runs one export: the no-prior warning is said once, in the summary.
+    warnings.filterwarnings("ignore", "(?s).*latent has no prior", RuntimeWarning)
     try:
         if args.format == "web":
             from kerasgen.export.web import to_web
@@ -101,6 +104,11 @@ def summary(report):
         f"  checked against Keras: max |diff| {differences} (tolerance "
         f"{report['tolerance']:g}, {report['tolerance_reason']})",
     ]
+    if metadata["network"] != "encoder" and metadata["prior"] is None:
+        lines.append(
+            f"  note: {metadata['model_class']}'s latent has no prior: random codes decode to "
+            "smudges, so kerasgen-sample refuses this file; decode codes of real images"
+        )
     quantization = report.get("quantization")
     if quantization:
         lines.append(

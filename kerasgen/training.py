@@ -164,6 +164,11 @@ def build_model(spec, x, y):
     from kerasgen import recipes
 
     recipe = recipes.get(spec["recipe"])
+    if recipe.labels and y is None:
+        raise ValueError(
+            f"recipe {spec['recipe']!r} trains on labelled images, got data "
+            f"{spec.get('data')!r} without labels (an image folder needs one sub-folder per class)"
+        )
     num_classes = int(y.max()) + 1 if recipe.labels else None
     if recipe.labels and y is None:
         raise ValueError(f"recipe {spec['recipe']!r} needs labelled data (one sub-folder per "

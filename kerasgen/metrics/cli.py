@@ -28,7 +28,7 @@ def add_parser(subparsers):
                         "the data holds are a seeded random subset, stratified by class")
     parser.add_argument(
         "--extractor", default=None,
-        help="inception_v3, identity, a registered classifier, a .keras model or an "
+        help="inception_v3, identity, a zoo classifier entry (classifier_mnist5k), a .keras model or an "
         "InceptionV3 .h5 weights file (default: the data's domain classifier, else "
         "inception_v3)",
     )

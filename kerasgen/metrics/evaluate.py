@@ -9,7 +9,12 @@ import numpy as np
 
 from kerasgen.latents import check_positive_int
 from kerasgen.metrics.feature_statistics import FeatureStatistics
-from kerasgen.metrics.features import default_extractor_name, extract_features, get_extractor
+from kerasgen.metrics.features import (
+    _ProgressBar,
+    default_extractor_name,
+    extract_features,
+    get_extractor,
+)
 from kerasgen.metrics.frechet import frechet_distance_from_statistics
 from kerasgen.metrics.inception_score import inception_score
 from kerasgen.metrics.kid import kernel_inception_distance
@@ -54,7 +59,7 @@ def parse_metrics(metrics):
 
 def load_generator(spec):
     """A model from a registered resolver, a `.keras` file, an `.onnx` file (runtime
-    sampler), or the object itself."""
+    sampler), a zoo entry name or folder, or the object itself."""
     if not isinstance(spec, (str, os.PathLike)):
         return spec
     for resolver in MODEL_RESOLVERS:
@@ -74,7 +79,16 @@ def load_generator(spec):
         from kerasgen.export.runtime import Sampler
 
         return Sampler(path)
-    raise ValueError(f"model must be a .keras or .onnx file, got {path!r}")
+    from kerasgen import zoo
+
+    try:
+        entry = zoo.Entry.open(path)
+    except ValueError:
+        raise ValueError(
+            f"model must be a .keras or .onnx file or a zoo entry ({', '.join(zoo.list_entries())}), "
+            f"got {path!r}"
+        ) from None
+    return entry.load_model()
 
 
 def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="auto",
@@ -159,12 +173,13 @@ def evaluate(
 
     Args:
         model: a kerasgen model, a runtime sampler, or a spec for `load_generator`
-            (`.keras`, `.onnx`, or a name known to a registered resolver).
+            (`.keras`, `.onnx`, or a zoo entry name).
         data: a dataset name (`kerasgen.datasets.NAMES`), an image folder, or an array.
         metrics: names among `fid, kid, is, prd, nll, recon` (a list or `"fid,kid"`).
         num_samples: generated samples, and real samples (a seeded subset of `split`).
-        extractor: extractor spec for `get_extractor`; default: the domain classifier
-            registered for `data`, `"identity"` for 2-D points, else `"inception_v3"`.
+        extractor: extractor spec for `get_extractor`; default: the zoo's classifier for
+            `data` (`classifier_mnist5k` for mnist5k), `"identity"` for 2-D points, else
+            `"inception_v3"`.
         extractor_layer: feature layer when `extractor` is a generic Keras model.
         extractor_sha256: expected sha256 of the extractor's weights file.
         split: `"test"` or `"train"` for dataset names.
@@ -215,7 +230,8 @@ def evaluate(
             )
         )
     if "nll" in metrics:
-        results["nll"] = negative_log_likelihood(model, _as_array(real), nll_samples, seed)
+        results["nll"] = negative_log_likelihood(model, _as_array(real), nll_samples, seed,
+                                                 progress)
     if "recon" in metrics:
         results["reconstruction_mse"] = reconstruction_error(model, _as_array(real))
     return results
@@ -291,14 +307,19 @@ def source_key(data, real, split, num_samples, seed=0):
     return f"{os.path.abspath(real)}:{digest.hexdigest()}:{num_samples}"
 
 
-def negative_log_likelihood(model, x, num_samples=100, seed=0):
-    """Mean importance-weighted -log p(x) in nats (`model.log_likelihood`, VAEs)."""
+def negative_log_likelihood(model, x, num_samples=100, seed=0, progress=False):
+    """Mean importance-weighted -log p(x) in nats (`model.log_likelihood`, VAEs);
+    `progress` shows a bar on stderr, like feature extraction."""
     if not hasattr(model, "log_likelihood"):
         raise ValueError(
             "metric 'nll' needs a model with log_likelihood (a kerasgen VAE), got "
             f"{type(model).__name__}"
         )
-    values = np.asarray(model.log_likelihood(x, num_samples=num_samples, seed=seed))
+    bar = _ProgressBar(len(x), "nll", enabled=progress, unit="examples")
+    values = np.asarray(
+        model.log_likelihood(x, num_samples=num_samples, seed=seed, progress=bar.update)
+    )
+    bar.close()
     return MetricResult(
         "nll", float(values.mean()), len(x), None, None,
         std=float(values.std()),
@@ -333,7 +354,7 @@ def _resolve_extractor(spec, layer_name, sha256, data, real, metrics):
         spec = default_extractor_name(data_label, shape)
         if spec.startswith("inception_v3") and shape is not None and shape[-1] == 1:
             warnings.warn(
-                f"no domain classifier is registered for data {data_label!r}; using "
+                f"no domain classifier is registered or in the zoo for data {data_label!r}; using "
                 "ImageNet InceptionV3 features, which describe grayscale digits poorly. "
                 "Pass extractor= (CLI --extractor) a trained DomainClassifier.",
                 RuntimeWarning,

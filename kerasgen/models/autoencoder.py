@@ -26,6 +26,8 @@ class Autoencoder(GenerativeModel):
     ```
     """
 
+    prior = None  # a deterministic code: nothing to draw new samples from
+
     def __init__(self, encoder, decoder, loss="mse", **kwargs):
         super().__init__(**kwargs)
         if loss not in losses.RECONSTRUCTION_LOSSES:

@@ -15,11 +15,14 @@ class GenerativeModel(keras.Model):
     Subclasses set `metric_names` (the log keys, equal to tracker names), implement
     `train_step` with `self.minimize(loss_fn, variables, optimizer)` for each update,
     `test_step`, `sample(num_samples, seed)` and `sampling_network()` (the network that
-    maps noise to data, for export). `output_range` is the value range of samples.
+    maps noise to data, for export). `output_range` is the value range of samples;
+    `prior` the distribution `sample` draws latents from (`None`: the latent has none,
+    as in a plain autoencoder, which cannot sample new data).
     """
 
     metric_names = ("loss",)
     output_range = (0.0, 1.0)
+    prior = "standard_normal"
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -143,7 +146,13 @@ class GenerativeModel(keras.Model):
         raise NotImplementedError
 
     def sample(self, num_samples, seed=None):
-        raise NotImplementedError
+        if self.prior is None:
+            raise ValueError(
+                f"{type(self).__name__} cannot sample: its latent has no prior (random codes "
+                "decode to smudges); decode codes of real images (decode(encode(x))), or "
+                "train a VAE or GAN to sample new data"
+            )
+        raise NotImplementedError(f"{type(self).__name__} does not implement sample()")
 
 
 def first_batch(data):

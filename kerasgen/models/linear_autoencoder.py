@@ -31,6 +31,8 @@ class LinearAutoencoder(GenerativeModel):
         Baldi and Hornik, "Neural networks and principal component analysis", 1989.
     """
 
+    prior = None  # a deterministic code: nothing to draw new samples from
+
     def __init__(self, input_shape, latent_dim, **kwargs):
         super().__init__(**kwargs)
         self.input_shape_ = check_shape("input_shape", input_shape)

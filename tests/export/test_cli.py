@@ -50,3 +50,17 @@ def test_export_cli_errors(vae, tmp_path, capsys):
     assert cli.main(["export", "vae_mnist6k", "-o", str(tmp_path / "m.onnx")]) == 2
     assert "MODEL must be a .keras file or a zoo entry, got 'vae_mnist6k'" in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["vae.keras"]
+
+
+def test_exporting_a_plain_autoencoder_says_it_has_no_prior(tmp_path, capsys):
+    from kerasgen import cli
+    from kerasgen.models import Autoencoder
+    from kerasgen.networks import DenseDecoder, DenseEncoder
+
+    path = str(tmp_path / "ae.keras")
+    Autoencoder(DenseEncoder((4, 4, 1), 2, hidden_units=(4,)),
+                DenseDecoder(2, (4, 4, 1), hidden_units=(4,))).save(path)
+    assert cli.main(["export", path, "-o", str(tmp_path / "ae.onnx")]) == 0
+    captured = capsys.readouterr()
+    assert "note: Autoencoder's latent has no prior" in captured.out
+    assert "RuntimeWarning" not in captured.err
