@@ -17,6 +17,9 @@ def add_parser(subparsers):
                         help="export the VAE encoder x -> (mean, log_var) instead")
     parser.add_argument("--quantize", choices=("int8",), default=None,
                         help="dynamic int8 weights (ONNX only); size and output change are reported")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a previous kerasgen SavedModel export at PATH "
+                        "(no other directory is ever replaced)")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset (>= 17)")
     parser.set_defaults(func=run)
     return parser
@@ -59,6 +62,7 @@ def run(args):
 
     if args.quantize and args.format != "onnx":
         raise ValueError(f"--quantize needs --format onnx, got --format {args.format}")
+    check_output(args)
     model, source = resolve_model(args.model)
     try:
         if args.format == "onnx":
@@ -69,12 +73,25 @@ def run(args):
         else:
             from kerasgen.export.saved_model_export import to_saved_model
 
-            report = to_saved_model(model, args.output, encoder=args.encoder, source=source)
+            report = to_saved_model(model, args.output, encoder=args.encoder, source=source,
+                                    overwrite=args.overwrite)
     except ExportCheckError as error:
         print(f"kerasgen export: check failed: {error}")
         return 1
     print(summary(report))
     return 0
+
+
+def check_output(args):
+    """Refuses, before any loading or converting, an output path that is not ours to write."""
+    from kerasgen.io import check_output_path
+
+    if args.format == "onnx":
+        check_output_path(args.output)
+    else:
+        from kerasgen.export.saved_model_export import SAVED_MODEL
+
+        check_output_path(args.output, SAVED_MODEL, args.overwrite)
 
 
 def summary(report):

@@ -36,7 +36,9 @@ def run(args):
     import numpy as np
 
     from kerasgen import plotting
+    from kerasgen.io import check_output_path
 
+    check_output_path(args.output)  # before loading or downloading anything
     model = load_model(args.model)
     if args.label is not None:
         labels = np.full(args.num_samples, args.label, dtype="int64")

@@ -4,12 +4,11 @@
 """
 
 import argparse
-import os
 import sys
 
 import numpy as np
 
-from kerasgen_runtime.files import atomic_path
+from kerasgen_runtime.files import atomic_path, check_output_path
 from kerasgen_runtime.metadata import load_json
 from kerasgen_runtime.sampler import Sampler
 
@@ -38,9 +37,9 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
+        output = check_output_path(args.output)  # before any sampling
         metadata = load_json(args.metadata) if args.metadata else None
         sampler = Sampler(args.model, num_threads=args.threads, metadata=metadata)
-        output = os.fspath(args.output)
         if output.lower().endswith(".npy"):
             samples = sampler.sample(args.num_samples, args.seed, args.label, args.batch_size)
             with atomic_path(output) as tmp:
@@ -52,6 +51,10 @@ def main(argv=None):
     except ValueError as error:
         print(f"kerasgen-sample: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a full or read-only disk: one line, no traceback
+        print(f"kerasgen-sample: error: could not write {args.output!r}: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return 1
     print(
         f"wrote {args.num_samples} samples of shape {list(sampler.image_shape)} "
         f"(seed {args.seed}) to {output}"
