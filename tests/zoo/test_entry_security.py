@@ -178,3 +178,13 @@ def test_only_kerasgen_model_classes_are_built(tmp_path, registered_name):
     folder = hostile_entry(tmp_path, registered_name=registered_name)
     with pytest.raises(ValueError, match="unknown model class .*expected a registered kerasgen class"):
         zoo.Entry.open(folder).build_model()
+
+
+def test_an_offline_download_in_sample_is_one_line(tmp_path, cache, capsys):
+    folder = hostile_entry(tmp_path, weights={"url": "http://127.0.0.1:9/w.h5"})  # refused port
+    assert cli.main(["sample", folder, "-n", "4", "-o", str(tmp_path / "g.png")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"kerasgen sample: error: could not download the weights of zoo entry {SOURCE!r}"), lines
+    assert not (tmp_path / "g.png").exists()
+    assert os.listdir(cache / "zoo" / SOURCE) == []
