@@ -120,3 +120,15 @@ def test_links_files_and_unwritable_places_are_refused(tmp_path):
     with pytest.raises(ValueError, match="which is a file"):
         check_output_path(tmp_path / "model.onnx" / "grid.png")
     assert sorted(os.listdir(tmp_path)) == ["link", "model.onnx", "real"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_a_read_only_folder_is_refused_before_writing(tmp_path):
+    folder = tmp_path / "read_only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(ValueError, match="is not writable"):
+            check_output_path(folder / "grid.png")
+    finally:
+        folder.chmod(0o755)

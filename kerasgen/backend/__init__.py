@@ -77,3 +77,23 @@ def fit_arrays(x, y, kwargs):
     if keras.backend.backend() == "tensorflow":
         return _module().fit_arrays(x, y, kwargs)
     return x, y, kwargs
+
+
+def is_chief():
+    """Whether this process writes the run's files (checkpoints, `.keras` files).
+
+    In a multi-worker run only one process does: under TensorFlow (`TF_CONFIG`) the
+    `chief` task, or worker 0 when the cluster has none; under JAX
+    (`keras.distribution.initialize` / `jax.distributed`) process 0. A single process
+    is always the chief.
+    """
+    if keras.backend.backend() in ("tensorflow", "jax"):
+        return _module().is_chief()
+    return True
+
+
+def step_logs(logs):
+    """The logs a train/test step returns, in the form Keras can reduce over replicas."""
+    if keras.backend.backend() == "tensorflow":
+        return _module().step_logs(logs)
+    return logs

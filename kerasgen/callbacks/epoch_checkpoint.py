@@ -2,6 +2,7 @@ import time
 
 import keras
 
+from kerasgen import backend
 from kerasgen.io import atomic_path, write_json
 
 
@@ -33,6 +34,8 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.seconds += time.perf_counter() - self._start
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
+        if not backend.is_chief():
+            return  # several processes: the chief alone writes (the weights are the same)
         with atomic_path(self.path) as tmp:
             self.model.save(tmp)
         write_json(
