@@ -3,7 +3,7 @@ import time
 import keras
 
 from kerasgen import backend
-from kerasgen.io import atomic_path, write_json
+from kerasgen.io import write_json
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
@@ -34,10 +34,9 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.seconds += time.perf_counter() - self._start
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
-        if not backend.is_chief():
-            return  # several processes: the chief alone writes (the weights are the same)
-        with atomic_path(self.path) as tmp:
-            self.model.save(tmp)
+        # Several processes: all take part in saving, the chief alone writes.
+        if not backend.save_on_chief(self.model, self.path):
+            return
         write_json(
             self.state_path,
             {"epoch": epoch + 1, "history": self.history, "seconds": self.seconds},

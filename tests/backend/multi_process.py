@@ -54,8 +54,7 @@ def train(name, out, scope=None, shard=None):
                         callbacks=[checkpoint])
     from kerasgen import backend
 
-    if backend.is_chief():  # the README's pattern for the final model
-        model.save(os.path.join(folder, "model.keras"))
+    backend.save_on_chief(model, os.path.join(folder, "model.keras"))  # every process calls it
     return {"history": history.history, "weights": weights_of(model),
             "files": sorted(os.listdir(folder)) if os.path.isdir(folder) else []}
 
@@ -86,11 +85,11 @@ def jax_processes(out, address, process_id):
     report = {"devices": len(jax.devices()), "processes": jax.process_count()}
 
     def shard(x):
-        # Each process feeds its half of every global batch (Keras assembles the global
-        # batch from the processes' parts, in process order).
-        steps = len(x) // BATCH_SIZE
-        parts = x.reshape(steps, 2, BATCH_SIZE // 2, *x.shape[1:])[:, int(process_id)]
-        return parts.reshape(-1, *x.shape[1:]), BATCH_SIZE // 2
+        # The global batches as a tf.data pipeline: Keras's DataParallel shards it, each
+        # process feeding its part of every global batch (the README's way).
+        import tensorflow as tf
+
+        return tf.data.Dataset.from_tensor_slices(x).batch(BATCH_SIZE), None
 
     for name in ("vae", "gan"):
         report[name] = train(name, out, shard=shard)
