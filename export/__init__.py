@@ -6,6 +6,7 @@ loaded on first use, and `kerasgen.export.runtime` needs only NumPy and onnxrunt
     kerasgen.export.to_onnx(model, "decoder.onnx")           # checked against Keras
     kerasgen.export.to_saved_model(model, "decoder_savedmodel")
     kerasgen.export.runtime.Sampler("decoder.onnx").sample(16, seed=0)
+    kerasgen.export.web.to_web(model, "site")                # a page that samples in the browser
 """
 
 import importlib
@@ -17,7 +18,8 @@ _LAZY = {
     "Sampler": "kerasgen.export.runtime",
     "ExportCheckError": "kerasgen.export.checks",
 }
-_SUBMODULES = ("checks", "cli", "images", "metadata", "onnx_export", "runtime", "saved_model_export", "serving")
+_SUBMODULES = ("checks", "cli", "images", "metadata", "onnx_export", "runtime", "saved_model_export", "serving",
+               "web")
 
 
 def __getattr__(name):

@@ -1,4 +1,4 @@
-"""`kerasgen export MODEL.keras --format onnx|saved_model -o PATH [--encoder] [--quantize int8]`."""
+"""`kerasgen export MODEL.keras --format onnx|saved_model|web -o PATH [--encoder] [--quantize int8]`."""
 
 import os
 
@@ -11,16 +11,20 @@ def add_parser(subparsers):
         "written. Sample the ONNX file without TensorFlow: kerasgen-sample PATH -o grid.png",
     )
     parser.add_argument("model", help="a .keras file (loaded with safe_mode=True)")
-    parser.add_argument("--format", choices=("onnx", "saved_model"), default="onnx")
+    parser.add_argument("--format", choices=("onnx", "saved_model", "web"), default="onnx",
+                        help="web: a static folder that samples the model in the browser")
     parser.add_argument("-o", "--output", required=True, help="an .onnx file or a directory")
     parser.add_argument("--encoder", action="store_true",
                         help="export the VAE encoder x -> (mean, log_var) instead")
     parser.add_argument("--quantize", choices=("int8",), default=None,
                         help="dynamic int8 weights (ONNX only); size and output change are reported")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="replace a previous kerasgen SavedModel export at PATH "
-                        "(no other directory is ever replaced)")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset (>= 17)")
+    parser.add_argument("--onnxruntime-web", default=None, metavar="PATH",
+                        help="--format web: the installed npm package onnxruntime-web (default: "
+                        "$KERASGEN_ONNXRUNTIME_WEB, else node_modules/ of the checkout; `npm ci`)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a previous kerasgen SavedModel or web export at -o "
+                        "(no other directory is ever replaced)")
     parser.set_defaults(func=run)
     return parser
 
@@ -62,10 +66,17 @@ def run(args):
 
     if args.quantize and args.format != "onnx":
         raise ValueError(f"--quantize needs --format onnx, got --format {args.format}")
+    if args.format == "web" and args.encoder:
+        raise ValueError("--encoder needs --format onnx or saved_model, got --format web")
     check_output(args)
     model, source = resolve_model(args.model)
     try:
-        if args.format == "onnx":
+        if args.format == "web":
+            from kerasgen.export.web import to_web
+
+            report = to_web(model, args.output, source=source, overwrite=args.overwrite,
+                            onnxruntime_web=args.onnxruntime_web, opset=args.opset)
+        elif args.format == "onnx":
             from kerasgen.export.onnx_export import to_onnx
 
             report = to_onnx(model, args.output, encoder=args.encoder, source=source,
@@ -79,6 +90,8 @@ def run(args):
         print(f"kerasgen export: check failed: {error}")
         return 1
     print(summary(report))
+    if args.format == "web":
+        print(f"  serve it: python -m http.server -d {args.output} (browsers do not load wasm from file://)")
     return 0
 
 
@@ -88,7 +101,7 @@ def check_output(args):
 
     if args.format == "onnx":
         check_output_path(args.output)
-    else:
+    elif args.format == "saved_model":
         from kerasgen.export.saved_model_export import SAVED_MODEL
 
         check_output_path(args.output, SAVED_MODEL, args.overwrite)

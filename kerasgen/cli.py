@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "evaluate": "kerasgen.metrics.cli",
     "zoo": "kerasgen.zoo.cli",
     "quickstart": "kerasgen.zoo.quickstart",
+    "plot": "kerasgen.commands.plot",
 }
 
 
@@ -40,6 +41,7 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # e.g. for a resume hint
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

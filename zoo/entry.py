@@ -86,6 +86,7 @@ class Entry:
         import keras
 
         import kerasgen.metrics.domain_classifier  # noqa: F401  (registers DomainClassifier)
+        import kerasgen.metrics.residual_classifier  # noqa: F401  (registers ResidualClassifier)
         import kerasgen.models  # noqa: F401  (registers the model classes)
 
         registered_name = self.config.get("registered_name")

@@ -35,6 +35,7 @@ from kerasgen.metrics.stats_cache import cached_statistics, load_statistics, sav
 # public name -> module, imported when first used (they import Keras)
 _LAZY = {
     "DomainClassifier": "domain_classifier",
+    "ResidualClassifier": "residual_classifier",
     "train_domain_classifier": "domain_classifier",
     "FeatureExtractor": "feature_extractor",
     "weights_sha256": "feature_extractor",

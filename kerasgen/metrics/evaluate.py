@@ -77,40 +77,61 @@ def load_generator(spec):
     raise ValueError(f"model must be a .keras or .onnx file, got {path!r}")
 
 
-def load_real_data(data, split="test", num_samples=None, seed=0):
-    """Real images of a dataset name (a seeded subset of `split`) or an image folder.
+def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="auto",
+                   image_size=None, report=None):
+    """Real images of a dataset name's `split` or of an image folder, as an array.
 
-    A name gives an array; a folder is returned as its path (streamed in batches).
+    Fewer than all of them (`num_samples`) are a seeded random subset, stratified by
+    class where there are labels (a class-sorted folder or split keeps every class in
+    proportion). A folder is read with `color_mode` / `image_size` as
+    `kerasgen.datasets.from_folder` reads it. `report` (a dict) receives `real_subset`.
     """
     from kerasgen import datasets
 
+    labels = None
     if isinstance(data, np.ndarray):
         x = data
     elif isinstance(data, (str, os.PathLike)) and os.path.isdir(data):
-        return os.fspath(data)
+        image_size = datasets.check_image_options(color_mode, image_size)
+        files, labels, _ = datasets.list_images(os.fspath(data))
+        rows = datasets.subset_rows(len(files), num_samples or len(files), labels, seed)
+        files = [files[i] for i in rows]
+        if color_mode == "auto":
+            color_mode = datasets.folder_color_mode(files)
+        if report is not None:
+            report["real_subset"] = _subset_text(len(rows), len(rows) if labels is None else len(labels),
+                                                 labels is not None, seed)
+        return datasets.load_images(files, image_size, color_mode)
     elif isinstance(data, str) and data in datasets.NAMES:
         if split not in ("train", "test"):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        x = _dataset_images(data, split)
+        x, labels = _dataset_images(data, split)
     else:
-        raise ValueError(
-            f"data must be one of {list(datasets.NAMES)}, an image folder or an array, "
-            f"got {data!r}"
-        )
+        datasets.resolve_source(data)  # names a missing folder or an unknown dataset
+        raise ValueError(f"data must be a dataset name, an image folder or an array, got {data!r}")
+    total = len(x)
     if num_samples is not None and num_samples < len(x):
-        # Splits may be ordered by class: a seeded subset keeps the classes balanced.
-        x = x[np.random.default_rng(seed).permutation(len(x))[:num_samples]]
+        x = x[datasets.subset_rows(len(x), num_samples, labels, seed)]
+    if report is not None:
+        report["real_subset"] = _subset_text(len(x), total, labels is not None, seed)
     return x
+
+
+def _subset_text(n, total, stratified, seed):
+    if n >= total:
+        return f"all {total} real examples"
+    return (f"a seeded random subset of {n} of {total} real examples "
+            f"({'stratified by class, ' if stratified else ''}seed {seed})")
 
 
 @functools.lru_cache(maxsize=2)
 def _dataset_images(name, split):
     # Loading a dataset (parsing mnist5k takes seconds) once per process serves repeated
-    # evaluations, e.g. of every zoo entry. Callers never modify the array.
+    # evaluations, e.g. of every zoo entry. Callers never modify the arrays.
     from kerasgen import datasets
 
-    (x_train, _), (x_test, _) = datasets.load(name)
-    return x_test if split == "test" else x_train
+    (x_train, y_train), (x_test, y_test) = datasets.load(name)
+    return (x_test, y_test) if split == "test" else (x_train, y_train)
 
 
 def evaluate(
@@ -130,6 +151,9 @@ def evaluate(
     is_splits=10,
     nll_samples=100,
     progress=True,
+    color_mode="auto",
+    image_size=None,
+    report=None,
 ):
     """Computes `metrics` for `model` against real `data`.
 
@@ -151,6 +175,8 @@ def evaluate(
         is_splits: Inception Score splits.
         nll_samples: importance samples per image for `nll`.
         progress: progress bars on stderr.
+        color_mode, image_size: how an image folder is read (`datasets.from_folder`).
+        report: a dict that receives `real_subset` (which real examples were used).
 
     Returns:
         A dict of `MetricResult`s keyed `fid`, `kid`, `is`, `precision`, `recall`,
@@ -167,7 +193,7 @@ def evaluate(
                 f"metric {metric!r} needs a model with {method} ({kind}), got "
                 f"{type(model).__name__}"
             )
-    real = load_real_data(data, split, num_samples)
+    real = load_real_data(data, split, num_samples, seed, color_mode, image_size, report)
     _check_shapes(model, real, data)
     results = {}
     if any(name in FEATURE_METRICS for name in metrics):
@@ -175,7 +201,7 @@ def evaluate(
             extractor, extractor_layer, extractor_sha256, data, real, metrics
         )
         real_statistics = reference_statistics(
-            extractor, real, source_key(data, real, split, num_samples), num_samples,
+            extractor, real, source_key(data, real, split, num_samples, seed), num_samples,
             cache_dir, need_features="kid" in metrics or "prd" in metrics,
             batch_size=batch_size, progress=progress,
         )
@@ -248,11 +274,12 @@ def feature_metrics(metrics, real_statistics, generated, probabilities=None, see
     return results
 
 
-def source_key(data, real, split, num_samples):
+def source_key(data, real, split, num_samples, seed=0):
     """A string naming the real data exactly: a dataset name and split, else a content
     hash of the array, or of the folder's file names, sizes and modification times."""
     if isinstance(data, str) and not os.path.isdir(data):
-        return f"{data}:{split}:{num_samples}"
+        # The subset is seeded and stratified (see load_real_data): the key names both.
+        return f"{data}:{split}:{num_samples}:stratified-seed{seed}"
     digest = hashlib.sha256()
     if isinstance(real, np.ndarray):
         digest.update(np.ascontiguousarray(real).tobytes())
@@ -340,5 +367,7 @@ def _check_shapes(model, real, data):
     if tuple(model_shape) != tuple(real.shape[1:]):
         raise ValueError(
             f"data {data!r} has per-example shape {tuple(real.shape[1:])} but the model "
-            f"generates shape {tuple(model_shape)}; evaluate a model against its own data"
+            f"generates shape {tuple(model_shape)}; evaluate a model against its own data "
+            "(an image folder is read to the model's shape with --color-mode grayscale|rgb "
+            "and --image-size H W)"
         )

@@ -4,7 +4,9 @@ import keras
 import numpy as np
 
 from kerasgen import backend as kg_backend
-from kerasgen.datasets import from_arrays
+from kerasgen.datasets import check_training_range, from_arrays
+
+SEED_STATE_KEY = "noise_seed_state"
 
 
 class GenerativeModel(keras.Model):
@@ -93,12 +95,43 @@ class GenerativeModel(keras.Model):
             )
         return x
 
+    # The value range `fit` checks its data against (None: any); by default the range of
+    # the model's samples (a sigmoid/Bernoulli decoder: [0, 1], a tanh generator: [-1, 1]).
+    @property
+    def input_range(self):
+        low, high = self.output_range
+        return None if low is None or high is None else (low, high)
+
+    def check_range(self, x, name="x"):
+        """Raises a ValueError if `x` (an array, or a first batch) does not lie in
+        `input_range`, naming the range seen, the one expected and the converting helper."""
+        if self.input_range is not None and np.size(x):
+            check_training_range(np.asarray(x), self.input_range, name)
+
     def fit(self, x=None, y=None, *args, **kwargs):
         if isinstance(x, np.ndarray):
             x = self.check_data(x, self.data_shape)
+            self.check_range(x)
             if not args:
                 x, y, kwargs = kg_backend.fit_arrays(x, y, kwargs)
+        else:
+            first = first_batch(x)
+            if first is not None:
+                self.check_range(first, "the first batch of x")
         return super().fit(x, y, *args, **kwargs)
+
+    # Keras does not save SeedGenerator states; without this a reloaded model would replay
+    # other noise and a resumed run would not continue where it stopped.
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        if getattr(self, "seed_generator", None) is not None:
+            store[SEED_STATE_KEY] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        if SEED_STATE_KEY in keys and getattr(self, "seed_generator", None) is not None:
+            self.seed_generator.state.assign(store[SEED_STATE_KEY])
+        super().load_own_variables({key: store[key] for key in keys if key != SEED_STATE_KEY})
 
     @property
     def data_shape(self):
@@ -111,6 +144,20 @@ class GenerativeModel(keras.Model):
 
     def sample(self, num_samples, seed=None):
         raise NotImplementedError
+
+
+def first_batch(data):
+    """The images of the first batch of a `tf.data.Dataset` or `PyDataset` (else None)."""
+    if isinstance(data, keras.utils.PyDataset):
+        batch = data[0]
+    elif type(data).__module__.startswith("tensorflow") and hasattr(data, "take"):
+        batch = next(iter(data.take(1)), None)
+    else:
+        return None
+    if isinstance(batch, dict) or batch is None:
+        return None
+    batch = batch[0] if isinstance(batch, (tuple, list)) else batch
+    return keras.ops.convert_to_numpy(batch)
 
 
 def predict_in_batches(network, inputs, batch_size=256):

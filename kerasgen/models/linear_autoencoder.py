@@ -66,6 +66,8 @@ class LinearAutoencoder(GenerativeModel):
         x = self.unpack_inputs(data)
         return self.record({"loss": losses.mean_reconstruction_error(x, self(x), "mse")})
 
+    input_range = None  # a linear map with MSE: PCA of data in any range
+
     def solve_pca(self, x):
         """Sets the weights to the PCA solution of `x` (top-k right singular vectors)."""
         x = self.check_data(x, self.data_shape).reshape(len(x), -1).astype("float64")

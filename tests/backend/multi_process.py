@@ -47,8 +47,8 @@ def train(name, out, scope=None, shard=None):
         tiny_models.set_numpy_weights(model, seed=0)
     (x,) = tiny_models.data(kind)
     folder = os.path.join(out, name)
-    checkpoint = EpochCheckpoint(os.path.join(folder, "checkpoint.keras"),
-                                 os.path.join(folder, "checkpoint.json"))
+    os.makedirs(folder, exist_ok=True)  # as `kerasgen fit` makes its run folder
+    checkpoint = EpochCheckpoint(folder)
     inputs, batch_size = (x, BATCH_SIZE) if shard is None else shard(x)
     history = model.fit(inputs, batch_size=batch_size, epochs=EPOCHS, shuffle=False, verbose=0,
                         callbacks=[checkpoint])

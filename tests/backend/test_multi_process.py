@@ -70,7 +70,8 @@ def difference(a, b):
 
 
 def check_files(chief, other, name):
-    assert chief[name]["files"] == ["checkpoint.json", "checkpoint.keras", "model.keras"], chief
+    assert chief[name]["files"] == ["checkpoint-0001.keras", "checkpoint-0002.keras",
+                                    "checkpoint.json", "model.keras"], chief[name]["files"]
     assert other[name]["files"] == [], other  # wrote nothing, and did not crash
 
 

@@ -73,7 +73,7 @@ def test_points_use_the_identity_extractor():
         (dict(metrics="is", extractor="identity"), "metric 'is' needs an extractor with class"),
         (dict(metrics="nll"), "metric 'nll' needs a model with log_likelihood"),
         (dict(metrics="fid", data="digits"), "has per-example shape \\(8, 8, 1\\)"),
-        (dict(metrics="fid", data="imagenet"), "data must be one of"),
+        (dict(metrics="fid", data="imagenet"), "no folder of that name exists .*name must be one of"),
         (dict(metrics="fid", num_samples=0), "num_samples must be a positive int, got 0"),
     ],
 )

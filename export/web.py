@@ -1,0 +1,194 @@
+"""A static web page that samples an exported sampling network in the browser.
+
+`to_web(model, "site")` writes `site/`: `index.html`, kerasgen's page module
+(`kerasgen.js`, `kerasgen.css`), the checked ONNX export (`model.onnx`, metadata in its
+`metadata_props`, which the page parses itself) and onnxruntime-web's single-threaded
+WebAssembly build (`ort/`, copied from an installed npm package: `npm ci` in the
+checkout). Serve it with any static server (`python -m http.server -d site`); browsers
+do not load WebAssembly from file://.
+"""
+
+import http.server
+import json
+import os
+import shutil
+import tempfile
+import threading
+from functools import partial
+
+MANIFEST = "kerasgen_web.json"
+MODEL_FILE = "model.onnx"
+ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_assets")
+# What the page needs from onnxruntime-web's dist/: the wasm-only ES module, its
+# Emscripten loader and the WebAssembly binary (the one build for 1 or more threads).
+ORT_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+ORT_ENV = "KERASGEN_ONNXRUNTIME_WEB"
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def to_web(model, directory, source=None, overwrite=False, onnxruntime_web=None, opset=17):
+    """Writes a static folder that samples `model` in the browser with onnxruntime-web.
+
+    The ONNX file is the one `kerasgen.export.to_onnx` writes (checked against Keras
+    first). The folder is built beside `directory` and renamed onto it at the end, so
+    an interrupted export leaves `directory` as it was.
+
+    Args:
+        model: a kerasgen model (see `to_onnx`); its decoder or generator is exported.
+        directory: output folder; must not exist, be empty, or (with `overwrite`) hold
+            a previous kerasgen web export and nothing else.
+        source: `{"zoo_entry", "weights_sha256", "file"}` recorded in the metadata.
+        overwrite: replace a previous kerasgen web export in `directory`.
+        onnxruntime_web: the installed npm package (`node_modules/onnxruntime-web` or its
+            `dist/`); default `$KERASGEN_ONNXRUNTIME_WEB`, then the checkout's and the
+            working directory's `node_modules/onnxruntime-web`.
+        opset: ONNX opset, >= 17.
+
+    Returns:
+        `to_onnx`'s report with `path` set to `directory`, `format` `"web"`, and
+        `files` (relative path -> bytes) and `onnxruntime_web` (its version).
+
+    Example:
+    ```python
+    kerasgen.export.web.to_web(vae, "site")   # then: python -m http.server -d site
+    ```
+    """
+    from kerasgen.export.onnx_export import to_onnx
+
+    directory = os.path.abspath(os.fspath(directory))
+    check_destination(directory, overwrite)
+    dist, version = find_onnxruntime_web(onnxruntime_web)
+    parent = os.path.dirname(directory)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(directory)}.", suffix=".tmp", dir=parent)
+    os.chmod(tmp, 0o755)  # mkdtemp's 0700 would hide the site from a web server's user
+    try:
+        report = to_onnx(model, os.path.join(tmp, MODEL_FILE), source=source, opset=opset)
+        for name in sorted(os.listdir(ASSETS)):
+            shutil.copyfile(os.path.join(ASSETS, name), os.path.join(tmp, name))
+        os.makedirs(os.path.join(tmp, "ort"))
+        for name in ORT_FILES:
+            shutil.copyfile(os.path.join(dist, name), os.path.join(tmp, "ort", name))
+        files = {path: os.path.getsize(os.path.join(tmp, path)) for path in list_files(tmp)}
+        manifest = {"format": "kerasgen-web", "format_version": 1, "model": MODEL_FILE,
+                    "onnxruntime_web": version, "files": sorted([*files, MANIFEST])}
+        with open(os.path.join(tmp, MANIFEST), "w", encoding="utf-8") as f:
+            json.dump(manifest, f, indent=2)
+            f.write("\n")
+        replace_directory(tmp, directory)
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+    return {**report, "path": directory, "format": "web", "files": files,
+            "onnxruntime_web": version}
+
+
+def check_destination(directory, overwrite):
+    """Refuses a destination that holds anything but a previous export (or that without `overwrite`)."""
+    if os.path.islink(directory) or (os.path.exists(directory) and not os.path.isdir(directory)):
+        kind = "symlink" if os.path.islink(directory) else "file"
+        raise ValueError(f"output must be a new or empty directory, got an existing {kind} {directory!r}")
+    if not os.path.isdir(directory) or not os.listdir(directory):
+        return
+    manifest = read_manifest(directory)
+    if manifest is None:
+        raise ValueError(
+            f"output directory {directory!r} exists and is not a kerasgen web export; "
+            "refusing to replace it (choose a new or empty directory)"
+        )
+    extra = sorted(set(list_files(directory)) - set(manifest["files"]))
+    if extra:
+        raise ValueError(
+            f"output directory {directory!r} holds files a kerasgen web export did not write "
+            f"({extra[:5]}); refusing to replace it"
+        )
+    if not overwrite:
+        raise ValueError(
+            f"output directory {directory!r} holds a previous kerasgen web export; pass "
+            "--overwrite (overwrite=True) to replace it"
+        )
+
+
+def read_manifest(directory):
+    try:
+        with open(os.path.join(directory, MANIFEST), encoding="utf-8") as f:
+            manifest = json.load(f)
+    except (OSError, json.JSONDecodeError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != "kerasgen-web":
+        return None
+    return manifest
+
+
+def list_files(directory):
+    """Relative paths (with `/`) of the files under `directory`."""
+    paths = []
+    for root, _, names in os.walk(directory):
+        for name in names:
+            paths.append(os.path.relpath(os.path.join(root, name), directory).replace(os.sep, "/"))
+    return sorted(paths)
+
+
+def replace_directory(tmp, directory):
+    """Renames the finished folder `tmp` onto `directory` (absent, empty or a checked export)."""
+    if os.path.isdir(directory) and os.listdir(directory):
+        backup = tempfile.mkdtemp(prefix=f".{os.path.basename(directory)}.", suffix=".old",
+                                  dir=os.path.dirname(directory))
+        os.rmdir(backup)
+        os.replace(directory, backup)
+        try:
+            os.replace(tmp, directory)
+        except OSError:
+            os.replace(backup, directory)
+            raise
+        shutil.rmtree(backup, ignore_errors=True)
+    else:
+        os.replace(tmp, directory)  # rename(2) replaces an empty directory
+
+
+def find_onnxruntime_web(path=None):
+    """`(dist folder, version)` of an installed onnxruntime-web npm package."""
+    if path is not None:
+        candidates = [os.fspath(path)]
+    elif os.environ.get(ORT_ENV):
+        candidates = [os.environ[ORT_ENV]]
+    else:
+        candidates = [os.path.join(base, "node_modules", "onnxruntime-web")
+                      for base in dict.fromkeys([CHECKOUT, os.getcwd()])]
+    for candidate in candidates:
+        for dist in (os.path.join(candidate, "dist"), candidate):
+            if all(os.path.isfile(os.path.join(dist, name)) for name in ORT_FILES):
+                return dist, package_version(os.path.dirname(dist) if dist.endswith("dist") else dist)
+    raise ValueError(
+        f"onnxruntime-web not found (looked for {list(ORT_FILES)} in {candidates}); run "
+        f"`npm ci` in the kerasgen checkout ({CHECKOUT}), or pass --onnxruntime-web PATH "
+        f"(an installed node_modules/onnxruntime-web) or set {ORT_ENV}"
+    )
+
+
+def package_version(folder):
+    try:
+        with open(os.path.join(folder, "package.json"), encoding="utf-8") as f:
+            return json.load(f).get("version")
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def serve(directory, port=0, host="127.0.0.1"):
+    """Serves `directory` over HTTP in a daemon thread; returns the server (`.server_port`).
+
+    What `python -m http.server -d DIRECTORY` does, for tests and scripts; stop it with
+    `server.shutdown()`.
+    """
+    handler = partial(QuietHandler, directory=os.fspath(directory))
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".mjs": "text/javascript", ".wasm": "application/wasm"}
+
+    def log_message(self, format, *args):
+        pass

@@ -1,0 +1,378 @@
+// kerasgen's page module: samples a kerasgen ONNX export in the browser.
+//
+// It reads the export's kerasgen metadata from the .onnx file itself (onnxruntime-web
+// does not expose a model's metadata_props, so the file's protobuf is walked here),
+// draws z ~ N(0, I) from a seed (or loads z from a .npy/.json file the Python side
+// wrote), runs onnxruntime-web's WebAssembly backend on one thread (no
+// SharedArrayBuffer, so no special HTTP headers) and draws the samples on canvases.
+//
+// URL parameters of index.html: model (default model.onnx), seed, n, label (a class
+// of a conditional model), z (a .npy float32/float64 [n, latent_dim] file, or .json:
+// [[...], ...] or {"z": [[...], ...]}). For scripts: window.kerasgen (lastBatch,
+// lastShape, metadata, timings, drawGrid, drawStrip, drawLatents, interpolate) and
+// document.body.dataset.kerasgenState ("loading", "busy", "ready", "error" with
+// data-kerasgen-error).
+
+import * as ort from "./ort/ort.wasm.min.mjs";
+
+ort.env.wasm.numThreads = 1;
+ort.env.wasm.proxy = false;
+ort.env.wasm.wasmPaths = new URL("./ort/", import.meta.url).href;
+
+const PREFIX = "kerasgen.";
+const METADATA_PROPS = 14; // ModelProto field number of metadata_props (onnx.proto)
+
+// ONNX metadata ------------------------------------------------------------------
+
+function readVarint(bytes, pos) {
+  let value = 0, scale = 1, byte;
+  do {
+    if (pos >= bytes.length) throw new Error("not an ONNX model (truncated protobuf)");
+    byte = bytes[pos++];
+    value += (byte & 0x7f) * scale; // arithmetic, not bit ops: lengths may pass 2^31
+    scale *= 128;
+  } while (byte & 0x80);
+  return [value, pos];
+}
+
+function* protobufFields(bytes) {
+  let pos = 0;
+  while (pos < bytes.length) {
+    let tag, length;
+    [tag, pos] = readVarint(bytes, pos);
+    const wire = tag % 8, number = Math.floor(tag / 8);
+    if (wire === 0) [, pos] = readVarint(bytes, pos);
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      [length, pos] = readVarint(bytes, pos);
+      if (pos + length > bytes.length) throw new Error("not an ONNX model (truncated protobuf)");
+      yield [number, bytes.subarray(pos, pos + length)];
+      pos += length;
+    } else throw new Error(`not an ONNX model (protobuf wire type ${wire})`);
+  }
+}
+
+/** kerasgen's fields from an ONNX file's metadata_props (`kerasgen.<field>` = JSON). */
+export function readMetadata(bytes) {
+  const text = new TextDecoder(), metadata = {};
+  for (const [number, entry] of protobufFields(bytes)) {
+    if (number !== METADATA_PROPS) continue;
+    let key = "", value = "";
+    for (const [n, v] of protobufFields(entry)) {
+      if (n === 1) key = text.decode(v);
+      else if (n === 2) value = text.decode(v);
+    }
+    if (key.startsWith(PREFIX)) metadata[key.slice(PREFIX.length)] = JSON.parse(value);
+  }
+  return metadata;
+}
+
+function checkMetadata(metadata, url) {
+  const missing = ["latent_dim", "image_shape", "value_range"].filter((k) => !(k in metadata));
+  if (missing.length) {
+    throw new Error(`${url} has no kerasgen metadata ${JSON.stringify(missing)} (export it with kerasgen export)`);
+  }
+  if ((metadata.network || "decoder") !== "decoder") {
+    throw new Error(`${url} holds a VAE ${metadata.network}; the page needs a decoder or generator export`);
+  }
+  return metadata;
+}
+
+// Latents ------------------------------------------------------------------------
+
+/**
+ * mulberry32: a 32-bit seeded generator of uniforms in (0, 1). Seeds are taken as uint32.
+ * Not NumPy's stream: to give Python and the page the same z, write z to a file (?z=).
+ */
+export function mulberry32(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967298;
+  };
+}
+
+/** `n * dim` standard normals (row-major Float32Array): mulberry32(seed) + Box-Muller. */
+export function drawLatents(n, dim, seed) {
+  const uniform = mulberry32(seed), z = new Float32Array(n * dim);
+  for (let i = 0; i < z.length; i += 2) {
+    const radius = Math.sqrt(-2 * Math.log(uniform())), angle = 2 * Math.PI * uniform();
+    z[i] = radius * Math.cos(angle);
+    if (i + 1 < z.length) z[i + 1] = radius * Math.sin(angle);
+  }
+  return z;
+}
+
+/** `steps` points from a to b, "linear" or "slerp" (as kerasgen's VAE.interpolate). */
+export function interpolate(a, b, steps, method = "slerp") {
+  if (method !== "linear" && method !== "slerp") throw new Error(`method must be linear or slerp, got ${method}`);
+  const dim = a.length, z = new Float32Array(steps * dim);
+  let dot = 0, normA = 0, normB = 0;
+  for (let i = 0; i < dim; i++) { dot += a[i] * b[i]; normA += a[i] * a[i]; normB += b[i] * b[i]; }
+  const omega = Math.acos(Math.min(1, Math.max(-1, dot / (Math.sqrt(normA) * Math.sqrt(normB) + 1e-12))));
+  for (let s = 0; s < steps; s++) {
+    const t = steps === 1 ? 0 : s / (steps - 1);
+    let wa = 1 - t, wb = t;
+    if (method === "slerp" && omega >= 1e-6) {
+      wa = Math.sin((1 - t) * omega) / Math.sin(omega);
+      wb = Math.sin(t * omega) / Math.sin(omega);
+    }
+    for (let i = 0; i < dim; i++) z[s * dim + i] = wa * a[i] + wb * b[i];
+  }
+  return z;
+}
+
+/** z from a .npy (float32/float64, C order, 2-D) or .json file: `{data: Float32Array, shape}`. */
+export async function loadLatents(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`z file ${url}: HTTP ${response.status}`);
+  if (url.split("?")[0].endsWith(".npy")) return parseNpy(await response.arrayBuffer(), url);
+  let rows = await response.json();
+  if (rows && !Array.isArray(rows)) rows = rows.z;
+  if (!Array.isArray(rows) || !rows.length || !rows.every((r) => Array.isArray(r) && r.length === rows[0].length)) {
+    throw new Error(`z file ${url} must hold [[...], ...] or {"z": [[...], ...]} (rows of equal length)`);
+  }
+  return { data: Float32Array.from(rows.flat()), shape: [rows.length, rows[0].length] };
+}
+
+function parseNpy(buffer, url) {
+  const bytes = new Uint8Array(buffer), view = new DataView(buffer);
+  if (String.fromCharCode(...bytes.subarray(1, 6)) !== "NUMPY") throw new Error(`z file ${url} is not a .npy file`);
+  const [start, length] = bytes[6] === 1 ? [10, view.getUint16(8, true)] : [12, view.getUint32(8, true)];
+  const header = new TextDecoder().decode(bytes.subarray(start, start + length));
+  const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
+  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] || "").split(",").filter((s) => s.trim()).map(Number);
+  if (/'fortran_order':\s*True/.test(header) || shape.length !== 2 || !["<f4", "<f8"].includes(descr)) {
+    throw new Error(`z file ${url} must be a C-order float32/float64 array of shape (n, latent_dim), got ${header.trim()}`);
+  }
+  const body = buffer.slice(start + length);
+  const data = descr === "<f4" ? new Float32Array(body) : Float32Array.from(new Float64Array(body));
+  return { data, shape };
+}
+
+// The network ----------------------------------------------------------------------
+
+// How each graph input is fed, by name. A new kind of generator adds its input here
+// (SPADE, once exported: label_map, int class indices [n, H, W] as SPADEGAN takes them,
+// from a map painted on a canvas or loaded like z; the metadata would carry its shape).
+const INPUT_BUILDERS = {
+  z: (generator, z, n) => new ort.Tensor("float32", z, [n, generator.latentDim]),
+  label: (generator, z, n, options) => {
+    const classes = generator.metadata.num_classes, label = options.label;
+    if (label != null && !(Number.isInteger(label) && label >= 0 && label < classes)) {
+      throw new Error(`label must be an int in [0, ${classes - 1}], got ${label}`);
+    }
+    const labels = new BigInt64Array(n); // null cycles through the classes, as Sampler does
+    for (let i = 0; i < n; i++) labels[i] = BigInt(label == null ? i % classes : label);
+    return new ort.Tensor("int64", labels, [n]);
+  },
+};
+
+export class Generator {
+  static async load(url) {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`model ${url}: HTTP ${response.status}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const metadata = checkMetadata(readMetadata(bytes), url);
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
+    const unknown = session.inputNames.filter((name) => !(name in INPUT_BUILDERS));
+    if (unknown.length) throw new Error(`${url} takes inputs ${JSON.stringify(unknown)} that this page cannot feed`);
+    return new Generator(session, metadata);
+  }
+
+  constructor(session, metadata) {
+    this.session = session;
+    this.metadata = metadata;
+    this.latentDim = metadata.latent_dim;
+    this.output = (metadata.outputs || session.outputNames)[0];
+  }
+
+  /** Runs the network on `z` (Float32Array, n * latent_dim); returns `{data, shape}`. */
+  async run(z, options = {}) {
+    if (z.length === 0 || z.length % this.latentDim) {
+      throw new Error(`z must hold n * ${this.latentDim} values, got ${z.length}`);
+    }
+    if (options.label != null && !this.session.inputNames.includes("label")) {
+      throw new Error(`label must be empty: the model is not conditional, got ${options.label}`);
+    }
+    const n = z.length / this.latentDim, feeds = {};
+    for (const name of this.session.inputNames) feeds[name] = INPUT_BUILDERS[name](this, z, n, options);
+    const result = (await this.session.run(feeds))[this.output];
+    return { data: result.data, shape: result.dims.map(Number) };
+  }
+}
+
+// Drawing --------------------------------------------------------------------------
+
+const PADDING = 2, PAD_VALUE = 128; // as kerasgen_runtime.images.image_grid
+
+function dataRange(data) {
+  let low = Infinity, high = -Infinity;
+  for (const value of data) { low = Math.min(low, value); high = Math.max(high, value); }
+  return [low, high > low ? high : low + 1];
+}
+
+/**
+ * Draws a batch on `canvas`: images `[n, h, w, c]` tiled `columns` wide (value_range
+ * mapped to 0..255, an unbounded side stretched to the batch), vectors `[n, d]` as a
+ * scatter plot of their first two values (a path when `path`, e.g. an interpolation).
+ */
+export function drawBatch(canvas, batch, valueRange, columns, { scale = 3, path = false } = {}) {
+  if (batch.shape.length === 2) return drawPoints(canvas, batch, path);
+  const [n, height, width, channels] = batch.shape;
+  let [low, high] = valueRange;
+  if (low == null || high == null) {
+    const [dataLow, dataHigh] = dataRange(batch.data);
+    [low, high] = [low ?? dataLow, high ?? dataHigh];
+  }
+  const rows = Math.ceil(n / columns), stepY = height + PADDING, stepX = width + PADDING;
+  canvas.width = columns * stepX + PADDING;
+  canvas.height = rows * stepY + PADDING;
+  canvas.style.width = `${canvas.width * scale}px`; // height follows (CSS height: auto)
+  const context = canvas.getContext("2d"), image = context.createImageData(canvas.width, canvas.height);
+  for (let i = 0; i < image.data.length; i += 4) image.data.set([PAD_VALUE, PAD_VALUE, PAD_VALUE, 255], i);
+  const factor = 255 / (high - low);
+  for (let k = 0; k < n; k++) {
+    const top = PADDING + Math.floor(k / columns) * stepY, left = PADDING + (k % columns) * stepX;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const source = ((k * height + y) * width + x) * channels, target = ((top + y) * canvas.width + left + x) * 4;
+        for (let c = 0; c < 3; c++) {
+          const value = batch.data[source + (channels >= 3 ? c : 0)];
+          image.data[target + c] = Math.min(255, Math.max(0, Math.round((value - low) * factor)));
+        }
+        image.data[target + 3] = 255;
+      }
+    }
+  }
+  context.putImageData(image, 0, 0);
+}
+
+function drawPoints(canvas, batch, path, size = 360) {
+  const [n, dim] = batch.shape, x = (k) => batch.data[k * dim], y = (k) => (dim > 1 ? batch.data[k * dim + 1] : 0);
+  let extent = 0;
+  for (let k = 0; k < n; k++) extent = Math.max(extent, Math.abs(x(k)), Math.abs(y(k)));
+  const half = size / 2, unit = (0.9 * half) / (extent || 1);
+  canvas.width = canvas.height = size;
+  canvas.style.width = `${size}px`;
+  const context = canvas.getContext("2d");
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, size, size);
+  context.strokeStyle = "#ccc";
+  context.beginPath();
+  context.moveTo(0, half); context.lineTo(size, half); context.moveTo(half, 0); context.lineTo(half, size);
+  context.stroke();
+  context.fillStyle = context.strokeStyle = "#1f5fbf";
+  if (path) context.beginPath();
+  for (let k = 0; k < n; k++) {
+    const px = half + x(k) * unit, py = half - y(k) * unit;
+    if (path) context.lineTo(px, py);
+    context.fillRect(px - 1.5, py - 1.5, 3, 3);
+  }
+  if (path) context.stroke();
+}
+
+// The page ------------------------------------------------------------------------
+
+function setState(state, message) {
+  document.body.dataset.kerasgenState = state;
+  if (message) document.body.dataset.kerasgenError = message;
+  const status = document.getElementById("status");
+  if (status && message) status.textContent = message;
+}
+
+function intParam(params, name, fallback) {
+  const text = params.get(name);
+  if (text === null || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw new Error(`${name} must be an integer, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+function describe(metadata) {
+  const source = metadata.source || {};
+  const parts = [source.zoo_entry || source.file || "model", metadata.model_class, `latent_dim ${metadata.latent_dim}`,
+    `samples ${metadata.image_shape.join("x")}`];
+  if (metadata.num_classes) parts.push(`${metadata.num_classes} classes`);
+  return parts.filter(Boolean).join(" · ");
+}
+
+/** Wires index.html: loads the model, draws the first grid, then follows the forms. */
+export async function start() {
+  const api = (window.kerasgen = { lastBatch: null, lastShape: null, runs: 0, timings: {} });
+  const $ = (id) => document.getElementById(id);
+  setState("loading");
+  try {
+    const params = new URLSearchParams(location.search);
+    const started = performance.now();
+    const generator = await Generator.load(params.get("model") || "model.onnx");
+    api.timings.loadMs = performance.now() - started;
+    const metadata = (api.metadata = generator.metadata);
+    $("model-info").textContent = describe(metadata);
+    if (metadata.num_classes) {
+      for (let k = 0; k < metadata.num_classes; k++) $("class").add(new Option(String(k), String(k)));
+      $("class-field").hidden = false;
+    }
+    // Every draw sets lastBatch/lastShape; state is "busy" while a draw from the forms or
+    // the API runs, "ready" after it.
+    const run = async (z, options, canvas, columns) => {
+      const batch = await generator.run(z, options);
+      drawBatch(canvas, batch, metadata.value_range, columns, { path: canvas.id === "strip" });
+      Object.assign(api, { lastBatch: batch.data, lastShape: batch.shape, runs: api.runs + 1 });
+      return batch;
+    };
+    const grid = ({ seed = 0, n = 64, label = null, z = null } = {}) => {
+      z = z ? Float32Array.from(z) : drawLatents(n, generator.latentDim, seed);
+      return run(z, { label }, $("grid"), Math.ceil(Math.sqrt(z.length / generator.latentDim)));
+    };
+    const strip = ({ seedA = 1, seedB = 2, steps = 10, method = "slerp", label = null } = {}) => {
+      const a = drawLatents(1, generator.latentDim, seedA), b = drawLatents(1, generator.latentDim, seedB);
+      return run(interpolate(a, b, steps, method), { label: label ?? (metadata.num_classes ? 0 : null) }, $("strip"), steps);
+    };
+    const withState = (draw) => async (options) => {
+      setState("busy");
+      $("status").textContent = "";
+      const batch = await draw(options);
+      setState("ready");
+      return batch;
+    };
+    Object.assign(api, { drawLatents, interpolate, drawGrid: withState(grid), drawStrip: withState(strip) });
+    const formLabel = () => ($("class").value === "" ? null : Number($("class").value));
+    const fail = (error) => setState("error", String(error.message || error));
+    $("grid-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      api.drawGrid({ seed: Number($("seed").value), n: Number($("count").value), label: formLabel() }).catch(fail);
+    });
+    $("strip-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      api.drawStrip({ seedA: Number($("seed-a").value), seedB: Number($("seed-b").value), steps: Number($("steps").value),
+        method: $("method").value, label: formLabel() }).catch(fail);
+    });
+
+    const label = params.has("label") ? intParam(params, "label") : null;
+    if (label !== null) $("class").value = String(label);
+    $("seed").value = intParam(params, "seed", 0);
+    $("count").value = intParam(params, "n", 64);
+    let z = null;
+    if (params.get("z")) {
+      const latents = await loadLatents(params.get("z"));
+      if (latents.shape[1] !== generator.latentDim) {
+        throw new Error(`z file ${params.get("z")} has shape [${latents.shape}], expected [n, ${generator.latentDim}]`);
+      }
+      z = latents.data;
+      $("status").textContent = `grid: z from ${params.get("z")} (${latents.shape[0]} rows), not from the seed`;
+    }
+    const first = await grid({ seed: Number($("seed").value), n: Number($("count").value), label, z });
+    api.timings.firstGridMs = performance.now(); // since navigation start
+    await strip({ label });
+    // scripts read the grid first: lastBatch is the grid's until the next draw
+    Object.assign(api, { lastBatch: first.data, lastShape: first.shape });
+    setState("ready");
+  } catch (error) {
+    setState("error", String(error.message || error));
+  }
+}
