@@ -60,6 +60,10 @@ def run(args, parser):
     except ValueError as error:  # bad input: one clear line, no traceback
         print(f"kerasgen {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a full or read-only disk, an unreadable file: one line
+        where = f" ({error.filename!r})" if getattr(error, "filename", None) else ""
+        print(f"kerasgen {args.command}: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
     return int(result or 0)
 
 

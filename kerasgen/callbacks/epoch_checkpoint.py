@@ -5,7 +5,8 @@ import time
 
 import keras
 
-from kerasgen.io import atomic_path, sha256_file, write_json
+from kerasgen import backend
+from kerasgen.io import sha256_file, write_json
 
 STATE_FILE = "checkpoint.json"
 _WEIGHTS = re.compile(r"^checkpoint-(\d+)\.keras$")
@@ -44,8 +45,9 @@ class EpochCheckpoint(keras.callbacks.Callback):
             self.history.setdefault(key, []).append(float(value))
         name = f"checkpoint-{epoch + 1:04d}.keras"
         path = os.path.join(self.directory, name)
-        with atomic_path(path) as tmp:
-            self.model.save(tmp)
+        # Several processes: all take part in saving, the chief alone writes.
+        if not backend.save_on_chief(self.model, path):
+            return
         previous = read_state(self.directory)
         state = {"epoch": epoch + 1, "file": name, "sha256": sha256_file(path),
                  "history": self.history, "seconds": self.seconds}

@@ -97,6 +97,9 @@ def run(args):
 
     check_positive_int("--num-samples", args.num_samples)
     check_positive_int("--batch-size", args.batch_size)
+    from kerasgen.io import check_output_path
+
+    check_output_path(args.output)  # before loading or downloading anything
     kind = output_kind(args.output, args.num_samples, grid=False)  # before loading anything
     model = load_model(args.model)
     if hasattr(model, "sample_batches"):  # an .onnx file: the runtime sampler

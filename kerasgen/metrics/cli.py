@@ -57,6 +57,7 @@ def run(args, model=None):
     """Runs the command; `model` (already loaded, e.g. a zoo entry) overrides args.model."""
     from kerasgen.metrics.evaluate import evaluate
 
+    check_cache_dir(args.cache_dir)
     if model is None and not str(args.model).endswith((".keras", ".onnx")):
         from kerasgen import zoo
 
@@ -93,6 +94,21 @@ def run(args, model=None):
                          real_subset=subset.get("real_subset"))
     print(json.dumps(report, indent=2) if args.json else format_table(report))
     return 0
+
+
+def check_cache_dir(cache_dir):
+    """`--cache-dir` must be a folder (or a path one can be made at) that can be written."""
+    import os
+
+    if cache_dir is None:
+        return
+    existing = os.path.abspath(cache_dir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ValueError(f"--cache-dir must be a folder, got {cache_dir!r} ({existing!r} is a file)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"--cache-dir {cache_dir!r} is not writable ({existing!r})")
 
 
 def run_entry_protocol(entry, as_json):

@@ -325,11 +325,15 @@ def _folder_batches(directory, batch_size, image_shape):
     for start in range(0, len(files), batch_size):
         batch = []
         for path in files[start : start + batch_size]:
-            with Image.open(path) as image:
-                image = image.convert(mode)
-                if size is not None and image.size != size:
-                    image = image.resize(size, Image.BILINEAR)
-                array = np.asarray(image, dtype="uint8")
+            try:
+                with Image.open(path) as image:
+                    image = image.convert(mode)
+                    if size is not None and image.size != size:
+                        image = image.resize(size, Image.BILINEAR)
+                    array = np.asarray(image, dtype="uint8")
+            except OSError as error:  # not an image, truncated, unreadable: name the file
+                raise ValueError(f"image {path!r} in folder {directory!r} cannot be read "
+                                 f"({str(error).splitlines()[0]}); fix or remove it") from None
             batch.append(array[..., None] if array.ndim == 2 else array)
         shapes = sorted({a.shape for a in batch})
         if len(shapes) > 1:

@@ -79,7 +79,7 @@ class GenerativeModel(keras.Model):
         """Updates the trackers named in `values` and returns every tracker's result."""
         for name, value in values.items():
             self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return kg_backend.step_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
     @staticmethod
     def unpack_inputs(data):

@@ -4,9 +4,9 @@
 """
 
 import argparse
-import os
 import sys
 
+from kerasgen_runtime.files import check_output_path
 from kerasgen_runtime.metadata import load_json
 from kerasgen_runtime.outputs import GRID_MAX_SAMPLES, output_kind, write_npy
 from kerasgen_runtime.sampler import Sampler
@@ -37,7 +37,7 @@ def build_parser():
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        output = os.fspath(args.output)
+        output = check_output_path(args.output)  # before any sampling
         kind = output_kind(output, args.num_samples)  # before any work
         metadata = load_json(args.metadata) if args.metadata else None
         sampler = Sampler(args.model, num_threads=args.threads, metadata=metadata)
@@ -50,6 +50,10 @@ def main(argv=None):
     except ValueError as error:
         print(f"kerasgen-sample: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a full or read-only disk: one line, no traceback
+        print(f"kerasgen-sample: error: could not write {args.output!r}: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return 1
     print(
         f"wrote {args.num_samples} samples of shape {list(sampler.image_shape)} "
         f"(seed {args.seed}) to {output}"
