@@ -1,6 +1,7 @@
 """`kerasgen export MODEL.keras --format onnx|saved_model|web -o PATH [--encoder] [--quantize int8]`."""
 
 import os
+import warnings
 
 
 def add_parser(subparsers):
@@ -23,7 +24,8 @@ def add_parser(subparsers):
                         help="--format web: the installed npm package onnxruntime-web (default: "
                         "$KERASGEN_ONNXRUNTIME_WEB, else node_modules/ of the checkout; `npm ci`)")
     parser.add_argument("--overwrite", action="store_true",
-                        help="--format web: replace a previous kerasgen web export in -o")
+                        help="replace a previous kerasgen SavedModel or web export at -o "
+                        "(no other directory is ever replaced)")
     parser.set_defaults(func=run)
     return parser
 
@@ -67,7 +69,10 @@ def run(args):
         raise ValueError(f"--quantize needs --format onnx, got --format {args.format}")
     if args.format == "web" and args.encoder:
         raise ValueError("--encoder needs --format onnx or saved_model, got --format web")
+    check_output(args)
     model, source = resolve_model(args.model)
+    # A CLI process runs one export: the no-prior warning is said once, in the summary.
+    warnings.filterwarnings("ignore", "(?s).*latent has no prior", RuntimeWarning)
     try:
         if args.format == "web":
             from kerasgen.export.web import to_web
@@ -82,7 +87,8 @@ def run(args):
         else:
             from kerasgen.export.saved_model_export import to_saved_model
 
-            report = to_saved_model(model, args.output, encoder=args.encoder, source=source)
+            report = to_saved_model(model, args.output, encoder=args.encoder, source=source,
+                                    overwrite=args.overwrite)
     except ExportCheckError as error:
         print(f"kerasgen export: check failed: {error}")
         return 1
@@ -90,6 +96,18 @@ def run(args):
     if args.format == "web":
         print(f"  serve it: python -m http.server -d {args.output} (browsers do not load wasm from file://)")
     return 0
+
+
+def check_output(args):
+    """Refuses, before any loading or converting, an output path that is not ours to write."""
+    from kerasgen.io import check_output_path
+
+    if args.format == "onnx":
+        check_output_path(args.output)
+    elif args.format == "saved_model":
+        from kerasgen.export.saved_model_export import SAVED_MODEL
+
+        check_output_path(args.output, SAVED_MODEL, args.overwrite)
 
 
 def summary(report):
@@ -101,6 +119,11 @@ def summary(report):
         f"  checked against Keras: max |diff| {differences} (tolerance "
         f"{report['tolerance']:g}, {report['tolerance_reason']})",
     ]
+    if metadata["network"] != "encoder" and metadata["prior"] is None:
+        lines.append(
+            f"  note: {metadata['model_class']}'s latent has no prior: random codes decode to "
+            "smudges, so kerasgen-sample refuses this file; decode codes of real images"
+        )
     quantization = report.get("quantization")
     if quantization:
         lines.append(

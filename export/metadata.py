@@ -4,27 +4,11 @@ NumPy and the standard library only: the runtime sampler reads this in a process
 has no TensorFlow or Keras. In an ONNX file each field is a `metadata_props` entry
 `kerasgen.<field>` holding the field's JSON; beside a SavedModel it is one JSON file.
 
-Fields:
-    format_version: version of this metadata layout (1).
-    kerasgen_version: version of kerasgen that wrote the export.
-    model_class: class name of the exported model (`"VAE"`, `"DCGAN"`, ...).
-    network: `"decoder"` (noise to data: decoders and generators) or `"encoder"`.
-    latent_dim: size of `z`.
-    prior: distribution of `z`; `"standard_normal"` (draw it with
-        `kerasgen.latents.draw_latents`).
-    layout: `"NHWC"` for images, `"NC"` for vectors.
-    image_shape: per-example shape of `x`, e.g. `[28, 28, 1]`.
-    value_range: `[low, high]` of `x`; `null` for an unbounded side.
-    num_classes: number of labels of a conditional model (classes of the label map for
-        semantic synthesis), `null` otherwise.
-    label_map_shape, label_map_encoding: semantic synthesis (SPADE) only: `[H, W]` of
-        the `label_map` input and `"class_indices"` (int64 `[batch, H, W]` of classes in
-        `[0, num_classes)`, one-hot encoded inside the graph).
-    inputs, outputs: tensor names of the graph.
-    source: `{"zoo_entry", "weights_sha256", "file"}`, each `null` when unknown.
-    check: the parity check the export passed (batch sizes, max |diff|, tolerance).
-    quantization: `null`, or how the weights were quantized and what it changed.
+The fields are documented in `kerasgen_runtime.metadata` (the reader side); this module
+adds `describe_model`, which writes them for a kerasgen model.
 """
+
+import warnings
 
 from kerasgen_runtime.metadata import (  # noqa: F401  (the reader side lives in the runtime)
     FILENAME,
@@ -48,8 +32,10 @@ def describe_model(model, encoder=False, source=None):
     """Metadata of `model`'s sampling network (or its encoder), from the export contract.
 
     `model` provides `sampling_network()`, `latent_dim`, `output_range`, and
-    `num_classes` when the sampling network takes `[z, label]`. Returns
-    `(network, metadata)`; the parity check fields are added by the exporter.
+    `num_classes` when the sampling network takes `[z, label]`; `prior` (default
+    `"standard_normal"`) is `None` for a plain autoencoder, whose decoder is then
+    exported with a warning and a `null` prior. Returns `(network, metadata)`; the
+    parity check fields are added by the exporter.
     """
     if encoder:
         network = getattr(model, "encoder", None)
@@ -60,7 +46,7 @@ def describe_model(model, encoder=False, source=None):
                 f"(a VAE), got {type(model).__name__}"
             )
         image_shape = tuple(network.input_shape[1:])
-        inputs, output_names, num_classes = ["x"], ["mean", "log_var"], None
+        kind, num_classes, prior = "encoder", None, PRIOR
     else:
         if not callable(getattr(model, "sampling_network", None)):
             raise ValueError(
@@ -76,27 +62,102 @@ def describe_model(model, encoder=False, source=None):
                 f"{type(model).__name__}'s sampling network takes [z, label] but the model "
                 "has no num_classes"
             )
-        inputs = ["z", "label"] if conditional else ["z"]
-        output_names = ["x"]
-        if getattr(model, "map_shape", None) is not None:  # semantic synthesis (SPADEGAN)
-            inputs = ["label_map", "z"]
+        if conditional:
+            kind = "conditional_generator"
+        elif network is getattr(model, "generator", None):
+            kind = "generator"
+        else:
+            kind = "decoder"
+        prior = getattr(model, "prior", PRIOR)
+        if prior is None:
+            warnings.warn(
+                f"{type(model).__name__}'s latent has no prior: random N(0, I) codes decode "
+                "to smudges. The decoder is exported with prior null (decode codes of real "
+                "images); export a VAE or GAN to sample new images",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     import kerasgen
 
+    value_range = list(getattr(model, "output_range", (None, None)))
+    tensors = describe_tensors(kind, model.latent_dim, list(image_shape), value_range,
+                               num_classes, prior)
     metadata = {
         "format_version": FORMAT_VERSION,
         "kerasgen_version": kerasgen.__version__,
         "model_class": type(model).__name__,
-        "network": "encoder" if encoder else "decoder",
+        "network": kind,
+        "description": DESCRIPTIONS[kind].format(model=type(model).__name__),
         "latent_dim": model.latent_dim,
-        "prior": PRIOR,
+        "prior": prior,
         "layout": layout_of(image_shape),
         "image_shape": list(image_shape),
-        "value_range": list(getattr(model, "output_range", (None, None))),
+        "value_range": value_range,
         "num_classes": num_classes,
-        "inputs": inputs,
-        "outputs": output_names,
+        "inputs": [name for name, spec in tensors.items() if spec["role"] == "input"],
+        "outputs": [name for name, spec in tensors.items() if spec["role"] == "output"],
+        "tensors": tensors,
         "source": check_source(source),
     }
-    if not encoder and getattr(model, "map_shape", None) is not None:
-        metadata.update(label_map_shape=list(model.map_shape), label_map_encoding="class_indices")
+    if kind != "encoder" and getattr(model, "map_shape", None) is not None:
+        describe_label_map(metadata, model)
     return network, validate(metadata)
+
+
+def describe_label_map(metadata, model):
+    """A SPADE generator's fields: `label_map` int64 `[batch, H, W]` of class indices
+    (one-hot encoded inside the graph) and `z`, in that order; `label_map_shape`,
+    `label_map_encoding` ("class_indices") and `num_classes` say how to feed it."""
+    height, width = model.map_shape
+    metadata.update(
+        network="generator", num_classes=int(model.num_classes), label_map_shape=[int(height), int(width)],
+        label_map_encoding="class_indices", inputs=["label_map", "z"],
+        description=f"the SPADE generator of a {type(model).__name__}: a semantic label map and style "
+        "noise z -> an image x with that layout",
+    )
+    tensors = dict(metadata["tensors"])
+    tensors.pop("label", None)
+    metadata["tensors"] = {
+        "label_map": {"role": "input", "dtype": "int64", "shape": ["batch", int(height), int(width)],
+                      "meaning": f"class index of each pixel, an int in [0, {model.num_classes - 1}]"},
+        **{name: spec for name, spec in tensors.items()},
+    }
+
+
+DESCRIPTIONS = {
+    "decoder": "the decoder of a {model}: latent codes z -> data x",
+    "generator": "the generator of a {model}: latent noise z -> data x",
+    "conditional_generator": "the conditional generator of a {model}: latent noise z and "
+    "a class label -> data x of that class",
+    "encoder": "the encoder of a {model}: data x -> the Gaussian posterior q(z|x) as mean "
+    "and log_var",
+}
+
+
+def describe_tensors(kind, latent_dim, image_shape, value_range, num_classes, prior):
+    """`{name: {"role", "dtype", "shape", "meaning"}}` of the graph's inputs and outputs."""
+    low, high = ("-inf" if value_range[0] is None else value_range[0],
+                 "inf" if value_range[1] is None else value_range[1])
+    data = {"dtype": "float32", "shape": ["batch", *image_shape]}
+    latent = {"dtype": "float32", "shape": ["batch", latent_dim]}
+    if kind == "encoder":
+        return {
+            "x": {"role": "input", **data,
+                  "meaning": f"images in [{low}, {high}], the range the model trained on"},
+            "mean": {"role": "output", **latent, "meaning": "posterior mean of z"},
+            "log_var": {"role": "output", **latent,
+                        "meaning": "posterior log-variance of z; a posterior sample is "
+                        "mean + exp(0.5 * log_var) * eps with eps ~ N(0, I)"},
+        }
+    if prior is None:
+        z_meaning = ("latent code; this latent has no prior, so feed codes of real images "
+                     "(the model's encoder), not random noise")
+    else:
+        z_meaning = ("latent noise; draw it from the standard normal N(0, I) on the host, "
+                     "e.g. kerasgen_runtime.draw_latents(n, latent_dim, seed)")
+    tensors = {"z": {"role": "input", **latent, "meaning": z_meaning}}
+    if kind == "conditional_generator":
+        tensors["label"] = {"role": "input", "dtype": "int64", "shape": ["batch"],
+                            "meaning": f"class of each sample, an int in [0, {num_classes - 1}]"}
+    tensors["x"] = {"role": "output", **data, "meaning": f"generated data in [{low}, {high}]"}
+    return tensors

@@ -61,6 +61,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, quantize=N
     network, metadata = describe_model(model, encoder=encoder, source=source)
     tolerance, reason = checks.tolerance_for(layer_types(network), tolerance)
     proto = convert(serving_function(network, metadata), opset)
+    order_outputs(proto, metadata)
     set_metadata(proto, metadata)
     differences = check_onnx(proto, network, metadata, tolerance)
     metadata["check"] = {
@@ -104,8 +105,24 @@ def convert(function, opset):
         for dim in value.type.tensor_type.shape.dim:
             if dim.dim_param in batch_names:
                 dim.dim_param = "batch"
-    proto.doc_string = "kerasgen sampling network; draw z ~ N(0, I) on the host"
     return proto
+
+
+def order_outputs(proto, metadata):
+    """Graph outputs named and ordered as the metadata lists them (`mean, log_var`).
+
+    tf2onnx emits a dict's outputs in sorted key order; a plain onnxruntime user reads
+    them by position, so the graph's order must be the documented one.
+    """
+    outputs = {value.name: value for value in proto.graph.output}
+    if sorted(outputs) != sorted(metadata["outputs"]):
+        raise checks.ExportCheckError(
+            f"the ONNX graph's outputs are {sorted(outputs)}, expected {metadata['outputs']}"
+        )
+    ordered = [outputs[name] for name in metadata["outputs"]]
+    del proto.graph.output[:]
+    proto.graph.output.extend(ordered)
+    proto.doc_string = f"kerasgen: {metadata['description']}"
 
 
 def set_metadata(proto, metadata):

@@ -9,10 +9,16 @@ import tensorflow as tf
 from kerasgen.export import checks
 from kerasgen.export.metadata import FILENAME, describe_model
 from kerasgen.export.serving import keras_outputs, layer_types, serving_function
-from kerasgen.io import atomic_path, write_json
+from kerasgen.io import DirectoryKind, atomic_path, check_output_path, write_json
+
+# What a SavedModel export written here holds; only such a directory is ever replaced.
+SAVED_MODEL = DirectoryKind(
+    "SavedModel export", required=(FILENAME, "saved_model.pb"),
+    allowed=("variables", "assets", "fingerprint.pb"),
+)
 
 
-def to_saved_model(model, path, encoder=False, source=None, tolerance=None):
+def to_saved_model(model, path, encoder=False, source=None, tolerance=None, overwrite=False):
     """Exports `model.sampling_network()` (or its encoder) as a TensorFlow SavedModel.
 
     The `serving_default` signature takes `z` float32 `[batch, latent_dim]` (plus
@@ -27,10 +33,13 @@ def to_saved_model(model, path, encoder=False, source=None, tolerance=None):
     Args:
         model: a kerasgen model (provides `sampling_network()`, `latent_dim`,
             `output_range`, and `num_classes` when conditional).
-        path: output directory (replaced if it exists).
+        path: output directory; it must not exist, or be a previous kerasgen
+            SavedModel export (holding `kerasgen_metadata.json` and nothing else of
+            anyone's) and `overwrite` be set. Any other directory is refused.
         encoder: export the VAE encoder `x -> (mean, log_var)` instead.
         source: `{"zoo_entry", "weights_sha256", "file"}` recorded in the metadata.
         tolerance: parity tolerance overriding the default.
+        overwrite: replace a previous kerasgen SavedModel export at `path`.
 
     Returns:
         A report dict: `path`, `format`, `metadata`, `max_abs_diff` per batch size,
@@ -43,15 +52,13 @@ def to_saved_model(model, path, encoder=False, source=None, tolerance=None):
     x = decoder(z=tf.constant(kerasgen.latents.draw_latents(16, vae.latent_dim, 0)))["x"]
     ```
     """
-    path = os.fspath(path)
-    if os.path.exists(path) and not os.path.isdir(path):
-        raise ValueError(f"path must be a directory for a SavedModel, got the file {path!r}")
+    path = check_output_path(path, SAVED_MODEL, overwrite)
     network, metadata = describe_model(model, encoder=encoder, source=source)
     tolerance, reason = checks.tolerance_for(layer_types(network), tolerance)
     archive = keras.export.ExportArchive()
     archive.track(network)
     archive.add_endpoint("serve", serving_function(network, metadata))
-    with atomic_path(path) as tmp:
+    with atomic_path(path, SAVED_MODEL, overwrite) as tmp:
         archive.write_out(tmp, verbose=False)
         differences = check_saved_model(tmp, network, metadata, tolerance)
         metadata["check"] = {

@@ -1,37 +1,40 @@
 """kerasgen: a Keras 3 model zoo of generative models with exportable inference artifacts.
 
-Submodules are imported lazily so that numpy-only parts (``kerasgen.export.runtime``,
-``kerasgen.latents``) can be used in a process that has no TensorFlow or Keras.
+Importing `kerasgen` registers every serializable class a kerasgen `.keras` file can
+name (models, networks, layers, the domain classifier, schedules), as `import keras_hub`
+does for KerasHub files:
+
+    import keras, kerasgen
+    vae = keras.saving.load_model("vae.keras", safe_mode=True)
+
+It imports Keras (and its backend). The numpy-only sampler is the separate
+`kerasgen-zoo-runtime` distribution (`import kerasgen_runtime`), and the `kerasgen`
+command answers `--help` and argument errors before this package is initialized
+(see `kerasgen_cli`).
 """
 
-import importlib
+from kerasgen_runtime import __version__  # noqa: F401  (one version source)
 
-from kerasgen_runtime import __version__  # noqa: E402,F401  (one version source)
+from kerasgen import backend  # noqa: E402
+from kerasgen import io  # noqa: E402
+from kerasgen import latents  # noqa: E402
+from kerasgen import losses  # noqa: E402
+from kerasgen import schedules  # noqa: E402
+from kerasgen import networks  # noqa: E402
+from kerasgen import models  # noqa: E402
+from kerasgen import datasets  # noqa: E402
+from kerasgen import callbacks  # noqa: E402
+from kerasgen import metrics  # noqa: E402
+from kerasgen.metrics import domain_classifier  # noqa: E402,F401  (registers DomainClassifier)
+from kerasgen.metrics import residual_classifier  # noqa: E402,F401  (registers ResidualClassifier)
+from kerasgen import plotting  # noqa: E402
+from kerasgen import recipes  # noqa: E402
+from kerasgen import export  # noqa: E402
+from kerasgen import zoo  # noqa: E402
+from kerasgen import cli  # noqa: E402
 
-_SUBMODULES = (
-    "backend",
-    "callbacks",
-    "cli",
-    "datasets",
-    "export",
-    "io",
-    "latents",
-    "losses",
-    "metrics",
-    "models",
-    "networks",
-    "plotting",
-    "recipes",
-    "schedules",
-    "zoo",
-)
-
-
-def __getattr__(name):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"kerasgen.{name}")
-    raise AttributeError(f"module 'kerasgen' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_SUBMODULES))
+__all__ = [
+    "backend", "callbacks", "cli", "datasets", "export", "io", "latents", "losses",
+    "metrics", "models", "networks", "plotting", "recipes", "schedules", "zoo",
+    "__version__",
+]

@@ -1,12 +1,15 @@
 """The `kerasgen` command line: `kerasgen --help` lists the subcommands.
 
 Each subcommand lives in its own module exposing `add_parser(subparsers)`, which
-registers the parser and sets `func` to the function that runs it. Modules are imported
-only when their subcommand is listed or run, so `kerasgen --help` stays fast.
+registers the parser and sets `func` to the function that runs it. These modules import
+only argparse-level code at the top (Keras inside `func`): the console script
+(`kerasgen_cli.main`) builds the parser before the `kerasgen` package initializes, so
+`--help` and argument errors are answered without importing TensorFlow.
 """
 
 import argparse
 import importlib
+import os
 import sys
 
 # subcommand name -> module that implements it
@@ -17,6 +20,7 @@ SUBCOMMANDS = {
     "evaluate": "kerasgen.metrics.cli",
     "zoo": "kerasgen.zoo.cli",
     "quickstart": "kerasgen.zoo.quickstart",
+    "plot": "kerasgen.commands.plot",
 }
 
 
@@ -38,8 +42,16 @@ def build_parser():
 
 
 def main(argv=None):
+    """Runs one command in this process (the console script is `kerasgen_cli.main`)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # e.g. for a resume hint
+    return run(args, parser)
+
+
+def run(args, parser):
+    """Runs parsed `args`; a ValueError is one line on stderr and exit status 2."""
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
@@ -48,6 +60,10 @@ def main(argv=None):
     except ValueError as error:  # bad input: one clear line, no traceback
         print(f"kerasgen {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a full or read-only disk, an unreadable file: one line
+        where = f" ({error.filename!r})" if getattr(error, "filename", None) else ""
+        print(f"kerasgen {args.command}: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 1
     return int(result or 0)
 
 

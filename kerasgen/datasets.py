@@ -27,6 +27,7 @@ OFFLINE = ("mnist5k", "digits", "ring8", "grid25", "layouts")
 ONLINE = ("mnist", "fashion_mnist", "cifar10")
 NAMES = OFFLINE + ONLINE
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+COLOR_MODES = ("auto", "grayscale", "rgb")
 
 # The mode-collapse literature's mixtures (VEEGAN, PacGAN).
 RING8_STD = 0.01
@@ -221,23 +222,33 @@ def from_tf_dataset(dataset, limit=None):
     return from_arrays(x, y, name="dataset")
 
 
-def from_folder(directory, image_size=None, color_mode="grayscale", labels="inferred"):
-    """Loads a folder of PNG/JPEG images as float32 NHWC in [0, 1].
+def resolve_source(data):
+    """`("folder", path)` for an existing folder, `("name", data)` for a dataset name.
 
-    Args:
-        directory: a folder of images, or of one sub-folder per class.
-        image_size: `(height, width)` to resize to; `None` requires all images to share
-            one size.
-        color_mode: `"grayscale"` (1 channel) or `"rgb"` (3 channels).
-        labels: `"inferred"` (sub-folder index, sorted by name) or `None`.
-
-    Returns:
-        `(x, y)`, `y` an int64 array or `None`.
+    Anything else is refused with a message that says which of the two it failed as, so
+    a mistyped folder (`digitz28`) is reported as a missing folder, not only as an
+    unknown name.
     """
-    from PIL import Image, UnidentifiedImageError
+    text = os.fspath(data) if isinstance(data, os.PathLike) else str(data)
+    if os.path.isdir(text):
+        return "folder", text
+    if text in NAMES:
+        return "name", text
+    if os.path.exists(text):
+        raise ValueError(f"data must be a dataset name or a folder of images, got the file {text!r}")
+    raise ValueError(
+        f"data {text!r}: no folder of that name exists (from {os.getcwd()!r}) and it is not "
+        f"a dataset name (name must be one of {list(NAMES)})"
+    )
 
-    if color_mode not in ("grayscale", "rgb"):
-        raise ValueError(f"color_mode must be 'grayscale' or 'rgb', got {color_mode!r}")
+
+def list_images(directory):
+    """`(files, labels, class_names)` of an image folder, in sorted order.
+
+    Images directly in `directory` are unlabelled; with one sub-folder per class (and no
+    loose images) `labels` is each file's class index (sub-folders sorted by name, as
+    `keras.utils.image_dataset_from_directory` numbers them), else `None`.
+    """
     if not os.path.isdir(directory):
         raise ValueError(f"directory must be an existing folder, got {directory!r}")
     from kerasgen import layouts
@@ -245,23 +256,73 @@ def from_folder(directory, image_size=None, color_mode="grayscale", labels="infe
     if layouts.is_paired_folder(directory):  # images/ + labels/: (images, label maps), colour kept
         return layouts.from_paired_folder(directory)
     files = []
-    for root, _, names in sorted(os.walk(directory)):
+    for root, dirs, names in os.walk(directory):
+        dirs.sort()
         for file_name in sorted(names):
             if file_name.lower().endswith(IMAGE_EXTENSIONS):
                 files.append(os.path.join(root, file_name))
+    files.sort()
     if not files:
         raise ValueError(
             f"directory {directory!r} holds no images (looked for {', '.join(IMAGE_EXTENSIONS)})"
         )
-    classes = sorted(
-        {os.path.relpath(os.path.dirname(f), directory) for f in files} - {"."}
-    )
-    images, targets = [], []
+    relative = [os.path.relpath(os.path.dirname(f), directory) for f in files]
+    class_names = sorted(set(relative))
+    if "." in class_names:  # loose images: no labels
+        return files, None, []
+    index = {name: i for i, name in enumerate(class_names)}
+    return files, np.asarray([index[r] for r in relative], dtype="int64"), class_names
+
+
+# PIL modes that hold one grey value per pixel (LA/La/PA: with alpha).
+GREY_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F")
+
+
+def folder_color_mode(files):
+    """`"rgb"` if any image has colour channels (RGB, RGBA, palette, CMYK, ...), else
+    `"grayscale"`: `color_mode="auto"` keeps a folder's channels."""
+    from PIL import Image
+
     for path in files:
         try:
             with Image.open(path) as image:
+                if image.mode not in GREY_MODES:
+                    return "rgb"
+        except OSError as error:
+            raise ValueError(f"could not read image file {path!r}: {error}") from error
+    return "grayscale"
+
+
+def check_image_options(color_mode, image_size):
+    if color_mode not in COLOR_MODES:
+        raise ValueError(f"color_mode must be one of {list(COLOR_MODES)}, got {color_mode!r}")
+    if image_size is not None:
+        if (len(tuple(image_size)) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0
+                                                     for v in image_size)):
+            raise ValueError(f"image_size must be (height, width), two positive ints, got {image_size!r}")
+        image_size = tuple(int(v) for v in image_size)
+    return image_size
+
+
+def load_images(files, image_size=None, color_mode="grayscale"):
+    """Reads image files into float32 `(N, H, W, C)` in [0, 1].
+
+    Conversion rule (PIL's `convert`, as Keras's decoders treat channels): `"grayscale"`
+    gives L = 0.299 R + 0.587 G + 0.114 B; `"rgb"` repeats a grey value on three channels;
+    palette images are expanded through their palette; an alpha channel is dropped (the
+    colour values are kept as stored, not composited). `image_size` resizes bilinearly
+    without keeping the aspect ratio, like `keras.utils.image_dataset_from_directory`.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    images = []
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                if image.mode == "P":
+                    image = image.convert("RGBA")
                 image = image.convert("L" if color_mode == "grayscale" else "RGB")
-                if image_size is not None:
+                if image_size is not None and image.size != (image_size[1], image_size[0]):
                     image = image.resize((image_size[1], image_size[0]), Image.BILINEAR)
                 array = np.asarray(image, dtype="float32") / 255.0
         except (UnidentifiedImageError, OSError) as error:
@@ -271,14 +332,76 @@ def from_folder(directory, image_size=None, color_mode="grayscale", labels="infe
         if images and array.shape != images[0].shape:
             raise ValueError(
                 f"image {path!r} has shape {array.shape}, expected {images[0].shape} like "
-                "the first image; pass image_size=(height, width) to resize them all"
+                "the first image; pass image_size=(height, width) (--image-size H W) to "
+                "resize them all"
             )
         images.append(array)
-        relative = os.path.relpath(os.path.dirname(path), directory)
-        targets.append(classes.index(relative) if relative in classes else 0)
-    x = np.stack(images)
-    y = np.asarray(targets, dtype="int64") if labels == "inferred" and classes else None
-    return x, y
+    return np.stack(images)
+
+
+def from_folder(directory, image_size=None, color_mode="auto", labels="inferred"):
+    """Loads a folder of PNG/JPEG images as float32 NHWC in [0, 1].
+
+    Args:
+        directory: a folder of images, or of one sub-folder per class.
+        image_size: `(height, width)` to resize to (bilinear, aspect ratio not kept);
+            `None` requires all images to share one size.
+        color_mode: `"auto"` (default: 3 channels if any image is in colour, else 1),
+            `"grayscale"` (1 channel) or `"rgb"` (3 channels); see `load_images` for the
+            conversion rule (alpha dropped, palettes expanded).
+        labels: `"inferred"` (sub-folder index, sorted by name) or `None`.
+
+    Returns:
+        `(x, y)`, `y` an int64 array or `None`.
+    """
+    image_size = check_image_options(color_mode, image_size)
+    files, targets, _ = list_images(directory)
+    if color_mode == "auto":
+        color_mode = folder_color_mode(files)
+    x = load_images(files, image_size, color_mode)
+    return x, (targets if labels == "inferred" else None)
+
+
+# ---------------------------------------------------------------------------------------
+# Subsets and value ranges
+
+
+def subset_rows(num_rows, n, labels=None, seed=0):
+    """Sorted indices of a seeded random subset of `n` of `num_rows` rows.
+
+    With `labels`, the subset is stratified: each class gets its share of `n` (largest
+    remainders break ties, the classes chosen by the seed), so a class-sorted folder or
+    dataset is never cut to its first classes. `n >= num_rows` gives every row.
+    """
+    n = check_positive_int("n", n)
+    if n >= num_rows:
+        return np.arange(num_rows)
+    rng = np.random.default_rng(seed)
+    if labels is None:
+        return np.sort(rng.choice(num_rows, size=n, replace=False))
+    labels = np.asarray(labels)
+    classes, counts = np.unique(labels, return_counts=True)
+    quota = counts * n / num_rows
+    take = np.floor(quota).astype(int)
+    remainder = quota - take
+    # Hand the rows left over to the largest remainders; ties are broken by the seed.
+    order = np.lexsort((rng.random(len(classes)), -remainder))
+    take[order[: n - take.sum()]] += 1
+    rows = [rng.choice(np.flatnonzero(labels == c), size=k, replace=False)
+            for c, k in zip(classes, take)]
+    return np.sort(np.concatenate(rows))
+
+
+def random_subset(x, y=None, n=None, seed=0):
+    """`(x, y)` cut to a seeded random (stratified if `y` is given) subset of `n` rows.
+
+    Every subset kerasgen takes (fit `--limit`, evaluate `-n`, reference statistics)
+    goes through `subset_rows`: never the first N rows.
+    """
+    if n is None or n >= len(x):
+        return x, y
+    rows = subset_rows(len(x), n, y, seed)
+    return x[rows], (None if y is None else y[rows])
 
 
 def to_unit_range(x):
@@ -298,6 +421,32 @@ def check_value_range(x, value_range, name="x", tolerance=1e-3):
     if x_min < low - tolerance or x_max > high + tolerance:
         raise ValueError(
             f"{name} must lie in [{low}, {high}], got values in [{x_min:.4g}, {x_max:.4g}]"
+        )
+
+
+# The helper that maps data to each range, named in the errors below.
+RANGE_HELPERS = {
+    (0.0, 1.0): "kerasgen.datasets.to_unit_range (from [-1, 1]) or x / 255.0 (from 0-255 pixels)",
+    (-1.0, 1.0): "kerasgen.datasets.to_signed_range (from [0, 1]) or x / 127.5 - 1 (from 0-255 pixels)",
+}
+
+
+def check_training_range(x, value_range, name="x", tolerance=1e-3):
+    """Raises a ValueError unless `x` suits a model trained on `value_range`.
+
+    Values outside the range are refused; so is [0, 1] data for a [-1, 1] model (no
+    negative value at all: almost surely images that were not mapped to [-1, 1]). The
+    message names the range seen, the range expected and the helper that converts.
+    """
+    low, high = (float(v) for v in value_range)
+    x_min, x_max = float(np.min(x)), float(np.max(x))
+    outside = x_min < low - tolerance or x_max > high + tolerance
+    unsigned = low < 0 and x_min >= 0 and x_max > tolerance
+    if outside or unsigned:
+        seen = "[0, 1] data" if unsigned and not outside else "values"
+        raise ValueError(
+            f"{name} must lie in [{low:g}, {high:g}] for this model, got {seen} in "
+            f"[{x_min:.4g}, {x_max:.4g}]; convert with {RANGE_HELPERS.get((low, high), 'a rescaling')}"
         )
 
 

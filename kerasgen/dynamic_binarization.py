@@ -7,11 +7,16 @@ class DynamicBinarization(keras.utils.PyDataset):
 
     The standard training setup for Bernoulli VAEs on MNIST: each epoch sees a new
     binary sample of every image, which regularizes far better than one static copy.
+    The order and the binary values of batch `i` of epoch `e` are functions of
+    `(seed, e, i)` only, so a run resumed at epoch `e` (`initial_epoch=e`) continues
+    exactly where the uninterrupted run would be.
 
     Args:
         x: float images in [0, 1].
         batch_size: examples per batch.
         seed: seed of the shuffling and binarization stream.
+        shuffle: a fresh order each epoch.
+        initial_epoch: the epoch the next `fit` starts at.
 
     Example:
     ```python
@@ -19,7 +24,7 @@ class DynamicBinarization(keras.utils.PyDataset):
     ```
     """
 
-    def __init__(self, x, batch_size=128, seed=0, shuffle=True, **kwargs):
+    def __init__(self, x, batch_size=128, seed=0, shuffle=True, initial_epoch=0, **kwargs):
         super().__init__(**kwargs)
         x = np.asarray(x, dtype="float32")
         if x.min() < 0 or x.max() > 1:
@@ -29,18 +34,19 @@ class DynamicBinarization(keras.utils.PyDataset):
         self.x = x
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
-        self.rng = np.random.default_rng(seed)
-        self.order = np.arange(len(x))
-        self.on_epoch_end()
+        self.seed = int(seed)
+        self.epoch = int(initial_epoch)
 
     def __len__(self):
         return int(np.ceil(len(self.x) / self.batch_size))
 
     def __getitem__(self, index):
-        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        batch = self.x[rows]
-        return (self.rng.random(batch.shape, dtype=np.float32) < batch).astype("float32")
+        order = np.arange(len(self.x))
+        if self.shuffle:
+            order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
+        batch = self.x[order[index * self.batch_size : (index + 1) * self.batch_size]]
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        return (rng.random(batch.shape, dtype=np.float32) < batch).astype("float32")
 
     def on_epoch_end(self):
-        if self.shuffle:
-            self.rng.shuffle(self.order)
+        self.epoch += 1

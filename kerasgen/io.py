@@ -1,3 +1,5 @@
 """Atomic file writing (lives in the runtime distribution, `kerasgen_runtime.files`)."""
 
-from kerasgen_runtime.files import atomic_path, sha256_file, write_bytes, write_json, write_text  # noqa: F401
+from kerasgen_runtime.files import (  # noqa: F401
+    DirectoryKind, atomic_path, check_output_path, sha256_file, write_bytes, write_json, write_text,
+)

@@ -97,3 +97,20 @@ def save_scatter(path, points, reference=None, modes=None, title=None):
         figure.savefig(tmp, format="png", dpi=80)
     plt.close(figure)
     return path
+
+
+def save_projection(path, points, labels=None, title=None):
+    """Scatter plot of 2-D points (a latent projection), coloured by label if given."""
+    plt = _figure()
+    figure, axis = plt.subplots(figsize=(5, 5))
+    if labels is None:
+        axis.scatter(points[:, 0], points[:, 1], s=4, c="tab:blue")
+    else:
+        scatter = axis.scatter(points[:, 0], points[:, 1], s=4, c=labels, cmap="tab10")
+        figure.colorbar(scatter, ax=axis, label="label")
+    if title:
+        axis.set_title(title, fontsize=9)
+    with atomic_path(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=80)
+    plt.close(figure)
+    return path

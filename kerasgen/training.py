@@ -8,24 +8,33 @@ defaults) with these keys:
 | `recipe`            | registered builder name (`kerasgen.recipes`)                    |
 | `hyperparameters`   | keyword arguments of the builder                                |
 | `data`              | dataset name (`kerasgen.datasets`) or a folder of images        |
+| `color_mode`, `image_size` | how a folder is read (`kerasgen.datasets.from_folder`)   |
 | `preprocessing`     | `unit` ([0, 1]), `signed` ([-1, 1]), `dynamic_binarization`     |
 |                     | (a fresh binary sample each epoch) or `none` (2-D points)      |
-| `validation_per_class` | hold out the last N training rows of each class (0: none)   |
+| `validation_per_class` | hold out the last N training rows of each class of a named |
+|                     | dataset (0: none); on a folder or unlabelled data, a seeded     |
+|                     | random `validation_fraction` (default 0.1, stratified by class) |
 | `early_stopping_patience` | stop when `val_loss` has not improved for N epochs and  |
 |                     | restore the best weights (0: off; needs a validation slice)     |
 | `augmentation_shift` | random shifts of up to N pixels each batch (labelled images) |
 | `epochs`, `batch_size`, `seed` | as in `fit`                                          |
+
+A run folder holds `run.json` (what the run is: the fields of `RUN_FIELDS`), the
+committed checkpoint (`checkpoint.json` naming `checkpoint-NNNN.keras`, see
+`EpochCheckpoint`) and `metrics.csv`. Every random choice (the order of the batches,
+dynamic binarization, augmentation, the model's noise) is a function of the seed and
+the epoch, or saved in the checkpoint, so a resumed run ends with the weights of the
+uninterrupted one.
 """
 
-import json
 import os
 
 import numpy as np
 
 from kerasgen import datasets
+from kerasgen.run_folder import (RUN_FILE, check_same_run, remove_run, rewrite_metrics_log,
+                                 run_record, start_run)
 
-CHECKPOINT = "checkpoint.keras"
-CHECKPOINT_STATE = "checkpoint.json"
 PREPROCESSING = ("unit", "signed", "dynamic_binarization", "none")
 
 
@@ -70,26 +79,84 @@ def split_validation(x, y, per_class):
     return (x[~held_out], y[~held_out]), (x[held_out], y[held_out])
 
 
-def prepare_data(spec, limit=None):
-    """Returns `(train_inputs, validation_data, (x_train, y_train))` for `fit`."""
+def split_random_validation(x, y, fraction, seed):
+    """A seeded random hold-out of `fraction` of the rows (stratified by `y` if given)."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"validation_fraction must be in (0, 1), got {fraction!r}")
+    count = max(1, int(round(fraction * len(x))))
+    if count >= len(x):
+        raise ValueError(f"validation_fraction {fraction} leaves no training data of {len(x)} rows")
+    held_out = np.zeros(len(x), dtype=bool)
+    held_out[datasets.subset_rows(len(x), count, y, seed)] = True
+    validation = (x[held_out], None if y is None else y[held_out])
+    return (x[~held_out], None if y is None else y[~held_out]), validation
+
+
+def load_spec_data(spec):
+    """`(x, y)` of the spec's data (a dataset name's training split, or a folder)."""
+    kind, source = datasets.resolve_source(spec["data"])
+    color_mode, image_size = spec.get("color_mode", "auto"), spec.get("image_size")
+    if kind == "folder":
+        return datasets.from_folder(source, image_size=image_size, color_mode=color_mode)
+    if color_mode != "auto" or image_size is not None:
+        raise ValueError(f"--color-mode and --image-size apply to image folders, got the dataset "
+                         f"name {source!r} (its images are {datasets.__name__}'s)")
+    (x, y), _ = datasets.load(source)
+    return x, y
+
+
+def prepare_data(spec, limit=None, report=None):
+    """Returns `((x_train, y_train), validation_data)` for `fit`.
+
+    `limit` takes a seeded random subset (stratified by class where there are labels);
+    `report` (a dict) receives what was used: N, the seed, the subset rule.
+    """
     preprocessing = spec["preprocessing"]
     if preprocessing not in PREPROCESSING:
         raise ValueError(f"preprocessing must be one of {list(PREPROCESSING)}, got {preprocessing!r}")
-    data = spec["data"]
-    if os.path.isdir(str(data)):
-        x, y = datasets.from_folder(data)
-    else:
-        (x, y), _ = datasets.load(data)
+    seed = spec.get("seed", 0)
+    x, y = load_spec_data(spec)
+    report = {} if report is None else report
+    report["num_available"] = len(x)
     if limit:
-        x, y = x[:limit], None if y is None else y[:limit]
-    (x, y), validation = split_validation(x, y, spec.get("validation_per_class", 0))
+        x, y = datasets.random_subset(x, y, datasets.check_positive_int("limit", limit), seed=seed)
+        report["subset"] = (f"a seeded random subset of {len(x)} of {report['num_available']} "
+                            f"examples ({'stratified by class, ' if y is not None else ''}seed {seed})")
+    per_class = spec.get("validation_per_class", 0)
+    if per_class and y is not None and not os.path.isdir(str(spec["data"])):
+        (x, y), validation = split_validation(x, y, per_class)
+    elif per_class or spec.get("validation_fraction"):
+        # A folder (any class sizes) or unlabelled data: a seeded random hold-out.
+        (x, y), validation = split_random_validation(x, y, spec.get("validation_fraction") or 0.1, seed + 1)
+    else:
+        validation = None
     if preprocessing == "signed":
         x = datasets.to_signed_range(x)
         validation = None if validation is None else (datasets.to_signed_range(validation[0]), validation[1])
     if preprocessing == "dynamic_binarization" and validation is not None:
         # A fixed binary sample of the validation images, so val_loss is comparable.
-        validation = (datasets.binarize(validation[0], seed=spec.get("seed", 0) + 1), validation[1])
+        validation = (datasets.binarize(validation[0], seed=seed + 1), validation[1])
     return (x, y), validation
+
+
+def check_image_shape(recipe_name, shape):
+    """Refuses an image size the recipe's networks cannot take, naming the flag to fix it."""
+    if len(shape) != 3:
+        return
+    height, width = shape[:2]
+    if recipe_name in ("dcgan", "wgan_gp", "cgan", "vae_gan") or (recipe_name == "gan"):
+        from kerasgen.recipes.gans import dcgan_filters
+
+        factor = 2 ** len(dcgan_filters(shape))
+    else:
+        factor = 4  # the conv autoencoders' two stride-2 stages (dense ones take any size)
+    if height % factor or width % factor:
+        fit = [max(factor, int(round(v / factor)) * factor) for v in (height, width)]
+        raise ValueError(
+            f"image size {height}x{width} does not fit recipe {recipe_name!r}, whose networks "
+            f"need height and width divisible by {factor}; resize the images with "
+            f"--image-size {fit[0]} {fit[1]} (kerasgen.datasets.from_folder(image_size=...))"
+        )
 
 
 def build_model(spec, x, y):
@@ -97,64 +164,145 @@ def build_model(spec, x, y):
     from kerasgen import recipes
 
     recipe = recipes.get(spec["recipe"])
+    if recipe.labels and y is None:
+        raise ValueError(
+            f"recipe {spec['recipe']!r} trains on labelled images, got data "
+            f"{spec.get('data')!r} without labels (an image folder needs one sub-folder per class)"
+        )
     num_classes = int(y.max()) + 1 if recipe.labels else None
+    if recipe.labels and y is None:
+        raise ValueError(f"recipe {spec['recipe']!r} needs labelled data (one sub-folder per "
+                         "class), got data without labels")
+    if recipe.value_range is not None:
+        check_image_shape(spec["recipe"], x.shape[1:])
     return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}))
 
 
-def train(spec, out, resume=False, limit=None, verbose=1, callbacks=()):
+def training_inputs(spec, recipe, x, y, initial_epoch):
+    """The batches `fit` trains on, each a function of (seed, epoch, batch index)."""
+    from kerasgen.dynamic_binarization import DynamicBinarization
+    from kerasgen.random_shift import RandomShift
+    from kerasgen.shuffled_batches import ShuffledBatches
+
+    batch_size, seed = spec["batch_size"], spec.get("seed", 0)
+    if spec["preprocessing"] == "dynamic_binarization":
+        return DynamicBinarization(x, batch_size, seed=seed, initial_epoch=initial_epoch)
+    if spec.get("augmentation_shift"):
+        return RandomShift(x, y, batch_size, spec["augmentation_shift"], seed=seed,
+                           initial_epoch=initial_epoch)
+    return ShuffledBatches((x, y) if recipe.labels else x, batch_size, seed=seed,
+                           initial_epoch=initial_epoch)
+
+
+def epoch_sync(dataset):
+    """A callback that tells `dataset` the epoch `fit` is in (Keras's epoch number, so
+    the batches of epoch `e` do not depend on how many epochs ran in this process)."""
+    import keras
+
+    class EpochSync(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            dataset.epoch = epoch
+
+    return EpochSync()
+
+
+def monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorboard):
+    """Sample grids each epoch, the CSV log, TensorBoard, the posterior-collapse watch."""
+    import keras
+
+    from kerasgen.callbacks import ImageGrid, PosteriorCollapseMonitor
+
+    seed = spec.get("seed", 0)
+    callbacks = []
+    probe = validation[0] if validation is not None else x
+    probe = probe[datasets.subset_rows(len(probe), 500, seed=seed)]
+    if hasattr(model, "encode") and hasattr(model, "log_likelihood"):  # a VAE
+        callbacks.append(PosteriorCollapseMonitor(probe))
+    if x.ndim == 4 and hasattr(model, "sample"):  # image models (not classifiers)
+        try:
+            model.sample(1, seed=seed)
+            images = None
+        except NotImplementedError:  # deterministic autoencoders: reconstructions instead
+            images = probe[:16] if hasattr(model, "reconstruct") else False
+        if images is not False:
+            callbacks.append(ImageGrid(os.path.join(out, "samples"), seed=seed, images=images))
+    log = os.path.join(out, "metrics.csv")
+    callbacks.append(keras.callbacks.CSVLogger(log, append=initial_epoch > 0))
+    if tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(os.path.join(out, "tensorboard")))
+    return callbacks
+
+
+def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrite=False,
+          tensorboard=False, monitor=True):
     """Builds (or resumes) the spec's model, trains it, checkpoints every epoch.
 
-    Returns `(model, history, seconds, (x_train, y_train))`.
+    A folder that already holds a run is refused unless `resume` (the run must be the
+    same: `RUN_FIELDS`) or `overwrite`. Returns `(model, history, seconds, (x_train, y_train))`.
     """
     import keras
 
     from kerasgen import recipes
-    from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint
-    from kerasgen.dynamic_binarization import DynamicBinarization
+    from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint, latest_checkpoint
+    from kerasgen.io import write_json
 
     recipe = recipes.get(spec["recipe"])
     epochs, batch_size, seed = spec["epochs"], spec["batch_size"], spec.get("seed", 0)
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    os.makedirs(out, exist_ok=True)
-    keras.utils.set_random_seed(seed)
-    (x, y), validation = prepare_data(spec, limit)
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if tensorboard:
+        import importlib.util
 
-    checkpoint = os.path.join(out, CHECKPOINT)
-    state_path = os.path.join(out, CHECKPOINT_STATE)
+        if importlib.util.find_spec("tensorboard") is None:
+            raise ValueError("--tensorboard needs the tensorboard package, which is not installed "
+                             "(pip install tensorboard)")
+    removed = start_run(out, resume, overwrite)
+    if removed:
+        print(f"Removed {len(removed)} temporary file(s) an interrupted run left in {out}")
+    keras.utils.set_random_seed(seed)
+    report = {}
+    (x, y), validation = prepare_data(spec, limit, report)
+    if "subset" in report:
+        print(f"Training on {report['subset']}")
+    record = run_record(spec, x, y, limit, report)
+
+    checkpoint, state = latest_checkpoint(out) if resume else (None, None)
     history, initial_epoch, seconds = {}, 0, 0.0
-    if resume and os.path.exists(checkpoint):
+    if checkpoint is not None:
+        if os.path.isfile(os.path.join(out, RUN_FILE)):
+            check_same_run(out, record)
         model = keras.saving.load_model(checkpoint, safe_mode=True)
-        with open(state_path) as f:
-            state = json.load(f)
         history, initial_epoch, seconds = state["history"], state["epoch"], state["seconds"]
         print(f"Resuming from epoch {initial_epoch} ({checkpoint})")
     else:
+        if resume and os.path.isfile(os.path.join(out, RUN_FILE)):
+            check_same_run(out, record)
+        if resume:
+            print(f"No checkpoint in {out}; starting the run from epoch 0")
         model = build_model(spec, x, y)
+        if overwrite:  # only now that the new run's data and model are good
+            remove_run(out)
+    write_json(os.path.join(out, RUN_FILE), record)
+    rewrite_metrics_log(os.path.join(out, "metrics.csv"), history)
 
-    fit_kwargs = {"batch_size": batch_size, "shuffle": True}
-    if spec["preprocessing"] == "dynamic_binarization":
-        inputs = (DynamicBinarization(x, batch_size, seed=seed + initial_epoch),)
-        fit_kwargs = {}
-    elif spec.get("augmentation_shift"):
-        from kerasgen.random_shift import RandomShift
-
-        inputs = (RandomShift(x, y, batch_size, spec["augmentation_shift"], seed=seed + initial_epoch),)
-        fit_kwargs = {}
-    elif recipe.labels:
-        inputs = (x, y)
-    else:
-        inputs = (x,)
-    all_callbacks = [EpochCheckpoint(checkpoint, state_path, history, seconds), *callbacks]
+    inputs = training_inputs(spec, recipe, x, y, initial_epoch)
+    saver = EpochCheckpoint(out, history, seconds)
+    extra = monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorboard) if monitor else []
+    # The collapse monitor adds its logs before the checkpoint and the CSV record them.
+    first = [c for c in extra if type(c).__name__ == "PosteriorCollapseMonitor"]
+    all_callbacks = [epoch_sync(inputs), *first, saver, *[c for c in extra if c not in first], *callbacks]
+    fit_kwargs = {"shuffle": False}  # the order is the dataset's: a function of (seed, epoch)
     if validation is not None:
         fit_kwargs["validation_data"] = validation if recipe.labels else (validation[0],)
+        fit_kwargs["validation_batch_size"] = batch_size
         patience = spec.get("early_stopping_patience", 0)
         if patience:
             all_callbacks.append(
                 keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
             )
     if initial_epoch < epochs:
-        model.fit(*inputs, epochs=epochs, initial_epoch=initial_epoch, verbose=verbose,
+        model.fit(inputs, epochs=epochs, initial_epoch=initial_epoch, verbose=verbose,
                   callbacks=all_callbacks, **fit_kwargs)
-    saver = all_callbacks[0]
     return model, saver.history, saver.seconds, (x, y)

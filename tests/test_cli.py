@@ -19,7 +19,7 @@ def test_fit_writes_outputs_and_resume_continues(tmp_path):
     out = str(tmp_path / "run")
     args = ["fit", "vae", "--data", "digits", "--epochs", "1", "--limit", "256", "--batch-size", "64", "--out", out, "--verbose", "0"]
     assert cli.main(args) == 0
-    for name in ("model.keras", "samples.png", "history.png", "history.json", "checkpoint.keras"):
+    for name in ("model.keras", "samples.png", "history.png", "history.json", "checkpoint.json", "run.json", "metrics.csv"):
         assert os.path.exists(os.path.join(out, name)), name
     first = keras.saving.load_model(os.path.join(out, "model.keras"), safe_mode=True)
     steps_after_one = int(first.optimizer.iterations.numpy())

@@ -82,7 +82,9 @@ def test_folder_of_images_with_class_subfolders(tmp_path):
     x, y = datasets.from_folder(str(tmp_path), image_size=(8, 8), color_mode="rgb")
     assert x.shape == (6, 8, 8, 3) and x.dtype == np.float32 and 0 <= x.min() <= x.max() <= 1
     np.testing.assert_array_equal(y, [0, 0, 0, 1, 1, 1])
-    gray, _ = datasets.from_folder(str(tmp_path))
+    colour, _ = datasets.from_folder(str(tmp_path))  # auto: an RGB folder stays RGB
+    assert colour.shape == (6, 12, 10, 3)
+    gray, _ = datasets.from_folder(str(tmp_path), color_mode="grayscale")
     assert gray.shape == (6, 12, 10, 1)
 
 

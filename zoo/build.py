@@ -60,26 +60,43 @@ def resolve_spec(source):
 
 
 def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resume=False,
-                evaluate=True, verbose=1, description=None):
+                evaluate=True, verbose=1, description=None, overwrite=False, hyperparameters=None,
+                batch_size=None, color_mode="auto", image_size=None, tensorboard=False):
     """Runs the recipe of `source` and writes an entry folder at `out` that `load` accepts.
 
-    `data`, `epochs`, `seed` and `limit` override the recipe (e.g. your own images).
-    Returns the entry config dict.
+    `data`, `epochs`, `seed`, `limit`, `batch_size`, `hyperparameters` and the folder
+    options override the recipe (e.g. your own images). On a folder the recipe's
+    validation slice becomes a seeded random hold-out and the entry's evaluation
+    protocol (written for its named dataset) is skipped. An `out` that already holds an
+    entry is refused unless `resume` or `overwrite`. Returns the entry config dict.
     """
-    from kerasgen import training
+    from kerasgen import datasets, training
     from kerasgen.zoo.card import write_card
     from kerasgen.zoo.evaluation import write_samples
 
     name, spec = resolve_spec(source)
-    for key, value in (("data", data), ("epochs", epochs), ("seed", seed)):
+    for key, value in (("data", data), ("epochs", epochs), ("seed", seed), ("batch_size", batch_size)):
         if value is not None:
             spec[key] = value
+    if hyperparameters:
+        spec["hyperparameters"] = {**spec.get("hyperparameters", {}), **hyperparameters}
+    if color_mode != "auto" or image_size:
+        spec.update(color_mode=color_mode, image_size=list(image_size) if image_size else None)
     if limit:
         spec["limit"] = limit
+    kind, _ = datasets.resolve_source(spec["data"])
+    if kind == "folder":
+        spec.pop("split", None)
+        if spec.get("validation_per_class"):
+            spec["validation_fraction"] = spec.get("validation_fraction") or 0.1
+    if os.path.isfile(os.path.join(out, ENTRY_FILE)) and not (resume or overwrite):
+        raise ValueError(f"--out {out!r} already holds a zoo entry ({ENTRY_FILE}); pass --overwrite "
+                         "to replace it (or --resume to continue its interrupted training)")
     os.makedirs(out, exist_ok=True)
     work = os.path.join(out, ".training")
-    model, history, seconds, _ = training.train(
-        spec, work, resume=resume, limit=spec.get("limit"), verbose=verbose
+    model, history, seconds, (x_train, _) = training.train(
+        spec, work, resume=resume, limit=spec.get("limit"), verbose=verbose,
+        overwrite=overwrite, tensorboard=tensorboard,
     )
     weights = os.path.join(out, WEIGHTS_FILE)
     save_inference_weights(model, weights)
@@ -95,7 +112,7 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
             "seconds": round(seconds, 1),
             "epochs_run": len(next(iter(history.values()), [])),
             "device": "CPU (" + (platform.processor() or platform.machine()) + f", {os.cpu_count()} cores)",
-            "command": f"kerasgen fit {name} --out zoo/{name}",
+            "command": f"kerasgen fit {name} --out zoo/{name} --overwrite",
             "final_logs": {k: round(v[-1], 4) for k, v in history.items()},
         },
         "versions": versions(),
@@ -105,10 +122,14 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
     # The entry is complete and loadable before it is evaluated: an evaluation that
     # fails leaves a usable entry (re-run it with `python -m kerasgen.zoo.build --evaluate`).
     write_json(os.path.join(out, ENTRY_FILE), config)
-    write_samples(model, spec, out)
+    # Sample grids of your own data show your images, not the recipe's dataset.
+    write_samples(model, spec, out, x_reference=x_train if kind == "folder" else None)
     write_card(out)
     shutil.rmtree(work, ignore_errors=True)
-    if evaluate and spec.get("evaluation"):
+    if evaluate and spec.get("evaluation") and kind == "folder":
+        print(f"Skipped the {spec['evaluation']['protocol']} protocol of {name!r} (written for its "
+              "named dataset); measure your model with kerasgen evaluate OUT --data FOLDER")
+    elif evaluate and spec.get("evaluation"):
         config = evaluate_entry(out, model)
     return config
 

@@ -2,8 +2,11 @@
 
 import json
 import os
+import re
+import urllib.error
+import urllib.request
 
-from kerasgen.io import sha256_file
+from kerasgen.io import atomic_path, sha256_file
 
 ZOO_DIR = os.path.dirname(os.path.abspath(__file__))
 ENTRY_FILE = "entry.json"
@@ -23,6 +26,8 @@ class Entry:
         self.directory = os.path.abspath(directory)
         with open(os.path.join(self.directory, ENTRY_FILE)) as f:
             self.config = json.load(f)
+        if not isinstance(self.config, dict):
+            raise ValueError(f"{ENTRY_FILE} of {self.directory!r} must hold a JSON object")
         recipe_path = os.path.join(self.directory, RECIPE_FILE)
         self.recipe = None
         if os.path.exists(recipe_path):
@@ -43,26 +48,37 @@ class Entry:
 
     @property
     def name(self):
-        return self.config["name"]
+        return file_component("name", self.config.get("name"))
 
     @property
     def has_weights(self):
         return self.config.get("weights") is not None
 
     def weights_path(self):
-        """Local path of verified weights: shipped in the folder, or downloaded by URL."""
+        """Local path of verified weights: shipped in the folder, or downloaded by URL.
+
+        Every name the entry gives is one file name inside the entry (or cache) folder:
+        an entry is data anyone may publish, and it never reaches outside itself.
+        """
         weights = self.config.get("weights")
         if not weights:
             raise ValueError(
                 f"entry {self.name!r} is recipe-only (no weights); train it with "
                 f"`kerasgen fit {self.name} --out DIR`"
             )
-        local = os.path.join(self.directory, weights["file"])
-        if os.path.exists(local):
-            verify_sha256(local, weights["sha256"], remove=False)
+        if not isinstance(weights, dict):
+            raise ValueError(f"entry field 'weights' must be an object, got {weights!r}")
+        file_name = file_component("weights.file", weights.get("file"))
+        sha256 = weights.get("sha256")
+        if not isinstance(sha256, str) or not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError(f"entry field 'weights.sha256' must be 64 lowercase hex digits, "
+                             f"got {sha256!r}")
+        local = inside(self.directory, file_name, "weights.file")
+        if os.path.lexists(local):
+            verify_sha256(local, sha256)
             return local
         if weights.get("url"):
-            return download(weights["url"], weights["file"], weights["sha256"], self.name)
+            return download(weights["url"], file_name, sha256, self.name, weights.get("size"))
         raise ValueError(f"weights file {local!r} of entry {self.name!r} is missing and no url is given")
 
     def build_model(self):
@@ -73,10 +89,19 @@ class Entry:
         import kerasgen.metrics.residual_classifier  # noqa: F401  (registers ResidualClassifier)
         import kerasgen.models  # noqa: F401  (registers the model classes)
 
-        cls = keras.saving.get_registered_object(self.config["registered_name"])
+        registered_name = self.config.get("registered_name")
+        cls = None
+        if isinstance(registered_name, str) and registered_name.startswith("kerasgen>"):
+            cls = keras.saving.get_registered_object(registered_name)
         if cls is None:
-            raise ValueError(f"unknown model class {self.config['registered_name']!r} in entry {self.name!r}")
-        return cls.from_config(self.config["config"])
+            raise ValueError(f"unknown model class {registered_name!r} in entry {self.name!r}; "
+                             "expected a registered kerasgen class such as 'kerasgen>VAE'")
+        try:
+            return cls.from_config(self.config["config"])
+        except (TypeError, ValueError, KeyError) as error:
+            # Keras names the class it could not resolve first, then a long config dump.
+            reason = str(error).split(". ", 1)[0].splitlines()[0][:300]
+            raise ValueError(f"the config of entry {self.name!r} cannot be built: {reason}") from None
 
     def load_model(self):
         path = self.weights_path()  # verified before anything is read by Keras
@@ -85,48 +110,80 @@ class Entry:
         return model
 
 
-def verify_sha256(path, expected, remove):
+def file_component(field, value):
+    """`value` if it is one file name (no folder, no `..`, not absolute), else ValueError."""
+    separators = {"/", "\\", os.sep, os.altsep} - {None}
+    if (not isinstance(value, str) or value in ("", ".", "..") or "\0" in value
+            or any(sep in value for sep in separators) or os.path.isabs(value)):
+        raise ValueError(f"entry field {field!r} must be one file name (no folders, no '..'), "
+                         f"got {value!r}")
+    return value
+
+
+def inside(directory, name, field):
+    """`directory/name`, refused if it resolves (through links) outside `directory`."""
+    path = os.path.join(directory, name)
+    root = os.path.realpath(directory)
+    if os.path.commonpath([root, os.path.realpath(path)]) != root:
+        raise ValueError(f"entry field {field!r} ({name!r}) leads outside {directory!r}")
+    return path
+
+
+def verify_sha256(path, expected):
+    """Refuses a file whose sha256 is not `expected` (the entry's own file only)."""
+    if not os.path.isfile(path):
+        raise ValueError(f"weights {path!r} are not a file")
     actual = sha256_file(path)
     if actual != expected:
-        if remove:
-            os.remove(path)
         raise ValueError(
             f"sha256 of {path!r} is {actual}, expected {expected}: the file is corrupted or "
-            f"not the published weights{' (removed)' if remove else ''}"
+            "not the published weights"
         )
 
 
-def download(url, file_name, sha256, entry_name):
-    """Fetches weights with `keras.utils.get_file` (sha256 checked) into the cache.
+def download(url, file_name, sha256, entry_name, size=None):
+    """Fetches weights into the cache (`$KERASGEN_HOME/zoo/ENTRY/FILE`), sha256 checked.
 
-    A cached file whose hash does not match is fetched again; a download whose hash
-    does not match is removed and refused.
+    A verified cached file is used as it is. The download goes to a temporary file
+    beside the target and is renamed onto it only once its sha256 matches, so a wrong
+    or interrupted download leaves nothing, and no other file is ever removed.
     """
-    import keras
-
-    directory = os.path.join(cache_dir(), "zoo", entry_name)
-    os.makedirs(directory, exist_ok=True)
-    target = os.path.join(directory, file_name)
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise ValueError(f"entry field 'weights.url' must be an http(s) URL, got {url!r}")
+    zoo_cache = os.path.join(cache_dir(), "zoo")
+    directory = inside(zoo_cache, file_component("name", entry_name), "name")
+    target = inside(directory, file_component("weights.file", file_name), "weights.file")
+    if os.path.isfile(target) and not os.path.islink(target) and sha256_file(target) == sha256:
+        return target
     try:
-        path = keras.utils.get_file(
-            fname=file_name, origin=url, file_hash=sha256, hash_algorithm="sha256",
-            cache_dir=directory, cache_subdir="",
-        )
-    except ValueError as error:  # downloaded, but the hash does not match
-        if os.path.exists(target):
-            os.remove(target)
+        with atomic_path(target) as tmp:
+            fetch(url, tmp, size)
+            if sha256_file(tmp) != sha256:
+                raise ValueError(
+                    f"weights of zoo entry {entry_name!r} downloaded from {url} do not match "
+                    f"sha256 {sha256}; nothing was kept"
+                )
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", None) or error.strerror or error
         raise ValueError(
-            f"weights of zoo entry {entry_name!r} downloaded from {url} do not match sha256 "
-            f"{sha256}; the file was removed"
-        ) from error
-    except Exception as error:
-        raise RuntimeError(
             f"could not download the weights of zoo entry {entry_name!r} from {url} (offline?) "
-            f"and they are not cached in {directory}: {error}. Set {CACHE_ENV} to a folder "
+            f"and they are not cached in {directory}: {reason}. Set {CACHE_ENV} to a folder "
             "holding them, or use an entry with shipped weights."
-        ) from error
-    verify_sha256(path, sha256, remove=True)  # belt and braces: never load unverified bytes
-    return path
+        ) from None
+    return target
+
+
+def fetch(url, path, size=None, timeout=60):
+    """Writes the body at `url` to `path`; refuses one larger than `size` bytes if given."""
+    limit = size if isinstance(size, int) and size > 0 else None
+    with urllib.request.urlopen(url, timeout=timeout) as response, open(path, "wb") as f:
+        written = 0
+        for chunk in iter(lambda: response.read(1 << 20), b""):
+            written += len(chunk)
+            if limit is not None and written > limit:
+                raise ValueError(f"download from {url} is larger than the entry's size "
+                                 f"{limit} bytes; nothing was kept")
+            f.write(chunk)
 
 
 def list_entries():

@@ -264,11 +264,10 @@ def write_samples(model, spec, out, x_reference=None, seed=0):
         labels = np.repeat(np.arange(model.num_classes), 8)
         samples = model.sample(len(labels), seed=seed, labels=labels)
         return plotting.save_image_grid(path, samples, model.output_range, columns=8, scale=2)
-    try:
-        samples = model.sample(64 if len(model.data_shape) == 3 else 2500, seed=seed)
-    except NotImplementedError:  # deterministic autoencoders have no prior to sample
+    if model.prior is None:  # deterministic autoencoders have no prior to sample
         grid = np.concatenate([x_reference[:32], model.reconstruct(x_reference[:32])])
         return plotting.save_image_grid(path, grid, (0.0, 1.0), columns=8, scale=2)
+    samples = model.sample(64 if len(model.data_shape) == 3 else 2500, seed=seed)
     if samples.ndim == 4:
         return plotting.save_image_grid(path, samples, model.output_range, scale=2)
     modes = None

@@ -73,8 +73,11 @@ function checkMetadata(metadata, url) {
   if (missing.length) {
     throw new Error(`${url} has no kerasgen metadata ${JSON.stringify(missing)} (export it with kerasgen export)`);
   }
-  if ((metadata.network || "decoder") !== "decoder") {
+  if (!["decoder", "generator", "conditional_generator"].includes(metadata.network || "decoder")) {
     throw new Error(`${url} holds a VAE ${metadata.network}; the page needs a decoder or generator export`);
+  }
+  if (metadata.prior === null) {
+    throw new Error(`${url} holds the decoder of a ${metadata.model_class} whose latent has no prior: random codes decode to smudges`);
   }
   return metadata;
 }

@@ -7,6 +7,7 @@ of the training state (see `jax_backend`).
 """
 
 import contextlib
+import os
 import importlib
 
 import keras
@@ -77,3 +78,49 @@ def fit_arrays(x, y, kwargs):
     if keras.backend.backend() == "tensorflow":
         return _module().fit_arrays(x, y, kwargs)
     return x, y, kwargs
+
+
+def is_chief():
+    """Whether this process writes the run's files (checkpoints, `.keras` files).
+
+    In a multi-worker run only one process does: under TensorFlow (`TF_CONFIG`) the
+    `chief` task, or worker 0 when the cluster has none; under JAX
+    (`keras.distribution.initialize` / `jax.distributed`) process 0. A single process
+    is always the chief.
+    """
+    if keras.backend.backend() in ("tensorflow", "jax"):
+        return _module().is_chief()
+    return True
+
+
+def step_logs(logs):
+    """The logs a train/test step returns, in the form Keras can reduce over replicas."""
+    if keras.backend.backend() == "tensorflow":
+        return _module().step_logs(logs)
+    return logs
+
+
+def save_on_chief(model, path):
+    """Saves `model` to the `.keras` file `path` (atomically) in the chief process only.
+
+    Every process of a multi-process run must call it at the same point: under JAX,
+    reading the model's values is a collective that needs all processes (a save in the
+    chief alone waits on, or mixes with, the others' next step). The other processes
+    save into a private temporary folder that is removed at once (TensorFlow's
+    multi-worker guide does the same). Returns whether this process wrote `path`.
+    """
+    import shutil
+    import tempfile
+
+    from kerasgen.io import atomic_path
+
+    if is_chief():
+        with atomic_path(path) as tmp:
+            model.save(tmp)
+        return True
+    folder = tempfile.mkdtemp(prefix="kerasgen-not-chief-")
+    try:
+        model.save(os.path.join(folder, "model.keras"))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return False

@@ -192,3 +192,7 @@ def gradients(scalar_fn, tensor):
             return jnp.sum(scalar_fn(t))
 
     return jax.grad(value)(tensor)
+
+
+def is_chief():
+    return jax.process_index() == 0

@@ -105,3 +105,30 @@ def fit_arrays(x, y, kwargs):
     arrays = (x,) if y is None else (x, y)
     kwargs["shuffle"] = False  # the dataset shuffles; Keras warns if asked to as well
     return array_dataset(arrays, batch_size, shuffle), None, kwargs
+
+
+def is_chief():
+    # TensorFlow's multi-worker guide: the "chief" task, else worker 0, writes files.
+    import json
+    import os
+
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    cluster, task = config.get("cluster") or {}, config.get("task") or {}
+    if not cluster or not task:
+        return True
+    if task.get("type") == "chief":
+        return True
+    return "chief" not in cluster and task.get("type") == "worker" and int(task.get("index", 0)) == 0
+
+
+def step_logs(logs):
+    # Keras (3.15) reduces a multi-worker step's outputs with
+    # `strategy.reduce("MEAN", value, axis=0)`, which fails on the scalars every step
+    # returns ("Invalid reduction dimension 0 for input with 0 dimensions"). Giving each
+    # replica's value one axis makes that reduction the mean over the replicas, a scalar.
+    strategy = tf.distribute.get_strategy()
+    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and getattr(
+        strategy.extended, "_in_multi_worker_mode", lambda: False)()
+    if not multi_worker:
+        return logs
+    return {name: tf.reshape(value, (1,)) for name, value in logs.items()}

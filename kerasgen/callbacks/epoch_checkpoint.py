@@ -1,27 +1,37 @@
+import json
+import os
+import re
 import time
 
 import keras
 
-from kerasgen.io import atomic_path, write_json
+from kerasgen import backend
+from kerasgen.io import sha256_file, write_json
+
+STATE_FILE = "checkpoint.json"
+_WEIGHTS = re.compile(r"^checkpoint-(\d+)\.keras$")
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
-    """Saves the whole model (optimizer state included) and the history every epoch.
+    """Saves the whole model (optimizer and noise state included) and the history every epoch.
 
-    Both files are written atomically, so an interrupted run always leaves the last
-    complete epoch behind; `kerasgen fit --resume` continues from it.
+    One atomic commit point per checkpoint: the model goes to a new file
+    `checkpoint-NNNN.keras` (NNNN the epochs done), then `checkpoint.json`, which names
+    that file with its sha256, the epoch count, the history and the training seconds,
+    replaces the previous state in one rename. A run killed at any moment leaves the last
+    committed checkpoint intact (a `.keras` file written but not yet named is ignored and
+    removed by the next run); `latest_checkpoint` verifies the hash and falls back to the
+    checkpoint before it if the named file is damaged.
 
     Args:
-        path: the `.keras` checkpoint file.
-        state_path: a JSON file with the epoch count, the history and training seconds.
+        directory: the run folder.
         history: history of earlier epochs (when resuming).
         seconds: training seconds of earlier epochs.
     """
 
-    def __init__(self, path, state_path, history=None, seconds=0.0):
+    def __init__(self, directory, history=None, seconds=0.0):
         super().__init__()
-        self.path = path
-        self.state_path = state_path
+        self.directory = directory
         self.history = {key: list(values) for key, values in (history or {}).items()}
         self.seconds = float(seconds)
         self._start = None
@@ -33,9 +43,58 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.seconds += time.perf_counter() - self._start
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
-        with atomic_path(self.path) as tmp:
-            self.model.save(tmp)
-        write_json(
-            self.state_path,
-            {"epoch": epoch + 1, "history": self.history, "seconds": self.seconds},
-        )
+        name = f"checkpoint-{epoch + 1:04d}.keras"
+        path = os.path.join(self.directory, name)
+        # Several processes: all take part in saving, the chief alone writes.
+        if not backend.save_on_chief(self.model, path):
+            return
+        previous = read_state(self.directory)
+        state = {"epoch": epoch + 1, "file": name, "sha256": sha256_file(path),
+                 "history": self.history, "seconds": self.seconds}
+        if previous is not None and previous.get("file") != name:
+            state["previous"] = {k: v for k, v in previous.items() if k != "previous"}
+        write_json(os.path.join(self.directory, STATE_FILE), state)  # the commit point
+        remove_unnamed_checkpoints(self.directory, state)
+
+
+def read_state(directory):
+    """The committed `checkpoint.json` of a run folder, or None."""
+    path = os.path.join(directory, STATE_FILE)
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path) as f:
+            state = json.load(f)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"checkpoint state {path!r} is unreadable ({error}); remove the run "
+                         "folder or pass --overwrite") from error
+    return state if isinstance(state, dict) and "file" in state else None
+
+
+def latest_checkpoint(directory):
+    """`(path, state)` of the newest complete checkpoint in `directory`, or `(None, None)`.
+
+    Complete means named by the committed state and matching its sha256; a damaged
+    newest file falls back to the previous checkpoint (with a message).
+    """
+    state = read_state(directory)
+    candidates = [] if state is None else [state] + ([state["previous"]] if state.get("previous") else [])
+    for index, candidate in enumerate(candidates):
+        path = os.path.join(directory, os.path.basename(candidate["file"]))
+        if os.path.isfile(path) and sha256_file(path) == candidate.get("sha256"):
+            if index:
+                print(f"Checkpoint {candidates[0]['file']} is missing or damaged; "
+                      f"using the previous one ({candidate['file']}, epoch {candidate['epoch']})")
+            return path, candidate
+    if candidates:
+        raise ValueError(f"no complete checkpoint in {directory!r}: {', '.join(c['file'] for c in candidates)} "
+                         "missing or damaged (sha256 mismatch); pass --overwrite to start again")
+    return None, None
+
+
+def remove_unnamed_checkpoints(directory, state):
+    """Deletes checkpoint-NNNN.keras files the committed state no longer names."""
+    keep = {state.get("file"), (state.get("previous") or {}).get("file")}
+    for name in os.listdir(directory):
+        if _WEIGHTS.match(name) and name not in keep:
+            os.remove(os.path.join(directory, name))

@@ -1,9 +1,23 @@
-"""`kerasgen fit MODEL --data NAME|DIR --epochs N --out DIR [--resume]`."""
+"""`kerasgen fit MODEL --data NAME|DIR --epochs N --out DIR [--resume | --overwrite]`."""
 
+import json
 import os
+import sys
 import time
 
 from kerasgen.io import atomic_path, write_json
+
+
+def positive_int(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive int, got {value}")
+    return value
 
 
 def add_parser(subparsers):
@@ -11,20 +25,62 @@ def add_parser(subparsers):
         "fit",
         help="train a model from a recipe and write model.keras, samples and curves",
         description="Train a recipe (vae, beta_vae, ae, dae, linear_ae, gan, dcgan, wgan_gp, "
-        "cgan, vae_gan) on a dataset name or an image folder. Checkpoints every epoch; "
-        "--resume continues from the last one.",
+        "cgan, vae_gan) or a zoo entry's recipe on a dataset name or an image folder. "
+        "Checkpoints every epoch; --resume continues from the last one exactly.",
     )
     parser.add_argument("model", help="recipe name (vae, dcgan, gan, ...) or zoo entry (vae_mnist5k, ...)")
-    parser.add_argument("--data", default=None, help="dataset name or folder of images")
-    parser.add_argument("--epochs", type=int, default=None)
-    parser.add_argument("--batch-size", type=int, default=None)
-    parser.add_argument("--latent-dim", type=int, default=None)
+    parser.add_argument("--data", default=None, help="dataset name or folder of images (flat, or one sub-folder per class)")
+    parser.add_argument("--epochs", type=positive_int, default=None)
+    parser.add_argument("--batch-size", type=positive_int, default=None)
+    parser.add_argument("--latent-dim", type=positive_int, default=None)
+    parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--beta", type=float, default=None, help="KL weight of a VAE")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="any recipe hyperparameter (VALUE read as JSON, else a string); repeatable")
     parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--limit", type=int, default=None, help="use only the first N training examples")
+    parser.add_argument("--limit", type=positive_int, default=None,
+                        help="train on a seeded random subset of N examples (stratified by class)")
+    parser.add_argument("--color-mode", default="auto", choices=("auto", "grayscale", "rgb"),
+                        help="how a folder's images are read: auto keeps their channels (default)")
+    parser.add_argument("--image-size", type=positive_int, nargs=2, default=None, metavar=("H", "W"),
+                        help="resize a folder's images (bilinear, as keras.utils.image_dataset_from_directory)")
     parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    group.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
+    parser.add_argument("--tensorboard", action="store_true", help="write TensorBoard logs to OUT/tensorboard")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     parser.set_defaults(func=run)
+
+
+def parse_settings(args):
+    """Hyperparameters from the flags and `--set key=value`."""
+    hyperparameters = {}
+    for key, flag in (("latent_dim", "latent_dim"), ("learning_rate", "learning_rate"), ("beta", "beta")):
+        if getattr(args, flag) is not None:
+            hyperparameters[key] = getattr(args, flag)
+    for item in args.set:
+        key, sep, text = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"--set must be KEY=VALUE with KEY a hyperparameter name, got {item!r}")
+        try:
+            hyperparameters[key] = json.loads(text)
+        except ValueError:
+            hyperparameters[key] = text
+    return hyperparameters
+
+
+def check_hyperparameters(recipe_name, hyperparameters):
+    """Refuses names the recipe's builder does not take (a typo must not be ignored)."""
+    import inspect
+
+    from kerasgen import recipes
+
+    accepted = set(inspect.signature(recipes.get(recipe_name).build).parameters) - {"data_shape", "num_classes"}
+    unknown = sorted(set(hyperparameters) - accepted)
+    if unknown:
+        raise ValueError(f"hyperparameter(s) {unknown} are not taken by recipe {recipe_name!r}; "
+                         f"it takes {sorted(accepted)}")
 
 
 def write_outputs(model, spec, out, history, x_train):
@@ -40,34 +96,60 @@ def write_outputs(model, spec, out, history, x_train):
         write_json(os.path.join(out, "history.json"), history)
 
 
+def interrupted(work, argv):
+    """One line: where the last checkpoint is and the command that resumes."""
+    from kerasgen.callbacks.epoch_checkpoint import read_state
+
+    try:
+        state = read_state(work)
+    except ValueError:
+        state = None
+    command = " ".join(["kerasgen", *[a for a in argv if a not in ("--resume", "--overwrite")], "--resume"])
+    if state is None:
+        return f"Interrupted before the first checkpoint; nothing to resume in {work}"
+    return (f"Interrupted: last checkpoint is epoch {state['epoch']} "
+            f"({os.path.join(work, state['file'])}); resume with: {command}")
+
+
 def run(args):
     start = time.perf_counter()
-    hyperparameters = {}
-    if args.latent_dim is not None:
-        hyperparameters["latent_dim"] = args.latent_dim
+    hyperparameters = parse_settings(args)
     from kerasgen.zoo.build import build_entry, find_recipe
 
-    if find_recipe(args.model) is not None:
-        # A zoo entry: run its recipe (optionally on --data) and write an entry folder.
-        config = build_entry(
-            args.model, args.out, data=args.data, epochs=args.epochs, seed=args.seed,
-            limit=args.limit, resume=args.resume, verbose=args.verbose,
+    options = {"color_mode": args.color_mode, "image_size": args.image_size}
+    argv = getattr(args, "argv", None) or sys.argv[1:]
+    zoo_entry = find_recipe(args.model) is not None
+    work = os.path.join(args.out, ".training") if zoo_entry else args.out
+    try:
+        if zoo_entry:
+            # A zoo entry: run its recipe (optionally on --data) and write an entry folder.
+            config = build_entry(
+                args.model, args.out, data=args.data, epochs=args.epochs, seed=args.seed,
+                limit=args.limit, resume=args.resume, verbose=args.verbose, overwrite=args.overwrite,
+                hyperparameters=hyperparameters, batch_size=args.batch_size,
+                tensorboard=args.tensorboard, **options,
+            )
+            print(f"Wrote zoo entry {args.out} ({config['training']['seconds']:.1f} s training, "
+                  f"{time.perf_counter() - start:.1f} s total)")
+            return 0
+
+        from kerasgen import training
+
+        spec = training.default_spec(args.model)
+        check_hyperparameters(args.model, hyperparameters)
+        spec["hyperparameters"].update(hyperparameters)
+        spec["seed"] = args.seed or 0
+        for key in ("data", "epochs", "batch_size"):
+            if getattr(args, key) is not None:
+                spec[key] = getattr(args, key)
+        spec.update({k: (list(v) if k == "image_size" and v else v) for k, v in options.items()})
+        model, history, seconds, (x_train, _) = training.train(
+            spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
+            overwrite=args.overwrite, tensorboard=args.tensorboard,
         )
-        print(f"Wrote zoo entry {args.out} ({config['training']['seconds']:.1f} s training, "
-              f"{time.perf_counter() - start:.1f} s total)")
-        return 0
-
-    from kerasgen import training
-
-    spec = training.default_spec(args.model)
-    spec["hyperparameters"].update(hyperparameters)
-    spec["seed"] = args.seed or 0
-    for key in ("data", "epochs", "batch_size"):
-        if getattr(args, key) is not None:
-            spec[key] = getattr(args, key)
-    model, history, seconds, (x_train, _) = training.train(
-        spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose
-    )
+    except KeyboardInterrupt:
+        print(interrupted(work, argv), file=sys.stderr)
+        return 130
     write_outputs(model, spec, args.out, history, x_train)
     print(f"Wrote {args.out}/model.keras, samples and curves "
           f"({seconds:.1f} s training, {time.perf_counter() - start:.1f} s total)")

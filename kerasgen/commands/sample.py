@@ -1,59 +1,132 @@
-"""`kerasgen sample MODEL -n 64 --seed 0 -o grid.png [--label 3]`."""
+"""`kerasgen sample MODEL -n 64 --seed 0 -o grid.png|samples.npy [--label 3]`.
+
+`-o x.npy` streams float32 samples to disk batch by batch (bounded memory for any
+`-n`); `-o x.png` writes one image grid (at most `GRID_MAX_SAMPLES` samples) or, for
+2-D points, a scatter plot. The output is checked before the model is loaded.
+"""
+
+import os
+
+from kerasgen_runtime.outputs import GRID_MAX_SAMPLES
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "sample", help="draw samples from a .keras model (or zoo entry) into a PNG grid"
+        "sample",
+        help="draw samples from a .keras model, a zoo entry or an exported .onnx file",
+        description="Draw samples from a generative model. z is drawn on the host with "
+        "numpy.random.default_rng(seed): the same seed gives the same samples as "
+        "model.sample(n, seed) and as kerasgen-sample on its ONNX export.",
     )
-    parser.add_argument("model", help="a .keras file or a zoo entry name")
+    parser.add_argument("model", help="a .keras file, a zoo entry name or an .onnx export")
     parser.add_argument("-n", "--num-samples", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--label", type=int, default=None, help="class label (conditional models)")
+    parser.add_argument("--label", type=int, default=None,
+                        help="class of every sample (conditional models; default: all classes)")
+    parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--label-map", default=None,
                         help="semantic synthesis (SPADE): single-channel PNG of class indices")
     parser.add_argument("--style-image", default=None,
                         help="semantic synthesis: reference image whose style the samples take")
-    parser.add_argument("-o", "--output", required=True, help="PNG file to write")
+    parser.add_argument("-o", "--output", required=True,
+                        help="float32 samples (.npy, streamed to disk) or a PNG (.png: a grid "
+                        f"of at most {GRID_MAX_SAMPLES} images, or a scatter plot of points)")
     parser.set_defaults(func=run)
 
 
 def load_model(name_or_path):
-    """A `.keras` file (safe_mode) or, when the zoo is installed, a zoo entry name."""
-    import os
+    """A `.keras` file (safe_mode) or a zoo entry name; `.onnx` gives the runtime Sampler."""
+    path = os.fspath(name_or_path)
+    if path.endswith(".onnx"):
+        from kerasgen_runtime import Sampler
 
+        return Sampler(path)  # ValueError for a missing, corrupted or non-sampling file
+    if path.endswith(".keras"):
+        import keras
+
+        if not os.path.isfile(path):
+            raise ValueError(f"model file {path!r} does not exist")
+        return keras.saving.load_model(path, safe_mode=True)
+    from kerasgen import zoo
+
+    return zoo.Entry.open(path).load_model()  # ValueError names the entries if unknown
+
+
+def check_samplable(model, label):
+    """Raises ValueError, naming the problem, for models `sample` cannot draw from."""
+    name = type(model).__name__
+    if not callable(getattr(model, "sample", None)):
+        raise ValueError(
+            f"model is a {name}, not a generative model (it has no sample()); sample a VAE, "
+            "GAN, WGAN-GP, cGAN or VAE-GAN"
+        )
+    if getattr(model, "prior", "standard_normal") is None:
+        raise ValueError(
+            f"model is a {name}: its latent has no prior, so random codes decode to smudges; "
+            "reconstruct real images with it, or sample a VAE or GAN"
+        )
+    num_classes = getattr(model, "num_classes", None)
+    if label is not None and not num_classes:
+        raise ValueError(f"--label needs a conditional model (a cGAN), got a {name}")
+    if label is not None and not 0 <= label < num_classes:
+        raise ValueError(f"--label must be in [0, {num_classes - 1}], got {label}")
+
+
+def keras_batches(model, num_samples, seed, label, batch_size):
+    """`model.sample(num_samples, seed, labels)` in consecutive batches (same values)."""
     import keras
+    import numpy as np
 
-    import kerasgen.models  # noqa: F401  (registers the classes)
+    from kerasgen_runtime.latents import latent_batches
 
-    if os.path.isfile(name_or_path):
-        return keras.saving.load_model(name_or_path, safe_mode=True)
-    try:
-        from kerasgen import zoo
-    except ImportError:
-        zoo = None
-    if zoo is not None and hasattr(zoo, "load"):
-        return zoo.load(name_or_path)
-    raise ValueError(f"model must be a .keras file or a zoo entry, got {name_or_path!r}")
+    network = model.sampling_network()
+    conditional = len(network.inputs) == 2
+    start = 0
+    for z in latent_batches(num_samples, model.latent_dim, seed, batch_size):
+        inputs = z
+        if conditional:  # as ConditionalGAN.sample: cycle through the classes by default
+            labels = np.arange(start, start + len(z)) % model.num_classes
+            if label is not None:
+                labels = np.full(len(z), label)
+            inputs = [z, labels.astype("int32")]
+        yield np.asarray(keras.ops.convert_to_numpy(network(inputs, training=False)), "float32")
+        start += len(z)
 
 
 def run(args):
     import numpy as np
 
-    from kerasgen import plotting
+    from kerasgen_runtime.latents import check_positive_int
+    from kerasgen_runtime.outputs import output_kind, write_npy
 
+    check_positive_int("--num-samples", args.num_samples)
+    check_positive_int("--batch-size", args.batch_size)
+    from kerasgen.io import check_output_path
+
+    check_output_path(args.output)  # before loading or downloading anything
+    kind = output_kind(args.output, args.num_samples, grid=False)  # before loading anything
     model = load_model(args.model)
     if getattr(model, "map_shape", None) is not None:
         return sample_maps(model, args)
-    if args.label is not None:
-        labels = np.full(args.num_samples, args.label, dtype="int64")
-        samples = model.sample(args.num_samples, seed=args.seed, labels=labels)
+    if hasattr(model, "sample_batches"):  # an .onnx file: the runtime sampler
+        batches = model.sample_batches(args.num_samples, args.seed, args.label, args.batch_size)
+        shape, value_range = model.image_shape, model.value_range
     else:
-        samples = model.sample(args.num_samples, seed=args.seed)
-    if samples.ndim == 4:
-        plotting.save_image_grid(args.output, samples, model.output_range, scale=2)
+        check_samplable(model, args.label)
+        batches = keras_batches(model, args.num_samples, args.seed, args.label, args.batch_size)
+        shape, value_range = model.data_shape, model.output_range
+    if kind == "npy":
+        write_npy(args.output, batches, args.num_samples, shape)
+    elif len(shape) == 3:
+        output_kind(args.output, args.num_samples)  # a grid: at most GRID_MAX_SAMPLES
+        from kerasgen import plotting
+
+        plotting.save_image_grid(args.output, np.concatenate(list(batches)), value_range, scale=2)
     else:
-        plotting.save_scatter(args.output, samples)
-    print(f"Wrote {args.num_samples} samples to {args.output}")
+        from kerasgen import plotting
+
+        plotting.save_scatter(args.output, np.concatenate(list(batches)))
+    print(f"Wrote {args.num_samples} samples (seed {args.seed}) to {args.output}")
     return 0
 
 

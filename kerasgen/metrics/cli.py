@@ -24,10 +24,11 @@ def add_parser(subparsers):
         help="comma-separated: fid,kid,is,prd,nll,recon (default: fid)",
     )
     parser.add_argument("-n", "--num-samples", type=int, default=1000,
-                        help="generated and real samples (default: 1000)")
+                        help="generated and real samples (default: 1000); fewer real ones than "
+                        "the data holds are a seeded random subset, stratified by class")
     parser.add_argument(
         "--extractor", default=None,
-        help="inception_v3, identity, a registered classifier, a .keras model or an "
+        help="inception_v3, identity, a zoo classifier entry (classifier_mnist5k), a .keras model or an "
         "InceptionV3 .h5 weights file (default: the data's domain classifier, else "
         "inception_v3)",
     )
@@ -42,6 +43,10 @@ def add_parser(subparsers):
                         help="folder for cached reference statistics (.npz)")
     parser.add_argument("--nll-samples", type=int, default=100,
                         help="importance samples per image for nll (default: 100)")
+    parser.add_argument("--color-mode", default="auto", choices=("auto", "grayscale", "rgb"),
+                        help="how a folder's images are read: auto keeps their channels (default)")
+    parser.add_argument("--image-size", type=int, nargs=2, default=None, metavar=("H", "W"),
+                        help="resize a folder's images (bilinear, as keras.utils.image_dataset_from_directory)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
@@ -52,6 +57,7 @@ def run(args, model=None):
     """Runs the command; `model` (already loaded, e.g. a zoo entry) overrides args.model."""
     from kerasgen.metrics.evaluate import evaluate
 
+    check_cache_dir(args.cache_dir)
     if model is None and not str(args.model).endswith((".keras", ".onnx")):
         from kerasgen import zoo
 
@@ -61,6 +67,7 @@ def run(args, model=None):
         model = entry.load_model()
     if args.data is None:
         raise ValueError(f"--data is required for model {args.model!r} (a dataset name or image folder)")
+    subset = {}
     try:
         results = evaluate(
             model if model is not None else args.model,
@@ -76,13 +83,32 @@ def run(args, model=None):
             cache_dir=args.cache_dir,
             nll_samples=args.nll_samples,
             progress=not args.no_progress,
+            color_mode=args.color_mode,
+            image_size=args.image_size,
+            report=subset,
         )
     except RuntimeError as error:  # e.g. extractor weights unavailable offline
         print(f"kerasgen evaluate: error: {error}", file=sys.stderr)
         return 1
-    report = make_report(results, model=str(args.model), data=str(args.data), seed=args.seed)
+    report = make_report(results, model=str(args.model), data=str(args.data), seed=args.seed,
+                         real_subset=subset.get("real_subset"))
     print(json.dumps(report, indent=2) if args.json else format_table(report))
     return 0
+
+
+def check_cache_dir(cache_dir):
+    """`--cache-dir` must be a folder (or a path one can be made at) that can be written."""
+    import os
+
+    if cache_dir is None:
+        return
+    existing = os.path.abspath(cache_dir)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ValueError(f"--cache-dir must be a folder, got {cache_dir!r} ({existing!r} is a file)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"--cache-dir {cache_dir!r} is not writable ({existing!r})")
 
 
 def run_entry_protocol(entry, as_json):
@@ -132,4 +158,6 @@ def format_table(report):
              for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     header = f"model: {report.get('model')}  data: {report.get('data')}"
+    if report.get("real_subset"):
+        header += f"  real: {report['real_subset']}"
     return "\n".join([header, *lines])

@@ -9,7 +9,12 @@ import numpy as np
 
 from kerasgen.latents import check_positive_int
 from kerasgen.metrics.feature_statistics import FeatureStatistics
-from kerasgen.metrics.features import default_extractor_name, extract_features, get_extractor
+from kerasgen.metrics.features import (
+    _ProgressBar,
+    default_extractor_name,
+    extract_features,
+    get_extractor,
+)
 from kerasgen.metrics.frechet import frechet_distance_from_statistics
 from kerasgen.metrics.inception_score import inception_score
 from kerasgen.metrics.kid import kernel_inception_distance
@@ -54,7 +59,7 @@ def parse_metrics(metrics):
 
 def load_generator(spec):
     """A model from a registered resolver, a `.keras` file, an `.onnx` file (runtime
-    sampler), or the object itself."""
+    sampler), a zoo entry name or folder, or the object itself."""
     if not isinstance(spec, (str, os.PathLike)):
         return spec
     for resolver in MODEL_RESOLVERS:
@@ -74,43 +79,73 @@ def load_generator(spec):
         from kerasgen.export.runtime import Sampler
 
         return Sampler(path)
-    raise ValueError(f"model must be a .keras or .onnx file, got {path!r}")
+    from kerasgen import zoo
+
+    try:
+        entry = zoo.Entry.open(path)
+    except ValueError:
+        raise ValueError(
+            f"model must be a .keras or .onnx file or a zoo entry ({', '.join(zoo.list_entries())}), "
+            f"got {path!r}"
+        ) from None
+    return entry.load_model()
 
 
-def load_real_data(data, split="test", num_samples=None, seed=0):
-    """Real images of a dataset name (a seeded subset of `split`) or an image folder.
+def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="auto",
+                   image_size=None, report=None):
+    """Real images of a dataset name's `split` or of an image folder, as an array.
 
-    A name gives an array; a folder is returned as its path (streamed in batches).
+    Fewer than all of them (`num_samples`) are a seeded random subset, stratified by
+    class where there are labels (a class-sorted folder or split keeps every class in
+    proportion). A folder is read with `color_mode` / `image_size` as
+    `kerasgen.datasets.from_folder` reads it. `report` (a dict) receives `real_subset`.
     """
     from kerasgen import datasets
 
+    labels = None
     if isinstance(data, np.ndarray):
         x = data
     elif isinstance(data, (str, os.PathLike)) and os.path.isdir(data):
-        return os.fspath(data)
+        image_size = datasets.check_image_options(color_mode, image_size)
+        files, labels, _ = datasets.list_images(os.fspath(data))
+        rows = datasets.subset_rows(len(files), num_samples or len(files), labels, seed)
+        files = [files[i] for i in rows]
+        if color_mode == "auto":
+            color_mode = datasets.folder_color_mode(files)
+        if report is not None:
+            report["real_subset"] = _subset_text(len(rows), len(rows) if labels is None else len(labels),
+                                                 labels is not None, seed)
+        return datasets.load_images(files, image_size, color_mode)
     elif isinstance(data, str) and data in datasets.NAMES:
         if split not in ("train", "test"):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        x = _dataset_images(data, split)
+        x, labels = _dataset_images(data, split)
     else:
-        raise ValueError(
-            f"data must be one of {list(datasets.NAMES)}, an image folder or an array, "
-            f"got {data!r}"
-        )
+        datasets.resolve_source(data)  # names a missing folder or an unknown dataset
+        raise ValueError(f"data must be a dataset name, an image folder or an array, got {data!r}")
+    total = len(x)
     if num_samples is not None and num_samples < len(x):
-        # Splits may be ordered by class: a seeded subset keeps the classes balanced.
-        x = x[np.random.default_rng(seed).permutation(len(x))[:num_samples]]
+        x = x[datasets.subset_rows(len(x), num_samples, labels, seed)]
+    if report is not None:
+        report["real_subset"] = _subset_text(len(x), total, labels is not None, seed)
     return x
+
+
+def _subset_text(n, total, stratified, seed):
+    if n >= total:
+        return f"all {total} real examples"
+    return (f"a seeded random subset of {n} of {total} real examples "
+            f"({'stratified by class, ' if stratified else ''}seed {seed})")
 
 
 @functools.lru_cache(maxsize=2)
 def _dataset_images(name, split):
     # Loading a dataset (parsing mnist5k takes seconds) once per process serves repeated
-    # evaluations, e.g. of every zoo entry. Callers never modify the array.
+    # evaluations, e.g. of every zoo entry. Callers never modify the arrays.
     from kerasgen import datasets
 
-    (x_train, _), (x_test, _) = datasets.load(name)
-    return x_test if split == "test" else x_train
+    (x_train, y_train), (x_test, y_test) = datasets.load(name)
+    return (x_test, y_test) if split == "test" else (x_train, y_train)
 
 
 def evaluate(
@@ -130,17 +165,21 @@ def evaluate(
     is_splits=10,
     nll_samples=100,
     progress=True,
+    color_mode="auto",
+    image_size=None,
+    report=None,
 ):
     """Computes `metrics` for `model` against real `data`.
 
     Args:
         model: a kerasgen model, a runtime sampler, or a spec for `load_generator`
-            (`.keras`, `.onnx`, or a name known to a registered resolver).
+            (`.keras`, `.onnx`, or a zoo entry name).
         data: a dataset name (`kerasgen.datasets.NAMES`), an image folder, or an array.
         metrics: names among `fid, kid, is, prd, nll, recon` (a list or `"fid,kid"`).
         num_samples: generated samples, and real samples (a seeded subset of `split`).
-        extractor: extractor spec for `get_extractor`; default: the domain classifier
-            registered for `data`, `"identity"` for 2-D points, else `"inception_v3"`.
+        extractor: extractor spec for `get_extractor`; default: the zoo's classifier for
+            `data` (`classifier_mnist5k` for mnist5k), `"identity"` for 2-D points, else
+            `"inception_v3"`.
         extractor_layer: feature layer when `extractor` is a generic Keras model.
         extractor_sha256: expected sha256 of the extractor's weights file.
         split: `"test"` or `"train"` for dataset names.
@@ -151,6 +190,8 @@ def evaluate(
         is_splits: Inception Score splits.
         nll_samples: importance samples per image for `nll`.
         progress: progress bars on stderr.
+        color_mode, image_size: how an image folder is read (`datasets.from_folder`).
+        report: a dict that receives `real_subset` (which real examples were used).
 
     Returns:
         A dict of `MetricResult`s keyed `fid`, `kid`, `is`, `precision`, `recall`,
@@ -167,7 +208,7 @@ def evaluate(
                 f"metric {metric!r} needs a model with {method} ({kind}), got "
                 f"{type(model).__name__}"
             )
-    real = load_real_data(data, split, num_samples)
+    real = load_real_data(data, split, num_samples, seed, color_mode, image_size, report)
     _check_shapes(model, real, data)
     results = {}
     if any(name in FEATURE_METRICS for name in metrics):
@@ -175,7 +216,7 @@ def evaluate(
             extractor, extractor_layer, extractor_sha256, data, real, metrics
         )
         real_statistics = reference_statistics(
-            extractor, real, source_key(data, real, split, num_samples), num_samples,
+            extractor, real, source_key(data, real, split, num_samples, seed), num_samples,
             cache_dir, need_features="kid" in metrics or "prd" in metrics,
             batch_size=batch_size, progress=progress,
         )
@@ -189,7 +230,8 @@ def evaluate(
             )
         )
     if "nll" in metrics:
-        results["nll"] = negative_log_likelihood(model, _as_array(real), nll_samples, seed)
+        results["nll"] = negative_log_likelihood(model, _as_array(real), nll_samples, seed,
+                                                 progress)
     if "recon" in metrics:
         results["reconstruction_mse"] = reconstruction_error(model, _as_array(real))
     return results
@@ -248,11 +290,12 @@ def feature_metrics(metrics, real_statistics, generated, probabilities=None, see
     return results
 
 
-def source_key(data, real, split, num_samples):
+def source_key(data, real, split, num_samples, seed=0):
     """A string naming the real data exactly: a dataset name and split, else a content
     hash of the array, or of the folder's file names, sizes and modification times."""
     if isinstance(data, str) and not os.path.isdir(data):
-        return f"{data}:{split}:{num_samples}"
+        # The subset is seeded and stratified (see load_real_data): the key names both.
+        return f"{data}:{split}:{num_samples}:stratified-seed{seed}"
     digest = hashlib.sha256()
     if isinstance(real, np.ndarray):
         digest.update(np.ascontiguousarray(real).tobytes())
@@ -264,14 +307,19 @@ def source_key(data, real, split, num_samples):
     return f"{os.path.abspath(real)}:{digest.hexdigest()}:{num_samples}"
 
 
-def negative_log_likelihood(model, x, num_samples=100, seed=0):
-    """Mean importance-weighted -log p(x) in nats (`model.log_likelihood`, VAEs)."""
+def negative_log_likelihood(model, x, num_samples=100, seed=0, progress=False):
+    """Mean importance-weighted -log p(x) in nats (`model.log_likelihood`, VAEs);
+    `progress` shows a bar on stderr, like feature extraction."""
     if not hasattr(model, "log_likelihood"):
         raise ValueError(
             "metric 'nll' needs a model with log_likelihood (a kerasgen VAE), got "
             f"{type(model).__name__}"
         )
-    values = np.asarray(model.log_likelihood(x, num_samples=num_samples, seed=seed))
+    bar = _ProgressBar(len(x), "nll", enabled=progress, unit="examples")
+    values = np.asarray(
+        model.log_likelihood(x, num_samples=num_samples, seed=seed, progress=bar.update)
+    )
+    bar.close()
     return MetricResult(
         "nll", float(values.mean()), len(x), None, None,
         std=float(values.std()),
@@ -306,7 +354,7 @@ def _resolve_extractor(spec, layer_name, sha256, data, real, metrics):
         spec = default_extractor_name(data_label, shape)
         if spec.startswith("inception_v3") and shape is not None and shape[-1] == 1:
             warnings.warn(
-                f"no domain classifier is registered for data {data_label!r}; using "
+                f"no domain classifier is registered or in the zoo for data {data_label!r}; using "
                 "ImageNet InceptionV3 features, which describe grayscale digits poorly. "
                 "Pass extractor= (CLI --extractor) a trained DomainClassifier.",
                 RuntimeWarning,
@@ -340,5 +388,7 @@ def _check_shapes(model, real, data):
     if tuple(model_shape) != tuple(real.shape[1:]):
         raise ValueError(
             f"data {data!r} has per-example shape {tuple(real.shape[1:])} but the model "
-            f"generates shape {tuple(model_shape)}; evaluate a model against its own data"
+            f"generates shape {tuple(model_shape)}; evaluate a model against its own data "
+            "(an image folder is read to the model's shape with --color-mode grayscale|rgb "
+            "and --image-size H W)"
         )

@@ -16,17 +16,20 @@ import numpy as np
 from kerasgen.datasets import IMAGE_EXTENSIONS
 from kerasgen.latents import check_positive_int
 
-# name -> factory(**options) returning a FeatureExtractor; see `register_extractor`.
+# name -> factory(**options) returning a FeatureExtractor: the built-in extractors,
+# filled below when this module is imported, and any the user adds (`register_extractor`).
+# Zoo classifiers are found by name in the zoo itself (`zoo_classifiers`), not registered.
 EXTRACTORS = {}
-# dataset name -> extractor name used when none is given (domain classifiers).
+# dataset name -> extractor name used when none is given (set by the user; the zoo's
+# classifier for a dataset is its default otherwise).
 DEFAULT_EXTRACTORS = {}
 
 
 def register_extractor(name, factory, datasets=()):
     """Makes `factory(**options) -> FeatureExtractor` available as `name`.
 
-    `datasets` lists dataset names for which this extractor is the default (the zoo
-    registers its trained domain classifiers this way).
+    `datasets` lists dataset names for which this extractor is the default, ahead of
+    the zoo's classifier for that dataset.
     """
     EXTRACTORS[name] = factory
     for dataset in datasets:
@@ -37,7 +40,8 @@ def get_extractor(spec="inception_v3", layer_name=None, sha256=None):
     """Returns a `FeatureExtractor` from a name, a file or a Keras model.
 
     Args:
-        spec: a registered name (`"inception_v3"`, `"identity"`, zoo classifiers), a
+        spec: a built-in or registered name (`"inception_v3"`, `"identity"`), the name
+            of a zoo entry that is a classifier (`"classifier_mnist5k"`), a
             `.keras` file (a `DomainClassifier`, or any model with `layer_name`), an
             InceptionV3 weights file (`.h5`), a Keras model, or a `FeatureExtractor`.
         layer_name: for a generic Keras model, the layer whose output are the features.
@@ -49,21 +53,63 @@ def get_extractor(spec="inception_v3", layer_name=None, sha256=None):
         return spec
     if isinstance(spec, str) and spec in EXTRACTORS:
         return EXTRACTORS[spec](**({"sha256": sha256} if sha256 else {}))
+    if isinstance(spec, str) and spec in zoo_classifiers():
+        return _zoo_extractor(spec, sha256)
     if isinstance(spec, (str, os.PathLike)) and os.path.isfile(spec):
         return _extractor_from_file(os.fspath(spec), layer_name, sha256)
     if hasattr(spec, "get_layer") and hasattr(spec, "inputs"):
         return _extractor_from_model(spec, layer_name)
     raise ValueError(
-        f"extractor must be one of {sorted(EXTRACTORS)}, an existing .keras / .h5 file "
-        f"or a Keras model, got {spec!r}"
+        f"extractor must be one of {sorted(EXTRACTORS) + sorted(zoo_classifiers())}, an "
+        f"existing .keras / .h5 file or a Keras model, got {spec!r}"
     )
 
 
+def zoo_classifiers():
+    """`{entry name: dataset name}` of the zoo entries that are classifiers.
+
+    An entry is a classifier when its registered class gives a `feature_extractor()`;
+    the dataset is its recipe's. Read from the entries' files and Keras's registry,
+    which `import kerasgen` fills, so the answer does not depend on import order.
+    """
+    import keras
+
+    from kerasgen.zoo.entry import Entry, list_entries
+
+    classifiers = {}
+    for name in list_entries():
+        entry = Entry.open(name)
+        cls = keras.saving.get_registered_object(entry.config.get("registered_name", ""))
+        if entry.has_weights and callable(getattr(cls, "feature_extractor", None)):
+            classifiers[name] = (entry.recipe or {}).get("data")
+    return classifiers
+
+
+def _zoo_extractor(name, sha256=None):
+    from kerasgen import zoo
+
+    if sha256 is not None:
+        raise ValueError(
+            f"sha256 does not apply to zoo entry {name!r} (its weights are verified against "
+            f"its entry.json), got {sha256!r}"
+        )
+    return zoo.load(name).feature_extractor()
+
+
 def default_extractor_name(data_name=None, data_shape=None):
-    """The registered domain classifier for `data_name`, `"identity"` for points,
-    else `"inception_v3"`."""
+    """The extractor used for `data_name` when none is given: one registered for it,
+    else the zoo's primary judge of that data (`kerasgen.zoo.evaluation.JUDGES`, whose
+    numbers the model cards report), else a zoo classifier trained on it, `"identity"`
+    for points, else `"inception_v3"`."""
+    from kerasgen.zoo.evaluation import JUDGES
+
     if data_name in DEFAULT_EXTRACTORS:
         return DEFAULT_EXTRACTORS[data_name]
+    if data_name in JUDGES:
+        return JUDGES[data_name][0]
+    for name, dataset in sorted(zoo_classifiers().items()):
+        if dataset is not None and dataset == data_name:
+            return name
     if data_shape is not None and len(data_shape) == 1:
         return "identity"
     return "inception_v3"
@@ -279,11 +325,15 @@ def _folder_batches(directory, batch_size, image_shape):
     for start in range(0, len(files), batch_size):
         batch = []
         for path in files[start : start + batch_size]:
-            with Image.open(path) as image:
-                image = image.convert(mode)
-                if size is not None and image.size != size:
-                    image = image.resize(size, Image.BILINEAR)
-                array = np.asarray(image, dtype="uint8")
+            try:
+                with Image.open(path) as image:
+                    image = image.convert(mode)
+                    if size is not None and image.size != size:
+                        image = image.resize(size, Image.BILINEAR)
+                    array = np.asarray(image, dtype="uint8")
+            except OSError as error:  # not an image, truncated, unreadable: name the file
+                raise ValueError(f"image {path!r} in folder {directory!r} cannot be read "
+                                 f"({str(error).splitlines()[0]}); fix or remove it") from None
             batch.append(array[..., None] if array.ndim == 2 else array)
         shapes = sorted({a.shape for a in batch})
         if len(shapes) > 1:
@@ -300,8 +350,9 @@ def _known_length(source):
 class _ProgressBar:
     """A minimal progress bar on stderr (stdout stays clean for `--json`)."""
 
-    def __init__(self, total, description, enabled=True, width=30):
+    def __init__(self, total, description, enabled=True, width=30, unit="images"):
         self.total = total
+        self.unit = unit
         self.description = description
         self.enabled = enabled
         self.width = width
@@ -317,7 +368,7 @@ class _ProgressBar:
             text = f"{self.description} [{bar}] {count}/{self.total}"
         else:
             text = f"{self.description} {count}"
-        sys.stderr.write(f"\r{text} ({rate:.0f} images/s)")
+        sys.stderr.write(f"\r{text} ({rate:.0f} {self.unit}/s)")
         sys.stderr.flush()
 
     def close(self):

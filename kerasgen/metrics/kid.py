@@ -47,9 +47,9 @@ def kernel_inception_distance(
         generated_features: `(N_generated, D)` features of samples.
         num_subsets: number of random subsets.
         subset_size: rows per subset, drawn without replacement from each side; clipped
-            to the smaller of `N_real` and `N_generated` (the estimate stays unbiased).
-            When it equals both N every subset is the whole set and `std` is 0: the
-            spread over subsets then says nothing about the estimate's uncertainty.
+            to half the smaller of `N_real` and `N_generated`, so that subsets differ
+            and `std` is a real spread (a subset as large as N is the whole set every
+            time and its std is 0). The size used is in `details["subset_size"]`.
         seed: seed of the subset draws.
         extractor: the id of the extractor both feature sets came from.
 
@@ -64,7 +64,13 @@ def kernel_inception_distance(
     check_same_dim(real, generated)
     num_subsets = check_int_at_least("num_subsets", num_subsets, 1)
     subset_size = check_int_at_least("subset_size", subset_size, 2)
-    subset_size = min(subset_size, len(real), len(generated))
+    largest = min(len(real), len(generated)) // 2
+    if largest < 2:
+        raise ValueError(
+            f"KID needs at least 4 real and 4 generated feature rows (subsets of half the "
+            f"smaller set), got {len(real)} and {len(generated)}"
+        )
+    subset_size = min(subset_size, largest)
     rng = np.random.default_rng(seed)
     values = np.empty(num_subsets)
     for index in range(num_subsets):

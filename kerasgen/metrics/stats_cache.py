@@ -2,10 +2,13 @@
 
 A file holds `mean`, `cov`, `num_samples`, `extractor` (the id `"name@sha256:<hex>"`),
 `source` (what the statistics were computed from, e.g. `"mnist5k:test"`) and optionally
-the `features` themselves (needed by KID and precision/recall). Files are written
-atomically and read without pickle.
+the `features` themselves (needed by KID and precision/recall), and `checksum`: the
+sha256 of every other field (dtype, shape and bytes of each array, the extractor and the
+source). Files are written atomically and read without pickle; a file that cannot be
+read, or whose checksum does not match, is never trusted: it is recomputed.
 """
 
+import hashlib
 import os
 import warnings
 
@@ -14,7 +17,8 @@ import numpy as np
 from kerasgen.io import atomic_path
 from kerasgen.metrics.feature_statistics import FeatureStatistics
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+CHECKED = ("format_version", "mean", "cov", "num_samples", "extractor", "source", "features")
 
 
 def save_statistics(path, statistics, source=""):
@@ -32,6 +36,7 @@ def save_statistics(path, statistics, source=""):
     }
     if statistics.features is not None:
         arrays["features"] = np.asarray(statistics.features, dtype="float32")
+    arrays["checksum"] = np.asarray(checksum(arrays))
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
@@ -51,13 +56,17 @@ def load_statistics(path, extractor=None, source=None):
     """
     path = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open(path, "rb") as f, np.load(f, allow_pickle=False) as data:
             contents = {name: data[name] for name in data.files}
-    except (OSError, ValueError) as error:
-        raise ValueError(f"path {path!r} is not a readable statistics .npz: {error}") from None
-    missing = {"mean", "cov", "num_samples", "extractor"} - set(contents)
+    except Exception as error:  # bad CRC, truncated, empty, not a zip: never trusted
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ValueError(f"path {path!r} is not a readable statistics .npz ({reason})") from None
+    missing = {"mean", "cov", "num_samples", "extractor", "checksum"} - set(contents)
     if missing:
         raise ValueError(f"statistics file {path!r} lacks {sorted(missing)}")
+    if str(contents["checksum"]) != checksum(contents):
+        raise ValueError(f"statistics file {path!r} does not match its checksum (altered or "
+                         "corrupted)")
     stored_extractor = str(contents["extractor"]) or None
     if extractor is not None and stored_extractor != extractor:
         raise ValueError(
@@ -76,6 +85,17 @@ def load_statistics(path, extractor=None, source=None):
         stored_extractor,
         contents.get("features"),
     )
+
+
+def checksum(arrays):
+    """sha256 of the checked fields: each one's name, dtype, shape and bytes."""
+    digest = hashlib.sha256()
+    for name in CHECKED:
+        if name in arrays:
+            array = np.ascontiguousarray(arrays[name])
+            digest.update(f"{name}:{array.dtype.str}:{array.shape}:".encode())
+            digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def cached_statistics(path, extractor, compute_features, source="", need_features=False):

@@ -4,12 +4,10 @@ import keras
 from keras import ops
 
 from kerasgen.backend import JointOptimizer
-from kerasgen.datasets import check_value_range
 from kerasgen.latents import draw_latents
 from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
 
 LOSSES = ("non_saturating", "minimax", "hinge", "least_squares")
-SEED_STATE_KEY = "noise_seed_state"
 
 
 # Losses shared by the GAN family (logits in, batch means out) --------------------------
@@ -151,20 +149,6 @@ def compile_config(model, optimizer_names):
     return keras.saving.serialize_keras_object(config)
 
 
-def save_seed_state(model, store):
-    # Keras does not save SeedGenerator states; without this a reloaded model would
-    # replay other noise and training would not resume where it stopped.
-    store[SEED_STATE_KEY] = model.seed_generator.state
-
-
-def load_seed_state(model, store):
-    """Restores the noise state; returns the rest of `store` for Keras."""
-    keys = list(store.keys())
-    if SEED_STATE_KEY in keys:
-        model.seed_generator.state.assign(store[SEED_STATE_KEY])
-    return {key: store[key] for key in keys if key != SEED_STATE_KEY}
-
-
 # The players' base class -----------------------------------------------------------
 
 
@@ -200,11 +184,6 @@ class AdversarialModel(GenerativeModel):
         z = keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
         return self.generator(z, training=training)
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        if self.output_range[0] is not None and hasattr(x, "shape") and hasattr(x, "dtype"):
-            check_value_range(x, self.output_range, "x")
-        return super().fit(x, y, *args, **kwargs)
-
     # Compilation and saving ----------------------------------------------------------
 
     def compile(self, generator_optimizer="adam", discriminator_optimizer="adam", **kwargs):
@@ -231,13 +210,6 @@ class AdversarialModel(GenerativeModel):
     def build_optimizers(self):
         for player in self.players:
             getattr(self, f"{player}_optimizer").build(getattr(self, player).trainable_variables)
-
-    def save_own_variables(self, store):
-        super().save_own_variables(store)
-        save_seed_state(self, store)
-
-    def load_own_variables(self, store):
-        super().load_own_variables(load_seed_state(self, store))
 
     # Sampling ------------------------------------------------------------------------
 

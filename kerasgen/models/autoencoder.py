@@ -26,6 +26,8 @@ class Autoencoder(GenerativeModel):
     ```
     """
 
+    prior = None  # a deterministic code: nothing to draw new samples from
+
     def __init__(self, encoder, decoder, loss="mse", **kwargs):
         super().__init__(**kwargs)
         if loss not in losses.RECONSTRUCTION_LOSSES:
@@ -45,6 +47,17 @@ class Autoencoder(GenerativeModel):
 
     def call(self, x, training=False):
         return self.decoder(self.encoder(x, training=training), training=training)
+
+    @property
+    def input_range(self):
+        # Binary cross-entropy and a sigmoid decoder need targets in [0, 1]; a linear
+        # decoder with MSE / L1 takes any range.
+        activation = getattr(self.decoder, "output_activation", "sigmoid")
+        if self.reconstruction_loss == "bce" or activation == "sigmoid":
+            return (0.0, 1.0)
+        if activation == "tanh":
+            return (-1.0, 1.0)
+        return None
 
     def training_input(self, x):
         """What the encoder sees in training (subclasses corrupt it); the target stays x."""

@@ -4,7 +4,9 @@ import keras
 import numpy as np
 
 from kerasgen import backend as kg_backend
-from kerasgen.datasets import from_arrays
+from kerasgen.datasets import check_training_range, from_arrays
+
+SEED_STATE_KEY = "noise_seed_state"
 
 
 class GenerativeModel(keras.Model):
@@ -13,11 +15,14 @@ class GenerativeModel(keras.Model):
     Subclasses set `metric_names` (the log keys, equal to tracker names), implement
     `train_step` with `self.minimize(loss_fn, variables, optimizer)` for each update,
     `test_step`, `sample(num_samples, seed)` and `sampling_network()` (the network that
-    maps noise to data, for export). `output_range` is the value range of samples.
+    maps noise to data, for export). `output_range` is the value range of samples;
+    `prior` the distribution `sample` draws latents from (`None`: the latent has none,
+    as in a plain autoencoder, which cannot sample new data).
     """
 
     metric_names = ("loss",)
     output_range = (0.0, 1.0)
+    prior = "standard_normal"
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -74,7 +79,7 @@ class GenerativeModel(keras.Model):
         """Updates the trackers named in `values` and returns every tracker's result."""
         for name, value in values.items():
             self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        return kg_backend.step_logs({name: tracker.result() for name, tracker in self.trackers.items()})
 
     @staticmethod
     def unpack_inputs(data):
@@ -93,12 +98,43 @@ class GenerativeModel(keras.Model):
             )
         return x
 
+    # The value range `fit` checks its data against (None: any); by default the range of
+    # the model's samples (a sigmoid/Bernoulli decoder: [0, 1], a tanh generator: [-1, 1]).
+    @property
+    def input_range(self):
+        low, high = self.output_range
+        return None if low is None or high is None else (low, high)
+
+    def check_range(self, x, name="x"):
+        """Raises a ValueError if `x` (an array, or a first batch) does not lie in
+        `input_range`, naming the range seen, the one expected and the converting helper."""
+        if self.input_range is not None and np.size(x):
+            check_training_range(np.asarray(x), self.input_range, name)
+
     def fit(self, x=None, y=None, *args, **kwargs):
         if isinstance(x, np.ndarray):
             x = self.check_data(x, self.data_shape)
+            self.check_range(x)
             if not args:
                 x, y, kwargs = kg_backend.fit_arrays(x, y, kwargs)
+        else:
+            first = first_batch(x)
+            if first is not None:
+                self.check_range(first, "the first batch of x")
         return super().fit(x, y, *args, **kwargs)
+
+    # Keras does not save SeedGenerator states; without this a reloaded model would replay
+    # other noise and a resumed run would not continue where it stopped.
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        if getattr(self, "seed_generator", None) is not None:
+            store[SEED_STATE_KEY] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        keys = list(store.keys())
+        if SEED_STATE_KEY in keys and getattr(self, "seed_generator", None) is not None:
+            self.seed_generator.state.assign(store[SEED_STATE_KEY])
+        super().load_own_variables({key: store[key] for key in keys if key != SEED_STATE_KEY})
 
     @property
     def data_shape(self):
@@ -110,7 +146,27 @@ class GenerativeModel(keras.Model):
         raise NotImplementedError
 
     def sample(self, num_samples, seed=None):
-        raise NotImplementedError
+        if self.prior is None:
+            raise ValueError(
+                f"{type(self).__name__} cannot sample: its latent has no prior (random codes "
+                "decode to smudges); decode codes of real images (decode(encode(x))), or "
+                "train a VAE or GAN to sample new data"
+            )
+        raise NotImplementedError(f"{type(self).__name__} does not implement sample()")
+
+
+def first_batch(data):
+    """The images of the first batch of a `tf.data.Dataset` or `PyDataset` (else None)."""
+    if isinstance(data, keras.utils.PyDataset):
+        batch = data[0]
+    elif type(data).__module__.startswith("tensorflow") and hasattr(data, "take"):
+        batch = next(iter(data.take(1)), None)
+    else:
+        return None
+    if isinstance(batch, dict) or batch is None:
+        return None
+    batch = batch[0] if isinstance(batch, (tuple, list)) else batch
+    return keras.ops.convert_to_numpy(batch)
 
 
 def predict_in_batches(network, inputs, batch_size=256):

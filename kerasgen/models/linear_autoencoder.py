@@ -31,6 +31,8 @@ class LinearAutoencoder(GenerativeModel):
         Baldi and Hornik, "Neural networks and principal component analysis", 1989.
     """
 
+    prior = None  # a deterministic code: nothing to draw new samples from
+
     def __init__(self, input_shape, latent_dim, **kwargs):
         super().__init__(**kwargs)
         self.input_shape_ = check_shape("input_shape", input_shape)
@@ -65,6 +67,8 @@ class LinearAutoencoder(GenerativeModel):
     def test_step(self, data):
         x = self.unpack_inputs(data)
         return self.record({"loss": losses.mean_reconstruction_error(x, self(x), "mse")})
+
+    input_range = None  # a linear map with MSE: PCA of data in any range
 
     def solve_pca(self, x):
         """Sets the weights to the PCA solution of `x` (top-k right singular vectors)."""

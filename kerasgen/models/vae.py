@@ -167,12 +167,13 @@ class VAE(GenerativeModel):
                 z = (np.sin((1 - t) * omega) * z_a + np.sin(t * omega) * z_b) / np.sin(omega)
         return self.decode(z.astype("float32"))
 
-    def log_likelihood(self, x, num_samples=1000, batch_size=None, seed=0):
+    def log_likelihood(self, x, num_samples=1000, batch_size=None, seed=0, progress=None):
         """Importance-weighted estimate of -log p(x) in nats, one value per example.
 
         log p(x) ~= logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log K with
         z_k ~ q(z|x), K = `num_samples` (Burda et al. 2016). With K = 1 this is the
-        negative ELBO's estimate; it decreases (tightens) as K grows.
+        negative ELBO's estimate; it decreases (tightens) as K grows. `progress`, if
+        given, is called with the number of examples done after each batch.
         """
         num_samples = check_positive_int("num_samples", num_samples)
         x = self.check_data(x, self.data_shape)
@@ -202,6 +203,8 @@ class VAE(GenerativeModel):
             peak = log_weights.max(axis=1, keepdims=True)
             log_px_estimate = peak[:, 0] + np.log(np.mean(np.exp(log_weights - peak), axis=1))
             result[start:stop] = -log_px_estimate
+            if progress is not None:
+                progress(stop)
         return result
 
     def _numpy_log_likelihood(self, x, x_hat):

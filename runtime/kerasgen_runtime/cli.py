@@ -5,13 +5,11 @@
 """
 
 import argparse
-import os
 import sys
 
-import numpy as np
-
-from kerasgen_runtime.files import atomic_path
+from kerasgen_runtime.files import check_output_path
 from kerasgen_runtime.metadata import load_json
+from kerasgen_runtime.outputs import GRID_MAX_SAMPLES, output_kind, write_npy
 from kerasgen_runtime.sampler import Sampler
 
 
@@ -25,7 +23,8 @@ def build_parser():
     parser.add_argument("-n", "--num-samples", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent draw")
     parser.add_argument("-o", "--output", required=True,
-                        help="PNG grid (.png) or float32 samples (.npy)")
+                        help="float32 samples (.npy, streamed to disk) or a PNG grid (.png, "
+                        f"at most {GRID_MAX_SAMPLES} samples)")
     parser.add_argument("--label", type=int, default=None,
                         help="class of every sample (conditional models; default: all classes)")
     parser.add_argument("--label-map", default=None,
@@ -46,20 +45,23 @@ def main(argv=None):
     if args.label_map is not None:
         return spade_main(args)
     try:
+        output = check_output_path(args.output)  # before any sampling
+        kind = output_kind(output, args.num_samples)  # before any work
         metadata = load_json(args.metadata) if args.metadata else None
         sampler = Sampler(args.model, num_threads=args.threads, metadata=metadata)
-        output = os.fspath(args.output)
-        if output.lower().endswith(".npy"):
-            samples = sampler.sample(args.num_samples, args.seed, args.label, args.batch_size)
-            with atomic_path(output) as tmp:
-                np.save(tmp, samples)
-        elif output.lower().endswith(".png"):
-            sampler.save_grid(output, args.num_samples, args.seed, args.label, args.columns)
+        if kind == "npy":
+            batches = sampler.sample_batches(args.num_samples, args.seed, args.label,
+                                             args.batch_size)
+            write_npy(output, batches, args.num_samples, sampler.image_shape)
         else:
-            raise ValueError(f"output must end with .png or .npy, got {output!r}")
+            sampler.save_grid(output, args.num_samples, args.seed, args.label, args.columns)
     except ValueError as error:
         print(f"kerasgen-sample: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a full or read-only disk: one line, no traceback
+        print(f"kerasgen-sample: error: could not write {args.output!r}: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return 1
     print(
         f"wrote {args.num_samples} samples of shape {list(sampler.image_shape)} "
         f"(seed {args.seed}) to {output}"
@@ -71,6 +73,7 @@ def spade_main(args):
     from kerasgen_runtime.spade_sampler import SPADESampler, read_image, read_label_map
 
     try:
+        check_output_path(args.output)  # before any sampling
         sampler = SPADESampler(args.model, encoder=args.encoder, num_threads=args.threads)
         style = read_image(args.style_image, sampler.image_shape[-1]) if args.style_image else None
         sampler.save_grid(args.output, read_label_map(args.label_map), args.num_samples, args.seed, style, args.columns)

@@ -1,4 +1,5 @@
-"""Atomic file writing: a run that is interrupted never leaves a half-written artifact."""
+"""Atomic file writing: a run that is interrupted never leaves a half-written artifact,
+and nothing the command did not write is ever deleted or replaced."""
 
 import contextlib
 import hashlib
@@ -8,31 +9,128 @@ import shutil
 import tempfile
 
 
+class DirectoryKind:
+    """What a directory written by kerasgen holds, so a previous one can be recognised.
+
+    Args:
+        description: what it is, for messages (`"SavedModel export"`).
+        required: names every such directory holds (`kerasgen_metadata.json`, ...).
+        allowed: every name such a directory may hold at its top level; a directory
+            holding anything else is not ours and is never replaced.
+    """
+
+    def __init__(self, description, required, allowed):
+        self.description = description
+        self.required = tuple(required)
+        self.allowed = frozenset(allowed) | frozenset(required)
+
+    def why_not(self, path):
+        """None when `path` is a previous directory of this kind, else the reason."""
+        names = set(os.listdir(path))
+        missing = [name for name in self.required if name not in names]
+        if missing:
+            return f"it holds no {missing[0]}"
+        extra = sorted(names - self.allowed)
+        if extra:
+            return f"it also holds {extra[:3]}"
+        return None
+
+
+def _is_cwd_or_parent(path):
+    here = os.path.realpath(os.getcwd())
+    target = os.path.realpath(path)
+    return os.path.commonpath([here, target]) == target
+
+
+def check_output_path(path, kind=None, overwrite=False):
+    """Raises ValueError unless writing `path` can replace nothing that is not ours.
+
+    Call it before expensive work; `atomic_path` calls it again. A file target
+    (`kind=None`) may replace an existing file, never a directory. A directory target
+    (`kind` a `DirectoryKind`) must not exist, or, with `overwrite=True` only, be a
+    previous directory of that kind. The current directory and its parents are always
+    refused, and so is a folder that cannot be written. Returns the normalised path.
+    """
+    path = os.fspath(path)
+    if not path:
+        raise ValueError("output path must not be empty")
+    if _is_cwd_or_parent(path):
+        raise ValueError(
+            f"output path {path!r} is the current directory or one of its parents; "
+            "expected a new path"
+        )
+    if kind is not None:
+        path = path.rstrip("/" + os.sep) or path
+    elif path.endswith(("/", os.sep)):
+        raise ValueError(f"output path must be a file name, got the folder {path!r}")
+    if os.path.islink(path) and (kind is not None or os.path.isdir(path)):
+        raise ValueError(f"output path {path!r} is a symbolic link; expected a new path")
+    if kind is None and os.path.isdir(path):
+        raise ValueError(f"output path {path!r} is an existing directory; expected a file path")
+    if kind is not None and os.path.lexists(path):
+        if not os.path.isdir(path):
+            raise ValueError(f"output path {path!r} is an existing file; expected a directory "
+                             f"for a {kind.description}")
+        reason = kind.why_not(path)
+        if reason is not None:
+            raise ValueError(f"output path {path!r} is an existing directory that is not a "
+                             f"{kind.description} ({reason}); it is never replaced, "
+                             "choose a new path")
+        if not overwrite:
+            raise ValueError(f"output path {path!r} holds a previous {kind.description}; "
+                             "pass --overwrite (overwrite=True) to replace it")
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise ValueError(f"output path {path!r} is inside {parent!r}, which is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"output folder {parent!r} is not writable")
+    return path
+
+
+def _temporary_beside(path, label):
+    directory = os.path.dirname(os.path.abspath(path))
+    base = os.path.basename(path)
+    suffix = ".weights.h5" if base.endswith(".weights.h5") else os.path.splitext(base)[1]
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".{label}{suffix}", dir=directory)
+    os.close(fd)
+    os.remove(tmp)
+    return tmp
+
+
 @contextlib.contextmanager
-def atomic_path(path):
+def atomic_path(path, kind=None, overwrite=False):
     """Yields a temporary path beside `path`; renames it onto `path` on success.
 
     The temporary name keeps the final suffix (Keras checks `.keras` / `.weights.h5`).
-    A file or a directory (a SavedModel) may be written there. On error the temporary
-    is removed and `path` is left as it was.
+    A file, or a directory when `kind` says what it is (a SavedModel), is written
+    there. `path` is first checked with `check_output_path(path, kind, overwrite)`:
+    an existing directory is replaced only when it is a previous directory of the same
+    kind and `overwrite` is set. On error the temporary is removed and `path` is left
+    as it was.
     """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    base = os.path.basename(path)
-    suffix = ".weights.h5" if base.endswith(".weights.h5") else os.path.splitext(base)[1]
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".tmp{suffix}", dir=directory)
-    os.close(fd)
-    os.remove(tmp)
+    path = check_output_path(path, kind, overwrite)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = _temporary_beside(path, "tmp")
     try:
         yield tmp
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
-        os.replace(tmp, path)
+        if kind is not None and os.path.isdir(path):
+            check_output_path(path, kind, overwrite)  # still a previous export of ours
+            previous = _temporary_beside(path, "old")
+            os.rename(path, previous)
+            try:
+                os.rename(tmp, path)
+            except BaseException:
+                os.rename(previous, path)
+                raise
+            shutil.rmtree(previous, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
     finally:
-        if os.path.isdir(tmp):
+        if os.path.isdir(tmp) and not os.path.islink(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
-        elif os.path.exists(tmp):
+        elif os.path.lexists(tmp):
             os.remove(tmp)
 
 

@@ -8,15 +8,22 @@ Fields:
     format_version: version of this metadata layout (1).
     kerasgen_version: version of kerasgen that wrote the export.
     model_class: class name of the exported model (`"VAE"`, `"DCGAN"`, ...).
-    network: `"decoder"` (noise to data: decoders and generators) or `"encoder"`.
+    network: which network the file holds: `"decoder"` (an autoencoder's or VAE's,
+        `z -> x`), `"generator"` (a GAN's, `z -> x`), `"conditional_generator"`
+        (`z, label -> x`) or `"encoder"` (a VAE's, `x -> mean, log_var`).
+    description: one sentence saying what the network is and how to feed it.
     latent_dim: size of `z`.
     prior: distribution of `z`; `"standard_normal"` (draw it with
-        `kerasgen.latents.draw_latents`).
+        `kerasgen_runtime.draw_latents`), or `null` for a plain autoencoder's decoder,
+        whose latent has no prior (random noise decodes to smudges; decode codes of
+        real images).
     layout: `"NHWC"` for images, `"NC"` for vectors.
     image_shape: per-example shape of `x`, e.g. `[28, 28, 1]`.
     value_range: `[low, high]` of `x`; `null` for an unbounded side.
     num_classes: number of labels of a conditional model, `null` otherwise.
-    inputs, outputs: tensor names of the graph.
+    inputs, outputs: tensor names of the graph, in the graph's order.
+    tensors: `{name: {"dtype", "shape", "meaning"}}` for every input and output;
+        `meaning` says what the tensor is and how to draw or read it.
     source: `{"zoo_entry", "weights_sha256", "file"}`, each `null` when unknown.
     check: the parity check the export passed (batch sizes, max |diff|, tolerance).
     quantization: `null`, or how the weights were quantized and what it changed.
@@ -34,7 +41,9 @@ FORMAT_VERSION = 1
 PREFIX = "kerasgen."
 FILENAME = "kerasgen_metadata.json"
 PRIOR = "standard_normal"
-NETWORKS = ("decoder", "encoder")
+NETWORKS = ("decoder", "generator", "conditional_generator", "encoder")
+# Networks that map noise (and a label) to data: what the Sampler runs.
+SAMPLING_NETWORKS = ("decoder", "generator", "conditional_generator")
 SOURCE_KEYS = ("zoo_entry", "weights_sha256", "file")
 # What the runtime sampler cannot work without (num_classes too when there is a label).
 SAMPLING_KEYS = ("latent_dim", "image_shape", "value_range")
@@ -80,8 +89,8 @@ def validate(metadata, required=SAMPLING_KEYS):
         metadata["value_range"] = check_value_range(metadata["value_range"])
     if metadata.get("num_classes") is not None:
         metadata["num_classes"] = check_positive_int("metadata num_classes", metadata["num_classes"])
-    if metadata.setdefault("prior", PRIOR) != PRIOR:
-        raise ValueError(f"metadata prior must be {PRIOR!r}, got {metadata['prior']!r}")
+    if metadata.setdefault("prior", PRIOR) not in (PRIOR, None):
+        raise ValueError(f"metadata prior must be {PRIOR!r} or null, got {metadata['prior']!r}")
     if metadata.setdefault("network", "decoder") not in NETWORKS:
         raise ValueError(f"metadata network must be one of {list(NETWORKS)}, got {metadata['network']!r}")
     return metadata

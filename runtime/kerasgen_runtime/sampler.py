@@ -11,8 +11,9 @@ import numpy as np
 import onnxruntime
 
 from kerasgen_runtime.images import image_grid, write_png
-from kerasgen_runtime.metadata import SAMPLING_KEYS, from_onnx_props, validate
-from kerasgen_runtime.latents import check_positive_int, draw_latents
+from kerasgen_runtime.outputs import check_grid_size
+from kerasgen_runtime.metadata import SAMPLING_KEYS, SAMPLING_NETWORKS, from_onnx_props, validate
+from kerasgen_runtime.latents import check_positive_int, draw_latents, latent_batches
 
 
 class Sampler:
@@ -52,6 +53,11 @@ class Sampler:
             raise ValueError(f"metadata must be a dict or None, got {type(metadata).__name__}")
         self.session = open_session(self.path, num_threads, providers, spin_wait)
         stored = from_onnx_props(self.session.get_modelmeta().custom_metadata_map)
+        if stored.get("label_map_shape"):
+            raise ValueError(
+                f"{self.path} is a SPADE generator (inputs label_map, z): sample it with "
+                "kerasgen_runtime.SPADESampler or kerasgen-sample PATH --label-map MAP.png"
+            )
         self.z_name, self.label_name, self.x_name = graph_names(self.session, self.path)
         merged = {**stored, **(metadata or {})}
         missing = [key for key in SAMPLING_KEYS if key not in merged]
@@ -60,7 +66,7 @@ class Sampler:
         if missing:
             raise ValueError(self.missing_metadata_message(missing, bool(stored)))
         self.metadata = validate(merged)
-        if self.metadata["network"] != "decoder":
+        if self.metadata["network"] not in SAMPLING_NETWORKS:
             raise ValueError(
                 f"{self.path} holds a VAE {self.metadata['network']} (x -> mean, log_var); "
                 "Sampler needs a decoder or generator export (z -> x)"
@@ -140,8 +146,34 @@ class Sampler:
         `labels` (conditional models): an int for all samples or an int array of shape
         `(num_samples,)`; None cycles through the classes `0, 1, ..., num_classes - 1`.
         """
+        self.check_prior()
         z = draw_latents(num_samples, self.latent_dim, seed)
         return self.decode(z, labels, batch_size)
+
+    def sample_batches(self, num_samples, seed=None, labels=None, batch_size=256):
+        """Yields `sample(num_samples, seed, labels)` in consecutive batches, holding one
+        batch at a time (for streaming to disk); the same values as `sample`."""
+        self.check_prior()
+        num_samples = check_positive_int("num_samples", num_samples)
+        if self.label_name:
+            labels = self.check_labels(labels, num_samples)
+        elif labels is not None:
+            raise ValueError(
+                f"labels must be None: {self.path} holds an unconditional model, got labels"
+            )
+        start = 0
+        for z in latent_batches(num_samples, self.latent_dim, seed, batch_size):
+            batch_labels = None if labels is None else labels[start : start + len(z)]
+            yield self.decode(z, batch_labels, batch_size)
+            start += len(z)
+
+    def check_prior(self):
+        if self.metadata["prior"] is None:
+            raise ValueError(
+                f"{self.path} holds the decoder of a {self.metadata.get('model_class', 'model')} "
+                "whose latent has no prior: N(0, I) noise would decode to smudges. Decode "
+                "codes of real images with Sampler.decode(z) instead"
+            )
 
     def sample_uint8(self, num_samples, seed=None, labels=None, batch_size=256):
         """Like `sample`, mapped from `value_range` to uint8 `[0, 255]`."""
@@ -214,7 +246,9 @@ class Sampler:
         return np.clip(np.rint(scaled), 0, 255).astype("uint8")
 
     def save_grid(self, path, num_samples, seed=None, labels=None, columns=None):
-        """Writes `num_samples` samples as one PNG grid (atomically); returns the grid."""
+        """Writes `num_samples` samples (at most `GRID_MAX_SAMPLES`) as one PNG grid
+        (atomically); returns the grid."""
+        check_grid_size(num_samples)
         if len(self.image_shape) != 3 or self.image_shape[2] not in (1, 3, 4):
             raise ValueError(
                 f"save_grid needs images of shape (height, width, 1, 3 or 4 channels), got "

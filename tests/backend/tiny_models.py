@@ -11,7 +11,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasgen import models, networks
+from kerasgen import losses, models, networks
 from kerasgen.latents import draw_latents
 
 IMAGE_SHAPE = (8, 8, 1)
@@ -184,4 +184,30 @@ class FixedNoiseGAN(models.GAN):
 def fixed_noise_gan():
     model = FixedNoiseGAN(*mlp_players(), seed=0)
     model.compile(**_gan_optimizers({}))
+    return model
+
+
+@keras.saving.register_keras_serializable(package="kerasgen_tests")
+class FixedNoiseVAE(models.VAE):
+    """A `VAE` whose reparameterization noise is a fixed function of each example.
+
+    Like `FixedNoiseGAN`: only the noise source differs from `VAE` (whose noise comes
+    from the backend's RNG, which TensorFlow's strategies repeat on every replica), so
+    the results of several processes can be compared with one process's.
+    """
+
+    def loss_terms(self, x, training=False):
+        mean, log_var = self.encoder(x, training=training)
+        flat = ops.reshape(x, (-1, int(np.prod(IMAGE_SHAPE))))
+        projection = ops.convert_to_tensor(draw_latents(int(np.prod(IMAGE_SHAPE)), self.latent_dim, seed=2))
+        noise = ops.tanh(ops.matmul(flat - 0.5, projection))
+        z = mean + ops.exp(0.5 * log_var) * noise
+        x_hat = self.decoder(z, training=training)
+        reconstruction = -losses.log_likelihood(x, x_hat, self.likelihood, self.observation_std)
+        return ops.mean(reconstruction), ops.mean(losses.kl_divergence(mean, log_var))
+
+
+def fixed_noise_vae():
+    model = FixedNoiseVAE(*conv_pair(variational=True), seed=0)
+    model.compile(adam())
     return model

@@ -50,3 +50,48 @@ def test_export_cli_errors(vae, tmp_path, capsys):
     assert cli.main(["export", "vae_mnist6k", "-o", str(tmp_path / "m.onnx")]) == 2
     assert "MODEL must be a .keras file or a zoo entry, got 'vae_mnist6k'" in capsys.readouterr().err
     assert sorted(os.listdir(tmp_path)) == ["vae.keras"]
+
+
+def test_exporting_a_plain_autoencoder_says_it_has_no_prior(tmp_path, capsys):
+    from kerasgen import cli
+    from kerasgen.models import Autoencoder
+    from kerasgen.networks import DenseDecoder, DenseEncoder
+
+    path = str(tmp_path / "ae.keras")
+    Autoencoder(DenseEncoder((4, 4, 1), 2, hidden_units=(4,)),
+                DenseDecoder(2, (4, 4, 1), hidden_units=(4,))).save(path)
+    assert cli.main(["export", path, "-o", str(tmp_path / "ae.onnx")]) == 0
+    captured = capsys.readouterr()
+    assert "note: Autoencoder's latent has no prior" in captured.out
+    assert "RuntimeWarning" not in captured.err
+
+
+def test_outputs_that_are_directories_are_refused_before_any_work(exported, tmp_path, capsys):
+    folder = tmp_path / "dir.png"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("keep")
+    assert sample_main([exported["vae"][0], "-o", str(folder)]) == 2
+    assert f"{str(folder)!r} is an existing directory; expected a file path" in capsys.readouterr().err
+    # refused before the model is even opened
+    assert cli.main(["sample", str(tmp_path / "missing.keras"), "-o", str(folder)]) == 2
+    assert "is an existing directory; expected a file path" in capsys.readouterr().err
+    assert os.listdir(folder) == ["keep.txt"]
+
+
+def test_a_full_disk_gives_one_line_and_leaves_no_partial_file(exported, tmp_path):
+    import resource
+    import subprocess
+    import sys
+
+    def small_file_limit():  # any file past 2 kB fails with EFBIG, as a full disk would
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+    out = tmp_path / "samples.npy"
+    result = subprocess.run(
+        [sys.executable, "-m", "kerasgen_runtime.cli", exported["vae"][0], "-n", "64", "-o", str(out)],
+        capture_output=True, text=True, preexec_fn=small_file_limit, timeout=120,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"kerasgen-sample: error: could not write {str(out)!r}: ")
+    assert os.listdir(tmp_path) == []

@@ -100,22 +100,69 @@ def test_source_is_recorded(vae, tmp_path):
     assert not (tmp_path / "bad.onnx").exists()
 
 
-def test_encoder_export_gives_mean_and_log_var(vae, tmp_path):
+def test_encoder_export_gives_mean_and_log_var_in_the_documented_order(vae, tmp_path):
     path = tmp_path / "encoder.onnx"
     report = to_onnx(vae, path, encoder=True)
-    assert report["metadata"]["network"] == "encoder"
+    metadata = report["metadata"]
+    assert metadata["network"] == "encoder" and metadata["outputs"] == ["mean", "log_var"]
     assert report["tolerance"] == 1e-5  # no transposed convolutions in the encoder
     import onnxruntime
 
+    # A plain onnxruntime user, no kerasgen code: outputs read by position and by name.
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     assert [i.name for i in session.get_inputs()] == ["x"]
+    assert [o.name for o in session.get_outputs()] == ["mean", "log_var"]
+    stored = from_onnx_props(session.get_modelmeta().custom_metadata_map)
+    assert stored["outputs"] == [o.name for o in session.get_outputs()]
     x = np.random.default_rng(0).uniform(0, 1, (7, *IMAGE_SHAPE)).astype("float32")
-    mean, log_var = session.run(["mean", "log_var"], {"x": x})
-    expected_mean, expected_log_var = vae.encoder(x, training=False)
-    assert np.max(np.abs(mean - keras.ops.convert_to_numpy(expected_mean))) <= 1e-5
-    assert np.max(np.abs(log_var - keras.ops.convert_to_numpy(expected_log_var))) <= 1e-5
+    first, second = session.run(None, {"x": x})
+    expected_mean, expected_log_var = vae.encode(x)
+    # A freshly built encoder gives mean and log_var of similar size: check they differ.
+    assert np.max(np.abs(expected_mean - expected_log_var)) > 1e-3
+    assert np.max(np.abs(first - expected_mean)) <= 1e-5
+    assert np.max(np.abs(second - expected_log_var)) <= 1e-5
+    assert "posterior log-variance" in stored["tensors"]["log_var"]["meaning"]
+    assert "N(0, I)" not in session.get_modelmeta().description
     with pytest.raises(ValueError, match="holds a VAE encoder"):
         Sampler(path)
+
+
+def test_metadata_says_which_network_and_how_to_draw_its_inputs(exported):
+    import onnxruntime
+
+    expected = {"vae": "decoder", "dcgan": "generator", "conditional": "conditional_generator"}
+    for name, network in expected.items():
+        session = onnxruntime.InferenceSession(exported[name][0], providers=["CPUExecutionProvider"])
+        metadata = from_onnx_props(session.get_modelmeta().custom_metadata_map)
+        assert metadata["network"] == network, name
+        assert metadata["description"].startswith(f"the {network.replace('_', ' ')} of a")
+        assert session.get_modelmeta().description == f"kerasgen: {metadata['description']}"
+        tensors = metadata["tensors"]
+        assert list(tensors) == metadata["inputs"] + metadata["outputs"]
+        assert "standard normal N(0, I)" in tensors["z"]["meaning"]
+        assert tensors["z"]["shape"] == ["batch", LATENT_DIM]
+        for graph_input in session.get_inputs():
+            assert graph_input.name in tensors
+    label = Sampler(exported["conditional"][0]).metadata["tensors"]["label"]
+    assert label["dtype"] == "int64" and f"[0, {NUM_CLASSES - 1}]" in label["meaning"]
+
+
+def test_plain_autoencoder_export_warns_and_its_file_refuses_noise(tmp_path):
+    from kerasgen.models import Autoencoder
+    from kerasgen.networks import ConvDecoder, ConvEncoder
+
+    model = Autoencoder(ConvEncoder(IMAGE_SHAPE, LATENT_DIM, filters=(8,)),
+                        ConvDecoder(LATENT_DIM, IMAGE_SHAPE, filters=(8,)))
+    path = tmp_path / "ae.onnx"
+    with pytest.warns(RuntimeWarning, match="latent has no prior"):
+        to_onnx(model, path)
+    sampler = Sampler(path)
+    assert sampler.metadata["prior"] is None
+    assert "no prior" in sampler.metadata["tensors"]["z"]["meaning"]
+    with pytest.raises(ValueError, match="no prior"):
+        sampler.sample(4, seed=0)
+    z = draw_latents(3, LATENT_DIM, seed=0)  # decoding given codes still works
+    assert sampler.decode(z).shape == (3, *IMAGE_SHAPE)
 
 
 def test_graph_with_random_ops_fails_and_writes_nothing(tmp_path):

@@ -41,18 +41,24 @@ NO_TENSORFLOW_SCRIPT = textwrap.dedent(
         else:
             raise SystemExit(f"{name} imported: the blocker does not work")
     import numpy as np
-    import kerasgen.export
-    from kerasgen.export.runtime import Sampler
-    assert kerasgen.export.Sampler is Sampler
+    from kerasgen_runtime import Sampler
     vae_path, conditional_path, out = sys.argv[1:]
     np.save(out + "_vae.npy", Sampler(vae_path, num_threads=1).sample(6, seed=0))
     np.save(out + "_conditional.npy", Sampler(conditional_path).sample(5, seed=1, labels=2))
     try:
-        kerasgen.export.to_onnx
+        import kerasgen  # registers Keras classes: needs Keras
     except ImportError:
-        print("exporters need tensorflow, runtime does not")
+        print("kerasgen needs tensorflow, kerasgen_runtime does not")
     """
 )
+
+
+def test_kerasgen_export_runtime_is_the_runtime_distribution():
+    import kerasgen.export
+    import kerasgen_runtime
+
+    assert kerasgen.export.runtime.Sampler is kerasgen_runtime.Sampler is kerasgen.export.Sampler
+    assert kerasgen.export.runtime.main is kerasgen_runtime.cli.main
 
 
 @pytest.fixture
@@ -73,7 +79,7 @@ def test_runtime_and_console_script_work_without_tensorflow(
         capture_output=True, text=True, env=no_tensorflow_env, timeout=60,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "exporters need tensorflow, runtime does not" in result.stdout
+    assert "kerasgen needs tensorflow, kerasgen_runtime does not" in result.stdout
     expected_vae = keras_samples(models["vae"], draw_latents(6, LATENT_DIM, seed=0))
     np.testing.assert_allclose(np.load(out + "_vae.npy"), expected_vae, atol=1e-4)
     expected = keras_samples(models["conditional"], draw_latents(5, LATENT_DIM, 1), np.full(5, 2))
@@ -242,6 +248,6 @@ def test_console_script_errors_and_npy_output(exported, tmp_path, capsys):
     assert main([bare, "-n", "5", "--seed", "2", "-o", str(out), "--metadata", metadata]) == 0
     np.testing.assert_array_equal(np.load(out), Sampler(exported["dcgan"][0]).sample(5, seed=2))
     assert main([exported["vae"][0], "-o", str(tmp_path / "grid.jpg")]) == 2
-    assert "output must end with .png or .npy" in capsys.readouterr().err
+    assert "output must end with .npy (float32 samples) or .png" in capsys.readouterr().err
     assert main([exported["vae"][0], "--label", "1", "-o", str(tmp_path / "g.png")]) == 2
     assert not (tmp_path / "g.png").exists()

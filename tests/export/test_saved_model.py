@@ -77,17 +77,80 @@ def test_encoder_saved_model(vae, tmp_path):
     np.testing.assert_allclose(outputs["log_var"].numpy(), keras.ops.convert_to_numpy(log_var), atol=1e-5)
 
 
-def test_failed_check_leaves_the_previous_directory(tmp_path):
+def test_failed_check_leaves_the_previous_export(vae, tmp_path):
     path = tmp_path / "noisy"
-    path.mkdir()
-    (path / "old.txt").write_text("previous export")
+    to_saved_model(vae, path)
+    before = sorted(os.listdir(path))
     with pytest.raises(ExportCheckError, match="random ops"):
-        to_saved_model(noisy_model(), path)
-    assert os.listdir(path) == ["old.txt"]
+        to_saved_model(noisy_model(), path, overwrite=True)
+    assert sorted(os.listdir(path)) == before
+    with open(path / FILENAME) as f:
+        assert json.load(f)["model_class"] == "VAE"
     assert os.listdir(tmp_path) == ["noisy"]
+
+
+def test_a_previous_export_is_replaced_only_with_overwrite(vae, conditional, tmp_path):
+    path = tmp_path / "generator"
+    to_saved_model(vae, path)
+    with pytest.raises(ValueError, match="holds a previous SavedModel export; pass --overwrite"):
+        to_saved_model(conditional, path)
+    to_saved_model(conditional, path, overwrite=True)
+    with open(path / FILENAME) as f:
+        assert json.load(f)["num_classes"] == NUM_CLASSES
+    assert os.listdir(tmp_path) == ["generator"]
+
+
+def test_a_directory_that_is_not_an_export_is_never_replaced(vae, tmp_path):
+    thesis = tmp_path / "thesis"
+    thesis.mkdir()
+    (thesis / "chapter1.tex").write_text("years of work")
+    for overwrite in (False, True):
+        with pytest.raises(ValueError, match="is an existing directory that is not a SavedModel"):
+            to_saved_model(vae, thesis, overwrite=overwrite)
+    assert os.listdir(thesis) == ["chapter1.tex"]
+    assert os.listdir(tmp_path) == ["thesis"]
 
 
 def test_file_path_is_refused(vae, tmp_path):
     (tmp_path / "model.onnx").write_bytes(b"x")
-    with pytest.raises(ValueError, match="path must be a directory for a SavedModel, got the file"):
+    with pytest.raises(ValueError, match="is an existing file; expected a directory for a SavedModel"):
         to_saved_model(vae, tmp_path / "model.onnx")
+    assert (tmp_path / "model.onnx").read_bytes() == b"x"
+
+
+def run_cli(args, cwd, home):
+    """The real `kerasgen` command line in a fresh process."""
+    environment = dict(os.environ, HOME=str(home), TF_CPP_MIN_LOG_LEVEL="3")
+    return subprocess.run([sys.executable, "-m", "kerasgen.cli", *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_cli_never_deletes_a_users_folder_or_the_current_directory(vae, tmp_path):
+    home, work = tmp_path / "home", tmp_path / "work"
+    (home / "thesis").mkdir(parents=True)
+    (home / "thesis" / "chapter1.tex").write_text("years of work")
+    work.mkdir()
+    (work / "data.txt").write_text("keep")
+    keras_path = str(tmp_path / "vae.keras")
+    vae.save(keras_path)
+    for output, extra, message in [
+        ("~/thesis", [], "is an existing directory that is not a SavedModel export"),
+        ("~/thesis", ["--overwrite"], "is an existing directory that is not a SavedModel export"),
+        (".", ["--overwrite"], "is the current directory or one of its parents"),
+    ]:
+        target = output.replace("~", str(home))  # as the shell expands it
+        result = run_cli(["export", keras_path, "--format", "saved_model", "-o", target, *extra],
+                         cwd=work, home=home)
+        assert result.returncode == 2, result.stderr[-2000:]
+        # one line (TensorFlow's own start-up logging aside), and the last one
+        assert "Traceback" not in result.stderr
+        errors = [line for line in result.stderr.splitlines() if line.startswith("kerasgen")]
+        assert errors == [result.stderr.strip().splitlines()[-1]], errors
+        assert errors[0].startswith(f"kerasgen export: error: output path {target!r} {message}")
+    (work / "dir.onnx").mkdir()
+    result = run_cli(["export", keras_path, "-o", "dir.onnx"], cwd=work, home=home)
+    assert result.returncode == 2
+    assert "'dir.onnx' is an existing directory; expected a file path" in result.stderr
+    assert os.listdir(home / "thesis") == ["chapter1.tex"]
+    assert sorted(os.listdir(work)) == ["data.txt", "dir.onnx"]
+    assert os.listdir(work / "dir.onnx") == []

@@ -73,7 +73,7 @@ def test_points_use_the_identity_extractor():
         (dict(metrics="is", extractor="identity"), "metric 'is' needs an extractor with class"),
         (dict(metrics="nll"), "metric 'nll' needs a model with log_likelihood"),
         (dict(metrics="fid", data="digits"), "has per-example shape \\(8, 8, 1\\)"),
-        (dict(metrics="fid", data="imagenet"), "data must be one of"),
+        (dict(metrics="fid", data="imagenet"), "no folder of that name exists .*name must be one of"),
         (dict(metrics="fid", num_samples=0), "num_samples must be a positive int, got 0"),
     ],
 )
@@ -151,3 +151,30 @@ def test_default_extractor_prefers_a_registered_domain_classifier(
     with pytest.warns(RuntimeWarning, match="no domain classifier is registered"):
         with pytest.raises(RuntimeError, match="InceptionV3 ImageNet weights are not available"):
             evaluate(sources[0], real_images, metrics="fid", num_samples=10, progress=False)
+
+
+def test_cli_corrupt_images_and_a_cache_dir_that_is_a_file_are_one_line(
+    vae_path, classifier_path, image_folder, capsys, tmp_path
+):
+    import shutil
+
+    folder = tmp_path / "digits"
+    shutil.copytree(image_folder, folder)
+    first = folder / "000.png"
+    args = ["evaluate", vae_path, "--data", str(folder), "--metrics", "fid", "-n", "20",
+            "--extractor", classifier_path, "--no-progress"]
+    for name, content in [("zz_bad.png", b"not an image"),
+                          ("zz_truncated.png", first.read_bytes()[:60])]:
+        (folder / name).write_bytes(content)
+        assert cli.main(args) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(
+            f"kerasgen evaluate: error: image {str(folder / name)!r} in folder"), lines
+        (folder / name).unlink()
+    cache_file = tmp_path / "cache.npz"
+    cache_file.write_bytes(b"a file")
+    assert cli.main(args + ["--cache-dir", str(cache_file)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"kerasgen evaluate: error: --cache-dir must be a folder, got {str(cache_file)!r} "
+        f"({str(cache_file)!r} is a file)"]
+    assert cache_file.read_bytes() == b"a file"

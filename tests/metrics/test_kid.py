@@ -38,9 +38,25 @@ def test_result_carries_sizes_and_subset_size_is_clipped():
         rng.standard_normal((300, 4)), rng.standard_normal((200, 4)), num_subsets=3,
         extractor="identity",
     )
-    assert result.details["subset_size"] == 200
+    assert result.details["subset_size"] == 100  # half the smaller set
     assert (result.num_real, result.num_generated, result.extractor) == (300, 200, "identity")
     assert result.std is not None
+
+
+def test_std_is_a_real_spread_when_subsets_would_cover_n():
+    # 500 vs 500 rows with the default subset size 1000: subsets of the whole set would
+    # give std 0 (1e-15); subsets of half of it spread like independent draws do.
+    rng = np.random.default_rng(4)
+
+    def draw(n):
+        return rng.standard_normal((n, 8)), rng.standard_normal((n, 8)) + 0.2
+
+    result = kernel_inception_distance(*draw(500), num_subsets=100)
+    assert result.details["subset_size"] == 250
+    independent = np.std([mmd2_unbiased(*draw(250)) for _ in range(100)])
+    assert 0.4 < result.std / independent < 2.5
+    with pytest.raises(ValueError, match="at least 4 real and 4 generated"):
+        kernel_inception_distance(*draw(3))
 
 
 def test_seed_makes_kid_reproducible():

@@ -1,0 +1,40 @@
+import keras
+import numpy as np
+
+
+class ShuffledBatches(keras.utils.PyDataset):
+    """Batches of arrays in an order that is a function of `(seed, epoch)` only.
+
+    Epoch `e` visits the rows in `numpy.random.default_rng([seed, e]).permutation(N)`,
+    so a run resumed at epoch `e` (`initial_epoch=e`) sees exactly the batches the
+    uninterrupted run saw; nothing depends on how many batches were drawn before.
+    `kerasgen fit` trains on it (with `shuffle=False`: the order is this class's).
+
+    Args:
+        arrays: `x` or a tuple `(x, y)` of equal-length arrays.
+        batch_size: examples per batch (the last batch may be smaller).
+        seed: seed of the orders.
+        initial_epoch: the epoch the next `fit` starts at.
+    """
+
+    def __init__(self, arrays, batch_size=128, seed=0, initial_epoch=0, **kwargs):
+        super().__init__(**kwargs)
+        self.arrays = arrays if isinstance(arrays, tuple) else (arrays,)
+        self.batch_size = int(batch_size)
+        self.seed = int(seed)
+        self.epoch = int(initial_epoch)
+
+    def __len__(self):
+        return int(np.ceil(len(self.arrays[0]) / self.batch_size))
+
+    def rows(self, index):
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.arrays[0]))
+        return order[index * self.batch_size : (index + 1) * self.batch_size]
+
+    def __getitem__(self, index):
+        rows = self.rows(index)
+        batch = tuple(a[rows] for a in self.arrays)
+        return batch if len(batch) > 1 else batch[0]
+
+    def on_epoch_end(self):
+        self.epoch += 1

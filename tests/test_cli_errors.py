@@ -1,0 +1,80 @@
+"""The `kerasgen` command answers mistakes with one line, and parses before TensorFlow."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+from PIL import Image
+
+# Put on PYTHONPATH: records, at exit, whether tensorflow or keras was ever imported.
+RECORDER = textwrap.dedent(
+    """
+    import atexit, os, sys
+
+    def report():
+        with open(os.environ["IMPORT_RECORD"], "w") as f:
+            f.write(" ".join(m for m in ("tensorflow", "keras") if m in sys.modules))
+
+    atexit.register(report)
+    """
+)
+
+
+def run_console_script(args, tmp_path, **env):
+    (tmp_path / "sitecustomize.py").write_text(RECORDER)
+    record = tmp_path / "imports.txt"
+    environment = dict(os.environ, PYTHONPATH=str(tmp_path), IMPORT_RECORD=str(record), **env)
+    environment.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    environment.update(env)
+    code = "import sys, kerasgen_cli; sys.exit(kerasgen_cli.main(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                            env=environment, timeout=120)
+    return result, record.read_text()
+
+
+def test_help_and_argument_errors_do_not_import_tensorflow(tmp_path):
+    for args in (["--help"], ["sample", "--help"], ["sample"], ["export", "m.keras", "--format", "x"],
+                 ["evaluate", "m.keras", "-n", "many"], ["fit"], ["nonsense"]):
+        result, imported = run_console_script(args, tmp_path)
+        assert result.returncode in (0, 2), (args, result.stderr)
+        assert imported == "", (args, imported)
+        assert "Traceback" not in result.stderr
+    result, _ = run_console_script(["sample", "-n", "x"], tmp_path)
+    assert "argument -n/--num-samples: invalid int value: 'x'" in result.stderr
+
+
+def test_a_command_that_runs_imports_kerasgen_and_sets_the_tf_log_level(tmp_path):
+    code = (
+        "import os, sys, kerasgen_cli; status = kerasgen_cli.main(sys.argv[1:]); "
+        "import keras; "
+        "assert keras.saving.get_registered_object('kerasgen>VAE') is not None; "
+        "print('level', os.environ['TF_CPP_MIN_LOG_LEVEL']); sys.exit(status)"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "-c", code, "zoo", "list"], capture_output=True,
+                            text=True, env=environment, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "vae_mnist5k" in result.stdout and "level 2" in result.stdout
+    # A value the user set is kept.
+    environment["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    code = ("import os, kerasgen_cli\ntry:\n    kerasgen_cli.main(['--help'])\n"
+            "except SystemExit:\n    pass\nprint('level', os.environ['TF_CPP_MIN_LOG_LEVEL'])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=environment, timeout=60)
+    assert result.stdout.strip().endswith("level 0"), result.stdout[-500:]
+
+
+def test_conditional_gan_on_unlabelled_images_is_one_line(tmp_path, capsys):
+    from kerasgen import cli
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(8):
+        Image.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(folder / f"{index}.png")
+    code = cli.main(["fit", "cgan", "--data", str(folder), "--epochs", "1",
+                     "--out", str(tmp_path / "run"), "--verbose", "0"])
+    error = capsys.readouterr().err
+    assert code == 2 and "trains on labelled images" in error, error

@@ -1,0 +1,157 @@
+"""Checkpoints and resume: one commit point, torn checkpoints, exact resume, Ctrl-C."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from kerasgen import training
+from kerasgen.callbacks.epoch_checkpoint import latest_checkpoint
+from tests.own_data import write_digit_folder
+
+
+def tiny_spec(recipe, data, epochs, **extra):
+    spec = training.default_spec(recipe)
+    spec.update(data=data, epochs=epochs, batch_size=32, **extra)
+    return spec
+
+
+SPECS = {
+    # dynamic binarization (a fresh binary sample each epoch) and the VAE's noise
+    "vae": dict(recipe="vae", preprocessing="dynamic_binarization",
+                hyperparameters={"latent_dim": 4, "hidden_units": [32]}),
+    # the GAN's noise stream and two optimizers
+    "dcgan": dict(recipe="dcgan", hyperparameters={"latent_dim": 8}),
+}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("digits16"))
+    write_digit_folder(path, size=(16, 16), per_class=8)
+    return path
+
+
+def weights_of(model):
+    return [np.array(w) for w in model.get_weights()]
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_resume_in_process_is_bit_identical(name, folder, tmp_path):
+    settings = dict(SPECS[name])
+    recipe = settings.pop("recipe")
+    whole, _, _, _ = training.train(tiny_spec(recipe, folder, 2, **settings), str(tmp_path / "a"),
+                                    verbose=0, monitor=False)
+    training.train(tiny_spec(recipe, folder, 1, **settings), str(tmp_path / "b"), verbose=0, monitor=False)
+    resumed, history, _, _ = training.train(tiny_spec(recipe, folder, 2, **settings), str(tmp_path / "b"),
+                                            resume=True, verbose=0, monitor=False)
+    assert len(next(iter(history.values()))) == 2
+    for a, b in zip(weights_of(whole), weights_of(resumed)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_torn_and_damaged_checkpoints_fall_back_and_temporaries_are_removed(folder, tmp_path, capsys):
+    out = str(tmp_path / "run")
+    spec = tiny_spec("vae", folder, 2, hyperparameters={"latent_dim": 2, "hidden_units": [16]})
+    training.train(spec, out, verbose=0, monitor=False)
+    with open(os.path.join(out, "checkpoint.json")) as f:
+        state = json.load(f)
+    assert state["epoch"] == 2 and state["file"] == "checkpoint-0002.keras"
+    assert state["previous"]["file"] == "checkpoint-0001.keras"
+    # Killed after writing epoch 3's model but before committing it: ignored.
+    with open(os.path.join(out, "checkpoint-0003.keras"), "wb") as f:
+        f.write(b"partial")
+    path, chosen = latest_checkpoint(out)
+    assert path.endswith("checkpoint-0002.keras") and chosen["epoch"] == 2
+    # The committed file damaged on disk: the previous complete checkpoint is used.
+    with open(os.path.join(out, "checkpoint-0002.keras"), "r+b") as f:
+        f.truncate(1000)
+    path, chosen = latest_checkpoint(out)
+    assert path.endswith("checkpoint-0001.keras") and chosen["epoch"] == 1
+    assert "missing or damaged; using the previous one" in capsys.readouterr().out
+    # Temp files of a killed run are removed by the next run in the folder.
+    leftovers = [os.path.join(out, ".checkpoint.json.x1y2.tmp.json"),
+                 os.path.join(out, ".model.keras.abc.tmp.keras"),
+                 os.path.join(out, "samples", ".epoch_003.png.q.tmp.png")]
+    os.makedirs(os.path.join(out, "samples"), exist_ok=True)
+    for leftover in leftovers:
+        with open(leftover, "w") as f:
+            f.write("x")
+    user_file = os.path.join(out, "notes.txt")
+    with open(user_file, "w") as f:
+        f.write("mine")
+    spec["epochs"] = 3
+    model, history, _, _ = training.train(spec, out, resume=True, verbose=0, monitor=False)
+    assert len(history["loss"]) == 3  # resumed from epoch 1, ran epochs 2 and 3
+    assert not any(os.path.exists(p) for p in leftovers) and os.path.exists(user_file)
+    assert sorted(n for n in os.listdir(out) if n.startswith("checkpoint-")) == [
+        "checkpoint-0002.keras", "checkpoint-0003.keras"]
+
+
+def start_fit(out, *args):
+    command = [sys.executable, "-m", "kerasgen.cli", "fit", *args, "--out", out, "--verbose", "0"]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=os.getcwd())
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def wait_for_checkpoint(process, out, timeout=120):
+    """Polls checkpoint.json until epoch >= 1; returns the epoch (the process still runs)."""
+    path = os.path.join(out, "checkpoint.json")
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path):
+            with open(path) as f:
+                epoch = json.load(f)["epoch"]
+            if epoch >= 1:
+                return epoch
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    raise AssertionError("no checkpoint within the timeout")
+
+
+def test_ctrl_c_says_where_the_checkpoint_is_and_how_to_resume(tmp_path):
+    out = str(tmp_path / "run")
+    process = start_fit(out, "vae", "--data", "digits", "--limit", "128", "--epochs", "500",
+                        "--batch-size", "32", "--set", "hidden_units=[16]")
+    wait_for_checkpoint(process, out)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    lines = [line for line in err.splitlines() if line.startswith("Interrupted")]
+    assert len(lines) == 1 and "last checkpoint is epoch" in lines[0]
+    assert "resume with: kerasgen fit vae --data digits" in lines[0] and lines[0].endswith("--resume")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("recipe,args", [
+    ("vae", ["--data", "digits", "--limit", "512"]),
+    ("dcgan", ["--data", "FOLDER"]),
+])
+def test_sigkill_after_a_checkpoint_then_resume_is_bit_identical(recipe, args, folder, tmp_path):
+    import keras
+
+    import kerasgen.models  # noqa: F401
+
+    args = [folder if a == "FOLDER" else a for a in args] + ["--epochs", "6", "--batch-size", "16"]
+    whole = str(tmp_path / "whole")
+    process = start_fit(whole, recipe, *args)
+    assert process.wait(timeout=300) == 0, process.communicate()
+    killed = str(tmp_path / "killed")
+    process = start_fit(killed, recipe, *args)
+    epoch = wait_for_checkpoint(process, killed)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert epoch < 6  # killed mid-run
+    process = start_fit(killed, recipe, *args, "--resume")
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert "Resuming from epoch" in out
+    a = keras.saving.load_model(os.path.join(whole, "model.keras"), safe_mode=True)
+    b = keras.saving.load_model(os.path.join(killed, "model.keras"), safe_mode=True)
+    for x, y in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(x, y)
