@@ -251,10 +251,6 @@ def list_images(directory):
     """
     if not os.path.isdir(directory):
         raise ValueError(f"directory must be an existing folder, got {directory!r}")
-    from kerasgen import layouts
-
-    if layouts.is_paired_folder(directory):  # images/ + labels/: (images, label maps), colour kept
-        return layouts.from_paired_folder(directory)
     files = []
     for root, dirs, names in os.walk(directory):
         dirs.sort()
@@ -354,6 +350,10 @@ def from_folder(directory, image_size=None, color_mode="auto", labels="inferred"
     Returns:
         `(x, y)`, `y` an int64 array or `None`.
     """
+    from kerasgen import layouts
+
+    if layouts.is_paired_folder(directory):  # images/ + labels/: (images, label maps), colour kept
+        return layouts.from_paired_folder(directory)
     image_size = check_image_options(color_mode, image_size)
     files, targets, _ = list_images(directory)
     if color_mode == "auto":
@@ -400,7 +400,8 @@ def random_subset(x, y=None, n=None, seed=0):
     """
     if n is None or n >= len(x):
         return x, y
-    rows = subset_rows(len(x), n, y, seed)
+    per_row = y is not None and np.ndim(y) == 1  # label maps (SPADE) are not strata
+    rows = subset_rows(len(x), n, y if per_row else None, seed)
     return x[rows], (None if y is None else y[rows])
 
 
