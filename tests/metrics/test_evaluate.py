@@ -161,15 +161,17 @@ def test_cli_corrupt_images_and_a_cache_dir_that_is_a_file_are_one_line(
     folder = tmp_path / "digits"
     shutil.copytree(image_folder, folder)
     first = folder / "000.png"
-    args = ["evaluate", vae_path, "--data", str(folder), "--metrics", "fid", "-n", "20",
+    # -n covers every file (100 digits + the bad one): a seeded subset of fewer files
+    # might not read the bad one at all
+    args = ["evaluate", vae_path, "--data", str(folder), "--metrics", "fid", "-n", "101",
             "--extractor", classifier_path, "--no-progress"]
     for name, content in [("zz_bad.png", b"not an image"),
                           ("zz_truncated.png", first.read_bytes()[:60])]:
         (folder / name).write_bytes(content)
         assert cli.main(args) == 2
         lines = capsys.readouterr().err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith(
-            f"kerasgen evaluate: error: image {str(folder / name)!r} in folder"), lines
+        assert len(lines) == 1 and lines[0].startswith("kerasgen evaluate: error: "), lines
+        assert str(folder / name) in lines[0], lines
         (folder / name).unlink()
     cache_file = tmp_path / "cache.npz"
     cache_file.write_bytes(b"a file")
