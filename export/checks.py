@@ -43,7 +43,10 @@ def check_inputs(metadata, batch_size, seed=0):
             x = rng.uniform(low, high, shape)
         return {"x": x.astype("float32")}
     inputs = {"z": draw_latents(batch_size, metadata["latent_dim"], seed)}
-    if metadata.get("num_classes"):
+    if metadata.get("label_map_shape"):  # SPADE: random class maps
+        shape = (batch_size, *metadata["label_map_shape"])
+        inputs["label_map"] = np.random.default_rng(seed).integers(0, metadata["num_classes"], shape).astype("int64")
+    elif metadata.get("num_classes"):
         inputs["label"] = np.arange(batch_size, dtype="int64") % metadata["num_classes"]
     return inputs
 

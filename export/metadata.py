@@ -99,7 +99,29 @@ def describe_model(model, encoder=False, source=None):
         "tensors": tensors,
         "source": check_source(source),
     }
+    if kind != "encoder" and getattr(model, "map_shape", None) is not None:
+        describe_label_map(metadata, model)
     return network, validate(metadata)
+
+
+def describe_label_map(metadata, model):
+    """A SPADE generator's fields: `label_map` int64 `[batch, H, W]` of class indices
+    (one-hot encoded inside the graph) and `z`, in that order; `label_map_shape`,
+    `label_map_encoding` ("class_indices") and `num_classes` say how to feed it."""
+    height, width = model.map_shape
+    metadata.update(
+        network="generator", num_classes=int(model.num_classes), label_map_shape=[int(height), int(width)],
+        label_map_encoding="class_indices", inputs=["label_map", "z"],
+        description=f"the SPADE generator of a {type(model).__name__}: a semantic label map and style "
+        "noise z -> an image x with that layout",
+    )
+    tensors = dict(metadata["tensors"])
+    tensors.pop("label", None)
+    metadata["tensors"] = {
+        "label_map": {"role": "input", "dtype": "int64", "shape": ["batch", int(height), int(width)],
+                      "meaning": f"class index of each pixel, an int in [0, {model.num_classes - 1}]"},
+        **{name: spec for name, spec in tensors.items()},
+    }
 
 
 DESCRIPTIONS = {

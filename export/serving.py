@@ -28,6 +28,15 @@ def serving_function(network, metadata):
             mean, log_var = network(x, training=False)
             return {"mean": tf.cast(mean, tf.float32), "log_var": tf.cast(log_var, tf.float32)}
 
+    elif metadata.get("label_map_shape"):  # SPADE: [label_map, z] -> x
+        signature = [
+            tf.TensorSpec([None, *metadata["label_map_shape"]], tf.int64, name="label_map"),
+            tf.TensorSpec([None, metadata["latent_dim"]], tf.float32, name="z"),
+        ]
+
+        def serve(label_map, z):
+            return {"x": tf.cast(network([z, tf.cast(label_map, tf.int32)], training=False), tf.float32)}
+
     elif metadata["num_classes"]:
         signature = [
             tf.TensorSpec([None, metadata["latent_dim"]], tf.float32, name="z"),
@@ -62,6 +71,8 @@ def keras_outputs(network, metadata, inputs):
     if metadata["network"] == "encoder":
         mean, log_var = network(inputs["x"], training=False)
         return {"mean": to_numpy(mean), "log_var": to_numpy(log_var)}
+    if metadata.get("label_map_shape"):
+        return {"x": to_numpy(network([inputs["z"], inputs["label_map"].astype("int32")], training=False))}
     if metadata["num_classes"]:
         label = inputs["label"].astype(network.inputs[1].dtype)
         if len(network.inputs[1].shape) == 2:

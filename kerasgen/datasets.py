@@ -23,7 +23,7 @@ import numpy as np
 
 from kerasgen.latents import check_positive_int
 
-OFFLINE = ("mnist5k", "digits", "ring8", "grid25")
+OFFLINE = ("mnist5k", "digits", "ring8", "grid25", "layouts")
 ONLINE = ("mnist", "fashion_mnist", "cifar10")
 NAMES = OFFLINE + ONLINE
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -49,6 +49,7 @@ def load(name, **kwargs):
         "digits": load_digits,
         "ring8": load_ring8,
         "grid25": load_grid25,
+        "layouts": _load_layouts,  # (N, 32, 32, 3) images, (N, 32, 32) label maps
     }
     if name in loaders:
         return loaders[name](**kwargs)
@@ -152,6 +153,12 @@ def _load_mixture(name, num_train, num_test, seed):
     train = sample_mixture(name, num_train, seed=seed)
     test = sample_mixture(name, num_test, seed=seed + 1)
     return train, test
+
+
+def _load_layouts(**kwargs):
+    from kerasgen.layouts import load_layouts  # procedural scenes, see kerasgen.layouts
+
+    return load_layouts(**kwargs)
 
 
 # ---------------------------------------------------------------------------------------
@@ -343,6 +350,10 @@ def from_folder(directory, image_size=None, color_mode="auto", labels="inferred"
     Returns:
         `(x, y)`, `y` an int64 array or `None`.
     """
+    from kerasgen import layouts
+
+    if layouts.is_paired_folder(directory):  # images/ + labels/: (images, label maps), colour kept
+        return layouts.from_paired_folder(directory)
     image_size = check_image_options(color_mode, image_size)
     files, targets, _ = list_images(directory)
     if color_mode == "auto":
@@ -389,7 +400,8 @@ def random_subset(x, y=None, n=None, seed=0):
     """
     if n is None or n >= len(x):
         return x, y
-    rows = subset_rows(len(x), n, y, seed)
+    per_row = y is not None and np.ndim(y) == 1  # label maps (SPADE) are not strata
+    rows = subset_rows(len(x), n, y if per_row else None, seed)
     return x[rows], (None if y is None else y[rows])
 
 

@@ -218,7 +218,8 @@ def monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorb
     probe = probe[datasets.subset_rows(len(probe), 500, seed=seed)]
     if hasattr(model, "encode") and hasattr(model, "log_likelihood"):  # a VAE
         callbacks.append(PosteriorCollapseMonitor(probe))
-    if x.ndim == 4 and hasattr(model, "sample"):  # image models (not classifiers)
+    # Image models (not classifiers, nor SPADE, whose samples need label maps)
+    if x.ndim == 4 and hasattr(model, "sample") and getattr(model, "map_shape", None) is None:
         try:
             model.sample(1, seed=seed)
             images = None

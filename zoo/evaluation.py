@@ -207,7 +207,22 @@ def mode_coverage(model, spec, num_samples=2500, seeds=(0, 1, 2)):
     return metrics
 
 
+def semantic_synthesis(model, spec, **options):
+    """SPADE's protocol (layout mIoU, FID/KID, style, diversity, KL): see spade_evaluation."""
+    from kerasgen.zoo.spade_evaluation import semantic_synthesis as measure
+
+    return measure(model, spec, **options)
+
+
+def segmentation(model, spec):
+    from kerasgen.zoo.spade_evaluation import segmentation as measure
+
+    return measure(model, spec)
+
+
 PROTOCOLS = {
+    "semantic_synthesis": semantic_synthesis,
+    "segmentation": segmentation,
     "fid_kid": fid_kid,
     "conditional_accuracy": conditional_accuracy,
     "mode_coverage": mode_coverage,
@@ -236,9 +251,13 @@ def write_samples(model, spec, out, x_reference=None, seed=0):
     """
     from kerasgen import plotting
 
+    path = os.path.join(out, "samples.png")
+    if hasattr(model, "map_shape"):  # semantic image synthesis: samples for test maps
+        from kerasgen.zoo.spade_evaluation import write_spade_samples
+
+        return write_spade_samples(model, spec, path, seed=seed)
     if x_reference is None:
         x_reference, _ = test_split(spec)
-    path = os.path.join(out, "samples.png")
     if not hasattr(model, "sample"):  # a classifier: show the data it was trained on
         return plotting.save_image_grid(path, x_reference[:64], (0.0, 1.0), scale=2)
     if getattr(model, "num_classes", None):

@@ -24,6 +24,10 @@ def add_parser(subparsers):
     parser.add_argument("--label", type=int, default=None,
                         help="class of every sample (conditional models; default: all classes)")
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--label-map", default=None,
+                        help="semantic synthesis (SPADE): single-channel PNG of class indices")
+    parser.add_argument("--style-image", default=None,
+                        help="semantic synthesis: reference image whose style the samples take")
     parser.add_argument("-o", "--output", required=True,
                         help="float32 samples (.npy, streamed to disk) or a PNG (.png: a grid "
                         f"of at most {GRID_MAX_SAMPLES} images, or a scatter plot of points)")
@@ -102,6 +106,8 @@ def run(args):
     check_output_path(args.output)  # before loading or downloading anything
     kind = output_kind(args.output, args.num_samples, grid=False)  # before loading anything
     model = load_model(args.model)
+    if getattr(model, "map_shape", None) is not None:
+        return sample_maps(model, args)
     if hasattr(model, "sample_batches"):  # an .onnx file: the runtime sampler
         batches = model.sample_batches(args.num_samples, args.seed, args.label, args.batch_size)
         shape, value_range = model.image_shape, model.value_range
@@ -121,4 +127,21 @@ def run(args):
 
         plotting.save_scatter(args.output, np.concatenate(list(batches)))
     print(f"Wrote {args.num_samples} samples (seed {args.seed}) to {args.output}")
+    return 0
+
+
+def sample_maps(model, args):
+    """A SPADE model: samples for `--label-map` (random z, or `--style-image`'s style)."""
+    from kerasgen import plotting
+    from kerasgen.layouts import read_image, read_label_map
+
+    if args.label_map is None:
+        raise ValueError(f"--label-map is required for {type(model).__name__} (a PNG of class indices), got None")
+    style = None
+    if args.style_image is not None:
+        style = read_image(args.style_image, model.data_shape[-1]) / 127.5 - 1.0
+    samples = model.sample(args.num_samples, seed=args.seed, label_maps=read_label_map(args.label_map),
+                           style_images=style)
+    plotting.save_image_grid(args.output, samples, model.output_range, scale=2)
+    print(f"Wrote {args.num_samples} samples for {args.label_map} to {args.output}")
     return 0

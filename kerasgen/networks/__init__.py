@@ -11,3 +11,10 @@ from kerasgen.networks.dcgan_discriminator import DCGANDiscriminator
 from kerasgen.networks.conditional_dcgan_generator import ConditionalDCGANGenerator
 from kerasgen.networks.conditional_dcgan_discriminator import ConditionalDCGANDiscriminator
 from kerasgen.networks.packed_mlp_discriminator import PackedMLPDiscriminator
+from kerasgen.networks.spade import SPADE
+from kerasgen.networks.spade_res_block import SPADEResBlock
+from kerasgen.networks.spade_generator import SPADEGenerator
+from kerasgen.networks.spade_encoder import SPADEEncoder
+from kerasgen.networks.multiscale_discriminator import MultiscaleDiscriminator
+from kerasgen.networks.vgg_features import VGGFeatures
+from kerasgen.networks.layout_segmenter import LayoutSegmenter

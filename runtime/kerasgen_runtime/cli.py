@@ -1,6 +1,7 @@
 """`kerasgen-sample`: sample an exported kerasgen ONNX file with NumPy and onnxruntime alone.
 
     kerasgen-sample vae_decoder.onnx -n 64 --seed 0 -o grid.png [--label 3]
+    kerasgen-sample spade.onnx --label-map map.png -n 8 -o out.png [--style-image ref.png --encoder enc.onnx]
 """
 
 import argparse
@@ -26,6 +27,11 @@ def build_parser():
                         f"at most {GRID_MAX_SAMPLES} samples)")
     parser.add_argument("--label", type=int, default=None,
                         help="class of every sample (conditional models; default: all classes)")
+    parser.add_argument("--label-map", default=None,
+                        help="SPADE exports: single-channel PNG of class indices to draw images for")
+    parser.add_argument("--style-image", default=None,
+                        help="SPADE exports: reference image whose style the samples take (needs --encoder)")
+    parser.add_argument("--encoder", default=None, help="SPADE exports: the style encoder's .onnx file")
     parser.add_argument("--columns", type=int, default=None, help="grid columns")
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime threads")
     parser.add_argument("--batch-size", type=int, default=256)
@@ -36,6 +42,8 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.label_map is not None:
+        return spade_main(args)
     try:
         output = check_output_path(args.output)  # before any sampling
         kind = output_kind(output, args.num_samples)  # before any work
@@ -58,6 +66,21 @@ def main(argv=None):
         f"wrote {args.num_samples} samples of shape {list(sampler.image_shape)} "
         f"(seed {args.seed}) to {output}"
     )
+    return 0
+
+
+def spade_main(args):
+    from kerasgen_runtime.spade_sampler import SPADESampler, read_image, read_label_map
+
+    try:
+        check_output_path(args.output)  # before any sampling
+        sampler = SPADESampler(args.model, encoder=args.encoder, num_threads=args.threads)
+        style = read_image(args.style_image, sampler.image_shape[-1]) if args.style_image else None
+        sampler.save_grid(args.output, read_label_map(args.label_map), args.num_samples, args.seed, style, args.columns)
+    except (ValueError, OSError) as error:
+        print(f"kerasgen-sample: error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.num_samples} samples for {args.label_map} (seed {args.seed}) to {args.output}")
     return 0
 
 

@@ -53,6 +53,11 @@ class Sampler:
             raise ValueError(f"metadata must be a dict or None, got {type(metadata).__name__}")
         self.session = open_session(self.path, num_threads, providers, spin_wait)
         stored = from_onnx_props(self.session.get_modelmeta().custom_metadata_map)
+        if stored.get("label_map_shape"):
+            raise ValueError(
+                f"{self.path} is a SPADE generator (inputs label_map, z): sample it with "
+                "kerasgen_runtime.SPADESampler or kerasgen-sample PATH --label-map MAP.png"
+            )
         self.z_name, self.label_name, self.x_name = graph_names(self.session, self.path)
         merged = {**stored, **(metadata or {})}
         missing = [key for key in SAMPLING_KEYS if key not in merged]

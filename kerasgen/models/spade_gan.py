@@ -1,0 +1,355 @@
+import keras
+import numpy as np
+from keras import ops
+
+from kerasgen import losses
+from kerasgen.backend import JointOptimizer
+from kerasgen.latents import check_positive_int, draw_latents
+from kerasgen.models.adversarial import AdversarialModel, check_non_negative, discriminator_loss, distinct_optimizers
+from kerasgen.models.generative_model import predict_in_batches
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class SPADEGAN(AdversarialModel):
+    """Semantic image synthesis (GauGAN): a SPADE generator draws an image for a label
+    map, in the style of a code z that a VAE encoder infers from real images.
+
+    One training step (NVlabs's `Pix2PixModel` with `use_vae`):
+    - the discriminator (multi-scale PatchGAN over image + one-hot map) minimizes the
+      hinge loss, real pairs against generated ones;
+    - the generator *and the encoder*, with one optimizer, minimize
+      `adversarial + feature_matching_weight * feature_matching + kl_weight * kl
+      (+ perceptual_weight * perceptual)`: the hinge generator loss; the L1 distance of
+      the discriminator's intermediate features on the generated vs the real image
+      (mean over layers' elements, summed over layers, averaged over scales); the KL
+      of q(z|x) to N(0, I) (summed over dimensions, averaged over the batch); and an
+      optional L1 over a user-supplied feature extractor's layers. The generator draws
+      `z = mean + exp(log_var / 2) * eps` for the real image of the same pair, so the
+      encoder is trained through the generator's losses.
+
+    At sampling time z ~ N(0, I) gives random styles; the encoder's mean for a
+    reference image transfers its style (`sample(..., style_images=...)`).
+
+    Args:
+        encoder: style encoder with `[mean, log_var]` outputs, e.g.
+            `kerasgen.networks.SPADEEncoder`.
+        generator: a network `[z, label_map] -> image`, e.g.
+            `kerasgen.networks.SPADEGenerator`.
+        discriminator: a network `[image, label_map] -> list of features and logits`
+            with `num_scales` and `outputs_per_scale` (the last of each scale is the
+            logits), e.g. `kerasgen.networks.MultiscaleDiscriminator`.
+        feature_matching_weight: weight of the feature-matching loss (10 in the paper).
+        kl_weight: weight of the KL term (0.05 in the paper).
+        perceptual_extractor: optional network mapping images in [-1, 1] to a list of
+            feature maps (see `kerasgen.models.spade_gan.vgg19_extractor`).
+        perceptual_weight: weight of the perceptual loss.
+        perceptual_layer_weights: one weight per extractor output (VGG's
+            1/32, 1/16, 1/8, 1/4, 1 when None and there are five; else equal).
+        seed: seed of the training noise.
+
+    Example:
+    ```python
+    generator = kerasgen.networks.SPADEGenerator(32, 4, (32, 32, 3))
+    encoder = kerasgen.networks.SPADEEncoder((32, 32, 3), 32)
+    discriminator = kerasgen.networks.MultiscaleDiscriminator((32, 32, 3), 4)
+    model = kerasgen.models.SPADEGAN(encoder, generator, discriminator, seed=0)
+    model.compile(
+        generator_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+        discriminator_optimizer=keras.optimizers.Adam(4e-4, beta_1=0.0, beta_2=0.9))
+    model.fit(images_signed, label_maps, epochs=20, batch_size=16)
+    images = model.sample(8, label_maps=test_maps[:8], seed=0)
+    ```
+
+    Reference:
+        Park et al., "Semantic Image Synthesis with Spatially-Adaptive Normalization",
+        CVPR 2019 (github.com/NVlabs/SPADE).
+    """
+
+    players = ("generator", "discriminator")
+    metric_names = (
+        "generator_loss", "discriminator_loss", "adversarial_loss", "feature_matching_loss", "kl_loss",
+        "perceptual_loss", "real_score", "fake_score",
+    )
+
+    def __init__(self, encoder, generator, discriminator, feature_matching_weight=10.0, kl_weight=0.05,
+                 perceptual_extractor=None, perceptual_weight=10.0, perceptual_layer_weights=None, seed=None,
+                 **kwargs):
+        check_spade_networks(encoder, generator, discriminator)
+        super().__init__(generator, discriminator, seed=seed, **kwargs)
+        self.encoder = encoder
+        self.num_classes = int(generator.num_classes)
+        self.map_shape = tuple(generator.input_shape[1][1:])
+        self.feature_matching_weight = check_non_negative("feature_matching_weight", feature_matching_weight)
+        self.kl_weight = check_non_negative("kl_weight", kl_weight)
+        self.perceptual_weight = check_non_negative("perceptual_weight", perceptual_weight)
+        self.perceptual_extractor = perceptual_extractor
+        if perceptual_extractor is not None:
+            count = len(perceptual_extractor.outputs)
+            if perceptual_layer_weights is None:
+                perceptual_layer_weights = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1.0] if count == 5 else [1.0] * count
+            if len(perceptual_layer_weights) != count:
+                raise ValueError(
+                    f"perceptual_layer_weights must have one weight per extractor output ({count}), "
+                    f"got {len(perceptual_layer_weights)}"
+                )
+            perceptual_extractor.trainable = False
+        self.perceptual_layer_weights = None if perceptual_layer_weights is None else [float(w) for w in perceptual_layer_weights]
+        self.built = True
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    # The losses --------------------------------------------------------------------
+
+    def scales(self, outputs):
+        """The discriminator's flat output list as `[(features, logits)]`, one per scale."""
+        step = self.discriminator.outputs_per_scale
+        return [(outputs[i : i + step - 1], outputs[i + step - 1]) for i in range(0, len(outputs), step)]
+
+    def judge(self, real, fake, label_map, training=True):
+        """One discriminator pass over `[real, fake]`: per scale, (real, fake) pairs of
+        the feature lists and of the logits."""
+        outputs = self.discriminator([ops.concatenate([real, fake]), ops.concatenate([label_map, label_map])],
+                                     training=training)
+        batch_size = ops.shape(real)[0]
+        return [
+            ([(f[:batch_size], f[batch_size:]) for f in features], (logits[:batch_size], logits[batch_size:]))
+            for features, logits in self.scales(outputs)
+        ]
+
+    def feature_matching(self, judged):
+        """L1 of D's intermediate features, generated vs real (real held constant)."""
+        total = 0.0
+        for features, _ in judged:
+            for real, fake in features:
+                total = total + ops.mean(ops.abs(fake - ops.stop_gradient(real)))
+        return total / len(judged)
+
+    def perceptual(self, real, fake):
+        if self.perceptual_extractor is None:
+            return ops.zeros(())
+        real_features = self.perceptual_extractor(real, training=False)
+        fake_features = self.perceptual_extractor(fake, training=False)
+        total = 0.0
+        for weight, r, f in zip(self.perceptual_layer_weights, real_features, fake_features):
+            total = total + weight * ops.mean(ops.abs(f - ops.stop_gradient(r)))
+        return total
+
+    def style_code(self, real, noise, training=True):
+        """Reparameterized `z` for `real` and the mean KL of q(z|x) to the prior."""
+        mean, log_var = self.encoder(real, training=training)
+        return mean + ops.exp(0.5 * log_var) * noise, ops.mean(losses.kl_divergence(mean, log_var))
+
+    def losses_of(self, real, label_map, noise, training=True):
+        """Every loss of one generator pass: `(generator_loss, logs)`."""
+        z, kl = self.style_code(real, noise, training)
+        fake = self.generator([z, label_map], training=training)
+        judged = self.judge(real, fake, label_map, training)
+        adversarial = sum(-ops.mean(fake_logits) for _, (_, fake_logits) in judged) / len(judged)
+        matching = self.feature_matching(judged)
+        perceptual = self.perceptual(real, fake)
+        loss = (adversarial + self.feature_matching_weight * matching + self.kl_weight * kl
+                + self.perceptual_weight * perceptual)
+        return loss, {
+            "generator_loss": loss, "adversarial_loss": adversarial, "feature_matching_loss": matching,
+            "kl_loss": kl, "perceptual_loss": perceptual,
+        }
+
+    def discriminator_losses(self, real, fake, label_map, training=True):
+        judged = self.judge(real, fake, label_map, training)
+        loss = sum(discriminator_loss(r, f, "hinge") for _, (r, f) in judged) / len(judged)
+        return loss, {
+            "discriminator_loss": loss,
+            "real_score": sum(ops.mean(r) for _, (r, _) in judged) / len(judged),
+            "fake_score": sum(ops.mean(f) for _, (_, f) in judged) / len(judged),
+        }
+
+    # Training ----------------------------------------------------------------------
+
+    def unpack_pairs(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError("SPADEGAN trains on (images, label_maps) pairs: call fit(x, label_maps)")
+        return ops.convert_to_tensor(data[0]), ops.cast(data[1], "int32")
+
+    def train_step(self, data):
+        real, label_map = self.unpack_pairs(data)
+        noise = keras.random.normal((ops.shape(real)[0], self.latent_dim), seed=self.seed_generator)
+
+        # Train the discriminator: real pairs against generated ones
+        z, _ = self.style_code(real, noise)
+        fake = ops.stop_gradient(self.generator([z, label_map], training=True))
+        logs = self.minimize(
+            lambda: self.discriminator_losses(real, fake, label_map),
+            self.discriminator.trainable_variables, self.discriminator_optimizer,
+        )
+
+        # Train the generator and the encoder (one optimizer, as NVlabs's optimizer_G)
+        logs.update(self.minimize(
+            lambda: self.losses_of(real, label_map, noise), self.generator_and_encoder.trainable_variables,
+            self.generator_optimizer,
+        ))
+        return self.record(logs)
+
+    def test_step(self, data):
+        real, label_map = self.unpack_pairs(data)
+        noise = keras.random.normal((ops.shape(real)[0], self.latent_dim), seed=self.seed_generator)
+        _, logs = self.losses_of(real, label_map, noise, training=False)
+        z, _ = self.style_code(real, noise, training=False)
+        fake = self.generator([z, label_map], training=False)
+        logs.update(self.discriminator_losses(real, fake, label_map, training=False)[1])
+        return self.record(logs)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if isinstance(x, np.ndarray):
+            if y is None:
+                raise ValueError("y must hold one label map per image for a SPADEGAN, got None")
+            y = self.check_label_maps(y, "y", len(x))
+        return super().fit(x, y, *args, **kwargs)
+
+    def check_label_maps(self, label_maps, name="label_maps", count=None):
+        """Int maps `(N, H, W)` of classes in `[0, num_classes)`, as int32."""
+        label_maps = np.asarray(label_maps)
+        if label_maps.ndim == 2:
+            label_maps = label_maps[None]
+        if label_maps.ndim != 3 or tuple(label_maps.shape[1:]) != self.map_shape:
+            raise ValueError(f"{name} must have shape (N,) + {self.map_shape}, got {label_maps.shape}")
+        if not np.issubdtype(label_maps.dtype, np.integer):
+            raise ValueError(f"{name} must hold int class indices, got dtype {label_maps.dtype}")
+        if label_maps.min() < 0 or label_maps.max() >= self.num_classes:
+            raise ValueError(
+                f"{name} must hold classes in [0, {self.num_classes}), got values in "
+                f"[{label_maps.min()}, {label_maps.max()}]"
+            )
+        if count is not None and len(label_maps) != count:
+            raise ValueError(f"{name} must have one map per image ({count}), got {len(label_maps)}")
+        return label_maps.astype("int32")
+
+    # Compilation and saving --------------------------------------------------------
+
+    @property
+    def generator_and_encoder(self):
+        return _Networks(self.generator, self.encoder)
+
+    def compile_players(self, **kwargs):
+        generator_optimizer, discriminator_optimizer = distinct_optimizers(
+            generator_optimizer=kwargs.pop("generator_optimizer"),
+            discriminator_optimizer=kwargs.pop("discriminator_optimizer"),
+        )
+        self.generator_optimizer, self.discriminator_optimizer = generator_optimizer, discriminator_optimizer
+        super(AdversarialModel, self).compile(optimizer=JointOptimizer([
+            (generator_optimizer, self.generator_and_encoder), (discriminator_optimizer, self.discriminator),
+        ]), **kwargs)
+
+    def build_optimizers(self):
+        self.generator_optimizer.build(self.generator_and_encoder.trainable_variables)
+        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "feature_matching_weight": self.feature_matching_weight,
+            "kl_weight": self.kl_weight,
+            "perceptual_extractor": None if self.perceptual_extractor is None
+            else keras.saving.serialize_keras_object(self.perceptual_extractor),
+            "perceptual_weight": self.perceptual_weight,
+            "perceptual_layer_weights": self.perceptual_layer_weights,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for name in ("encoder", "perceptual_extractor"):
+            if config.get(name) is not None:
+                config[name] = keras.saving.deserialize_keras_object(config[name])
+        return super().from_config(config)
+
+    # Inference ---------------------------------------------------------------------
+
+    def encode(self, images, batch_size=256):
+        """Posterior parameters `(mean, log_var)` of images in [-1, 1], as NumPy."""
+        images = self.check_data(images, self.data_shape, "images")
+        return tuple(predict_in_batches(self.encoder, images, batch_size))
+
+    def sample(self, num_samples, seed=None, label_maps=None, style_images=None, batch_size=256):
+        """`num_samples` images for `label_maps` (one map, or one per sample).
+
+        z ~ N(0, I) from `seed`, or, with `style_images` (one, or one per sample, in
+        [-1, 1]), the encoder's mean for each: the reference's style on the map.
+        """
+        num_samples = check_positive_int("num_samples", num_samples)
+        if label_maps is None:
+            raise ValueError("label_maps must be given for a SPADEGAN (int maps of shape "
+                             f"{self.map_shape}), got None")
+        label_maps = self.check_label_maps(label_maps)
+        if len(label_maps) == 1:
+            label_maps = np.repeat(label_maps, num_samples, axis=0)
+        if len(label_maps) != num_samples:
+            raise ValueError(f"label_maps must hold 1 or num_samples ({num_samples}) maps, got {len(label_maps)}")
+        if style_images is None:
+            z = draw_latents(num_samples, self.latent_dim, seed)
+        else:
+            style_images = np.asarray(style_images, dtype="float32")
+            style_images = style_images[None] if style_images.ndim == 3 else style_images
+            z, _ = self.encode(style_images)
+            z = np.repeat(z, num_samples, axis=0) if len(z) == 1 else z
+            if len(z) != num_samples:
+                raise ValueError(f"style_images must hold 1 or num_samples ({num_samples}) images, got {len(z)}")
+        outputs = [
+            ops.convert_to_numpy(self.generator([z[i : i + batch_size], label_maps[i : i + batch_size]], training=False))
+            for i in range(0, num_samples, batch_size)
+        ]
+        return np.concatenate(outputs)
+
+
+class _Networks:
+    """The generator and the encoder as one player of the JointOptimizer."""
+
+    def __init__(self, *networks):
+        self.networks = networks
+
+    @property
+    def trainable_variables(self):
+        return [v for network in self.networks for v in network.trainable_variables]
+
+
+def check_spade_networks(encoder, generator, discriminator):
+    if len(getattr(generator, "inputs", None) or ()) != 2 or getattr(generator, "num_classes", None) is None:
+        raise ValueError("generator must take [z, label_map] and have num_classes (a SPADEGenerator), "
+                         f"got {type(generator).__name__}")
+    outputs = encoder.outputs if hasattr(encoder, "outputs") else ()
+    if len(outputs) != 2:
+        raise ValueError(f"encoder must output [mean, log_var], got {len(outputs)} output(s)")
+    latent_dim = int(generator.input_shape[0][-1])
+    if int(encoder.output_shape[0][-1]) != latent_dim:
+        raise ValueError(f"encoder latent size must equal the generator's z size {latent_dim}, "
+                         f"got {encoder.output_shape[0][-1]}")
+    if tuple(encoder.input_shape[1:]) != tuple(generator.output_shape[1:]):
+        raise ValueError(f"encoder input shape must equal the generator output shape "
+                         f"{tuple(generator.output_shape[1:])}, got {tuple(encoder.input_shape[1:])}")
+    for name in ("num_scales", "outputs_per_scale"):
+        if not hasattr(discriminator, name):
+            raise ValueError(f"discriminator must have {name} (a MultiscaleDiscriminator), "
+                             f"got {type(discriminator).__name__}")
+    if getattr(discriminator, "num_classes", generator.num_classes) != generator.num_classes:
+        raise ValueError(f"discriminator.num_classes must equal generator.num_classes "
+                         f"{generator.num_classes}, got {discriminator.num_classes}")
+
+
+def vgg19_extractor(image_shape, weights="imagenet"):
+    """VGG19's relu1_1 ... relu5_1 outputs for images in [-1, 1] (NVlabs's VGGLoss).
+
+    Needs the ImageNet weights (downloaded by Keras, or a local `.h5` path in
+    `weights`); offline without them, raises a RuntimeError saying how to provide them.
+    """
+    from kerasgen.networks.vgg_features import VGGFeatures
+
+    try:
+        return VGGFeatures(tuple(image_shape), weights=weights)
+    except Exception as error:  # urllib / OSError, whatever the download raises
+        raise RuntimeError(
+            f"VGG19 ImageNet weights are unavailable ({error}); they cannot be downloaded here. "
+            "Pass weights=PATH to a local vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5, or "
+            "give SPADEGAN another perceptual_extractor (a network returning a list of feature maps)"
+        ) from error

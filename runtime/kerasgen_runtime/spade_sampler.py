@@ -1,0 +1,152 @@
+"""Sampling an exported SPADE generator (`label_map`, `z` -> `x`) with onnxruntime.
+
+NumPy and onnxruntime only (Pillow to read and write PNGs). `z` is drawn exactly like
+`kerasgen_runtime.latents.draw_latents`, so `sample(label_map, n, seed)` gives the
+Keras model's `SPADEGAN.sample(n, seed=seed, label_maps=label_map)`. With the style
+encoder's export, a reference image's style replaces the random `z`.
+"""
+
+import os
+
+import numpy as np
+
+from kerasgen_runtime.images import image_grid, write_png
+from kerasgen_runtime.latents import check_positive_int, draw_latents
+from kerasgen_runtime.metadata import from_onnx_props, validate
+from kerasgen_runtime.sampler import open_session
+
+
+class SPADESampler:
+    """Draws images for semantic label maps from an exported SPADE generator.
+
+    Args:
+        path: the generator's `.onnx` file (`kerasgen export` of a SPADEGAN).
+        encoder: optional `.onnx` file of its style encoder (`kerasgen export
+            --encoder`), needed for `style_image`.
+        num_threads: onnxruntime threads, None for its default.
+
+    Example:
+    ```python
+    sampler = kerasgen_runtime.SPADESampler("spade.onnx", encoder="spade_encoder.onnx")
+    images = sampler.sample(label_map, 8, seed=0)              # float32 in value_range
+    styled = sampler.sample(label_map, 1, style_image=reference_uint8)
+    ```
+    """
+
+    def __init__(self, path, encoder=None, num_threads=None):
+        self.path = os.fspath(path)
+        self.session = open_session(self.path, num_threads)
+        self.metadata = validate(from_onnx_props(self.session.get_modelmeta().custom_metadata_map))
+        if not self.metadata.get("label_map_shape"):
+            raise ValueError(f"{self.path} is not a SPADE generator export (its metadata has no label_map_shape)")
+        names = {i.name for i in self.session.get_inputs()}
+        if names != {"label_map", "z"}:
+            raise ValueError(f"{self.path} must take inputs 'label_map' and 'z', got {sorted(names)}")
+        self.encoder = None
+        if encoder is not None:
+            self.encoder = open_session(os.fspath(encoder), num_threads)
+            meta = validate(from_onnx_props(self.encoder.get_modelmeta().custom_metadata_map))
+            if meta.get("network") != "encoder" or meta["latent_dim"] != self.latent_dim:
+                raise ValueError(
+                    f"encoder {encoder!r} must be the style encoder export of this model (network "
+                    f"'encoder', latent_dim {self.latent_dim}), got network {meta.get('network')!r}, "
+                    f"latent_dim {meta.get('latent_dim')}"
+                )
+
+    @property
+    def latent_dim(self):
+        return self.metadata["latent_dim"]
+
+    @property
+    def num_classes(self):
+        return self.metadata["num_classes"]
+
+    @property
+    def map_shape(self):
+        return tuple(self.metadata["label_map_shape"])
+
+    @property
+    def image_shape(self):
+        return tuple(self.metadata["image_shape"])
+
+    def check_label_map(self, label_map):
+        label_map = np.asarray(label_map)
+        if label_map.ndim == 2:
+            label_map = label_map[None]
+        if label_map.ndim != 3 or tuple(label_map.shape[1:]) != self.map_shape:
+            raise ValueError(f"label_map must have shape {self.map_shape} (or (N,) + that), got {label_map.shape}")
+        if not np.issubdtype(label_map.dtype, np.integer):
+            raise ValueError(f"label_map must hold int class indices, got dtype {label_map.dtype}")
+        if label_map.min() < 0 or label_map.max() >= self.num_classes:
+            raise ValueError(
+                f"label_map must hold classes in [0, {self.num_classes}), got values in "
+                f"[{label_map.min()}, {label_map.max()}]"
+            )
+        return label_map.astype("int64")
+
+    def encode_style(self, style_image):
+        """The encoder's mean for a reference image: uint8 `(H, W, C)` or floats in value_range."""
+        if self.encoder is None:
+            raise ValueError("style_image needs the style encoder: pass encoder='..._encoder.onnx'")
+        image = np.asarray(style_image)
+        if image.ndim == 3:
+            image = image[None]
+        if tuple(image.shape[1:]) != self.image_shape:
+            raise ValueError(f"style_image must have shape {self.image_shape}, got {image.shape[1:]}")
+        if image.dtype == np.uint8:
+            low, high = self.metadata["value_range"]
+            image = image.astype("float32") / 255.0 * (high - low) + low
+        mean, _ = self.encoder.run(["mean", "log_var"], {"x": image.astype("float32")})
+        return mean
+
+    def sample(self, label_map, num_samples=None, seed=None, style_image=None, batch_size=256):
+        """Float32 images in `value_range` for `label_map` (one map, or one per sample).
+
+        `z` ~ N(0, I) drawn with `seed`, or the encoding of `style_image`.
+        """
+        label_map = self.check_label_map(label_map)
+        num_samples = check_positive_int("num_samples", num_samples if num_samples is not None else len(label_map))
+        if len(label_map) == 1:
+            label_map = np.repeat(label_map, num_samples, axis=0)
+        if len(label_map) != num_samples:
+            raise ValueError(f"label_map must hold 1 or num_samples ({num_samples}) maps, got {len(label_map)}")
+        if style_image is None:
+            z = draw_latents(num_samples, self.latent_dim, seed)
+        else:
+            z = self.encode_style(style_image)
+            z = np.repeat(z, num_samples, axis=0) if len(z) == 1 else z
+        outputs = [
+            self.session.run(["x"], {"label_map": label_map[i : i + batch_size], "z": z[i : i + batch_size]})[0]
+            for i in range(0, num_samples, batch_size)
+        ]
+        return np.concatenate(outputs)
+
+    def sample_uint8(self, label_map, num_samples=None, seed=None, style_image=None):
+        low, high = self.metadata["value_range"]
+        images = self.sample(label_map, num_samples, seed, style_image)
+        return np.clip(np.rint((images - low) * (255.0 / (high - low))), 0, 255).astype("uint8")
+
+    def save_grid(self, path, label_map, num_samples=None, seed=None, style_image=None, columns=None):
+        """Writes the samples as one PNG grid (atomically); returns the grid."""
+        grid = image_grid(self.sample_uint8(label_map, num_samples, seed, style_image), columns)
+        write_png(path, grid)
+        return grid
+
+
+def read_label_map(path):
+    """An int64 map `(H, W)` from a single-channel PNG of class indices (8/16-bit grey or palette)."""
+    from PIL import Image
+
+    with Image.open(os.fspath(path)) as image:
+        if image.mode not in ("L", "P", "I", "I;16"):
+            raise ValueError(f"label map {path!r} must be a single-channel PNG of class indices, got mode {image.mode!r}")
+        return np.asarray(image).astype("int64")
+
+
+def read_image(path, channels=3):
+    """A uint8 image `(H, W, channels)` from a PNG/JPEG file."""
+    from PIL import Image
+
+    with Image.open(os.fspath(path)) as image:
+        array = np.asarray(image.convert("RGB" if channels == 3 else "L"))
+    return array if array.ndim == 3 else array[..., None]
