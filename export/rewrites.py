@@ -8,14 +8,16 @@ NumPy and `onnx` only. Each rewrite computes the same function as the node it re
   swapped, pads `k - 1 - p`). onnxruntime computes a narrow Conv as im2col and a GEMM
   with M = channels (or, in its NCHWc layout, pads the channels to a block of 16); the
   ConvTranspose is one GEMM of M = channels x k x k and a col2im.
-- `subpixel`: a `ConvTranspose` of stride s whose output is s times its input (Keras
-  `padding="same"`) becomes one stride-1 `Conv` with s*s times the output channels (one
-  group per output phase, the taps a phase does not use are zeros) and a `DepthToSpace`
-  (DCR). An elementwise activation after it moves before the DepthToSpace, where
-  onnxruntime fuses it into the Conv.
-- `fold_batch_norm`: a `BatchNormalization` (inference) right after a Conv or
-  ConvTranspose is folded into its weights and bias. Runs before the others, so that
-  rewritten forms keep no separate normalization.
+- `subpixel`: a `ConvTranspose` of stride s becomes stride-1 `Conv`s computing its s*s
+  output phases -- one Conv per phase with exactly its taps (`split=True`, then a
+  Concat), or one Conv with s*s times the output channels (the taps a phase does not
+  use are zeros) -- and a `DepthToSpace` (DCR), plus a `Slice` when the output is not
+  s times the input (Keras `padding="valid"`). An elementwise activation after it
+  moves before the DepthToSpace, where onnxruntime fuses it into the Conv.
+- `fold_batch_norm`: a `BatchNormalization` (inference), or the per-channel `Mul` /
+  `Add` that tf2onnx writes for one, right after a Conv or ConvTranspose is folded into
+  its weights and bias. Runs before the others, so that rewritten forms keep no
+  separate normalization (and the activation can move next to the Conv).
 
 Each function takes a `ModelProto` and returns `(new_proto, names of the rewritten
 nodes)`; the input proto is not modified.
@@ -49,9 +51,9 @@ class Graph:
     def is_graph_output(self, name):
         return any(output.name == name for output in self.graph.output)
 
-    def add_initializer(self, name, array):
+    def add_initializer(self, name, array, dtype="float32"):
         name = self.unique(name)
-        tensor = numpy_helper.from_array(np.ascontiguousarray(array, dtype="float32"), name)
+        tensor = numpy_helper.from_array(np.ascontiguousarray(array, dtype=dtype), name)
         self.graph.initializer.append(tensor)
         self.initializers[name] = tensor
         return name
@@ -116,42 +118,70 @@ def plain_2d(node, graph):
     }
 
 
+def channel_constant(graph, node, channels):
+    """The per-channel constant `[channels]` of a Mul/Add on an NCHW map, else None."""
+    for name in node.input:
+        value = graph.array(name)
+        if value is None or value.dtype != np.float32 or value.ndim > 4:
+            continue
+        shape = (1,) * (4 - value.ndim) + value.shape  # right-aligned to [N, C, H, W]
+        if shape[0] == shape[2] == shape[3] == 1 and shape[1] in (1, channels):
+            other = [n for n in node.input if n != name]
+            return np.broadcast_to(value.reshape(-1), (channels,)).astype("float64"), other
+    return None, None
+
+
 def fold_batch_norm(proto):
-    """Folds inference BatchNormalization nodes into the Conv/ConvTranspose before them."""
+    """Folds inference BatchNormalization -- or the per-channel Mul and Add tf2onnx turns it
+    into -- into the Conv/ConvTranspose right before it, repeatedly."""
     graph = Graph(proto)
     folded = []
-    for norm in list(graph.graph.node):
-        if norm.op_type != "BatchNormalization" or len(norm.output) != 1:
-            continue
-        producer = next((n for n in graph.graph.node if norm.input[0] in n.output), None)
-        if producer is None or producer.op_type not in ("Conv", "ConvTranspose"):
-            continue
-        if len(graph.consumers(producer.output[0])) != 1 or graph.is_graph_output(producer.output[0]):
-            continue
-        form = plain_2d(producer, graph)
-        stats = [graph.array(name) for name in norm.input[1:5]]
-        if form is None or any(s is None for s in stats):
-            continue
-        scale, offset, mean, var = (s.astype("float64") for s in stats)
-        epsilon = attributes(norm).get("epsilon", 1e-5)
-        factor = scale / np.sqrt(var + epsilon)
-        weight = form["weight"].astype("float64")
-        out_axis = 0 if producer.op_type == "Conv" else 1
-        shape = [1, 1, 1, 1]
-        shape[out_axis] = -1
-        weight = weight * factor.reshape(shape)
-        bias = form["bias"].astype("float64") if form["bias"] is not None else np.zeros_like(mean)
-        bias = (bias - mean) * factor + offset
-        inputs = [
-            producer.input[0],
-            graph.add_initializer(producer.name + "_folded_weight", weight),
-            graph.add_initializer(producer.name + "_folded_bias", bias),
-        ]
-        del producer.input[:]
-        producer.input.extend(inputs)
-        producer.output[0] = norm.output[0]
-        graph.graph.node.remove(norm)
-        folded.append(norm.name)
+    changed = True
+    while changed:
+        changed = False
+        for producer in list(graph.graph.node):
+            if producer.op_type not in ("Conv", "ConvTranspose"):
+                continue
+            consumers = graph.consumers(producer.output[0])
+            if len(consumers) != 1 or graph.is_graph_output(producer.output[0]):
+                continue
+            follower, form = consumers[0], plain_2d(producer, graph)
+            if form is None or len(follower.output) != 1:
+                continue
+            out_axis = 0 if producer.op_type == "Conv" else 1
+            channels = form["weight"].shape[out_axis]
+            scale = shift = None
+            if follower.op_type == "BatchNormalization":
+                stats = [graph.array(name) for name in follower.input[1:5]]
+                if any(s is None for s in stats):
+                    continue
+                gamma, beta, mean, var = (s.astype("float64") for s in stats)
+                scale = gamma / np.sqrt(var + attributes(follower).get("epsilon", 1e-5))
+                shift = beta - mean * scale
+            elif follower.op_type in ("Mul", "Add"):
+                value, other = channel_constant(graph, follower, channels)
+                if value is None or other != [producer.output[0]]:
+                    continue
+                scale, shift = (value, 0.0) if follower.op_type == "Mul" else (1.0, value)
+            else:
+                continue
+            shape = [1, 1, 1, 1]
+            shape[out_axis] = -1
+            weight = form["weight"].astype("float64") * np.reshape(
+                np.broadcast_to(scale, (channels,)), shape)
+            bias = form["bias"].astype("float64") if form["bias"] is not None else np.zeros(channels)
+            bias = bias * scale + shift
+            inputs = [
+                producer.input[0],
+                graph.add_initializer(producer.name + "_folded_weight", weight),
+                graph.add_initializer(producer.name + "_folded_bias", np.broadcast_to(bias, (channels,))),
+            ]
+            del producer.input[:]
+            producer.input.extend(inputs)
+            producer.output[0] = follower.output[0]
+            graph.graph.node.remove(follower)
+            folded.append(follower.name)
+            changed = True
     return graph.finish(), folded
 
 
@@ -215,34 +245,44 @@ def phase_conv(weight, taps_h, taps_w, span_h, span_w):
     return conv
 
 
-def subpixel_convs(weight, bias, stride, pads, split):
-    """`[(conv weight, bias, conv pads), ...]` equal to a stride-`stride` ConvTranspose.
+def subpixel_convs(weight, bias, stride, pads, extra, split):
+    """`([(conv weight, bias, conv pads), ...], crop)` equal to a stride-s ConvTranspose.
 
     The outputs, stacked along channels in the listed order, are what DepthToSpace (DCR)
     reads: channel `(r_h * s + r_w) * C_out + c` is phase `(r_h, r_w)`. `split=False`:
     one Conv for all phases, on a kernel spanning every phase's offsets (the taps a phase
     does not use are zeros); `split=True`: one Conv per phase with its own taps only.
+    `extra[axis]` = ConvTranspose output size - s * input size (0 for Keras "same");
+    each phase then yields `input + grow` rows, and DepthToSpace's `s * (input + grow)`
+    rows are `crop[axis] >= 0` rows more than the ConvTranspose gives (cut at the end).
     """
     k_h, k_w = weight.shape[2:]
-    taps_h, taps_w = phase_taps(k_h, stride, pads[0]), phase_taps(k_w, stride, pads[1])
+    taps = [phase_taps(k_h, stride, pads[0]), phase_taps(k_w, stride, pads[1])]
     phases = [(r_h, r_w) for r_h in range(stride) for r_w in range(stride)]
     if split:
-        convs = []
-        for r_h, r_w in phases:
-            span_h, span_w = offset_span(taps_h[r_h]), offset_span(taps_w[r_w])
-            conv = phase_conv(weight, taps_h[r_h], taps_w[r_w], span_h, span_w)
-            convs.append((conv, bias, [-span_h[0], -span_w[0], span_h[1], span_w[1]]))
-        return convs
-    span_h = offset_span([t for r in taps_h.values() for t in r])
-    span_w = offset_span([t for r in taps_w.values() for t in r])
-    conv = np.concatenate(
-        [phase_conv(weight, taps_h[r_h], taps_w[r_w], span_h, span_w) for r_h, r_w in phases])
+        spans = [{r: offset_span(t) for r, t in axis.items()} for axis in taps]
+    else:
+        spans = [dict.fromkeys(axis, offset_span([t for r in axis.values() for t in r]))
+                 for axis in taps]
+    # Phase rows: input + grow (pads >= 0 need grow >= -high); DepthToSpace must cover
+    # the ConvTranspose output: s * grow >= extra.
+    grow = [max(-(-extra[a] // stride), *(-high for _, high in spans[a].values())) for a in (0, 1)]
+    crop = [stride * grow[a] - extra[a] for a in (0, 1)]
+
+    def conv_of(r_h, r_w):
+        span_h, span_w = spans[0][r_h], spans[1][r_w]
+        conv = phase_conv(weight, taps[0][r_h], taps[1][r_w], span_h, span_w)
+        return conv, [-span_h[0], -span_w[0], grow[0] + span_h[1], grow[1] + span_w[1]]
+
+    if split:
+        return [(conv, bias, conv_pads) for conv, conv_pads in map(lambda p: conv_of(*p), phases)], crop
+    conv = np.concatenate([conv_of(*phase)[0] for phase in phases])
     bias = None if bias is None else np.tile(bias, stride * stride)
-    return [(conv, bias, [-span_h[0], -span_w[0], span_h[1], span_w[1]])]
+    return [(conv, bias, conv_of(0, 0)[1])], crop
 
 
 def subpixel(proto, names=None, split=False):
-    """Stride-s ConvTransposes with output = s x input -> Conv(s) + (activation) + DepthToSpace.
+    """Stride-s ConvTransposes -> Conv(s) + (activation) + DepthToSpace (+ Slice).
 
     `names`: only these ConvTranspose nodes (None: all that qualify). `split`: one Conv
     per output phase (exact taps, then a Concat) instead of one Conv for all phases.
@@ -259,17 +299,17 @@ def subpixel(proto, names=None, split=False):
         stride = strides[0]
         if stride < 2 or strides[1] != stride:
             continue
-        # Output = s * input exactly when k + output_padding - pad_begin - pad_end == s.
-        if any(kernel[a] + form["output_padding"][a] - pads[a] - pads[a + 2] != stride for a in (0, 1)):
-            continue
+        # ConvTranspose output size - s * input size, the same for every input size.
+        extra = [kernel[a] + form["output_padding"][a] - pads[a] - pads[a + 2] - stride
+                 for a in (0, 1)]
         consumers = graph.consumers(node.output[0])
         activation = None
         if (len(consumers) == 1 and consumers[0].op_type in ELEMENTWISE_ACTIVATIONS
                 and not graph.is_graph_output(node.output[0])):
             activation = consumers[0]
         new_nodes, outputs = [], []
-        for index, (weight, bias, conv_pads) in enumerate(
-                subpixel_convs(form["weight"], form["bias"], stride, pads[:2], split)):
+        convs, crop = subpixel_convs(form["weight"], form["bias"], stride, pads[:2], extra, split)
+        for index, (weight, bias, conv_pads) in enumerate(convs):
             name = f"{node.name}_subpixel_{index}"
             inputs = [node.input[0], graph.add_initializer(name + "_weight", weight)]
             if bias is not None:
@@ -296,10 +336,20 @@ def subpixel(proto, names=None, split=False):
                                               name=graph.unique(node.name + "_concat")))
             outputs = [stacked]
         final_output = activation.output[0] if activation is not None else node.output[0]
+        spaced = graph.unique(node.name + "_to_space_out") if any(crop) else final_output
         new_nodes.append(helper.make_node(
-            "DepthToSpace", outputs, [final_output], name=graph.unique(node.name + "_to_space"),
+            "DepthToSpace", outputs, [spaced], name=graph.unique(node.name + "_to_space"),
             blocksize=stride, mode="DCR",
         ))
+        if any(crop):  # rows past the ConvTranspose's output (e.g. Keras "valid")
+            axes = [a + 2 for a in (0, 1) if crop[a]]
+            ends = [-crop[a] for a in (0, 1) if crop[a]]
+            new_nodes.append(helper.make_node(
+                "Slice", [spaced, graph.add_initializer(node.name + "_crop_starts", [0] * len(axes), "int64"),
+                          graph.add_initializer(node.name + "_crop_ends", ends, "int64"),
+                          graph.add_initializer(node.name + "_crop_axes", axes, "int64")],
+                [final_output], name=graph.unique(node.name + "_crop"),
+            ))
         position = list(graph.graph.node).index(node)
         graph.graph.node.remove(node)
         if activation is not None:
