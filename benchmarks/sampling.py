@@ -1,57 +1,39 @@
-"""Sampling speed: the onnxruntime sampler against Keras, `predict` and the SavedModel.
+"""Sampling speed of every zoo sampling network: the exported ONNX file against TensorFlow.
 
-Exports a decoder with `kerasgen.export` (ONNX and SavedModel, both checked), then
-measures in one run:
-  - batch-1 latency, p50 over `--calls` calls after warm-up, of
-    `Sampler.decode(z)` (onnxruntime), `network(z, training=False)`,
-    `network.predict(z)` and the reloaded SavedModel's `serving_default`;
-  - batch-256 throughput (samples/s, median of `--repeats` calls) of the same four;
-    the runners take turns call by call, so that on a shared machine all of them see
-    the same load;
-  - achieved GFLOP/s from the decoder's FLOP count (multiply-adds x 2), and samples
-    per CPU-second (process CPU time, robust to a busy machine);
-and prints the ratios against the issue's targets (batch 1: >= 10x `model(z)`, >= 100x
-`predict`; batch 256: >= 1.0x `model(z)`). All numbers come from this run.
+For each zoo decoder / generator, exports it with `kerasgen.export` (ONNX with the
+export-time rewrites, the same ONNX without them, the SavedModel; all checked against
+Keras), then for 1 and 2 threads (one process each, so that TensorFlow, onnxruntime and
+NumPy's BLAS all get that many threads) times at batch 1, 64, 256 and 1024:
 
-    python benchmarks/sampling.py                       # MNIST-size ConvDecoder (VAE)
-    python benchmarks/sampling.py --network dcgan       # DCGAN generator, 28x28
-    python benchmarks/sampling.py --model vae.keras     # a saved kerasgen model
+  - `onnxruntime.InferenceSession` with default options (threads set) on the file,
+  - the same on the file exported without rewrites (`to_onnx(optimize=False)`),
+  - `kerasgen_runtime.Sampler.decode` (splits large batches over the threads),
+  - Keras `network(z, training=False)`, a `tf.function` of the network (the serving
+    function both exporters trace), `network.predict`, the reloaded SavedModel;
+
+best time of interleaved repeats (the runners take turns, so that on a shared machine
+all see the same load), the ratios against the issue's targets, a per-op onnxruntime
+profile (`SessionOptions.enable_profiling`) at batch 256, and the achieved GFLOP/s
+against the machine's peak measured in the same process: a 1024^3 fp32 matmul in
+onnxruntime and in NumPy. All numbers come from this run.
+
+    python benchmarks/sampling.py --quick            # DCGAN and AE, batch 1 and 256 (~3 min)
+    python benchmarks/sampling.py                    # all, batch 1/64/256/1024 (~30 min)
+    python benchmarks/sampling.py --markdown out.md  # also write the README table
 """
 
 import argparse
 import json
 import os
-import statistics
+import subprocess
+import sys
 import tempfile
 import time
 
-import numpy as np
-
-
-def build_network(name, latent_dim):
-    from kerasgen.networks import ConvDecoder
-
-    if name == "vae":
-        return ConvDecoder(latent_dim, (28, 28, 1), filters=(64, 32)), (0.0, 1.0)
-    if name == "dcgan":
-        try:
-            from kerasgen.networks import DCGANGenerator
-        except ImportError:
-            from kerasgen.networks.dcgan_generator import DCGANGenerator
-        return DCGANGenerator(latent_dim, (28, 28, 1), filters=(128, 64)), (-1.0, 1.0)
-    raise ValueError(f"--network must be 'vae' or 'dcgan', got {name!r}")
-
-
-class Decoder:
-    """The export contract around a bare network."""
-
-    def __init__(self, network, output_range):
-        self.network = network
-        self.latent_dim = network.inputs[0].shape[-1]
-        self.output_range = output_range
-
-    def sampling_network(self):
-        return self.network
+ENTRIES = ("vae_mnist5k", "beta_vae_mnist5k", "ae_mnist5k", "dae_mnist5k", "dcgan_mnist5k",
+           "wgan_gp_mnist5k", "cgan_mnist5k", "vae_gan_mnist5k")
+QUICK_ENTRIES = ("dcgan_mnist5k", "ae_mnist5k")
+TF_RUNNERS = ("Keras model(z)", "tf.function", "predict")
 
 
 def flops_per_sample(network):
@@ -75,135 +57,263 @@ def flops_per_sample(network):
     return total
 
 
-def interleaved_p50(runners, calls, warmup, block):
-    """Median wall and CPU seconds per call of each runner, taking turns in blocks.
+def export_all(entries, directory):
+    """Exports each entry's sampling network three ways; returns the manifest."""
+    from kerasgen import zoo
+    from kerasgen.export import to_onnx, to_saved_model
 
-    On a shared machine the load changes from second to second; runners that take
-    turns (`block` consecutive calls each, so that one runtime's idle threads do not
-    disturb the next call of another) all see the same load. `calls` maps runner name
-    -> number of timed calls. CPU time is the whole process's (all threads), which
-    waiting for a busy core does not inflate.
+    manifest = {}
+    for name in entries:
+        model = zoo.Entry.open(name).load_model()
+        base = os.path.join(directory, name)
+        report = to_onnx(model, base + ".onnx")
+        to_onnx(model, base + ".plain.onnx", optimize=False)
+        to_saved_model(model, base + "_savedmodel")
+        applied = report["metadata"]["optimization"]["applied"]
+        manifest[name] = {
+            "onnx": base + ".onnx", "plain_onnx": base + ".plain.onnx",
+            "saved_model": base + "_savedmodel",
+            "flops_per_sample": flops_per_sample(model.sampling_network()),
+            "rewrites": [f"{a['rewrite']} ({len(a['nodes'])})" for a in applied],
+            "max_abs_diff": report["max_abs_diff"], "tolerance": report["tolerance"],
+        }
+        print(f"exported {name}: rewrites {manifest[name]['rewrites'] or 'none'}; max |diff| vs "
+              f"Keras {max(report['max_abs_diff'].values()):.2g}", flush=True)
+    return manifest
+
+
+def best_times(runners, repeats, min_seconds=0.02):
+    """Best seconds per call of each runner over `repeats` turns.
+
+    A turn times a block of consecutive calls lasting about `min_seconds` (one call for
+    slow runners), sized from the second warm-up call.
     """
-    for fn in runners.values():
-        for _ in range(warmup):
-            fn()
-    wall = {name: [] for name in runners}
-    cpu = {name: [] for name in runners}
-    for turn in range(0, max(calls.values()), block):
+    blocks = {}
+    for name, fn in runners.items():
+        fn()
+        start = time.perf_counter()
+        fn()
+        blocks[name] = max(1, min(64, int(min_seconds / (time.perf_counter() - start))))
+    best = dict.fromkeys(runners, float("inf"))
+    for _ in range(repeats):
         for name, fn in runners.items():
-            for _ in range(min(block, calls[name] - turn)):
-                start, start_cpu = time.perf_counter(), time.process_time()
+            start = time.perf_counter()
+            for _ in range(blocks[name]):
                 fn()
-                cpu[name].append(time.process_time() - start_cpu)
-                wall[name].append(time.perf_counter() - start)
-    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in runners}
+            best[name] = min(best[name], (time.perf_counter() - start) / blocks[name])
+    return best
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--network", default="vae", choices=("vae", "dcgan"))
-    parser.add_argument("--model", default=None, help="a .keras file instead of --network")
-    parser.add_argument("--latent-dim", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--calls", type=int, default=300, help="batch-1 calls (>= 200)")
-    parser.add_argument("--predict-calls", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=20, help="batch-256 calls")
-    parser.add_argument("--json", default=None, help="also write the results here")
-    args = parser.parse_args()
+def gemm_peak(threads, size=1024, repeats=5):
+    """GFLOP/s of a `size`^3 float32 matmul in onnxruntime and in NumPy."""
+    import numpy as np
+    import onnx
+    import onnxruntime
+    from onnx import TensorProto, helper
 
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["a", "b"], ["c"])], "gemm",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [size, size]) for n in "ab"],
+        [helper.make_tensor_value_info("c", TensorProto.FLOAT, [size, size])])
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(proto)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    session = onnxruntime.InferenceSession(proto.SerializeToString(), options,
+                                           providers=["CPUExecutionProvider"])
+    a, b = (np.random.default_rng(i).standard_normal((size, size)).astype("float32") for i in (0, 1))
+    best = best_times({"onnxruntime": lambda: session.run(None, {"a": a, "b": b}),
+                       "numpy": lambda: a @ b}, repeats)
+    return {name: 2 * size**3 / seconds / 1e9 for name, seconds in best.items()}
+
+
+def profile(path, inputs, threads, calls=3):
+    """Share of onnxruntime kernel time per op type (top 5) over `calls` runs."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.enable_profiling = True
+    options.profile_file_prefix = os.path.join(tempfile.gettempdir(), "kerasgen_profile")
+    session = onnxruntime.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    for _ in range(calls):
+        session.run(None, inputs)
+    trace = session.end_profiling()
+    with open(trace) as f:
+        events = json.load(f)
+    os.remove(trace)
+    totals = {}
+    for event in events:
+        if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
+            op = event["args"]["op_name"]
+            totals[op] = totals.get(op, 0) + event["dur"]
+    whole = sum(totals.values())
+    top = sorted(totals.items(), key=lambda kv: -kv[1])[:5]
+    return {op: round(100 * t / whole, 1) for op, t in top}
+
+
+def runners_for(entry, files, batch, threads):
+    """`{label: zero-argument callable}` sampling `batch` latents with each runtime."""
+    import keras
+    import onnxruntime
+    import tensorflow as tf
+
+    from kerasgen.export import checks
+    from kerasgen.export.serving import keras_outputs, serving_function
+    from kerasgen_runtime import Sampler
+
+    network, metadata = entry["network"], entry["metadata"]
+    inputs = checks.check_inputs(metadata, batch, seed=batch)
+    tensors = {k: tf.constant(v) for k, v in inputs.items()}
+    if "tf_function" not in entry:
+        entry["tf_function"] = serving_function(network, metadata)
+        entry["serve"] = tf.saved_model.load(files["saved_model"]).signatures["serving_default"]
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        entry["sessions"] = {
+            key: onnxruntime.InferenceSession(files[key], options, providers=["CPUExecutionProvider"])
+            for key in ("onnx", "plain_onnx")}
+        entry["sampler"] = Sampler(files["onnx"], num_threads=threads)
+    label = inputs.get("label")
+    keras_inputs = [inputs["z"], label.astype(network.inputs[1].dtype).reshape(
+        (-1, 1) if len(network.inputs[1].shape) == 2 else (-1,))] if label is not None else inputs["z"]
+    sampler, sessions = entry["sampler"], entry["sessions"]
+    return inputs, {
+        "onnxruntime session": lambda: sessions["onnx"].run(None, inputs),
+        "session, no rewrites": lambda: sessions["plain_onnx"].run(None, inputs),
+        "kerasgen Sampler": lambda: sampler.decode(inputs["z"], label),
+        "Keras model(z)": lambda: keras_outputs(network, metadata, inputs),
+        "tf.function": lambda: entry["tf_function"](**tensors)["x"].numpy(),
+        "predict": lambda: network.predict(keras_inputs, batch_size=batch, verbose=0),
+        "SavedModel": lambda: entry["serve"](**tensors)["x"].numpy(),
+    }
+
+
+def worker(args):
+    """Times every runner at `args.threads` threads; writes the results as JSON."""
+    args.threads = args.threads[0]
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    import keras
+    from kerasgen import zoo
+    from kerasgen.export.metadata import describe_model
 
-    from kerasgen.export import to_onnx, to_saved_model
-    from kerasgen.export.runtime import Sampler
-    from kerasgen.latents import draw_latents
+    with open(args.manifest) as f:
+        manifest = json.load(f)
+    results = {"threads": args.threads, "peak_gflops": gemm_peak(args.threads), "networks": {}}
+    for name, files in manifest.items():
+        network, metadata = describe_model(zoo.Entry.open(name).load_model())
+        entry = {"network": network, "metadata": metadata}
+        rows = {}
+        for batch in args.batches:
+            inputs, runners = runners_for(entry, files, batch, args.threads)
+            repeats = args.repeats if batch < 1024 else max(2, args.repeats // 2)
+            best = best_times(runners, repeats)
+            rows[str(batch)] = {label: seconds * 1e3 for label, seconds in best.items()}
+            if batch == 256 or batch == max(args.batches):
+                rows[str(batch)]["profile"] = profile(files["onnx"], inputs, args.threads)
+            print(f"  {args.threads} thread(s) {name} batch {batch}: " + ", ".join(
+                f"{k} {v:.2f} ms" for k, v in rows[str(batch)].items() if k != "profile"), flush=True)
+        results["networks"][name] = rows
+    with open(args.output, "w") as f:
+        json.dump(results, f)
 
-    if args.model:
-        from kerasgen.export.cli import resolve_model
 
-        model, _ = resolve_model(args.model)
-        name = os.path.basename(args.model)
-    else:
-        model, name = Decoder(*build_network(args.network, args.latent_dim)), args.network
-    network = model.sampling_network()
-    if len(network.inputs) != 1:
-        raise ValueError("this benchmark times unconditional decoders (input z only)")
-    directory = tempfile.mkdtemp(prefix="kerasgen_bench_")
-    onnx_report = to_onnx(model, os.path.join(directory, "decoder.onnx"))
-    to_saved_model(model, os.path.join(directory, "decoder_savedmodel"))
-    sampler = Sampler(onnx_report["path"], num_threads=args.threads)
-    spinning = Sampler(onnx_report["path"], num_threads=args.threads, spin_wait=True)
-    serve = tf.saved_model.load(os.path.join(directory, "decoder_savedmodel")).signatures[
-        "serving_default"
-    ]
-    z1 = draw_latents(1, model.latent_dim, seed=0)
-    z256 = draw_latents(256, model.latent_dim, seed=1)
-    z1_tensor, z256_tensor = tf.constant(z1), tf.constant(z256)
+def ratio_lines(name, files, rows, peak, threads):
+    """Target ratios of one network at one thread count."""
+    lines = []
+    for batch, row in rows.items():
+        tf_best = min(row[k] for k in TF_RUNNERS)
+        gflops = int(batch) * files["flops_per_sample"] / (row["onnxruntime session"] / 1e3) / 1e9
+        text = (f"{name} t={threads} b={batch}: Sampler {tf_best / row['kerasgen Sampler']:.2f}x, "
+                f"session {tf_best / row['onnxruntime session']:.2f}x the fastest TF path; "
+                f"rewrites {row['session, no rewrites'] / row['onnxruntime session']:.2f}x; "
+                f"{gflops:.1f} GFLOP/s = {100 * gflops / peak:.0f}% of GEMM peak")
+        if batch == "1":
+            text += (f"; Sampler vs model(z) {row['Keras model(z)'] / row['kerasgen Sampler']:.1f}x,"
+                     f" vs tf.function {row['tf.function'] / row['kerasgen Sampler']:.1f}x")
+        lines.append(text)
+        if "profile" in row:
+            lines.append("    profile: " + ", ".join(f"{op} {p}%" for op, p in row["profile"].items()))
+    return lines
 
-    runners = {
-        "onnxruntime Sampler.decode": lambda z, zt: sampler.decode(z),
-        "onnxruntime, spin_wait=True": lambda z, zt: spinning.decode(z),
-        "Keras model(z, training=False)": lambda z, zt: keras.ops.convert_to_numpy(
-            network(z, training=False)
-        ),
-        "Keras model.predict": lambda z, zt: network.predict(z, batch_size=256, verbose=0),
-        "reloaded SavedModel": lambda z, zt: serve(z=zt)["x"].numpy(),
-    }
-    flops = flops_per_sample(network)
-    calls = {label: args.predict_calls if "predict" in label else args.calls for label in runners}
-    batch1 = interleaved_p50({k: (lambda run=run: run(z1, z1_tensor)) for k, run in runners.items()},
-                             calls, warmup=20, block=25)
-    batch256 = interleaved_p50({k: (lambda run=run: run(z256, z256_tensor)) for k, run in runners.items()},
-                               dict.fromkeys(runners, args.repeats), warmup=3, block=2)
-    results = {
-        label: {"batch1_p50_ms": batch1[label][0] * 1e3,
-                "batch256_samples_per_s": 256 / batch256[label][0],
-                "batch256_samples_per_cpu_s": 256 / batch256[label][1],
-                "batch256_gflops": 256 / batch256[label][0] * flops / 1e9}
-        for label in runners
-    }
-    sample_p50 = interleaved_p50({"sample": lambda: sampler.sample(1, seed=0)},
-                                 {"sample": args.calls}, 20, args.calls)["sample"][0]
 
-    print(f"decoder: {name}, latent_dim {model.latent_dim}, output {list(network.output_shape[1:])}, "
-          f"{flops / 1e6:.2f} MFLOP/sample; threads {args.threads}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"export parity: max |diff| {onnx_report['max_abs_diff']} (tolerance "
-          f"{onnx_report['tolerance']:g}, {onnx_report['tolerance_reason']})")
-    print(f"{'':34}{'batch-1 p50':>14}{'batch-256':>14}{'GFLOP/s':>9}{'per CPU-s':>12}")
-    for label, r in results.items():
-        print(f"{label:34}{r['batch1_p50_ms']:>11.3f} ms{r['batch256_samples_per_s']:>11.0f} /s"
-              f"{r['batch256_gflops']:>9.2f}{r['batch256_samples_per_cpu_s']:>10.0f} /s")
-    print(f"{'onnxruntime Sampler.sample(1, seed)':34}{sample_p50 * 1e3:>11.3f} ms  (includes drawing z)")
-    ort = results["onnxruntime Sampler.decode"]
-    ratios = {
-        "batch-1 speedup vs model(z)": (
-            results["Keras model(z, training=False)"]["batch1_p50_ms"] / ort["batch1_p50_ms"], 10.0),
-        "batch-1 speedup vs predict": (
-            results["Keras model.predict"]["batch1_p50_ms"] / ort["batch1_p50_ms"], 100.0),
-        "batch-1 speedup vs SavedModel": (
-            results["reloaded SavedModel"]["batch1_p50_ms"] / ort["batch1_p50_ms"], None),
-        "batch-256 throughput vs model(z)": (
-            ort["batch256_samples_per_s"]
-            / results["Keras model(z, training=False)"]["batch256_samples_per_s"], 1.0),
-        "batch-256 samples per CPU-s vs model(z)": (
-            ort["batch256_samples_per_cpu_s"]
-            / results["Keras model(z, training=False)"]["batch256_samples_per_cpu_s"], None),
-        "batch-256 throughput vs SavedModel": (
-            ort["batch256_samples_per_s"] / results["reloaded SavedModel"]["batch256_samples_per_s"],
-            None),
-    }
-    for label, (ratio, target) in ratios.items():
-        verdict = "" if target is None else f"  target >= {target:g}x: {'met' if ratio >= target else 'MISSED'}"
-        print(f"{label:40}{ratio:>8.2f}x{verdict}")
+def markdown_table(manifest, results):
+    runners = ["onnxruntime session", "session, no rewrites", "kerasgen Sampler", *TF_RUNNERS, "SavedModel"]
+    lines = ["| network | threads | batch | " + " | ".join(runners) + " | Sampler / fastest TF |",
+             "|" + "---|" * (len(runners) + 4)]
+    for result in results:
+        for name, rows in result["networks"].items():
+            for batch, row in rows.items():
+                tf_best = min(row[k] for k in TF_RUNNERS)
+                cells = " | ".join(f"{row[r]:.3g}" for r in runners)
+                lines.append(f"| {name} | {result['threads']} | {batch} | {cells} | "
+                             f"{tf_best / row['kerasgen Sampler']:.2f}x |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="DCGAN and AE, batch 1 and 256")
+    parser.add_argument("--entries", nargs="+", default=None, help="zoo entries to time")
+    parser.add_argument("--batches", type=int, nargs="+", default=None)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeats", type=int, default=None, help="interleaved turns per batch")
+    parser.add_argument("--json", default=None, help="also write the results here")
+    parser.add_argument("--markdown", default=None, help="also write the table here")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--manifest", help=argparse.SUPPRESS)
+    parser.add_argument("--output", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args)
+    entries = args.entries or (QUICK_ENTRIES if args.quick else ENTRIES)
+    batches = args.batches or ([1, 256] if args.quick else [1, 64, 256, 1024])
+    repeats = args.repeats or (3 if args.quick else 7)
+    directory = tempfile.mkdtemp(prefix="kerasgen_sampling_")
+    manifest_path = os.path.join(directory, "manifest.json")
+    with open(manifest_path, "w") as f:
+        json.dump(export_all(entries, directory), f)
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    results = []
+    for threads in args.threads:
+        output = os.path.join(directory, f"results_{threads}.json")
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "OPENBLAS_NUM_THREADS": str(threads),
+               "MKL_NUM_THREADS": str(threads), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        subprocess.run([sys.executable, __file__, "--worker", "--manifest", manifest_path,
+                        "--output", output, "--threads", str(threads), "--repeats", str(repeats),
+                        "--batches", *map(str, batches)], env=env, check=True)
+        with open(output) as f:
+            results.append(json.load(f))
+    import numpy
+    import onnxruntime
+    import tensorflow
+
+    print(f"\n{os.uname().machine}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+          f"onnxruntime {onnxruntime.__version__}, TensorFlow {tensorflow.__version__}, "
+          f"NumPy {numpy.__version__}")
+    for name, files in manifest.items():
+        print(f"{name}: {files['flops_per_sample'] / 1e6:.2f} MFLOP/sample, rewrites "
+              f"{', '.join(files['rewrites']) or 'none'}")
+    for result in results:
+        peak = max(result["peak_gflops"].values())
+        print(f"\n{result['threads']} thread(s): GEMM peak " + ", ".join(
+            f"{k} {v:.0f} GFLOP/s" for k, v in result["peak_gflops"].items()))
+        for name, rows in result["networks"].items():
+            print("\n".join(ratio_lines(name, manifest[name], rows, peak, result["threads"])))
+    table = markdown_table(manifest, results)
+    print("\nbest ms per call (interleaved repeats)\n" + table)
+    if args.markdown:
+        from kerasgen.io import atomic_path
+
+        with atomic_path(args.markdown) as tmp, open(tmp, "w") as f:
+            f.write(table + "\n")
     if args.json:
         from kerasgen.io import write_json
 
-        write_json(args.json, {"network": name, "flops_per_sample": flops, "threads": args.threads,
-                               "results": results, "ratios": {k: v[0] for k, v in ratios.items()}})
+        write_json(args.json, {"manifest": manifest, "results": results})
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def test_onnxruntime_matches_keras_at_batch_1_7_64(name, models, exported):
     # All three are transposed-conv stacks: the 1e-4 tolerance is stated in the report.
     assert report["tolerance"] == 1e-4
     assert report["tolerance_reason"] == "network has transposed convolutions"
-    assert set(report["max_abs_diff"]) == {1, 64}
+    assert set(report["max_abs_diff"]) == {1, 7, 64}  # optimized: checked at 1, 7, 64
 
 
 def test_seed_gives_the_same_samples_as_the_keras_model(models, exported):

@@ -1,0 +1,363 @@
+"""Exact rewrites of an ONNX graph into forms onnxruntime's CPU kernels run faster.
+
+NumPy and `onnx` only. Each rewrite computes the same function as the node it replaces
+(up to float32 summation order) and leaves the graph's inputs and outputs as they were:
+
+- `narrow_conv`: a stride-1 `Conv` to at most `MAX_NARROW_CHANNELS` output channels
+  becomes the equivalent stride-1 `ConvTranspose` (kernel flipped in space, in/out axes
+  swapped, pads `k - 1 - p`). onnxruntime computes a narrow Conv as im2col and a GEMM
+  with M = channels (or, in its NCHWc layout, pads the channels to a block of 16); the
+  ConvTranspose is one GEMM of M = channels x k x k and a col2im.
+- `subpixel`: a `ConvTranspose` of stride s becomes stride-1 `Conv`s computing its s*s
+  output phases -- one Conv per phase with exactly its taps (`split=True`, then a
+  Concat), or one Conv with s*s times the output channels (the taps a phase does not
+  use are zeros) -- and a `DepthToSpace` (DCR), plus a `Slice` when the output is not
+  s times the input (Keras `padding="valid"`). An elementwise activation after it
+  moves before the DepthToSpace, where onnxruntime fuses it into the Conv.
+- `fold_batch_norm`: a `BatchNormalization` (inference), or the per-channel `Mul` /
+  `Add` that tf2onnx writes for one, right after a Conv or ConvTranspose is folded into
+  its weights and bias. Runs before the others, so that rewritten forms keep no
+  separate normalization (and the activation can move next to the Conv).
+
+Each function takes a `ModelProto` and returns `(new_proto, names of the rewritten
+nodes)`; the input proto is not modified.
+"""
+
+import copy
+
+import numpy as np
+from onnx import helper, numpy_helper
+
+MAX_NARROW_CHANNELS = 4
+# Elementwise ops that commute with DepthToSpace (a permutation of elements).
+ELEMENTWISE_ACTIVATIONS = ("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu", "HardSigmoid", "Selu")
+
+
+class Graph:
+    """Lookup helpers over a copy of a ModelProto's graph."""
+
+    def __init__(self, proto):
+        self.proto = copy.deepcopy(proto)
+        self.graph = self.proto.graph
+        self.initializers = {t.name: t for t in self.graph.initializer}
+
+    def array(self, name):
+        tensor = self.initializers.get(name)
+        return None if tensor is None else numpy_helper.to_array(tensor)
+
+    def consumers(self, name):
+        return [node for node in self.graph.node if name in node.input]
+
+    def is_graph_output(self, name):
+        return any(output.name == name for output in self.graph.output)
+
+    def add_initializer(self, name, array, dtype="float32"):
+        name = self.unique(name)
+        tensor = numpy_helper.from_array(np.ascontiguousarray(array, dtype=dtype), name)
+        self.graph.initializer.append(tensor)
+        self.initializers[name] = tensor
+        return name
+
+    def unique(self, name):
+        taken = {t.name for t in self.graph.initializer}
+        for node in self.graph.node:
+            taken.update(node.output)
+            taken.add(node.name)
+        candidate, index = name, 0
+        while candidate in taken:
+            index += 1
+            candidate = f"{name}_{index}"
+        return candidate
+
+    def finish(self):
+        """Drops unused initializers and stale value_info; returns the proto."""
+        used = {name for node in self.graph.node for name in node.input}
+        used.update(output.name for output in self.graph.output)
+        kept = [t for t in self.graph.initializer if t.name in used]
+        del self.graph.initializer[:]
+        self.graph.initializer.extend(kept)
+        produced = {name for node in self.graph.node for name in node.output}
+        infos = [v for v in self.graph.value_info if v.name in produced]
+        del self.graph.value_info[:]
+        self.graph.value_info.extend(infos)
+        return self.proto
+
+
+def attributes(node):
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def plain_2d(node, graph):
+    """Attributes of a 2-D, group-1, dilation-1 Conv/ConvTranspose with constant weights.
+
+    None when the node is anything else (then it is left alone).
+    """
+    attrs = attributes(node)
+    weight = graph.array(node.input[1])
+    bias = graph.array(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+    if weight is None or weight.ndim != 4 or weight.dtype != np.float32:
+        return None
+    if len(node.input) > 2 and node.input[2] and bias is None:
+        return None
+    if attrs.get("group", 1) != 1 or any(d != 1 for d in attrs.get("dilations", [1, 1])):
+        return None
+    if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+        return None
+    if "output_shape" in attrs:
+        return None
+    kernel = list(attrs.get("kernel_shape", weight.shape[2:]))
+    if kernel != list(weight.shape[2:]):
+        return None
+    return {
+        "weight": weight,
+        "bias": bias,
+        "kernel": kernel,
+        "strides": list(attrs.get("strides", [1, 1])),
+        "pads": list(attrs.get("pads", [0, 0, 0, 0])),
+        "output_padding": list(attrs.get("output_padding", [0, 0])),
+    }
+
+
+def channel_constant(graph, node, channels):
+    """The per-channel constant `[channels]` of a Mul/Add on an NCHW map, else None."""
+    for name in node.input:
+        value = graph.array(name)
+        if value is None or value.dtype != np.float32 or value.ndim > 4:
+            continue
+        shape = (1,) * (4 - value.ndim) + value.shape  # right-aligned to [N, C, H, W]
+        if shape[0] == shape[2] == shape[3] == 1 and shape[1] in (1, channels):
+            other = [n for n in node.input if n != name]
+            return np.broadcast_to(value.reshape(-1), (channels,)).astype("float64"), other
+    return None, None
+
+
+def fold_batch_norm(proto):
+    """Folds inference BatchNormalization -- or the per-channel Mul and Add tf2onnx turns it
+    into -- into the Conv/ConvTranspose right before it, repeatedly."""
+    graph = Graph(proto)
+    folded = []
+    changed = True
+    while changed:
+        changed = False
+        for producer in list(graph.graph.node):
+            if producer.op_type not in ("Conv", "ConvTranspose"):
+                continue
+            consumers = graph.consumers(producer.output[0])
+            if len(consumers) != 1 or graph.is_graph_output(producer.output[0]):
+                continue
+            follower, form = consumers[0], plain_2d(producer, graph)
+            if form is None or len(follower.output) != 1:
+                continue
+            out_axis = 0 if producer.op_type == "Conv" else 1
+            channels = form["weight"].shape[out_axis]
+            scale = shift = None
+            if follower.op_type == "BatchNormalization":
+                stats = [graph.array(name) for name in follower.input[1:5]]
+                if any(s is None for s in stats):
+                    continue
+                gamma, beta, mean, var = (s.astype("float64") for s in stats)
+                scale = gamma / np.sqrt(var + attributes(follower).get("epsilon", 1e-5))
+                shift = beta - mean * scale
+            elif follower.op_type in ("Mul", "Add"):
+                value, other = channel_constant(graph, follower, channels)
+                if value is None or other != [producer.output[0]]:
+                    continue
+                scale, shift = (value, 0.0) if follower.op_type == "Mul" else (1.0, value)
+            else:
+                continue
+            shape = [1, 1, 1, 1]
+            shape[out_axis] = -1
+            weight = form["weight"].astype("float64") * np.reshape(
+                np.broadcast_to(scale, (channels,)), shape)
+            bias = form["bias"].astype("float64") if form["bias"] is not None else np.zeros(channels)
+            bias = bias * scale + shift
+            inputs = [
+                producer.input[0],
+                graph.add_initializer(producer.name + "_folded_weight", weight),
+                graph.add_initializer(producer.name + "_folded_bias", np.broadcast_to(bias, (channels,))),
+            ]
+            del producer.input[:]
+            producer.input.extend(inputs)
+            producer.output[0] = follower.output[0]
+            graph.graph.node.remove(follower)
+            folded.append(follower.name)
+            changed = True
+    return graph.finish(), folded
+
+
+def narrow_conv(proto, max_channels=MAX_NARROW_CHANNELS):
+    """Stride-1 Convs to <= `max_channels` channels -> equivalent stride-1 ConvTranspose."""
+    graph = Graph(proto)
+    rewritten = []
+    for index, node in enumerate(list(graph.graph.node)):
+        if node.op_type != "Conv":
+            continue
+        form = plain_2d(node, graph)
+        if form is None or form["strides"] != [1, 1] or form["weight"].shape[0] > max_channels:
+            continue
+        kernel, pads = form["kernel"], form["pads"]
+        if any(p > k - 1 for p, k in zip(pads, kernel + kernel)):
+            continue  # a ConvTranspose pad would be negative
+        # Conv: y[h] = sum_i W[i] x[h + i - p]; ConvTranspose stride 1 with pad P:
+        # y[h] = sum_i W'[i] x[h + P - i]; W'[i] = W[k - 1 - i] and P = k - 1 - p match.
+        weight = np.ascontiguousarray(form["weight"][:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        inputs = [node.input[0], graph.add_initializer(node.name + "_as_transpose_weight", weight)]
+        if form["bias"] is not None:
+            inputs.append(node.input[2])
+        replacement = helper.make_node(
+            "ConvTranspose", inputs, list(node.output), name=graph.unique(node.name + "_as_transpose"),
+            kernel_shape=kernel, strides=[1, 1],
+            pads=[kernel[0] - 1 - pads[0], kernel[1] - 1 - pads[1],
+                  kernel[0] - 1 - pads[2], kernel[1] - 1 - pads[3]],
+        )
+        position = list(graph.graph.node).index(node)
+        graph.graph.node.remove(node)
+        graph.graph.node.insert(position, replacement)
+        rewritten.append(node.name)
+    return graph.finish(), rewritten
+
+
+def phase_taps(kernel, stride, pad):
+    """`{phase r: [(tap i, offset d), ...]}` of a stride-`stride` ConvTranspose on one axis.
+
+    ConvTranspose: output row `s * a + r` sums `W[i] * x[a + d]` over the taps `i` with
+    `(r + p - i) % s == 0`, `d = (r + p - i) // s` (p = the begin pad), so phase `r` is
+    a correlation with those taps at offsets `d`.
+    """
+    return {r: [(i, (r + pad - i) // stride) for i in range(kernel) if (r + pad - i) % stride == 0]
+            for r in range(stride)}
+
+
+def offset_span(taps):
+    """`(low, high)` offsets covering `taps` and 0 (so that the Conv's pads are >= 0)."""
+    offsets = [d for _, d in taps] + [0]
+    return min(offsets), max(offsets)
+
+
+def phase_conv(weight, taps_h, taps_w, span_h, span_w):
+    """Conv weight `[C_out, C_in, kh, kw]` of one output phase, its taps at their offsets."""
+    c_in, c_out = weight.shape[:2]
+    conv = np.zeros((c_out, c_in, span_h[1] - span_h[0] + 1, span_w[1] - span_w[0] + 1),
+                    dtype=weight.dtype)
+    for i_h, d_h in taps_h:
+        for i_w, d_w in taps_w:
+            conv[:, :, d_h - span_h[0], d_w - span_w[0]] = weight[:, :, i_h, i_w].T
+    return conv
+
+
+def subpixel_convs(weight, bias, stride, pads, extra, split):
+    """`([(conv weight, bias, conv pads), ...], crop)` equal to a stride-s ConvTranspose.
+
+    The outputs, stacked along channels in the listed order, are what DepthToSpace (DCR)
+    reads: channel `(r_h * s + r_w) * C_out + c` is phase `(r_h, r_w)`. `split=False`:
+    one Conv for all phases, on a kernel spanning every phase's offsets (the taps a phase
+    does not use are zeros); `split=True`: one Conv per phase with its own taps only.
+    `extra[axis]` = ConvTranspose output size - s * input size (0 for Keras "same");
+    each phase then yields `input + grow` rows, and DepthToSpace's `s * (input + grow)`
+    rows are `crop[axis] >= 0` rows more than the ConvTranspose gives (cut at the end).
+    """
+    k_h, k_w = weight.shape[2:]
+    taps = [phase_taps(k_h, stride, pads[0]), phase_taps(k_w, stride, pads[1])]
+    phases = [(r_h, r_w) for r_h in range(stride) for r_w in range(stride)]
+    if split:
+        spans = [{r: offset_span(t) for r, t in axis.items()} for axis in taps]
+    else:
+        spans = [dict.fromkeys(axis, offset_span([t for r in axis.values() for t in r]))
+                 for axis in taps]
+    # Phase rows: input + grow (pads >= 0 need grow >= -high); DepthToSpace must cover
+    # the ConvTranspose output: s * grow >= extra.
+    grow = [max(-(-extra[a] // stride), *(-high for _, high in spans[a].values())) for a in (0, 1)]
+    crop = [stride * grow[a] - extra[a] for a in (0, 1)]
+
+    def conv_of(r_h, r_w):
+        span_h, span_w = spans[0][r_h], spans[1][r_w]
+        conv = phase_conv(weight, taps[0][r_h], taps[1][r_w], span_h, span_w)
+        return conv, [-span_h[0], -span_w[0], grow[0] + span_h[1], grow[1] + span_w[1]]
+
+    if split:
+        return [(conv, bias, conv_pads) for conv, conv_pads in map(lambda p: conv_of(*p), phases)], crop
+    conv = np.concatenate([conv_of(*phase)[0] for phase in phases])
+    bias = None if bias is None else np.tile(bias, stride * stride)
+    return [(conv, bias, conv_of(0, 0)[1])], crop
+
+
+def subpixel(proto, names=None, split=False):
+    """Stride-s ConvTransposes -> Conv(s) + (activation) + DepthToSpace (+ Slice).
+
+    `names`: only these ConvTranspose nodes (None: all that qualify). `split`: one Conv
+    per output phase (exact taps, then a Concat) instead of one Conv for all phases.
+    """
+    graph = Graph(proto)
+    rewritten = []
+    for node in list(graph.graph.node):
+        if node.op_type != "ConvTranspose" or (names is not None and node.name not in names):
+            continue
+        form = plain_2d(node, graph)
+        if form is None:
+            continue
+        strides, kernel, pads = form["strides"], form["kernel"], form["pads"]
+        stride = strides[0]
+        if stride < 2 or strides[1] != stride:
+            continue
+        # ConvTranspose output size - s * input size, the same for every input size.
+        extra = [kernel[a] + form["output_padding"][a] - pads[a] - pads[a + 2] - stride
+                 for a in (0, 1)]
+        consumers = graph.consumers(node.output[0])
+        activation = None
+        if (len(consumers) == 1 and consumers[0].op_type in ELEMENTWISE_ACTIVATIONS
+                and not graph.is_graph_output(node.output[0])):
+            activation = consumers[0]
+        new_nodes, outputs = [], []
+        convs, crop = subpixel_convs(form["weight"], form["bias"], stride, pads[:2], extra, split)
+        for index, (weight, bias, conv_pads) in enumerate(convs):
+            name = f"{node.name}_subpixel_{index}"
+            inputs = [node.input[0], graph.add_initializer(name + "_weight", weight)]
+            if bias is not None:
+                inputs.append(graph.add_initializer(name + "_bias", bias))
+            output = graph.unique(name + "_out")
+            new_nodes.append(helper.make_node(
+                "Conv", inputs, [output], name=graph.unique(name),
+                kernel_shape=list(weight.shape[2:]), strides=[1, 1], pads=conv_pads,
+            ))
+            if activation is not None:
+                # Elementwise, so it commutes with Concat and DepthToSpace; onnxruntime
+                # fuses it into the Conv.
+                moved = copy.deepcopy(activation)
+                moved.name = graph.unique(f"{activation.name}_phase_{index}")
+                del moved.input[:], moved.output[:]
+                moved.input.append(output)
+                output = graph.unique(f"{activation.name}_phase_{index}_out")
+                moved.output.append(output)
+                new_nodes.append(moved)
+            outputs.append(output)
+        if len(outputs) > 1:
+            stacked = graph.unique(node.name + "_phases")
+            new_nodes.append(helper.make_node("Concat", outputs, [stacked], axis=1,
+                                              name=graph.unique(node.name + "_concat")))
+            outputs = [stacked]
+        final_output = activation.output[0] if activation is not None else node.output[0]
+        spaced = graph.unique(node.name + "_to_space_out") if any(crop) else final_output
+        new_nodes.append(helper.make_node(
+            "DepthToSpace", outputs, [spaced], name=graph.unique(node.name + "_to_space"),
+            blocksize=stride, mode="DCR",
+        ))
+        if any(crop):  # rows past the ConvTranspose's output (e.g. Keras "valid")
+            axes = [a + 2 for a in (0, 1) if crop[a]]
+            ends = [-crop[a] for a in (0, 1) if crop[a]]
+            new_nodes.append(helper.make_node(
+                "Slice", [spaced, graph.add_initializer(node.name + "_crop_starts", [0] * len(axes), "int64"),
+                          graph.add_initializer(node.name + "_crop_ends", ends, "int64"),
+                          graph.add_initializer(node.name + "_crop_axes", axes, "int64")],
+                [final_output], name=graph.unique(node.name + "_crop"),
+            ))
+        position = list(graph.graph.node).index(node)
+        graph.graph.node.remove(node)
+        if activation is not None:
+            graph.graph.node.remove(activation)
+        for offset, new in enumerate(new_nodes):
+            graph.graph.node.insert(position + offset, new)
+        rewritten.append(node.name)
+    return graph.finish(), rewritten
+
+
+REWRITES = {"fold_batch_norm": fold_batch_norm, "narrow_conv": narrow_conv, "subpixel": subpixel}
