@@ -7,7 +7,9 @@ import numpy as np
 
 from kerasgen.latents import draw_latents
 
-CHECK_BATCH_SIZES = (1, 64)
+# Odd and large batches too: a rewrite or a layout that mixes the batch dimension shows
+# up at 7 (not a multiple of anything) and at 64.
+CHECK_BATCH_SIZES = (1, 7, 64)
 TOLERANCE = 1e-5
 # Stacks of transposed convolutions accumulate in a different order in onnxruntime
 # (col2im) than in TensorFlow, so their float32 results may differ by more than 1e-5.

@@ -27,9 +27,15 @@ class ShuffledBatches(keras.utils.PyDataset):
     def __len__(self):
         return int(np.ceil(len(self.arrays[0]) / self.batch_size))
 
+    def order(self):
+        """This epoch's permutation of the rows (computed once per epoch, not per batch)."""
+        if getattr(self, "_order_epoch", None) != self.epoch:
+            rng = np.random.default_rng([self.seed, self.epoch])
+            self._order, self._order_epoch = rng.permutation(len(self.arrays[0])), self.epoch
+        return self._order
+
     def rows(self, index):
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.arrays[0]))
-        return order[index * self.batch_size : (index + 1) * self.batch_size]
+        return self.order()[index * self.batch_size : (index + 1) * self.batch_size]
 
     def __getitem__(self, index):
         rows = self.rows(index)

@@ -220,10 +220,9 @@ def monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorb
         callbacks.append(PosteriorCollapseMonitor(probe))
     # Image models (not classifiers, nor SPADE, whose samples need label maps)
     if x.ndim == 4 and hasattr(model, "sample") and getattr(model, "map_shape", None) is None:
-        try:
-            model.sample(1, seed=seed)
-            images = None
-        except NotImplementedError:  # deterministic autoencoders: reconstructions instead
+        if getattr(model, "prior", "standard_normal") is not None:
+            images = None  # samples from the prior
+        else:  # deterministic autoencoders: reconstructions instead
             images = probe[:16] if hasattr(model, "reconstruct") else False
         if images is not False:
             callbacks.append(ImageGrid(os.path.join(out, "samples"), seed=seed, images=images))

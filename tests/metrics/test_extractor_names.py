@@ -14,7 +14,9 @@ from kerasgen.metrics import features
 def test_zoo_classifiers_are_found_in_the_zoo_and_are_the_default_for_their_data():
     assert features.zoo_classifiers() == {
         "classifier_mnist5k": "mnist5k", "residual_classifier_mnist5k": "mnist5k",
+        "segmenter_layouts": "layouts",
     }
+    assert features.default_extractor_name("layouts", (32, 32, 3)) == "segmenter_layouts"
     assert features.default_extractor_name("mnist5k", (28, 28, 1)) == "classifier_mnist5k"
     assert features.default_extractor_name("cifar10", (32, 32, 3)) == "inception_v3"
     assert features.default_extractor_name("ring8", (2,)) == "identity"
