@@ -471,7 +471,10 @@ async function setupLabelMap(api, generator, params, redraw) {
     option.style.color = classColor(k);
     $("brush-class").add(option);
   }
+  const showBrush = () => ($("brush-class").style.color = classColor(Number($("brush-class").value)));
   $("brush-class").value = String(Math.min(1, metadata.num_classes - 1));
+  $("brush-class").addEventListener("change", showBrush);
+  showBrush();
   for (const name of Object.keys(presets)) $("preset").add(new Option(name, name));
   const brush = () => ({ label: Number($("brush-class").value), size: Number($("brush-size").value) });
   const editor = new LabelMapEditor($("label-map"), shape, brush, (map) => {
