@@ -8,8 +8,10 @@
 //
 // URL parameters of index.html: model (default model.onnx), seed, n, label (a class
 // of a conditional model), z (a .npy float32/float64 [n, latent_dim] file, or .json:
-// [[...], ...] or {"z": [[...], ...]}). For scripts: window.kerasgen (lastBatch,
-// lastShape, metadata, timings, drawGrid, drawStrip, drawLatents, interpolate) and
+// [[...], ...] or {"z": [[...], ...]}), label_map (a SPADE generator's map: .npy of
+// ints or .json, [H, W] or [n, H, W], see loadLabelMap). For scripts: window.kerasgen
+// (lastBatch, lastShape, metadata, timings, drawGrid, drawStrip, drawLatents,
+// interpolate; for SPADE labelMap, presets, setLabelMap) and
 // document.body.dataset.kerasgenState ("loading", "busy", "ready", "error" with
 // data-kerasgen-error).
 
@@ -75,6 +77,9 @@ function checkMetadata(metadata, url) {
   }
   if (!["decoder", "generator", "conditional_generator"].includes(metadata.network || "decoder")) {
     throw new Error(`${url} holds a VAE ${metadata.network}; the page needs a decoder or generator export`);
+  }
+  if (metadata.label_map_shape && metadata.label_map_encoding !== "class_indices") {
+    throw new Error(`${url} takes label maps encoded as ${metadata.label_map_encoding}; the page feeds class_indices`);
   }
   if (metadata.prior === null) {
     throw new Error(`${url} holds the decoder of a ${metadata.model_class} whose latent has no prior: random codes decode to smudges`);
@@ -142,26 +147,161 @@ export async function loadLatents(url) {
   return { data: Float32Array.from(rows.flat()), shape: [rows.length, rows[0].length] };
 }
 
-function parseNpy(buffer, url) {
+function npyArray(buffer, url, what) {
   const bytes = new Uint8Array(buffer), view = new DataView(buffer);
-  if (String.fromCharCode(...bytes.subarray(1, 6)) !== "NUMPY") throw new Error(`z file ${url} is not a .npy file`);
+  if (String.fromCharCode(...bytes.subarray(1, 6)) !== "NUMPY") throw new Error(`${what} ${url} is not a .npy file`);
   const [start, length] = bytes[6] === 1 ? [10, view.getUint16(8, true)] : [12, view.getUint32(8, true)];
   const header = new TextDecoder().decode(bytes.subarray(start, start + length));
   const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
   const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] || "").split(",").filter((s) => s.trim()).map(Number);
-  if (/'fortran_order':\s*True/.test(header) || shape.length !== 2 || !["<f4", "<f8"].includes(descr)) {
-    throw new Error(`z file ${url} must be a C-order float32/float64 array of shape (n, latent_dim), got ${header.trim()}`);
+  const fortran = /'fortran_order':\s*True/.test(header);
+  return { descr, shape, fortran, header: header.trim(), body: buffer.slice(start + length) };
+}
+
+function parseNpy(buffer, url) {
+  const { descr, shape, fortran, header, body } = npyArray(buffer, url, "z file");
+  if (fortran || shape.length !== 2 || !["<f4", "<f8"].includes(descr)) {
+    throw new Error(`z file ${url} must be a C-order float32/float64 array of shape (n, latent_dim), got ${header}`);
   }
-  const body = buffer.slice(start + length);
   const data = descr === "<f4" ? new Float32Array(body) : Float32Array.from(new Float64Array(body));
   return { data, shape };
 }
 
+// Label maps (SPADE) -----------------------------------------------------------------
+
+const INT_ARRAYS = { "|u1": Uint8Array, "|i1": Int8Array, "<u2": Uint16Array, "<i2": Int16Array,
+  "<u4": Uint32Array, "<i4": Int32Array, "<i8": BigInt64Array, "<u8": BigUint64Array };
+
+/**
+ * Label maps from a .npy (a C-order int array, `np.save` of int64, int32 or uint8 ...) or
+ * .json file (`[[...], ...]` or `{"label_map": ...}`), shape `[H, W]` (one map) or
+ * `[n, H, W]`: `{data: Int32Array, shape: [count, H, W]}`, checked against the model.
+ */
+export async function loadLabelMap(url, mapShape, numClasses) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`label_map file ${url}: HTTP ${response.status}`);
+  let data, shape;
+  if (url.split("?")[0].endsWith(".npy")) {
+    const array = npyArray(await response.arrayBuffer(), url, "label_map file");
+    if (array.fortran || !(array.descr in INT_ARRAYS)) {
+      throw new Error(`label_map file ${url} must be a C-order int array, got ${array.header}`);
+    }
+    const values = new INT_ARRAYS[array.descr](array.body);
+    data = Int32Array.from(values, Number);
+    shape = array.shape;
+  } else {
+    let rows = await response.json();
+    if (rows && !Array.isArray(rows)) rows = rows.label_map;
+    shape = [];
+    for (let level = rows; Array.isArray(level); level = level[0]) shape.push(level.length);
+    data = Int32Array.from(Array.isArray(rows) ? rows.flat(2) : [], Number);
+    if (data.length !== shape.reduce((a, b) => a * b, 1) || !data.length) {
+      throw new Error(`label_map file ${url} must hold [[...], ...] or {"label_map": [[...], ...]} (rows of equal length)`);
+    }
+  }
+  if (shape.length === 2) shape = [1, ...shape];
+  if (shape.length !== 3 || shape[1] !== mapShape[0] || shape[2] !== mapShape[1]) {
+    throw new Error(`label_map file ${url} has shape [${shape}], expected [${mapShape}] or [n, ${mapShape}]`);
+  }
+  checkClasses(data, numClasses, `label_map file ${url}`);
+  return { data, shape };
+}
+
+function checkClasses(data, numClasses, what) {
+  for (const value of data) {
+    if (!(Number.isInteger(value) && value >= 0 && value < numClasses)) {
+      throw new Error(`${what} must hold classes in [0, ${numClasses - 1}], got ${value}`);
+    }
+  }
+}
+
+/**
+ * Preset maps `{name: Int32Array(H * W)}` drawn for any map shape and class count:
+ * "scene" (a disc, a box and a triangle on the background, classes 1, 2, 3 as in
+ * kerasgen.layouts), "halves", "stripes" (every class, top to bottom) and "blank".
+ */
+export function presetMaps([height, width], numClasses) {
+  const cls = (k) => (numClasses > 1 ? 1 + ((k - 1) % (numClasses - 1)) : 0);
+  const make = (f) => {
+    const map = new Int32Array(height * width);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) map[y * width + x] = f(y / height, x / width);
+    return map;
+  };
+  const scene = (v, u) => {
+    if ((u - 0.27) ** 2 + (v - 0.3) ** 2 < 0.2 ** 2) return cls(1);
+    if (u > 0.55 && u < 0.92 && v > 0.1 && v < 0.5) return cls(2);
+    if (v > 0.55 && v < 0.92 && Math.abs(u - 0.5) < (v - 0.55) * 0.8) return cls(3);
+    return 0;
+  };
+  return {
+    scene: make(scene),
+    halves: make((v, u) => (u < 0.5 ? 0 : cls(1))),
+    stripes: make((v) => Math.min(numClasses - 1, Math.floor(v * numClasses))),
+    blank: make(() => 0),
+  };
+}
+
+const PALETTE = ["#3c3c3c", "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
+  "#bcf60c", "#fabebe", "#008080", "#9a6324"];
+const classColor = (k) => PALETTE[k] || `hsl(${(k * 137.5) % 360} 70% 50%)`;
+
+/**
+ * A canvas to paint a label map on: one canvas pixel per map pixel, each class in its
+ * colour; a drag paints a disc of `brush().size` pixels of class `brush().label`,
+ * `onChange(map)` follows each stroke (on pointer up).
+ */
+class LabelMapEditor {
+  constructor(canvas, [height, width], brush, onChange, scale = 8) {
+    Object.assign(this, { canvas, height, width, brush, onChange, map: new Int32Array(height * width) });
+    canvas.width = width;
+    canvas.height = height;
+    canvas.style.width = `${width * scale}px`;
+    canvas.style.touchAction = "none";
+    let painting = false;
+    canvas.addEventListener("pointerdown", (event) => {
+      painting = true;
+      canvas.setPointerCapture(event.pointerId);
+      this.paintAt(event);
+    });
+    canvas.addEventListener("pointermove", (event) => painting && this.paintAt(event));
+    canvas.addEventListener("pointerup", () => {
+      if (!painting) return;
+      painting = false;
+      this.onChange(this.map);
+    });
+  }
+
+  set(map) {
+    this.map = Int32Array.from(map);
+    this.draw();
+  }
+
+  paintAt(event) {
+    const rect = this.canvas.getBoundingClientRect(), { label, size } = this.brush();
+    const cx = ((event.clientX - rect.left) / rect.width) * this.width, cy = ((event.clientY - rect.top) / rect.height) * this.height;
+    const radius = Math.max(0.5, size / 2);
+    for (let y = Math.max(0, Math.floor(cy - radius)); y < Math.min(this.height, Math.ceil(cy + radius)); y++) {
+      for (let x = Math.max(0, Math.floor(cx - radius)); x < Math.min(this.width, Math.ceil(cx + radius)); x++) {
+        if ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= radius ** 2) this.map[y * this.width + x] = label;
+      }
+    }
+    this.draw();
+  }
+
+  draw() {
+    const context = this.canvas.getContext("2d");
+    for (let y = 0; y < this.height; y++) {
+      for (let x = 0; x < this.width; x++) {
+        context.fillStyle = classColor(this.map[y * this.width + x]);
+        context.fillRect(x, y, 1, 1);
+      }
+    }
+  }
+}
+
 // The network ----------------------------------------------------------------------
 
-// How each graph input is fed, by name. A new kind of generator adds its input here
-// (SPADE, once exported: label_map, int class indices [n, H, W] as SPADEGAN takes them,
-// from a map painted on a canvas or loaded like z; the metadata would carry its shape).
+// How each graph input is fed, by name. A new kind of generator adds its input here.
 const INPUT_BUILDERS = {
   z: (generator, z, n) => new ort.Tensor("float32", z, [n, generator.latentDim]),
   label: (generator, z, n, options) => {
@@ -172,6 +312,18 @@ const INPUT_BUILDERS = {
     const labels = new BigInt64Array(n); // null cycles through the classes, as Sampler does
     for (let i = 0; i < n; i++) labels[i] = BigInt(label == null ? i % classes : label);
     return new ort.Tensor("int64", labels, [n]);
+  },
+  // SPADE: int64 class indices [n, H, W] (label_map_encoding "class_indices"; one-hot
+  // inside the graph); options.labelMap is one map (repeated) or n maps, Int32Array.
+  label_map: (generator, z, n, options) => {
+    const [height, width] = generator.metadata.label_map_shape, size = height * width, map = options.labelMap;
+    if (!map || (map.length !== size && map.length !== n * size)) {
+      throw new Error(`label_map must hold ${height}x${width} (or ${n}x${height}x${width}) class indices, got ${map ? map.length : "none"}`);
+    }
+    checkClasses(map, generator.metadata.num_classes, "label_map");
+    const data = new BigInt64Array(n * size);
+    for (let i = 0; i < data.length; i++) data[i] = BigInt(map[i % map.length]);
+    return new ort.Tensor("int64", data, [n, height, width]);
   },
 };
 
@@ -301,7 +453,58 @@ function describe(metadata) {
   const parts = [source.zoo_entry || source.file || "model", metadata.model_class, `latent_dim ${metadata.latent_dim}`,
     `samples ${metadata.image_shape.join("x")}`];
   if (metadata.num_classes) parts.push(`${metadata.num_classes} classes`);
+  if (metadata.label_map_shape) parts.push(`label map ${metadata.label_map_shape.join("x")}`);
   return parts.filter(Boolean).join(" · ");
+}
+
+/**
+ * SPADE: shows the label map section (a canvas to paint on, a brush class and size,
+ * presets) and sets api.labelMap: the map of ?label_map= (its first, if it holds
+ * several; all of them feed the first grid, returned), else the "scene" preset.
+ * Painting a stroke or picking a preset calls `redraw`.
+ */
+async function setupLabelMap(api, generator, params, redraw) {
+  const $ = (id) => document.getElementById(id), metadata = generator.metadata, shape = metadata.label_map_shape;
+  const size = shape[0] * shape[1], presets = presetMaps(shape, metadata.num_classes);
+  for (let k = 0; k < metadata.num_classes; k++) {
+    const option = new Option(`${k} ■`, String(k));
+    option.style.color = classColor(k);
+    $("brush-class").add(option);
+  }
+  const showBrush = () => ($("brush-class").style.color = classColor(Number($("brush-class").value)));
+  $("brush-class").value = String(Math.min(1, metadata.num_classes - 1));
+  $("brush-class").addEventListener("change", showBrush);
+  showBrush();
+  for (const name of Object.keys(presets)) $("preset").add(new Option(name, name));
+  const brush = () => ({ label: Number($("brush-class").value), size: Number($("brush-size").value) });
+  const editor = new LabelMapEditor($("label-map"), shape, brush, (map) => {
+    api.labelMap = Int32Array.from(map);
+    $("preset").value = "";
+    redraw();
+  });
+  api.presets = presets;
+  api.setLabelMap = (map) => {
+    checkClasses(map, metadata.num_classes, "label_map");
+    if (map.length !== size) throw new Error(`label_map must hold ${shape.join("x")} class indices, got ${map.length}`);
+    editor.set(map);
+    api.labelMap = Int32Array.from(map);
+  };
+  $("preset").addEventListener("change", () => {
+    if (!$("preset").value) return;
+    api.setLabelMap(presets[$("preset").value]);
+    redraw();
+  });
+  $("label-map-section").hidden = false;
+  let maps = null;
+  if (params.get("label_map")) {
+    maps = await loadLabelMap(params.get("label_map"), shape, metadata.num_classes);
+    api.setLabelMap(maps.data.subarray(0, size));
+    $("preset").value = "";
+  } else {
+    api.setLabelMap(presets.scene);
+    $("preset").value = "scene";
+  }
+  return maps && maps.data;
 }
 
 /** Wires index.html: loads the model, draws the first grid, then follows the forms. */
@@ -316,7 +519,8 @@ export async function start() {
     api.timings.loadMs = performance.now() - started;
     const metadata = (api.metadata = generator.metadata);
     $("model-info").textContent = describe(metadata);
-    if (metadata.num_classes) {
+    const conditional = generator.session.inputNames.includes("label");
+    if (conditional) {
       for (let k = 0; k < metadata.num_classes; k++) $("class").add(new Option(String(k), String(k)));
       $("class-field").hidden = false;
     }
@@ -328,13 +532,15 @@ export async function start() {
       Object.assign(api, { lastBatch: batch.data, lastShape: batch.shape, runs: api.runs + 1 });
       return batch;
     };
-    const grid = ({ seed = 0, n = 64, label = null, z = null } = {}) => {
+    // SPADE: every draw uses the map on the canvas (api.labelMap), or maps given to it
+    const grid = ({ seed = 0, n = 64, label = null, z = null, labelMap = api.labelMap } = {}) => {
       z = z ? Float32Array.from(z) : drawLatents(n, generator.latentDim, seed);
-      return run(z, { label }, $("grid"), Math.ceil(Math.sqrt(z.length / generator.latentDim)));
+      return run(z, { label, labelMap }, $("grid"), Math.ceil(Math.sqrt(z.length / generator.latentDim)));
     };
     const strip = ({ seedA = 1, seedB = 2, steps = 10, method = "slerp", label = null } = {}) => {
       const a = drawLatents(1, generator.latentDim, seedA), b = drawLatents(1, generator.latentDim, seedB);
-      return run(interpolate(a, b, steps, method), { label: label ?? (metadata.num_classes ? 0 : null) }, $("strip"), steps);
+      return run(interpolate(a, b, steps, method), { label: label ?? (conditional ? 0 : null), labelMap: api.labelMap },
+        $("strip"), steps);
     };
     const withState = (draw) => async (options) => {
       setState("busy");
@@ -356,6 +562,9 @@ export async function start() {
         method: $("method").value, label: formLabel() }).catch(fail);
     });
 
+    let labelMaps = null;
+    if (metadata.label_map_shape) labelMaps = await setupLabelMap(api, generator, params, () => $("grid-form").requestSubmit());
+
     const label = params.has("label") ? intParam(params, "label") : null;
     if (label !== null) $("class").value = String(label);
     $("seed").value = intParam(params, "seed", 0);
@@ -369,7 +578,8 @@ export async function start() {
       z = latents.data;
       $("status").textContent = `grid: z from ${params.get("z")} (${latents.shape[0]} rows), not from the seed`;
     }
-    const first = await grid({ seed: Number($("seed").value), n: Number($("count").value), label, z });
+    const first = await grid({ seed: Number($("seed").value), n: Number($("count").value), label, z,
+      labelMap: labelMaps ?? api.labelMap });
     api.timings.firstGridMs = performance.now(); // since navigation start
     await strip({ label });
     // scripts read the grid first: lastBatch is the grid's until the next draw
