@@ -29,7 +29,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, quantize=N
     `log_var`. The batch dimension is dynamic and the graph holds no random op: draw
     `z` with `kerasgen.latents.draw_latents` (or `kerasgen.export.runtime.Sampler`).
     Before the file is written, `onnx.checker` and onnxruntime-vs-Keras parity at batch
-    1 and 64 (1, 7 and 64 for an optimized graph) must pass (max |diff| <= 1e-5, 1e-4
+    1, 7 and 64 must pass (max |diff| <= 1e-5, 1e-4
     for transposed-conv stacks); a failure raises `ExportCheckError` and leaves `path`
     as it was.
 

@@ -26,7 +26,7 @@ def to_saved_model(model, path, encoder=False, source=None, tolerance=None, over
     takes `x` and returns `mean` and `log_var`. The metadata (see
     `kerasgen.export.metadata`) is written inside the directory as
     `kerasgen_metadata.json`. Before the directory appears at `path`, the SavedModel is
-    reloaded with `tf.saved_model.load` and checked against Keras at batch 1 and 64
+    reloaded with `tf.saved_model.load` and checked against Keras at batch 1, 7 and 64
     (max |diff| <= 1e-5, 1e-4 for transposed-conv stacks); a failure raises
     `ExportCheckError` and leaves `path` as it was.
 
