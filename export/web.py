@@ -16,6 +16,8 @@ import tempfile
 import threading
 from functools import partial
 
+from kerasgen_runtime.files import replace_directory
+
 MANIFEST = "kerasgen_web.json"
 MODEL_FILE = "model.onnx"
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_assets")
@@ -127,23 +129,6 @@ def list_files(directory):
         for name in names:
             paths.append(os.path.relpath(os.path.join(root, name), directory).replace(os.sep, "/"))
     return sorted(paths)
-
-
-def replace_directory(tmp, directory):
-    """Renames the finished folder `tmp` onto `directory` (absent, empty or a checked export)."""
-    if os.path.isdir(directory) and os.listdir(directory):
-        backup = tempfile.mkdtemp(prefix=f".{os.path.basename(directory)}.", suffix=".old",
-                                  dir=os.path.dirname(directory))
-        os.rmdir(backup)
-        os.replace(directory, backup)
-        try:
-            os.replace(tmp, directory)
-        except OSError:
-            os.replace(backup, directory)
-            raise
-        shutil.rmtree(backup, ignore_errors=True)
-    else:
-        os.replace(tmp, directory)  # rename(2) replaces an empty directory
 
 
 def find_onnxruntime_web(path=None):

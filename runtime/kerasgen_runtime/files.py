@@ -99,6 +99,25 @@ def _temporary_beside(path, label):
     return tmp
 
 
+def replace_directory(tmp, path):
+    """Renames the finished folder `tmp` onto `path`, which the caller has checked.
+
+    An absent or empty `path` is replaced by one rename; a non-empty one is moved aside
+    first, put back if the rename fails, and removed only once `tmp` stands at `path`.
+    """
+    if not (os.path.isdir(path) and os.listdir(path)):
+        os.replace(tmp, path)  # rename(2) replaces an empty directory
+        return
+    previous = _temporary_beside(path, "old")
+    os.rename(path, previous)
+    try:
+        os.rename(tmp, path)
+    except BaseException:
+        os.rename(previous, path)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def atomic_path(path, kind=None, overwrite=False):
     """Yields a temporary path beside `path`; renames it onto `path` on success.
@@ -117,14 +136,7 @@ def atomic_path(path, kind=None, overwrite=False):
         yield tmp
         if kind is not None and os.path.isdir(path):
             check_output_path(path, kind, overwrite)  # still a previous export of ours
-            previous = _temporary_beside(path, "old")
-            os.rename(path, previous)
-            try:
-                os.rename(tmp, path)
-            except BaseException:
-                os.rename(previous, path)
-                raise
-            shutil.rmtree(previous, ignore_errors=True)
+            replace_directory(tmp, path)
         else:
             os.replace(tmp, path)
     finally:
