@@ -100,11 +100,11 @@ def check_cache_dir(cache_dir):
     """`--cache-dir` must be a folder (or a path one can be made at) that can be written."""
     import os
 
+    from kerasgen_runtime.files import nearest_existing
+
     if cache_dir is None:
         return
-    existing = os.path.abspath(cache_dir)
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
+    existing = nearest_existing(cache_dir)
     if not os.path.isdir(existing):
         raise ValueError(f"--cache-dir must be a folder, got {cache_dir!r} ({existing!r} is a file)")
     if not os.access(existing, os.W_OK | os.X_OK):

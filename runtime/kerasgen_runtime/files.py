@@ -79,13 +79,19 @@ def check_output_path(path, kind=None, overwrite=False):
         if not overwrite:
             raise ValueError(f"output path {path!r} holds a previous {kind.description}; "
                              "pass --overwrite (overwrite=True) to replace it")
-    parent = os.path.dirname(os.path.abspath(path))
-    while not os.path.exists(parent):
-        parent = os.path.dirname(parent)
+    parent = nearest_existing(os.path.dirname(os.path.abspath(path)))
     if not os.path.isdir(parent):
         raise ValueError(f"output path {path!r} is inside {parent!r}, which is a file")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ValueError(f"output folder {parent!r} is not writable")
+    return path
+
+
+def nearest_existing(path):
+    """`path` made absolute, or its nearest ancestor that exists (what would hold it)."""
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
     return path
 
 
