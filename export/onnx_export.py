@@ -71,7 +71,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, quantize=N
     order_outputs(proto, metadata)
     set_metadata(proto, metadata)
     differences = check_onnx(proto, network, metadata, tolerance)
-    if optimize and metadata["network"] == "decoder":
+    if optimize and metadata["network"] != "encoder":
         proto, metadata["optimization"], differences = graph_optimize.optimize(
             proto, metadata, lambda p, sizes: check_onnx(p, network, metadata, tolerance, sizes)
         )

@@ -143,26 +143,32 @@ def test_a_wrong_rewrite_fails_the_exactness_check(monkeypatch):
         assert_same_function(before, after, 6, rng)
 
 
-def tiny_generator(batch_norm=False):
+def tiny_generator(batch_norm=False, kind="generator"):
+    """The export contract around a bare DCGAN network; `kind` is the metadata's network."""
     from kerasgen.networks import DCGANGenerator
 
-    class Generator:  # the export contract around a bare network
+    class Model:
         latent_dim, output_range = 8, (-1.0, 1.0)
         network = DCGANGenerator(8, (8, 8, 1), filters=(8, 4), batch_norm=batch_norm)
 
         def sampling_network(self):
             return self.network
 
-    return Generator()
+    model = Model()
+    if kind == "generator":  # a GAN: the sampling network is its generator
+        model.generator = model.network
+    return model
 
 
-@pytest.mark.parametrize("batch_norm", [False, True])
-def test_export_applies_only_exact_rewrites_and_passes_parity(tmp_path, batch_norm):
+@pytest.mark.parametrize("batch_norm, kind", [(False, "generator"), (True, "generator"),
+                                               (False, "decoder")])
+def test_export_applies_only_exact_rewrites_and_passes_parity(tmp_path, batch_norm, kind):
     from kerasgen.export import to_onnx
     from kerasgen.export.runtime import Sampler
 
-    model = tiny_generator(batch_norm)
+    model = tiny_generator(batch_norm, kind)
     report = to_onnx(model, tmp_path / "g.onnx")
+    assert report["metadata"]["network"] == kind
     optimization = report["metadata"]["optimization"]
     tried = optimization["applied"] + optimization["rejected"]
     assert {entry["rewrite"] for entry in tried} >= {"narrow_conv", "subpixel_split"}
