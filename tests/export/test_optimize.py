@@ -6,7 +6,7 @@ import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from kerasgen.export import optimize, rewrites
+from kerasgen.export import optimize, rewrites, subpixel
 
 
 def keras_pads(kernel, padding):
@@ -86,7 +86,7 @@ def test_subpixel_is_an_exact_conv_transpose(kernel, padding, split):
     begin, end = conv_transpose_pads(kernel, padding)
     before = one_node_model("ConvTranspose", weight, bias, "LeakyRelu", kernel_shape=[kernel, kernel],
                             strides=[2, 2], pads=[begin, begin, end, end])
-    after, nodes = rewrites.subpixel(before, split=split)
+    after, nodes = subpixel.subpixel(before, split=split)
     assert nodes == ["layer"]
     ops = [n.op_type for n in after.graph.node]
     assert "ConvTranspose" not in ops and "DepthToSpace" in ops
@@ -101,9 +101,68 @@ def test_subpixel_with_output_padding():
     weight = rng.standard_normal((3, 2, 3, 3)).astype("float32")
     before = one_node_model("ConvTranspose", weight, np.zeros(2, "float32"), kernel_shape=[3, 3],
                             strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1])
-    after, nodes = rewrites.subpixel(before, split=True)
+    after, nodes = subpixel.subpixel(before, split=True)
     assert nodes == ["layer"]
     assert_same_function(before, after, 3, rng)
+
+
+def upsample_then_conv_model(rng, kernel, conv_kernel, out_channels):
+    """x [N, 6, 6, 5] -> ConvTranspose(stride 2, Keras "same") -> LeakyRelu -> Conv("same") -> Tanh."""
+    model = one_node_model(
+        "ConvTranspose", rng.standard_normal((6, 4, kernel, kernel)).astype("float32"),
+        rng.standard_normal(4).astype("float32"), "LeakyRelu", kernel_shape=[kernel, kernel],
+        strides=[2, 2], pads=[p for p in conv_transpose_pads(kernel, "same") for _ in (0, 1)])
+    model.graph.node[-1].output[0] = "up"
+    begin, end = keras_pads(conv_kernel, "same")
+    for name, value in (("w2", 0.2 * rng.standard_normal((out_channels, 4, conv_kernel, conv_kernel))),
+                        ("b2", rng.standard_normal(out_channels))):
+        model.graph.initializer.append(numpy_helper.from_array(value.astype("float32"), name))
+    model.graph.node.extend([
+        helper.make_node("Conv", ["up", "w2", "b2"], ["logits"], name="conv",
+                         kernel_shape=[conv_kernel, conv_kernel], pads=[begin, begin, end, end]),
+        helper.make_node("Tanh", ["logits"], ["y"], name="tanh")])
+    return model
+
+
+@pytest.mark.parametrize("kernel", [4, 5])
+@pytest.mark.parametrize("conv_kernel", [3, 4, 5])
+@pytest.mark.parametrize("split", [True, False])
+def test_conv_on_phases_is_exact(kernel, conv_kernel, split):
+    rng = np.random.default_rng(kernel * 10 + conv_kernel)
+    before = upsample_then_conv_model(rng, kernel, conv_kernel, out_channels=1)
+    phases, _ = subpixel.subpixel(before, split=split)
+    after, nodes = subpixel.conv_on_phases(phases)
+    assert nodes == ["conv"]
+    ops = [n.op_type for n in after.graph.node]
+    # One DepthToSpace, at the end, on the Conv's s*s*1 channels; Tanh moved before it.
+    assert ops.count("DepthToSpace") == 1 and ops[-2:] == ["Tanh", "DepthToSpace"]
+    assert_same_function(before, after, 6, rng)
+
+
+def test_a_wrong_conv_on_phases_fails_the_exactness_check(monkeypatch):
+    rng = np.random.default_rng(2)
+    before = upsample_then_conv_model(rng, 4, 5, out_channels=2)
+    right = subpixel.phases_kernel
+    # A plausible bug: the input phases taken in the other (CRD-like) order.
+    def swapped(weight, stride, pads):
+        kernel, conv_pads = right(weight, stride, pads)
+        phases = np.arange(kernel.shape[1]).reshape(stride * stride, -1)  # [phase, channel]
+        return kernel[:, phases[[0, 2, 1, 3]].ravel()], conv_pads
+
+    monkeypatch.setattr(subpixel, "phases_kernel", swapped)
+    after, _ = subpixel.conv_on_phases(subpixel.subpixel(before, split=True)[0])
+    with pytest.raises(AssertionError):
+        assert_same_function(before, after, 6, rng)
+
+
+def test_a_valid_conv_after_depth_to_space_is_left_alone():
+    rng = np.random.default_rng(4)
+    model = upsample_then_conv_model(rng, 4, 3, out_channels=1)
+    conv = next(n for n in model.graph.node if n.name == "conv")
+    del conv.attribute[:]
+    conv.attribute.extend([helper.make_attribute("kernel_shape", [3, 3])])  # no pads: "valid"
+    phases, _ = subpixel.subpixel(model, split=True)
+    assert subpixel.conv_on_phases(phases)[1] == []
 
 
 @pytest.mark.parametrize("op_type", ["Conv", "ConvTranspose"])
@@ -129,7 +188,7 @@ def mirrored_phase_conv(weight, taps_h, taps_w, span_h, span_w):
     return PHASE_CONV(weight, taps_h, taps_w, span_h, span_w)[:, :, ::-1, :].copy()
 
 
-PHASE_CONV = rewrites.phase_conv
+PHASE_CONV = subpixel.phase_conv
 
 
 def test_a_wrong_rewrite_fails_the_exactness_check(monkeypatch):
@@ -137,8 +196,8 @@ def test_a_wrong_rewrite_fails_the_exactness_check(monkeypatch):
     weight = rng.standard_normal((6, 4, 4, 4)).astype("float32")
     before = one_node_model("ConvTranspose", weight, np.zeros(4, "float32"), kernel_shape=[4, 4],
                             strides=[2, 2], pads=[1, 1, 1, 1])
-    monkeypatch.setattr(rewrites, "phase_conv", mirrored_phase_conv)
-    after, _ = rewrites.subpixel(before, split=True)
+    monkeypatch.setattr(subpixel, "phase_conv", mirrored_phase_conv)
+    after, _ = subpixel.subpixel(before, split=True)
     with pytest.raises(AssertionError):
         assert_same_function(before, after, 6, rng)
 
@@ -185,7 +244,7 @@ def test_export_applies_only_exact_rewrites_and_passes_parity(tmp_path, batch_no
 def test_export_rejects_a_wrong_rewrite(tmp_path, monkeypatch):
     from kerasgen.export import to_onnx
 
-    monkeypatch.setattr(rewrites, "phase_conv", mirrored_phase_conv)
+    monkeypatch.setattr(subpixel, "phase_conv", mirrored_phase_conv)
     report = to_onnx(tiny_generator(), tmp_path / "g.onnx")
     optimization = report["metadata"]["optimization"]
     assert not any(e["rewrite"].startswith("subpixel") for e in optimization["applied"])
