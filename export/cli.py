@@ -1,4 +1,4 @@
-"""`kerasgen export MODEL.keras --format onnx|saved_model|web -o PATH [--encoder] [--quantize int8]`."""
+"""`kerasgen export MODEL.keras --format onnx|saved_model|web -o PATH [--encoder] [--precision int8]`."""
 
 import os
 import warnings
@@ -17,8 +17,12 @@ def add_parser(subparsers):
     parser.add_argument("-o", "--output", required=True, help="an .onnx file or a directory")
     parser.add_argument("--encoder", action="store_true",
                         help="export the VAE encoder x -> (mean, log_var) instead")
-    parser.add_argument("--quantize", choices=("int8",), default=None,
-                        help="dynamic int8 weights (ONNX only); size and output change are reported")
+    parser.add_argument("--precision", choices=("float32", "int8"), default="float32",
+                        help="int8 (ONNX only): static int8, written only if measured faster "
+                        "than float32 and within a quality gate under --judge")
+    parser.add_argument("--judge", default=None, metavar="CLASSIFIER",
+                        help="--precision int8: the data's domain classifier (a zoo classifier "
+                        "name or a .keras file; default for a zoo entry: its data's judge)")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset (>= 17)")
     parser.add_argument("--onnxruntime-web", default=None, metavar="PATH",
                         help="--format web: the installed npm package onnxruntime-web (default: "
@@ -65,8 +69,10 @@ def resolve_model(name_or_path):
 def run(args):
     from kerasgen.export.checks import ExportCheckError
 
-    if args.quantize and args.format != "onnx":
-        raise ValueError(f"--quantize needs --format onnx, got --format {args.format}")
+    if args.precision != "float32" and (args.format != "onnx" or args.encoder):
+        raise ValueError(f"--precision {args.precision} needs --format onnx without --encoder")
+    if args.judge and args.precision != "int8":
+        raise ValueError("--judge is for --precision int8")
     if args.format == "web" and args.encoder:
         raise ValueError("--encoder needs --format onnx or saved_model, got --format web")
     check_output(args)
@@ -82,8 +88,10 @@ def run(args):
         elif args.format == "onnx":
             from kerasgen.export.onnx_export import to_onnx
 
+            judge, reference = int8_judge(args, source) if args.precision == "int8" else (None, None)
             report = to_onnx(model, args.output, encoder=args.encoder, source=source,
-                             opset=args.opset, quantize=args.quantize)
+                             opset=args.opset, precision=args.precision, judge=judge,
+                             reference=reference)
         else:
             from kerasgen.export.saved_model_export import to_saved_model
 
@@ -96,6 +104,34 @@ def run(args):
     if args.format == "web":
         print(f"  serve it: python -m http.server -d {args.output} (browsers do not load wasm from file://)")
     return 0
+
+
+def int8_judge(args, source):
+    """`(judge, reference images or None)` for the int8 quality gate: `--judge`, else
+    the primary judge of a zoo entry's data (and that data's test images)."""
+    data = None
+    if source["zoo_entry"]:
+        from kerasgen import zoo
+
+        data = (zoo.Entry.open(source["zoo_entry"]).recipe or {}).get("data")
+    judge = args.judge
+    if judge is None:
+        from kerasgen.metrics.features import default_extractor_name
+        from kerasgen.zoo.evaluation import JUDGES
+
+        if data not in JUDGES:
+            raise ValueError(
+                f"--precision int8 needs --judge CLASSIFIER (the data's domain classifier: a "
+                f"zoo classifier name or a .keras file); {args.model!r} names no data with a "
+                "zoo judge"
+            )
+        judge = default_extractor_name(data)
+    reference = None
+    if data is not None:
+        from kerasgen import datasets
+
+        _, (reference, _) = datasets.load(data)
+    return judge, reference
 
 
 def check_output(args):
@@ -113,10 +149,11 @@ def check_output(args):
 def summary(report):
     metadata = report["metadata"]
     differences = ", ".join(f"batch {b}: {d:.2g}" for b, d in report["max_abs_diff"].items())
+    checked = "its float32 graph" if report.get("quantization") else "checked"
     lines = [
         f"wrote {report['format']} {metadata['network']} of {metadata['model_class']} to "
         f"{report['path']}",
-        f"  checked against Keras: max |diff| {differences} (tolerance "
+        f"  {checked} against Keras: max |diff| {differences} (tolerance "
         f"{report['tolerance']:g}, {report['tolerance_reason']})",
     ]
     if metadata["network"] != "encoder" and metadata["prior"] is None:
@@ -126,9 +163,20 @@ def summary(report):
         )
     quantization = report.get("quantization")
     if quantization:
+        gate, ratio = quantization["quality_gate"], quantization["cpu_time_ratio_vs_float32"]
         lines.append(
-            f"  int8: {quantization['float_size_bytes']} -> {quantization['size_bytes']} bytes, "
-            f"output change max {quantization['max_abs_change']:.3g}, "
-            f"mean {quantization['mean_abs_change']:.3g}"
+            f"  int8: {1 / ratio['64']:.2f}x faster than float32 at batch 64 (1 thread), "
+            f"{quantization['float_size_bytes']} -> {quantization['size_bytes']} bytes"
         )
+        lines.append(
+            f"  quality gate under {gate['judge']} ({gate['samples']} samples): FID int8 vs "
+            f"float32 {gate['fid_int8_vs_float32']:.3g} <= another seed's "
+            f"{gate['fid_float32_vs_other_seed']:.3g}; class KL {gate['class_kl_int8_vs_float32']:.3g} "
+            f"<= {gate['class_kl_other_seed_vs_float32']:.3g}; same label for "
+            f"{100 * gate['label_agreement']:.1f}%"
+        )
+        if "fid_vs_reference" in gate:
+            fid = gate["fid_vs_reference"]
+            lines.append(f"  FID vs {gate['reference_images']} test images: float32 "
+                         f"{fid['float32']:.3g}, int8 {fid['int8']:.3g}")
     return "\n".join(lines)

@@ -106,9 +106,7 @@ def optimize(proto, metadata, check=None, repeats=7):
     file's metadata as `optimization`.
     """
     plain = proto
-    references = {b: checks.check_inputs(metadata, b, seed=1000 + b) for b in EXACT_BATCH_SIZES}
-    plain_session = session(plain)
-    expected = {b: run_all(plain_session, inputs) for b, inputs in references.items()}
+    references, expected = reference_outputs(plain, metadata)
     timing = {b: checks.check_inputs(metadata, b, seed=b) for b in (1, 64)}
 
     current, applied = plain, []
@@ -150,6 +148,18 @@ def optimize(proto, metadata, check=None, repeats=7):
     report = {"applied": applied, "rejected": rejected, "rule": RULE,
               "onnxruntime": onnxruntime.__version__}
     return current, report, differences
+
+
+def reference_outputs(plain, metadata):
+    """`(inputs, outputs)` per `EXACT_BATCH_SIZES` of the unrewritten graph `plain`."""
+    references = {b: checks.check_inputs(metadata, b, seed=1000 + b) for b in EXACT_BATCH_SIZES}
+    plain_session = session(plain)
+    return references, {b: run_all(plain_session, inputs) for b, inputs in references.items()}
+
+
+def exact_difference_to(plain, candidate, metadata):
+    """`exact_difference` of `candidate` against the unrewritten graph `plain`."""
+    return exact_difference(candidate, *reference_outputs(plain, metadata))
 
 
 def time_ratios(current, candidate, timing, repeats):

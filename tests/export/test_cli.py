@@ -33,18 +33,22 @@ def test_export_then_sample_round_trip(vae, tmp_path, capsys):
     with open(os.path.join(saved_model, FILENAME)) as f:
         assert json.load(f)["network"] == "encoder"
 
+    # A user's own model names no data with a zoo judge: int8 asks for one, writes nothing.
     quantized = str(tmp_path / "vae_int8.onnx")
-    assert cli.main(["export", keras_path, "-o", quantized, "--quantize", "int8"]) == 0
-    assert "int8:" in capsys.readouterr().out
-    assert Sampler(quantized).metadata["quantization"]["size_bytes"] > 0
+    capsys.readouterr()
+    assert cli.main(["export", keras_path, "-o", quantized, "--precision", "int8"]) == 2
+    assert "--precision int8 needs --judge CLASSIFIER" in capsys.readouterr().err
+    assert not os.path.exists(quantized)
 
 
 def test_export_cli_errors(vae, tmp_path, capsys):
     keras_path = str(tmp_path / "vae.keras")
     vae.save(keras_path)
-    args = ["export", keras_path, "--format", "saved_model", "-o", str(tmp_path / "sm"), "--quantize", "int8"]
+    args = ["export", keras_path, "--format", "saved_model", "-o", str(tmp_path / "sm"), "--precision", "int8"]
     assert cli.main(args) == 2
-    assert "--quantize needs --format onnx" in capsys.readouterr().err
+    assert "--precision int8 needs --format onnx" in capsys.readouterr().err
+    assert cli.main(["export", keras_path, "-o", str(tmp_path / "m.onnx"), "--judge", "classifier_mnist5k"]) == 2
+    assert "--judge is for --precision int8" in capsys.readouterr().err
     assert cli.main(["export", str(tmp_path / "missing.keras"), "-o", str(tmp_path / "m.onnx")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert cli.main(["export", "vae_mnist6k", "-o", str(tmp_path / "m.onnx")]) == 2

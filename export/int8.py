@@ -1,0 +1,202 @@
+"""int8 export: static QDQ quantization of a sampling network, shipped only where it pays
+and only within a quality gate measured with the data's domain classifier.
+
+The int8 graph (`int8_graph`): onnxruntime's CPU provider has no int8 ConvTranspose (a
+QDQ ConvTranspose runs as dequantize -> float -> quantize), so every stride-2
+ConvTranspose first becomes its sub-pixel Convs and the Conv after each DepthToSpace is
+computed on the phases (exact rewrites, `kerasgen.export.subpixel`). Then the Convs and
+MatMuls are quantized statically -- uint8 activations, per-channel int8 weights (the
+VNNI kernels), ranges calibrated on `CALIBRATION_SAMPLES` latents drawn from the prior
+(99.999th percentile, so that a few extreme activations do not stretch the scale) --
+all but the output layer, which stays float32: it maps features to pixels, and there an
+int8 step is a visible grey level.
+
+Kept only if (1) it pays: its single-thread CPU time at batch 64 is at most
+`1 - optimize.MIN_GAIN` of the float32 file's, and (2) the gate passes (`quality_gate`).
+"""
+
+import contextlib
+import io
+import os
+import tempfile
+
+import numpy as np
+import onnx
+
+from kerasgen.export import checks, optimize, rewrites, subpixel
+
+CALIBRATION_SAMPLES = 512
+CALIBRATION_SEED = 20_000
+CALIBRATION_PERCENTILE = 99.999
+GATE_SAMPLES = 2000
+GATE_SEEDS = (30_000, 30_001)
+QUANTIZED_OPS = ("Conv", "MatMul", "Gemm")
+# Ops between the output layer and the graph output that carry no weights.
+PASS_THROUGH = ("DepthToSpace", "Slice", "Reshape", "Transpose", "Identity", "Flatten",
+                *rewrites.ELEMENTWISE_ACTIVATIONS)
+GATE_RULE = (
+    "int8 is refused unless FID(float32 samples, int8 samples of the same latents) <= "
+    "FID(float32 samples, float32 samples of other latents) and likewise for the KL of "
+    "the judge's class histograms: int8 may move the samples' distribution no further "
+    f"than drawing another {GATE_SAMPLES} latents does, i.e. below what an evaluation at "
+    "that sample size can tell apart"
+)
+
+
+def check_quantizable(metadata):
+    """int8 needs a sampling network with a prior to draw calibration latents from."""
+    if metadata["network"] == "encoder":
+        raise ValueError("precision 'int8' is for decoders and generators, got a VAE encoder export")
+    if metadata.get("label_map_shape"):
+        raise ValueError("precision 'int8' does not support SPADE generators (label_map input) yet")
+    if metadata["prior"] is None:
+        raise ValueError(
+            f"precision 'int8' calibrates on latents drawn from the prior, and "
+            f"{metadata['model_class']}'s latent has none: export it as float32"
+        )
+
+
+def int8_graph(plain, metadata):
+    """`(int8 proto, report)` from the unrewritten float32 export `plain`."""
+    graph, _ = rewrites.fold_batch_norm(plain)
+    graph, converted = subpixel.subpixel(graph, None, split=True)
+    graph, on_phases = subpixel.conv_on_phases(graph)
+    exact = optimize.exact_difference_to(plain, graph, metadata)
+    kept_float = [output_layer(graph)]
+    quantized = quantize(graph, metadata, [name for name in kept_float if name])
+    return quantized, {
+        "method": "onnxruntime static QDQ: uint8 activations, per-channel int8 weights",
+        "calibration": {"samples": CALIBRATION_SAMPLES, "seed": CALIBRATION_SEED,
+                        "drawn_from": metadata["prior"], "method": "percentile",
+                        "percentile": CALIBRATION_PERCENTILE},
+        "quantized_ops": list(QUANTIZED_OPS),
+        "kept_float32": kept_float,
+        "float_rewrites": {"subpixel_split": converted, "conv_on_phases": on_phases,
+                           "max_abs_diff": exact},
+    }
+
+
+def output_layer(proto):
+    """Name of the node whose weights make the graph's (first) output, through
+    weightless ops (activation, DepthToSpace, Slice, ...); None if there is none."""
+    producers = {output: node for node in proto.graph.node for output in node.output}
+    node = producers.get(proto.graph.output[0].name)
+    while node is not None and node.op_type in PASS_THROUGH:
+        node = producers.get(node.input[0])
+    return node.name if node is not None and node.op_type in (*QUANTIZED_OPS, "ConvTranspose") else None
+
+
+def quantize(proto, metadata, exclude):
+    """Static QDQ quantization calibrated on latents drawn from the prior."""
+    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
+                                          QuantType, quantize_static)
+
+    from kerasgen.export.onnx_export import quiet_logging
+
+    class Calibration(CalibrationDataReader):
+        def __init__(self):
+            inputs = checks.check_inputs(metadata, CALIBRATION_SAMPLES, seed=CALIBRATION_SEED)
+            self.batches = iter([{k: v[i : i + 64] for k, v in inputs.items()}
+                                 for i in range(0, CALIBRATION_SAMPLES, 64)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    with tempfile.TemporaryDirectory() as directory:
+        source, target = os.path.join(directory, "float.onnx"), os.path.join(directory, "int8.onnx")
+        onnx.save(proto, source)
+        # The percentile calibrator prints its progress to stdout.
+        with quiet_logging(), contextlib.redirect_stdout(io.StringIO()):
+            quantize_static(source, target, Calibration(), quant_format=QuantFormat.QDQ,
+                            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                            per_channel=True, calibrate_method=CalibrationMethod.Percentile,
+                            op_types_to_quantize=list(QUANTIZED_OPS), nodes_to_exclude=exclude,
+                            extra_options={"CalibPercentile": CALIBRATION_PERCENTILE})
+        return onnx.load(target)
+
+
+def speed(float_proto, int8_proto, metadata, repeats=7):
+    """`{batch: int8 CPU time / float32 CPU time}`, single thread, batch 1 and 64."""
+    timing = {b: checks.check_inputs(metadata, b, seed=b) for b in (1, 64)}
+    return optimize.time_ratios(float_proto, int8_proto, timing, repeats)
+
+
+def samples(proto, metadata, seed):
+    """`GATE_SAMPLES` images in [0, 1] from latents drawn with `seed`."""
+    from kerasgen.metrics.features import to_unit_interval
+
+    session = optimize.session(proto, threads=os.cpu_count() or 1)
+    inputs = checks.check_inputs(metadata, GATE_SAMPLES, seed=seed)
+    images = np.concatenate([
+        session.run(None, {k: v[i : i + 256] for k, v in inputs.items()})[0]
+        for i in range(0, GATE_SAMPLES, 256)])
+    return to_unit_interval(images, metadata["value_range"])
+
+
+def quality_gate(float_proto, int8_proto, metadata, judge, reference=None):
+    """The gate's measurements under `judge` (a `FeatureExtractor`); `passed` says if
+    they are within `GATE_RULE`. `reference`: real images in [0, 1], to report each
+    file's FID against them too."""
+    from kerasgen.metrics import frechet_distance_from_features
+
+    first, second = GATE_SEEDS
+    fp32_a, fp32_b = samples(float_proto, metadata, first), samples(float_proto, metadata, second)
+    int8_a = samples(int8_proto, metadata, first)
+    (feat_a, prob_a), (feat_b, prob_b), (feat_q, prob_q) = (judge.extract(x) for x in (fp32_a, fp32_b, int8_a))
+
+    def fid(real, generated):
+        return float(frechet_distance_from_features(real, generated).value)
+
+    gate = {
+        "judge": judge.extractor_id, "samples": GATE_SAMPLES, "seeds": list(GATE_SEEDS),
+        "max_abs_change": float(np.max(np.abs(int8_a - fp32_a))),
+        "mean_abs_change": float(np.mean(np.abs(int8_a - fp32_a))),
+        "fid_int8_vs_float32": fid(feat_a, feat_q),
+        "fid_float32_vs_other_seed": fid(feat_a, feat_b),
+        "label_agreement": float(np.mean(prob_q.argmax(1) == prob_a.argmax(1))),
+        "class_kl_int8_vs_float32": class_kl(prob_q, prob_a),
+        "class_kl_other_seed_vs_float32": class_kl(prob_b, prob_a),
+        "rule": GATE_RULE,
+    }
+    gate["passed"] = bool(gate["fid_int8_vs_float32"] <= gate["fid_float32_vs_other_seed"]
+                          and gate["class_kl_int8_vs_float32"] <= gate["class_kl_other_seed_vs_float32"])
+    if reference is not None:
+        real, _ = judge.extract(reference)
+        gate["reference_images"] = len(reference)
+        gate["fid_vs_reference"] = {"float32": fid(real, feat_a), "int8": fid(real, feat_q)}
+    return gate
+
+
+def class_kl(probabilities, reference_probabilities):
+    """KL(class histogram || reference class histogram) of the judge's labels, nats
+    (add-one smoothed, so that an empty class stays finite)."""
+    classes = probabilities.shape[1]
+    counts = np.bincount(probabilities.argmax(1), minlength=classes) + 1.0
+    reference = np.bincount(reference_probabilities.argmax(1), minlength=classes) + 1.0
+    p, q = counts / counts.sum(), reference / reference.sum()
+    return float(np.sum(p * np.log(p / q)))
+
+
+def to_int8(plain, float_proto, metadata, judge, reference=None):
+    """`(int8 proto, quantization report)`; raises `ExportCheckError` when int8 does not
+    pay for this network or fails the quality gate (nothing is written then)."""
+    proto, report = int8_graph(plain, metadata)
+    ratios = speed(float_proto, proto, metadata)
+    report["cpu_time_ratio_vs_float32"] = {str(b): round(r, 3) for b, r in ratios.items()}
+    if ratios[64] > 1 - optimize.MIN_GAIN:
+        raise checks.ExportCheckError(
+            f"int8 does not pay for this network: {ratios[64]:.2f}x the float32 file's "
+            f"single-thread CPU time at batch 64 (needs <= {1 - optimize.MIN_GAIN:.2f}x); "
+            "export it as float32"
+        )
+    report["quality_gate"] = gate = quality_gate(float_proto, proto, metadata, judge, reference)
+    if not gate["passed"]:
+        raise checks.ExportCheckError(
+            f"int8 fails the quality gate under {judge.extractor_id}: FID int8 vs float32 "
+            f"{gate['fid_int8_vs_float32']:.3g} (limit, another seed: "
+            f"{gate['fid_float32_vs_other_seed']:.3g}), class KL "
+            f"{gate['class_kl_int8_vs_float32']:.3g} (limit {gate['class_kl_other_seed_vs_float32']:.3g}); "
+            "export it as float32"
+        )
+    report["size_bytes"], report["float_size_bytes"] = proto.ByteSize(), float_proto.ByteSize()
+    return proto, report

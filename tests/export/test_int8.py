@@ -1,0 +1,105 @@
+"""int8 export: faster than float32 and within the quality gate, or refused and unwritten."""
+
+import argparse
+import os
+
+import numpy as np
+import pytest
+
+from kerasgen.export import ExportCheckError, int8, optimize, to_onnx
+from kerasgen.export.checks import check_inputs
+
+
+@pytest.fixture(scope="module")
+def dcgan():
+    from kerasgen import zoo
+
+    return zoo.Entry.open("dcgan_mnist5k").load_model()
+
+
+@pytest.fixture(scope="module")
+def test_images():
+    from kerasgen import datasets
+
+    _, (x_test, _) = datasets.load("mnist5k")
+    return x_test
+
+
+def test_int8_generator_is_faster_and_passes_the_gate(dcgan, test_images, tmp_path):
+    from kerasgen_runtime import Sampler
+
+    path = tmp_path / "dcgan_int8.onnx"
+    report = to_onnx(dcgan, path, precision="int8", judge="classifier_mnist5k",
+                     reference=test_images, optimize=False)
+    quantization = report["quantization"]
+    assert quantization["cpu_time_ratio_vs_float32"]["64"] <= 1 - optimize.MIN_GAIN
+    gate = quantization["quality_gate"]
+    assert gate["passed"] and gate["fid_int8_vs_float32"] <= gate["fid_float32_vs_other_seed"]
+    assert gate["judge"].startswith("domain_classifier@sha256:")
+    assert set(gate["fid_vs_reference"]) == {"float32", "int8"}
+    # The output layer stays float32; every ConvTranspose became Convs (int8 kernels).
+    assert quantization["kept_float32"] and quantization["float_rewrites"]["subpixel_split"]
+    sampler = Sampler(path)
+    assert sampler.metadata["precision"] == "int8"
+    assert sampler.metadata["quantization"]["quality_gate"] == gate
+    assert report["size_bytes"] == os.path.getsize(path)
+    assert quantization["size_bytes"] < 0.4 * quantization["float_size_bytes"]  # without metadata
+    # What the gate measured is what a user gets: int8 samples close to float32 ones.
+    z = check_inputs(report["metadata"], 64, seed=5)["z"]
+    expected = np.asarray(dcgan.sampling_network()(z, training=False))
+    change = np.abs(sampler.decode(z) - expected)
+    assert change.mean() < 0.02 and change.max() > 0  # quantized, not a float32 copy
+
+
+def test_a_badly_calibrated_int8_fails_the_gate_and_writes_nothing(dcgan, tmp_path, monkeypatch):
+    # Ranges from the 60th percentile clip most activations: the samples change visibly.
+    monkeypatch.setattr(int8, "CALIBRATION_PERCENTILE", 60.0)
+    path = tmp_path / "dcgan_int8.onnx"
+    with pytest.raises(ExportCheckError, match="int8 fails the quality gate under domain_classifier"):
+        to_onnx(dcgan, path, precision="int8", judge="classifier_mnist5k", optimize=False)
+    assert not path.exists() and os.listdir(tmp_path) == []
+
+
+def test_int8_that_does_not_pay_is_refused(dcgan, tmp_path, monkeypatch):
+    monkeypatch.setattr(optimize, "MIN_GAIN", 0.95)  # asks for 20x: no int8 graph is that fast
+    path = tmp_path / "dcgan_int8.onnx"
+    with pytest.raises(ExportCheckError, match=r"int8 does not pay for this network: .*x the float32"):
+        to_onnx(dcgan, path, precision="int8", judge="classifier_mnist5k", optimize=False)
+    assert not path.exists()
+
+
+def test_int8_refusals_name_what_is_missing(vae, tmp_path):
+    from kerasgen import zoo
+
+    with pytest.raises(ValueError, match="precision 'int8' needs judge"):
+        to_onnx(vae, tmp_path / "v.onnx", precision="int8")
+    with pytest.raises(ValueError, match="precision 'int8' is for decoders and generators"):
+        to_onnx(vae, tmp_path / "v.onnx", encoder=True, precision="int8", judge="classifier_mnist5k")
+    autoencoder = zoo.Entry.open("ae_mnist5k").load_model()
+    with pytest.warns(RuntimeWarning, match="latent has no prior"):
+        with pytest.raises(ValueError, match="calibrates on latents drawn from the prior"):
+            to_onnx(autoencoder, tmp_path / "a.onnx", precision="int8", judge="classifier_mnist5k")
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_cli_judges_a_zoo_entry_with_its_datas_classifier():
+    from kerasgen.export.cli import int8_judge
+
+    args = argparse.Namespace(model="dcgan_mnist5k", judge=None)
+    judge, reference = int8_judge(args, {"zoo_entry": "dcgan_mnist5k"})
+    assert judge == "classifier_mnist5k" and reference.shape == (1000, 28, 28, 1)
+    args.judge = "residual_classifier_mnist5k"
+    assert int8_judge(args, {"zoo_entry": "dcgan_mnist5k"})[0] == "residual_classifier_mnist5k"
+    args = argparse.Namespace(model="mine.keras", judge=None)
+    with pytest.raises(ValueError, match="needs --judge CLASSIFIER"):
+        int8_judge(args, {"zoo_entry": None})
+
+
+def test_output_layer_is_found_through_weightless_ops(dcgan, tmp_path):
+    import onnx
+
+    to_onnx(dcgan, tmp_path / "g.onnx", optimize=False)
+    proto = onnx.load(tmp_path / "g.onnx")
+    name = int8.output_layer(proto)
+    node = next(n for n in proto.graph.node if n.name == name)
+    assert node.op_type == "Conv"  # the logits Conv2D under the final tanh
