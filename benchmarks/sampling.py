@@ -8,11 +8,15 @@ NumPy's BLAS all get that many threads) times at batch 1, 64, 256 and 1024:
   - `onnxruntime.InferenceSession` with default options (threads set) on the file,
   - the same on the file exported without rewrites (`to_onnx(optimize=False)`),
   - `kerasgen_runtime.Sampler.decode` (splits large batches over the threads),
+  - the int8 file (`to_onnx(precision="int8")`, judged by the data's classifier) in a
+    plain session and in the Sampler, where the export wrote one (it refuses an int8
+    graph that is not faster or fails its quality gate; the reason is printed),
   - Keras `network(z, training=False)`, a `tf.function` of the network (the serving
     function both exporters trace), `network.predict`, the reloaded SavedModel;
 
 best time of interleaved repeats (the runners take turns, so that on a shared machine
-all see the same load), the ratios against the issue's targets, a per-op onnxruntime
+all see the same load, with a 50 ms pause after each turn, so that one runtime's
+spinning threads do not slow the next), the ratios against the issue's targets, a per-op onnxruntime
 profile (`SessionOptions.enable_profiling`) at batch 256, and the achieved GFLOP/s
 against the machine's peak measured in the same process: a 1024^3 fp32 matmul in
 onnxruntime and in NumPy. All numbers come from this run.
@@ -64,7 +68,8 @@ def export_all(entries, directory):
 
     manifest = {}
     for name in entries:
-        model = zoo.Entry.open(name).load_model()
+        entry = zoo.Entry.open(name)
+        model = entry.load_model()
         base = os.path.join(directory, name)
         report = to_onnx(model, base + ".onnx")
         to_onnx(model, base + ".plain.onnx", optimize=False)
@@ -76,10 +81,29 @@ def export_all(entries, directory):
             "flops_per_sample": flops_per_sample(model.sampling_network()),
             "rewrites": [f"{a['rewrite']} ({len(a['nodes'])})" for a in applied],
             "max_abs_diff": report["max_abs_diff"], "tolerance": report["tolerance"],
+            **export_int8(model, entry, base + ".int8.onnx"),
         }
         print(f"exported {name}: rewrites {manifest[name]['rewrites'] or 'none'}; max |diff| vs "
-              f"Keras {max(report['max_abs_diff'].values()):.2g}", flush=True)
+              f"Keras {max(report['max_abs_diff'].values()):.2g}; int8: "
+              f"{manifest[name]['int8_note']}", flush=True)
     return manifest
+
+
+def export_int8(model, entry, path):
+    """`{"int8": path or None, "int8_note"}`: the int8 export, or why it was refused."""
+    from kerasgen.export import ExportCheckError, to_onnx
+    from kerasgen.metrics.features import default_extractor_name
+
+    judge = default_extractor_name((entry.recipe or {}).get("data"))
+    try:
+        report = to_onnx(model, path, precision="int8", judge=judge)
+    except (ExportCheckError, ValueError) as error:
+        return {"int8": None, "int8_note": f"refused: {error}"}
+    gate, ratio = report["quantization"]["quality_gate"], report["quantization"]["cpu_time_ratio_vs_float32"]
+    return {"int8": path, "int8_note": (
+        f"{1 / ratio['64']:.2f}x float32 at batch 64 (1 thread); gate under {judge}: FID vs "
+        f"float32 {gate['fid_int8_vs_float32']:.3g} (limit {gate['fid_float32_vs_other_seed']:.3g}), "
+        f"same label {100 * gate['label_agreement']:.1f}%")}
 
 
 def best_times(runners, repeats, min_seconds=0.02):
@@ -101,6 +125,7 @@ def best_times(runners, repeats, min_seconds=0.02):
             for _ in range(blocks[name]):
                 fn()
             best[name] = min(best[name], (time.perf_counter() - start) / blocks[name])
+            time.sleep(0.05)  # let this runtime's spinning threads go idle
     return best
 
 
@@ -172,13 +197,18 @@ def runners_for(entry, files, batch, threads):
         options.intra_op_num_threads = threads
         entry["sessions"] = {
             key: onnxruntime.InferenceSession(files[key], options, providers=["CPUExecutionProvider"])
-            for key in ("onnx", "plain_onnx")}
+            for key in ("onnx", "plain_onnx", "int8") if files.get(key)}
         entry["sampler"] = Sampler(files["onnx"], num_threads=threads)
+        entry["int8_sampler"] = Sampler(files["int8"], num_threads=threads) if files.get("int8") else None
     label = inputs.get("label")
     keras_inputs = [inputs["z"], label.astype(network.inputs[1].dtype).reshape(
         (-1, 1) if len(network.inputs[1].shape) == 2 else (-1,))] if label is not None else inputs["z"]
     sampler, sessions = entry["sampler"], entry["sessions"]
-    return inputs, {
+    int8 = {}
+    if entry["int8_sampler"] is not None:
+        int8 = {"int8 session": lambda: sessions["int8"].run(None, inputs),
+                "int8 Sampler": lambda: entry["int8_sampler"].decode(inputs["z"], label)}
+    return inputs, {**int8,
         "onnxruntime session": lambda: sessions["onnx"].run(None, inputs),
         "session, no rewrites": lambda: sessions["plain_onnx"].run(None, inputs),
         "kerasgen Sampler": lambda: sampler.decode(inputs["z"], label),
@@ -230,6 +260,9 @@ def ratio_lines(name, files, rows, peak, threads):
                 f"session {tf_best / row['onnxruntime session']:.2f}x the fastest TF path; "
                 f"rewrites {row['session, no rewrites'] / row['onnxruntime session']:.2f}x; "
                 f"{gflops:.1f} GFLOP/s = {100 * gflops / peak:.0f}% of GEMM peak")
+        if "int8 Sampler" in row:
+            text += (f"; int8 Sampler {tf_best / row['int8 Sampler']:.2f}x the fastest TF path, "
+                     f"int8 session {row['onnxruntime session'] / row['int8 session']:.2f}x the float32 one")
         if batch == "1":
             text += (f"; Sampler vs model(z) {row['Keras model(z)'] / row['kerasgen Sampler']:.1f}x,"
                      f" vs tf.function {row['tf.function'] / row['kerasgen Sampler']:.1f}x")
@@ -240,16 +273,19 @@ def ratio_lines(name, files, rows, peak, threads):
 
 
 def markdown_table(manifest, results):
-    runners = ["onnxruntime session", "session, no rewrites", "kerasgen Sampler", *TF_RUNNERS, "SavedModel"]
-    lines = ["| network | threads | batch | " + " | ".join(runners) + " | Sampler / fastest TF |",
-             "|" + "---|" * (len(runners) + 4)]
+    runners = ["onnxruntime session", "session, no rewrites", "kerasgen Sampler", "int8 session",
+               "int8 Sampler", *TF_RUNNERS, "SavedModel"]
+    lines = ["| network | threads | batch | " + " | ".join(runners)
+             + " | Sampler / fastest TF | int8 Sampler / fastest TF |",
+             "|" + "---|" * (len(runners) + 5)]
     for result in results:
         for name, rows in result["networks"].items():
             for batch, row in rows.items():
                 tf_best = min(row[k] for k in TF_RUNNERS)
-                cells = " | ".join(f"{row[r]:.3g}" for r in runners)
+                cells = " | ".join(f"{row[r]:.3g}" if r in row else "-" for r in runners)
+                int8 = f"{tf_best / row['int8 Sampler']:.2f}x" if "int8 Sampler" in row else "-"
                 lines.append(f"| {name} | {result['threads']} | {batch} | {cells} | "
-                             f"{tf_best / row['kerasgen Sampler']:.2f}x |")
+                             f"{tf_best / row['kerasgen Sampler']:.2f}x | {int8} |")
     return "\n".join(lines)
 
 
@@ -296,7 +332,7 @@ def main():
           f"NumPy {numpy.__version__}")
     for name, files in manifest.items():
         print(f"{name}: {files['flops_per_sample'] / 1e6:.2f} MFLOP/sample, rewrites "
-              f"{', '.join(files['rewrites']) or 'none'}")
+              f"{', '.join(files['rewrites']) or 'none'}; int8: {files['int8_note']}")
     for result in results:
         peak = max(result["peak_gflops"].values())
         print(f"\n{result['threads']} thread(s): GEMM peak " + ", ".join(

@@ -71,30 +71,35 @@ def candidates(proto):
 
     A group per stride-2 ConvTranspose: its sub-pixel forms (split, single), each alone
     and with the Conv after its DepthToSpace computed on the phases (`conv_on_phases`:
-    the sub-pixel form of a wide layer pays only without that DepthToSpace). Then the
+    the sub-pixel form of a wide layer pays only without that DepthToSpace), one Conv
+    or, for the split form, one per phase map and a Sum (no Concat). Then the
     narrow output Conv as a ConvTranspose (last: it may be the Conv `conv_on_phases`
     made).
     """
     groups = []
+    forms = [(split, fused) for fused in (None, "single") for split in (True, False)]
+    forms.append((True, "split"))  # the next Conv per phase map, summed: no Concat
     for node in proto.graph.node:
         if node.op_type == "ConvTranspose":
             groups.append([
-                (f"subpixel_{'split' if split else 'single'}{'_on_phases' if fused else ''}",
+                (f"subpixel_{'split' if split else 'single'}"
+                 f"{'' if fused is None else '_on_phases' + ('_split' if fused == 'split' else '')}",
                  lambda p, n=node.name, s=split, f=fused: subpixel_form(p, n, s, f))
-                for fused in (False, True) for split in (True, False)])
+                for split, fused in forms])
     groups.append([("narrow_conv", rewrites.narrow_conv)])
     return groups
 
 
 def subpixel_form(proto, name, split, fused):
-    """`subpixel.subpixel` of one node, then (`fused`) `conv_on_phases` after it."""
+    """`subpixel.subpixel` of one node, then (`fused`: "single" or "split") the Conv
+    after its DepthToSpace on the phases (`subpixel.conv_on_phases`)."""
     rewritten, nodes = subpixel.subpixel(proto, [name], split)
-    if not nodes or not fused:
+    if not nodes or fused is None:
         return rewritten, nodes
     before = {node.name for node in proto.graph.node if node.op_type == "DepthToSpace"}
     added = [node.name for node in rewritten.graph.node
              if node.op_type == "DepthToSpace" and node.name not in before]
-    rewritten, convs = subpixel.conv_on_phases(rewritten, added)
+    rewritten, convs = subpixel.conv_on_phases(rewritten, added, split=fused == "split")
     return (rewritten, nodes + convs) if convs else (proto, [])
 
 

@@ -194,11 +194,15 @@ def phases_kernel(weight, stride, pad_begin):
     return kernel, [-low[0], -low[1], high[0], high[1]]
 
 
-def conv_on_phases(proto, names=None):
+def conv_on_phases(proto, names=None, split=False):
     """Conv(DepthToSpace(phases)) -> DepthToSpace(Conv'(phases)), for stride-1 "same"
     Convs (`names`: only after these DepthToSpace nodes; None: all that qualify).
 
-    An elementwise activation right after the Conv moves before the new DepthToSpace.
+    `split`: when the phases are a Concat of s*s maps (`subpixel(split=True)`), one Conv
+    per phase map and a Sum instead of the Concat and one Conv: the Concat of wide maps
+    costs a copy and two layout reorders in onnxruntime, the Sum of the s*s*O-channel
+    outputs little. An elementwise activation right after the Conv moves before the new
+    DepthToSpace.
     """
     graph = Graph(proto)
     rewritten = []
@@ -218,19 +222,18 @@ def conv_on_phases(proto, names=None):
         if any(pads[a] + pads[a + 2] != kernel[a] - 1 for a in (0, 1)):
             continue  # not "same": the output is not stride x the phases' size
         weight, conv_pads = phases_kernel(form["weight"], stride, pads[:2])
-        inputs = [space.input[0], graph.add_initializer(conv.name + "_on_phases_weight", weight)]
-        if form["bias"] is not None:
-            inputs.append(graph.add_initializer(conv.name + "_on_phases_bias",
-                                                np.tile(form["bias"], stride * stride)))
+        bias = None if form["bias"] is None else np.tile(form["bias"], stride * stride)
+        phase_maps = split_phases(graph, space.input[0], stride) if split else None
+        if split and phase_maps is None:
+            continue
         following = graph.consumers(conv.output[0])
         activation = None
         if (len(following) == 1 and following[0].op_type in ELEMENTWISE_ACTIVATIONS
                 and not graph.is_graph_output(conv.output[0])):
             activation = following[0]
         final_output = (activation or conv).output[0]
-        output = graph.unique(conv.name + "_on_phases_out")
-        new_nodes = [helper.make_node("Conv", inputs, [output], name=graph.unique(conv.name + "_on_phases"),
-                                      kernel_shape=list(weight.shape[2:]), strides=[1, 1], pads=conv_pads)]
+        new_nodes, output = phase_convs(graph, conv.name, phase_maps or [space.input[0]],
+                                        weight, bias, conv_pads)
         if activation is not None:
             moved = copy.deepcopy(activation)
             moved.name = graph.unique(activation.name + "_on_phases")
@@ -242,9 +245,44 @@ def conv_on_phases(proto, names=None):
         new_nodes.append(helper.make_node("DepthToSpace", [output], [final_output], blocksize=stride,
                                           mode="DCR", name=graph.unique(conv.name + "_to_space")))
         position = list(graph.graph.node).index(space)
-        for old in (space, conv, *([activation] if activation is not None else [])):
+        stale = [space, conv, *([activation] if activation is not None else [])]
+        if phase_maps:
+            concat = next(n for n in graph.graph.node if space.input[0] in n.output)
+            position = list(graph.graph.node).index(concat)
+            stale.append(concat)
+        for old in stale:
             graph.graph.node.remove(old)
         for offset, new in enumerate(new_nodes):
             graph.graph.node.insert(position + offset, new)
         rewritten.append(conv.name)
     return graph.finish(), rewritten
+
+
+def split_phases(graph, name, stride):
+    """The s*s maps a channel Concat made `name` from, if only the DepthToSpace reads it."""
+    producer = next((n for n in graph.graph.node if name in n.output), None)
+    if (producer is None or producer.op_type != "Concat" or attributes(producer).get("axis") != 1
+            or len(producer.input) != stride * stride or len(graph.consumers(name)) != 1):
+        return None
+    return list(producer.input)
+
+
+def phase_convs(graph, name, maps, weight, bias, pads):
+    """`(nodes, output)`: the Conv of `weight` on the channel concatenation of `maps`
+    (equal channel counts): one Conv, or one per map summed (bias on the first)."""
+    channels = weight.shape[1] // len(maps)
+    nodes, outputs = [], []
+    for index, source in enumerate(maps):
+        part = weight[:, index * channels : (index + 1) * channels] if len(maps) > 1 else weight
+        suffix = f"_on_phases{'_' + str(index) if len(maps) > 1 else ''}"
+        inputs = [source, graph.add_initializer(name + suffix + "_weight", part)]
+        if bias is not None and index == 0:
+            inputs.append(graph.add_initializer(name + suffix + "_bias", bias))
+        outputs.append(graph.unique(name + suffix + "_out"))
+        nodes.append(helper.make_node("Conv", inputs, [outputs[-1]], name=graph.unique(name + suffix),
+                                      kernel_shape=list(weight.shape[2:]), strides=[1, 1], pads=pads))
+    if len(outputs) == 1:
+        return nodes, outputs[0]
+    total = graph.unique(name + "_on_phases_out")
+    nodes.append(helper.make_node("Sum", outputs, [total], name=graph.unique(name + "_on_phases_sum")))
+    return nodes, total

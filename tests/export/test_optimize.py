@@ -126,17 +126,25 @@ def upsample_then_conv_model(rng, kernel, conv_kernel, out_channels):
 
 @pytest.mark.parametrize("kernel", [4, 5])
 @pytest.mark.parametrize("conv_kernel", [3, 4, 5])
-@pytest.mark.parametrize("split", [True, False])
-def test_conv_on_phases_is_exact(kernel, conv_kernel, split):
+@pytest.mark.parametrize("split, split_input", [(True, False), (False, False), (True, True)])
+def test_conv_on_phases_is_exact(kernel, conv_kernel, split, split_input):
     rng = np.random.default_rng(kernel * 10 + conv_kernel)
     before = upsample_then_conv_model(rng, kernel, conv_kernel, out_channels=1)
     phases, _ = subpixel.subpixel(before, split=split)
-    after, nodes = subpixel.conv_on_phases(phases)
+    after, nodes = subpixel.conv_on_phases(phases, split=split_input)
     assert nodes == ["conv"]
     ops = [n.op_type for n in after.graph.node]
     # One DepthToSpace, at the end, on the Conv's s*s*1 channels; Tanh moved before it.
     assert ops.count("DepthToSpace") == 1 and ops[-2:] == ["Tanh", "DepthToSpace"]
+    # split_input: a Conv per phase map and a Sum, no Concat left.
+    assert ("Concat" in ops, "Sum" in ops) == ((split, False) if not split_input else (False, True))
     assert_same_function(before, after, 6, rng)
+
+
+def test_split_conv_on_phases_needs_the_phase_concat():
+    rng = np.random.default_rng(8)
+    phases, _ = subpixel.subpixel(upsample_then_conv_model(rng, 4, 3, 1), split=False)  # no Concat
+    assert subpixel.conv_on_phases(phases, split=True)[1] == []
 
 
 def test_a_wrong_conv_on_phases_fails_the_exactness_check(monkeypatch):
