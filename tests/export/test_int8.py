@@ -37,8 +37,9 @@ def test_int8_generator_is_faster_and_passes_the_gate(dcgan, test_images, tmp_pa
     assert gate["passed"] and gate["fid_int8_vs_float32"] <= gate["fid_float32_vs_other_seed"]
     assert gate["judge"].startswith("domain_classifier@sha256:")
     assert set(gate["fid_vs_reference"]) == {"float32", "int8"}
-    # The output layer stays float32; every ConvTranspose became Convs (int8 kernels).
-    assert quantization["kept_float32"] and quantization["float_rewrites"]["subpixel_split"]
+    # Every ConvTranspose became Convs (int8 kernels); the exact rewrites were checked.
+    assert quantization["float_rewrites"]["subpixel_split"]
+    assert quantization["float_rewrites"]["max_abs_diff"] <= optimize.EXACT_TOLERANCE
     sampler = Sampler(path)
     assert sampler.metadata["precision"] == "int8"
     assert sampler.metadata["quantization"]["quality_gate"] == gate
@@ -95,11 +96,16 @@ def test_the_cli_judges_a_zoo_entry_with_its_datas_classifier():
         int8_judge(args, {"zoo_entry": None})
 
 
-def test_output_layer_is_found_through_weightless_ops(dcgan, tmp_path):
+def test_output_layers_are_found_through_weightless_ops_and_sums(dcgan, tmp_path):
     import onnx
+
+    from kerasgen.export import subpixel
 
     to_onnx(dcgan, tmp_path / "g.onnx", optimize=False)
     proto = onnx.load(tmp_path / "g.onnx")
-    name = int8.output_layer(proto)
-    node = next(n for n in proto.graph.node if n.name == name)
-    assert node.op_type == "Conv"  # the logits Conv2D under the final tanh
+    (name,) = int8.output_layers(proto)
+    assert next(n for n in proto.graph.node if n.name == name).op_type == "Conv"  # logits, under tanh
+    # Computed on the phases of the last upsampling, per phase map: four Convs, summed.
+    phases, _ = subpixel.conv_on_phases(subpixel.subpixel(proto, split=True)[0], split=True)
+    names = int8.output_layers(phases)
+    assert len(names) == 4 and all(n.endswith(tuple("0123")) for n in names)
