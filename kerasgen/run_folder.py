@@ -25,6 +25,7 @@ RUN_OUTPUTS = (RUN_FILE, "checkpoint.json", "metrics.csv", "model.keras", "sampl
 RUN_FOLDERS = ("samples", "tensorboard")
 _TEMPORARY = re.compile(r"^\..+\.tmp(\.[A-Za-z0-9.]+)?$")  # kerasgen.io.atomic_path's names
 _CHECKPOINT = re.compile(r"^checkpoint-\d+\.keras$")
+_SAMPLE_GRID = re.compile(r"^epoch_\d{3,}\.png$")  # kerasgen.callbacks.ImageGrid's names
 
 
 def data_digest(x, y):
@@ -75,6 +76,20 @@ def check_same_run(out, record):
 def holds_run(out):
     names = os.listdir(out) if os.path.isdir(out) else []
     return any(name in (RUN_FILE, "checkpoint.json") or _CHECKPOINT.match(name) for name in names)
+
+
+def foreign_names(out):
+    """Names in the run folder `out` (and `out/samples`) that no run of ours writes."""
+    foreign = []
+    for name in sorted(os.listdir(out)):
+        path = os.path.join(out, name)
+        if name == "samples" and os.path.isdir(path) and not os.path.islink(path):
+            foreign += [os.path.join(name, inner) for inner in sorted(os.listdir(path))
+                        if not (_SAMPLE_GRID.match(inner) or _TEMPORARY.match(inner))]
+        elif not (name in RUN_OUTPUTS or name in RUN_FOLDERS or _CHECKPOINT.match(name)
+                  or _TEMPORARY.match(name)):
+            foreign.append(name)
+    return foreign
 
 
 def remove_run(out):
