@@ -74,23 +74,35 @@ def test_torn_and_damaged_checkpoints_fall_back_and_temporaries_are_removed(fold
     path, chosen = latest_checkpoint(out)
     assert path.endswith("checkpoint-0001.keras") and chosen["epoch"] == 1
     assert "missing or damaged; using the previous one" in capsys.readouterr().out
-    # Temp files of a killed run are removed by the next run in the folder.
-    leftovers = [os.path.join(out, ".checkpoint.json.x1y2.tmp.json"),
-                 os.path.join(out, ".model.keras.abc.tmp.keras"),
-                 os.path.join(out, "samples", ".epoch_003.png.q.tmp.png")]
+    # Temp files of a killed run are removed by the next run in the folder; a user's
+    # files named like temporaries (but not atomic_path's names of the run's files) stay.
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)
-    for leftover in leftovers:
-        with open(leftover, "w") as f:
-            f.write("x")
-    user_file = os.path.join(out, "notes.txt")
-    with open(user_file, "w") as f:
-        f.write("mine")
+    leftovers = [killed_while_writing(os.path.join(out, name)) for name in
+                 ("checkpoint.json", "model.keras", "checkpoint-0004.keras", "samples/epoch_003.png")]
+    user_files = [os.path.join(out, name) for name in
+                  ("notes.txt", ".notes.tmp.txt", ".model.keras.abc.tmp.keras", ".data.csv.abcd1234.tmp.csv",
+                   ".model.keras.abcd1234.tmp.keras.bak", "samples/.mine.png.abcd1234.tmp.png")]
+    for user_file in user_files:
+        with open(user_file, "w") as f:
+            f.write("mine")
     spec["epochs"] = 3
     model, history, _, _ = training.train(spec, out, resume=True, verbose=0, monitor=False)
     assert len(history["loss"]) == 3  # resumed from epoch 1, ran epochs 2 and 3
-    assert not any(os.path.exists(p) for p in leftovers) and os.path.exists(user_file)
+    assert not any(os.path.exists(p) for p in leftovers)
+    assert all(os.path.exists(p) for p in user_files)
     assert sorted(n for n in os.listdir(out) if n.startswith("checkpoint-")) == [
         "checkpoint-0002.keras", "checkpoint-0003.keras"]
+
+
+def killed_while_writing(path):
+    """The temporary a process killed inside `kerasgen.io.atomic_path(path)` leaves."""
+    code = ("import os, sys\nfrom kerasgen_runtime.files import atomic_path\n"
+            "with atomic_path(sys.argv[1]) as tmp:\n"
+            "    open(tmp, 'w').write('partial'); print(tmp, flush=True); os._exit(1)")
+    result = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True)
+    tmp = result.stdout.strip()
+    assert result.returncode == 1 and os.path.isfile(tmp), result
+    return tmp
 
 
 def start_fit(out, *args):
