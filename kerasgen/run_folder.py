@@ -114,10 +114,9 @@ def remove_temporaries(out):
     """Removes the temporaries of the run's own files (`atomic_path`'s names of `RUN_OUTPUTS`,
     checkpoints and sample grids) that killed runs left in `out` (and `out/samples`), and
     checkpoint files that the committed state does not name; returns their names."""
-    from kerasgen.callbacks.epoch_checkpoint import read_state
+    from kerasgen.callbacks.epoch_checkpoint import checkpoint_files, read_state
 
-    state = read_state(out) or {}
-    named = {state.get("file"), (state.get("previous") or {}).get("file")}
+    named = checkpoint_files(read_state(out))
     removed = []
     for folder in (out, os.path.join(out, "samples")):
         if not os.path.isdir(folder):

@@ -94,6 +94,33 @@ def test_torn_and_damaged_checkpoints_fall_back_and_temporaries_are_removed(fold
         "checkpoint-0002.keras", "checkpoint-0003.keras"]
 
 
+def test_early_stopping_patience_survives_resume(folder, tmp_path):
+    # val_loss of this run: best at epoch 7, then two epochs without improvement (patience
+    # 2): it stops after epoch 9 and restores epoch 7's weights.
+    spec = tiny_spec("vae", folder, 12, validation_fraction=0.25, early_stopping_patience=2,
+                     hyperparameters={"latent_dim": 2, "hidden_units": [16], "learning_rate": 1e-2})
+    spec["batch_size"] = 16
+    whole, history, _, _ = training.train(spec, str(tmp_path / "a"), verbose=0, monitor=False)
+    val_loss = history["val_loss"]
+    assert len(val_loss) == 9 and int(np.argmin(val_loss)) == 6, val_loss
+    # Interrupted after epoch 8 (one epoch of patience spent), then resumed.
+    training.train({**spec, "epochs": 8}, str(tmp_path / "b"), verbose=0, monitor=False)
+    resumed, resumed_history, _, _ = training.train(spec, str(tmp_path / "b"), resume=True, verbose=0,
+                                                    monitor=False)
+    assert len(resumed_history["val_loss"]) == 9  # stopped at the same epoch
+    for a, b in zip(weights_of(whole), weights_of(resumed)):
+        np.testing.assert_array_equal(a, b)  # the same best epoch's weights restored
+    with open(tmp_path / "b" / "checkpoint.json") as f:
+        stopping = json.load(f)["early_stopping"]
+    assert stopping["stopped_epoch"] == 8 and stopping["best_checkpoint"]["file"] == "checkpoint-0007.keras"
+    # Resuming a run that had stopped trains no further and gives the same weights.
+    again, again_history, _, _ = training.train(spec, str(tmp_path / "b"), resume=True, verbose=0,
+                                                monitor=False)
+    assert len(again_history["val_loss"]) == 9
+    for a, b in zip(weights_of(whole), weights_of(again)):
+        np.testing.assert_array_equal(a, b)
+
+
 def killed_while_writing(path):
     """The temporary a process killed inside `kerasgen.io.atomic_path(path)` leaves."""
     code = ("import os, sys\nfrom kerasgen_runtime.files import atomic_path\n"
