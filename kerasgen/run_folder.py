@@ -13,6 +13,7 @@ import re
 import shutil
 
 import numpy as np
+from kerasgen.io import temporary_pattern
 
 RUN_FILE = "run.json"
 # What a run is; `--resume` refuses a run folder whose record differs in any of them.
@@ -23,8 +24,14 @@ RUN_FIELDS = ("recipe", "hyperparameters", "data", "data_sha256", "num_examples"
 RUN_OUTPUTS = (RUN_FILE, "checkpoint.json", "metrics.csv", "model.keras", "samples.png",
                "history.png", "history.json")
 RUN_FOLDERS = ("samples", "tensorboard")
-_TEMPORARY = re.compile(r"^\..+\.tmp(\.[A-Za-z0-9.]+)?$")  # kerasgen.io.atomic_path's names
 _CHECKPOINT = re.compile(r"^checkpoint-\d+\.keras$")
+_SAMPLE_GRID = re.compile(r"^epoch_\d{3,}\.png$")  # kerasgen.callbacks.ImageGrid's names
+# The temporaries `kerasgen.io.atomic_path` makes for exactly those files (a user's
+# `.notes.tmp.txt` is not one of them).
+_TEMPORARY = re.compile("^(?:" + "|".join(
+    [temporary_pattern(re.escape(name), os.path.splitext(name)[1]) for name in RUN_OUTPUTS]
+    + [temporary_pattern(_CHECKPOINT.pattern[1:-1], ".keras")]) + ")$")
+_SAMPLE_TEMPORARY = re.compile("^" + temporary_pattern(_SAMPLE_GRID.pattern[1:-1], ".png") + "$")
 
 
 def data_digest(x, y):
@@ -77,6 +84,20 @@ def holds_run(out):
     return any(name in (RUN_FILE, "checkpoint.json") or _CHECKPOINT.match(name) for name in names)
 
 
+def foreign_names(out):
+    """Names in the run folder `out` (and `out/samples`) that no run of ours writes."""
+    foreign = []
+    for name in sorted(os.listdir(out)):
+        path = os.path.join(out, name)
+        if name == "samples" and os.path.isdir(path) and not os.path.islink(path):
+            foreign += [os.path.join(name, inner) for inner in sorted(os.listdir(path))
+                        if not (_SAMPLE_GRID.match(inner) or _SAMPLE_TEMPORARY.match(inner))]
+        elif not (name in RUN_OUTPUTS or name in RUN_FOLDERS or _CHECKPOINT.match(name)
+                  or _TEMPORARY.match(name)):
+            foreign.append(name)
+    return foreign
+
+
 def remove_run(out):
     """Deletes the files a run wrote in `out` (`RUN_OUTPUTS`, checkpoints, samples/epoch_*.png)."""
     for name in os.listdir(out):
@@ -90,19 +111,22 @@ def remove_run(out):
 
 
 def remove_temporaries(out):
-    """Removes temp files killed runs left in `out` (and `out/samples`) and checkpoint
-    files that the committed state does not name; returns their names."""
-    from kerasgen.callbacks.epoch_checkpoint import read_state
+    """Removes the temporaries of the run's own files (`atomic_path`'s names of `RUN_OUTPUTS`,
+    checkpoints and sample grids) that killed runs left in `out` (and `out/samples`), and
+    checkpoint files that the committed state does not name; returns their names."""
+    from kerasgen.callbacks.epoch_checkpoint import checkpoint_files, read_state
 
-    state = read_state(out) or {}
-    named = {state.get("file"), (state.get("previous") or {}).get("file")}
+    named = checkpoint_files(read_state(out))
     removed = []
     for folder in (out, os.path.join(out, "samples")):
         if not os.path.isdir(folder):
             continue
         for name in os.listdir(folder):
             path = os.path.join(folder, name)
-            stale = _TEMPORARY.match(name) or (folder == out and _CHECKPOINT.match(name) and name not in named)
+            if folder == out:
+                stale = _TEMPORARY.match(name) or (_CHECKPOINT.match(name) and name not in named)
+            else:
+                stale = _SAMPLE_TEMPORARY.match(name)
             if stale and os.path.isfile(path):
                 os.remove(path)
                 removed.append(name)

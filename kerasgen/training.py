@@ -288,21 +288,45 @@ def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrit
     rewrite_metrics_log(os.path.join(out, "metrics.csv"), history)
 
     inputs = training_inputs(spec, recipe, x, y, initial_epoch)
-    saver = EpochCheckpoint(out, history, seconds)
+    patience = spec.get("early_stopping_patience", 0) if validation is not None else 0
+    stopping = early_stopping(out, patience, state) if patience else None
+    saver = EpochCheckpoint(out, history, seconds, early_stopping=stopping)
     extra = monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorboard) if monitor else []
-    # The collapse monitor adds its logs before the checkpoint and the CSV record them.
+    # The collapse monitor adds its logs before the checkpoint and the CSV record them;
+    # early stopping updates its counters before the checkpoint records them.
     first = [c for c in extra if type(c).__name__ == "PosteriorCollapseMonitor"]
+    first += [stopping] if stopping is not None else []
     all_callbacks = [epoch_sync(inputs), *first, saver, *[c for c in extra if c not in first], *callbacks]
     fit_kwargs = {"shuffle": False}  # the order is the dataset's: a function of (seed, epoch)
     if validation is not None:
         fit_kwargs["validation_data"] = validation if recipe.labels else (validation[0],)
         fit_kwargs["validation_batch_size"] = batch_size
-        patience = spec.get("early_stopping_patience", 0)
-        if patience:
-            all_callbacks.append(
-                keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
-            )
-    if initial_epoch < epochs:
+    stopped = stopping is not None and (stopping.resumed_state or {}).get("stopped_epoch", 0) > 0
+    if initial_epoch < epochs and not stopped:
         model.fit(inputs, epochs=epochs, initial_epoch=initial_epoch, verbose=verbose,
                   callbacks=all_callbacks, **fit_kwargs)
+    elif stopped and stopping.resumed_best_weights is not None:  # it had stopped: as it ended
+        model.set_weights(stopping.resumed_best_weights)
     return model, saver.history, saver.seconds, (x, y)
+
+
+def early_stopping(out, patience, state):
+    """Early stopping on `val_loss` that restores the best weights, resumed from the
+    committed checkpoint `state` (its counters, and the best epoch's checkpoint)."""
+    import keras
+
+    from kerasgen.callbacks import ResumableEarlyStopping
+    from kerasgen.io import sha256_file
+
+    resumed = (state or {}).get("early_stopping")
+    best_weights = None
+    best = (resumed or {}).get("best_checkpoint")
+    if best:
+        path = os.path.join(out, os.path.basename(best["file"]))
+        if not (os.path.isfile(path) and sha256_file(path) == best.get("sha256")):
+            raise ValueError(f"--resume: the best epoch's checkpoint {path!r} that early stopping "
+                             "restores is missing or damaged (sha256 mismatch); pass --overwrite "
+                             "to start again")
+        best_weights = keras.saving.load_model(path, safe_mode=True).get_weights()
+    return ResumableEarlyStopping(state=resumed, best_weights=best_weights, monitor="val_loss",
+                                  patience=patience, restore_best_weights=True)

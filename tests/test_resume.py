@@ -74,23 +74,62 @@ def test_torn_and_damaged_checkpoints_fall_back_and_temporaries_are_removed(fold
     path, chosen = latest_checkpoint(out)
     assert path.endswith("checkpoint-0001.keras") and chosen["epoch"] == 1
     assert "missing or damaged; using the previous one" in capsys.readouterr().out
-    # Temp files of a killed run are removed by the next run in the folder.
-    leftovers = [os.path.join(out, ".checkpoint.json.x1y2.tmp.json"),
-                 os.path.join(out, ".model.keras.abc.tmp.keras"),
-                 os.path.join(out, "samples", ".epoch_003.png.q.tmp.png")]
+    # Temp files of a killed run are removed by the next run in the folder; a user's
+    # files named like temporaries (but not atomic_path's names of the run's files) stay.
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)
-    for leftover in leftovers:
-        with open(leftover, "w") as f:
-            f.write("x")
-    user_file = os.path.join(out, "notes.txt")
-    with open(user_file, "w") as f:
-        f.write("mine")
+    leftovers = [killed_while_writing(os.path.join(out, name)) for name in
+                 ("checkpoint.json", "model.keras", "checkpoint-0004.keras", "samples/epoch_003.png")]
+    user_files = [os.path.join(out, name) for name in
+                  ("notes.txt", ".notes.tmp.txt", ".model.keras.abc.tmp.keras", ".data.csv.abcd1234.tmp.csv",
+                   ".model.keras.abcd1234.tmp.keras.bak", "samples/.mine.png.abcd1234.tmp.png")]
+    for user_file in user_files:
+        with open(user_file, "w") as f:
+            f.write("mine")
     spec["epochs"] = 3
     model, history, _, _ = training.train(spec, out, resume=True, verbose=0, monitor=False)
     assert len(history["loss"]) == 3  # resumed from epoch 1, ran epochs 2 and 3
-    assert not any(os.path.exists(p) for p in leftovers) and os.path.exists(user_file)
+    assert not any(os.path.exists(p) for p in leftovers)
+    assert all(os.path.exists(p) for p in user_files)
     assert sorted(n for n in os.listdir(out) if n.startswith("checkpoint-")) == [
         "checkpoint-0002.keras", "checkpoint-0003.keras"]
+
+
+def test_early_stopping_patience_survives_resume(folder, tmp_path):
+    # val_loss of this run: best at epoch 7, then two epochs without improvement (patience
+    # 2): it stops after epoch 9 and restores epoch 7's weights.
+    spec = tiny_spec("vae", folder, 12, validation_fraction=0.25, early_stopping_patience=2,
+                     hyperparameters={"latent_dim": 2, "hidden_units": [16], "learning_rate": 1e-2})
+    spec["batch_size"] = 16
+    whole, history, _, _ = training.train(spec, str(tmp_path / "a"), verbose=0, monitor=False)
+    val_loss = history["val_loss"]
+    assert len(val_loss) == 9 and int(np.argmin(val_loss)) == 6, val_loss
+    # Interrupted after epoch 8 (one epoch of patience spent), then resumed.
+    training.train({**spec, "epochs": 8}, str(tmp_path / "b"), verbose=0, monitor=False)
+    resumed, resumed_history, _, _ = training.train(spec, str(tmp_path / "b"), resume=True, verbose=0,
+                                                    monitor=False)
+    assert len(resumed_history["val_loss"]) == 9  # stopped at the same epoch
+    for a, b in zip(weights_of(whole), weights_of(resumed)):
+        np.testing.assert_array_equal(a, b)  # the same best epoch's weights restored
+    with open(tmp_path / "b" / "checkpoint.json") as f:
+        stopping = json.load(f)["early_stopping"]
+    assert stopping["stopped_epoch"] == 8 and stopping["best_checkpoint"]["file"] == "checkpoint-0007.keras"
+    # Resuming a run that had stopped trains no further and gives the same weights.
+    again, again_history, _, _ = training.train(spec, str(tmp_path / "b"), resume=True, verbose=0,
+                                                monitor=False)
+    assert len(again_history["val_loss"]) == 9
+    for a, b in zip(weights_of(whole), weights_of(again)):
+        np.testing.assert_array_equal(a, b)
+
+
+def killed_while_writing(path):
+    """The temporary a process killed inside `kerasgen.io.atomic_path(path)` leaves."""
+    code = ("import os, sys\nfrom kerasgen_runtime.files import atomic_path\n"
+            "with atomic_path(sys.argv[1]) as tmp:\n"
+            "    open(tmp, 'w').write('partial'); print(tmp, flush=True); os._exit(1)")
+    result = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True)
+    tmp = result.stdout.strip()
+    assert result.returncode == 1 and os.path.isfile(tmp), result
+    return tmp
 
 
 def start_fit(out, *args):

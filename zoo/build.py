@@ -3,12 +3,12 @@
 import json
 import os
 import platform
-import shutil
 
 from kerasgen.io import atomic_path, sha256_file, write_json
 from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR
 
 WEIGHTS_FILE = "model.weights.h5"
+SCRATCH_DIR = ".training"  # the build's run folder inside --out, removed once the entry is written
 
 
 def versions():
@@ -36,6 +36,32 @@ def save_inference_weights(model, path):
     twin.set_weights(model.get_weights())
     with atomic_path(path) as tmp:
         twin.save_weights(tmp)
+
+
+def check_scratch(work):
+    """Refuses a scratch run folder `work` that holds anything a kerasgen run does not write
+    (the build removes that folder when it ends, so it must hold nothing of the user's)."""
+    from kerasgen.run_folder import foreign_names
+
+    if os.path.islink(work) or (os.path.lexists(work) and not os.path.isdir(work)):
+        raise ValueError(f"--out: {work!r} exists and is not a folder of ours (the build trains "
+                         "there and removes it); move it away or choose another --out")
+    foreign = foreign_names(work) if os.path.isdir(work) else []
+    if foreign:
+        raise ValueError(f"--out: {work!r} holds files kerasgen did not write ({', '.join(foreign[:3])}); "
+                         "the build trains there and removes it, so move them away or choose another --out")
+
+
+def remove_scratch(work):
+    """Removes what the build's run wrote in `work`, then `work` if that left it empty."""
+    from kerasgen.run_folder import remove_run, remove_temporaries
+
+    remove_run(work)
+    remove_temporaries(work)
+    try:
+        os.rmdir(work)
+    except OSError:  # something else appeared there meanwhile: it is not ours to delete
+        pass
 
 
 def find_recipe(source):
@@ -92,8 +118,9 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
     if os.path.isfile(os.path.join(out, ENTRY_FILE)) and not (resume or overwrite):
         raise ValueError(f"--out {out!r} already holds a zoo entry ({ENTRY_FILE}); pass --overwrite "
                          "to replace it (or --resume to continue its interrupted training)")
+    work = os.path.join(out, SCRATCH_DIR)
+    check_scratch(work)
     os.makedirs(out, exist_ok=True)
-    work = os.path.join(out, ".training")
     model, history, seconds, (x_train, _) = training.train(
         spec, work, resume=resume, limit=spec.get("limit"), verbose=verbose,
         overwrite=overwrite, tensorboard=tensorboard,
@@ -125,7 +152,7 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
     # Sample grids of your own data show your images, not the recipe's dataset.
     write_samples(model, spec, out, x_reference=x_train if kind == "folder" else None)
     write_card(out)
-    shutil.rmtree(work, ignore_errors=True)
+    remove_scratch(work)
     if evaluate and spec.get("evaluation") and kind == "folder":
         print(f"Skipped the {spec['evaluation']['protocol']} protocol of {name!r} (written for its "
               "named dataset); measure your model with kerasgen evaluate OUT --data FOLDER")

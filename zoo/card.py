@@ -71,7 +71,9 @@ def render_card(config, recipe):
         lines += render_targets(config["metrics"], recipe)
     if recipe:
         lines += ["## Recipe", "", "```json", json.dumps(recipe, indent=2), "```", ""]
-        lines += [f"Reproduce: `kerasgen fit {name} --out zoo/{name}` (add `--data DIR` for your own images)", ""]
+        # Both commands run as written (`--overwrite`: zoo/NAME already holds this entry).
+        lines += [f"Reproduce: `kerasgen fit {name} --out zoo/{name} --overwrite` (replaces this entry; "
+                  f"for your own images: `kerasgen fit {name} --data DIR --out NEW_FOLDER`)", ""]
     if config.get("weights") is None:
         lines += ["Recipe-only entry: no shipped weights (the data needs internet).", ""]
     if os.path.exists(os.path.join(ZOO_DIR, name, "samples.png")) or config.get("weights"):

@@ -23,17 +23,24 @@ class EpochCheckpoint(keras.callbacks.Callback):
     removed by the next run); `latest_checkpoint` verifies the hash and falls back to the
     checkpoint before it if the named file is damaged.
 
+    With `early_stopping` (a `ResumableEarlyStopping` placed before this callback) the
+    state also records its counters and, when it restores the best weights, keeps the
+    checkpoint of the best epoch (`early_stopping.best_checkpoint`), so a resumed run
+    stops where the uninterrupted one does, with the same weights.
+
     Args:
         directory: the run folder.
         history: history of earlier epochs (when resuming).
         seconds: training seconds of earlier epochs.
+        early_stopping: a `kerasgen.callbacks.ResumableEarlyStopping`, or None.
     """
 
-    def __init__(self, directory, history=None, seconds=0.0):
+    def __init__(self, directory, history=None, seconds=0.0, early_stopping=None):
         super().__init__()
         self.directory = directory
         self.history = {key: list(values) for key, values in (history or {}).items()}
         self.seconds = float(seconds)
+        self.early_stopping = early_stopping
         self._start = None
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -51,10 +58,33 @@ class EpochCheckpoint(keras.callbacks.Callback):
         previous = read_state(self.directory)
         state = {"epoch": epoch + 1, "file": name, "sha256": sha256_file(path),
                  "history": self.history, "seconds": self.seconds}
+        if self.early_stopping is not None:
+            state["early_stopping"] = self._stopping_state(epoch, state, previous)
         if previous is not None and previous.get("file") != name:
             state["previous"] = {k: v for k, v in previous.items() if k != "previous"}
         write_json(os.path.join(self.directory, STATE_FILE), state)  # the commit point
         remove_unnamed_checkpoints(self.directory, state)
+
+
+    def _stopping_state(self, epoch, state, previous):
+        stopping = self.early_stopping.state()
+        if self.early_stopping.restore_best_weights:
+            if stopping["best"] is not None and stopping["best_epoch"] == epoch:
+                best = {"file": state["file"], "sha256": state["sha256"], "epoch": epoch + 1}
+            else:  # the best epoch is earlier: its checkpoint is kept
+                best = ((previous or {}).get("early_stopping") or {}).get("best_checkpoint")
+            stopping["best_checkpoint"] = best
+        return stopping
+
+
+def checkpoint_files(state):
+    """The checkpoint files a committed state names (its own, the previous one's, and
+    the best epochs' that early stopping restores)."""
+    names = set()
+    for entry in (state or {}, (state or {}).get("previous") or {}):
+        names.add(entry.get("file"))
+        names.add(((entry.get("early_stopping") or {}).get("best_checkpoint") or {}).get("file"))
+    return names - {None}
 
 
 def read_state(directory):
@@ -94,7 +124,7 @@ def latest_checkpoint(directory):
 
 def remove_unnamed_checkpoints(directory, state):
     """Deletes checkpoint-NNNN.keras files the committed state no longer names."""
-    keep = {state.get("file"), (state.get("previous") or {}).get("file")}
+    keep = checkpoint_files(state)
     for name in os.listdir(directory):
         if _WEIGHTS.match(name) and name not in keep:
             os.remove(os.path.join(directory, name))

@@ -3,6 +3,7 @@ import os
 import keras
 import numpy as np
 
+from kerasgen import backend
 from kerasgen.plotting import save_image_grid
 
 
@@ -16,6 +17,9 @@ class ImageGrid(keras.callbacks.Callback):
         seed: seed of the latents, fixed so successive grids are comparable.
         images: if given, reconstructions of these images are shown (first row the
             inputs, second the reconstructions) instead of samples.
+
+    In a multi-process run every process computes the grid (running the model may be a
+    collective step under JAX) and only the chief (`kerasgen.backend.is_chief`) writes it.
 
     Example:
     ```python
@@ -46,6 +50,8 @@ class ImageGrid(keras.callbacks.Callback):
             columns = None
         if grid.ndim != 4:
             return  # 2-D data: see kerasgen.plotting.save_scatter
+        if not backend.is_chief():
+            return  # the other processes computed the same grid; one file is written
         value_range = model.output_range
         if value_range[0] is None:
             value_range = (float(grid.min()), float(grid.max()) + 1e-6)

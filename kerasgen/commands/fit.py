@@ -114,12 +114,12 @@ def interrupted(work, argv):
 def run(args):
     start = time.perf_counter()
     hyperparameters = parse_settings(args)
-    from kerasgen.zoo.build import build_entry, find_recipe
+    from kerasgen.zoo.build import SCRATCH_DIR, build_entry, find_recipe
 
     options = {"color_mode": args.color_mode, "image_size": args.image_size}
     argv = getattr(args, "argv", None) or sys.argv[1:]
     zoo_entry = find_recipe(args.model) is not None
-    work = os.path.join(args.out, ".training") if zoo_entry else args.out
+    work = os.path.join(args.out, SCRATCH_DIR) if zoo_entry else args.out
     try:
         if zoo_entry:
             # A zoo entry: run its recipe (optionally on --data) and write an entry folder.

@@ -5,6 +5,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 
@@ -95,10 +96,21 @@ def nearest_existing(path):
     return path
 
 
+def _kept_suffix(base):
+    return ".weights.h5" if base.endswith(".weights.h5") else os.path.splitext(base)[1]
+
+
+def temporary_pattern(name_pattern, suffix):
+    """Regex source matching exactly the temporary names `atomic_path` gives a file whose
+    name matches the regex `name_pattern` and ends in `suffix` (`.NAME.XXXXXXXX.tmpSUFFIX`,
+    the 8 random characters of `tempfile.mkstemp`), so that only our own are removed."""
+    return rf"\.(?:{name_pattern})\.[a-z0-9_]{{8}}\.tmp{re.escape(suffix)}"
+
+
 def _temporary_beside(path, label):
     directory = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
-    suffix = ".weights.h5" if base.endswith(".weights.h5") else os.path.splitext(base)[1]
+    suffix = _kept_suffix(base)
     fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".{label}{suffix}", dir=directory)
     os.close(fd)
     os.remove(tmp)

@@ -5,7 +5,8 @@
     python -m tests.backend.multi_process single OUT     # one process, the reference
 
 Every process trains the same tiny models from NumPy-seeded weights on the same global
-batches with `kerasgen.callbacks.EpochCheckpoint` writing into OUT, and writes
+batches with `kerasgen.callbacks.EpochCheckpoint` (and, for image models,
+`kerasgen.callbacks.ImageGrid`) writing into OUT, and writes
 `OUT/report.json`: its weights and history per model, whether it is the chief, and
 which files it found in OUT afterwards.
 """
@@ -39,6 +40,7 @@ def weights_of(model):
 
 def train(name, out, scope=None, shard=None):
     """Fits `name` for EPOCHS epochs; `shard(x) -> x or dataset` feeds this process's part."""
+    from kerasgen.callbacks import ImageGrid
     from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint
 
     builder, kind = MODELS[name]
@@ -48,15 +50,18 @@ def train(name, out, scope=None, shard=None):
     (x,) = tiny_models.data(kind)
     folder = os.path.join(out, name)
     os.makedirs(folder, exist_ok=True)  # as `kerasgen fit` makes its run folder
-    checkpoint = EpochCheckpoint(folder)
+    callbacks = [EpochCheckpoint(folder)]
+    if kind == "images":  # sample grids: every process samples, the chief alone writes
+        callbacks.append(ImageGrid(os.path.join(folder, "samples"), num_images=4, seed=0))
     inputs, batch_size = (x, BATCH_SIZE) if shard is None else shard(x)
     history = model.fit(inputs, batch_size=batch_size, epochs=EPOCHS, shuffle=False, verbose=0,
-                        callbacks=[checkpoint])
+                        callbacks=callbacks)
     from kerasgen import backend
 
     backend.save_on_chief(model, os.path.join(folder, "model.keras"))  # every process calls it
     return {"history": history.history, "weights": weights_of(model),
-            "files": sorted(os.listdir(folder)) if os.path.isdir(folder) else []}
+            "files": sorted(os.path.relpath(os.path.join(root, name), folder)
+                            for root, _, names in os.walk(folder) for name in names)}
 
 
 class _null:

@@ -4,8 +4,8 @@ TensorFlow: `tf.distribute.MultiWorkerMirroredStrategy` with `TF_CONFIG` naming 
 local ports (the tensorflow job). JAX: `keras.distribution.initialize` (which calls
 `jax.distributed.initialize`) with two CPU processes and `DataParallel` over their two
 devices (the jax job). Both processes must end with the same weights, equal to one
-process's to float32 rounding; only the chief writes checkpoints and `.keras` files,
-and the other process finishes without error.
+process's to float32 rounding; only the chief writes checkpoints, `.keras` files and
+sample grids (`ImageGrid`), and the other process finishes without error.
 """
 
 import json
@@ -70,9 +70,10 @@ def difference(a, b):
 
 
 def check_files(chief, other, name):
+    grids = ["samples/epoch_001.png", "samples/epoch_002.png"] if name.endswith("vae") else []
     assert chief[name]["files"] == ["checkpoint-0001.keras", "checkpoint-0002.keras",
-                                    "checkpoint.json", "model.keras"], chief[name]["files"]
-    assert other[name]["files"] == [], other  # wrote nothing, and did not crash
+                                    "checkpoint.json", "model.keras", *grids], chief[name]["files"]
+    assert other[name]["files"] == [], other  # wrote nothing (no checkpoint, no grid), did not crash
 
 
 def check_checkpoint(out, name, expected_weights):

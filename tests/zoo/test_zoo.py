@@ -158,6 +158,58 @@ def test_fit_entry_writes_a_loadable_entry_folder(tmp_path):
     assert entry.recipe["epochs"] == 1 and entry.config["metrics"]["test_mse"]["n"] == 1000
     model = zoo.load(out)
     assert as_json(model.get_config()) == entry.config["config"]
+    assert not os.path.exists(os.path.join(out, ".training"))  # the build's scratch run folder
+
+
+def card_commands(name):
+    """The `kerasgen fit` commands of an entry's card, as argument lists."""
+    import re
+    import shlex
+
+    with open(os.path.join(zoo.Entry.open(name).directory, "README.md")) as f:
+        return [shlex.split(command) for command in re.findall(r"`(kerasgen fit [^`]*)`", f.read())]
+
+
+@pytest.mark.parametrize("name", zoo.list_entries())
+def test_card_fit_commands_parse(name):
+    from kerasgen import cli
+
+    commands = card_commands(name)
+    assert len(commands) == 2, commands
+    for command in commands:
+        assert command[:3] == ["kerasgen", "fit", name]
+        cli.build_parser().parse_args(command[1:])  # every flag exists (SystemExit if not)
+
+
+def test_card_reproduce_command_runs_as_written_in_a_checkout(tmp_path, monkeypatch):
+    from kerasgen import cli
+
+    name = "linear_ae_mnist5k"
+    shutil.copytree(zoo.Entry.open(name).directory, tmp_path / "zoo" / name)  # as in the repo
+    monkeypatch.chdir(tmp_path)
+    reproduce = card_commands(name)[0]
+    tiny = ["--epochs", "1", "--limit", "512", "--verbose", "0"]  # the card's command, shortened
+    assert cli.main(reproduce[1:] + tiny) == 0
+    assert zoo.Entry.open(str(tmp_path / "zoo" / name)).recipe["epochs"] == 1  # replaced
+
+
+@pytest.mark.parametrize("user_file", ["notes.txt", "samples/mine.png"])
+def test_fit_entry_refuses_a_scratch_folder_holding_a_users_files(tmp_path, capsys, user_file):
+    from kerasgen import cli
+
+    out = tmp_path / "my_linear_ae"
+    scratch = out / ".training"
+    (scratch / user_file).parent.mkdir(parents=True)
+    (scratch / user_file).write_text("mine")
+    (scratch / "checkpoint-0001.keras").write_text("an interrupted build's (ours)")
+    args = ["fit", "linear_ae_mnist5k", "--epochs", "1", "--limit", "512", "--out", str(out),
+            "--verbose", "0", "--overwrite"]
+    assert cli.main(args) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and str(scratch) in error and user_file in error, error
+    assert "--out" in error
+    assert (scratch / user_file).read_text() == "mine"  # never removed
+    assert not (out / "entry.json").exists()
 
 
 @pytest.mark.parametrize("name", IMAGE_ENTRIES)
