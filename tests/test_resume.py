@@ -135,7 +135,10 @@ def killed_while_writing(path):
 def start_fit(out, *args):
     command = [sys.executable, "-m", "kerasgen.cli", "fit", *args, "--out", out, "--verbose", "0"]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=os.getcwd())
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # A background job of a non-interactive shell starts with SIGINT ignored, and a child
+    # inherits that: give the child the default, so that Ctrl-C reaches it wherever pytest runs.
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_checkpoint(process, out, timeout=120):

@@ -1,3 +1,5 @@
+"""Early stopping whose counters are recorded with each checkpoint, so --resume keeps them."""
+
 import math
 
 import keras
