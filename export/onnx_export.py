@@ -83,6 +83,11 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
                 "classifier name such as 'classifier_mnist5k', or a .keras classifier file)"
             )
         judge = get_extractor(judge)
+        if not judge.has_probabilities:
+            raise ValueError(
+                f"judge must be a classifier with class probabilities (the class KL of the "
+                f"int8 gate needs them), got {judge.name!r}"
+            )
     tolerance, reason = checks.tolerance_for(layer_types(network), tolerance)
     proto = convert(serving_function(network, metadata), opset)
     order_outputs(proto, metadata)

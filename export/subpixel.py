@@ -127,15 +127,7 @@ def subpixel(proto, names=None, split=False):
                 kernel_shape=list(weight.shape[2:]), strides=[1, 1], pads=conv_pads,
             ))
             if activation is not None:
-                # Elementwise, so it commutes with Concat and DepthToSpace; onnxruntime
-                # fuses it into the Conv.
-                moved = copy.deepcopy(activation)
-                moved.name = graph.unique(f"{activation.name}_phase_{index}")
-                del moved.input[:], moved.output[:]
-                moved.input.append(output)
-                output = graph.unique(f"{activation.name}_phase_{index}_out")
-                moved.output.append(output)
-                new_nodes.append(moved)
+                output = moved_activation(graph, activation, output, f"_phase_{index}", new_nodes)
             outputs.append(output)
         if len(outputs) > 1:
             stacked = graph.unique(node.name + "_phases")
@@ -157,14 +149,33 @@ def subpixel(proto, names=None, split=False):
                           graph.add_initializer(node.name + "_crop_axes", axes, "int64")],
                 [final_output], name=graph.unique(node.name + "_crop"),
             ))
-        position = list(graph.graph.node).index(node)
-        graph.graph.node.remove(node)
-        if activation is not None:
-            graph.graph.node.remove(activation)
-        for offset, new in enumerate(new_nodes):
-            graph.graph.node.insert(position + offset, new)
+        replace_nodes(graph, [node, *([activation] if activation is not None else [])], new_nodes)
         rewritten.append(node.name)
     return graph.finish(), rewritten
+
+
+def moved_activation(graph, activation, source, suffix, new_nodes):
+    """Appends a copy of the elementwise `activation` reading `source` to `new_nodes`
+    (elementwise: it commutes with Concat and DepthToSpace, and onnxruntime
+    fuses it into the Conv before it); returns its output's name."""
+    moved = copy.deepcopy(activation)
+    moved.name = graph.unique(activation.name + suffix)
+    del moved.input[:], moved.output[:]
+    moved.input.append(source)
+    output = graph.unique(activation.name + suffix + "_out")
+    moved.output.append(output)
+    new_nodes.append(moved)
+    return output
+
+
+def replace_nodes(graph, stale, new_nodes):
+    """Removes `stale` and inserts `new_nodes` where the first of them was (the graph
+    stays topologically sorted: the new nodes read only what came before it)."""
+    position = list(graph.graph.node).index(stale[0])
+    for old in stale:
+        graph.graph.node.remove(old)
+    for offset, new in enumerate(new_nodes):
+        graph.graph.node.insert(position + offset, new)
 
 
 def phases_kernel(weight, stride, pad_begin):
@@ -235,25 +246,13 @@ def conv_on_phases(proto, names=None, split=False):
         new_nodes, output = phase_convs(graph, conv.name, phase_maps or [space.input[0]],
                                         weight, bias, conv_pads)
         if activation is not None:
-            moved = copy.deepcopy(activation)
-            moved.name = graph.unique(activation.name + "_on_phases")
-            del moved.input[:], moved.output[:]
-            moved.input.append(output)
-            output = graph.unique(activation.name + "_on_phases_out")
-            moved.output.append(output)
-            new_nodes.append(moved)
+            output = moved_activation(graph, activation, output, "_on_phases", new_nodes)
         new_nodes.append(helper.make_node("DepthToSpace", [output], [final_output], blocksize=stride,
                                           mode="DCR", name=graph.unique(conv.name + "_to_space")))
-        position = list(graph.graph.node).index(space)
         stale = [space, conv, *([activation] if activation is not None else [])]
-        if phase_maps:
-            concat = next(n for n in graph.graph.node if space.input[0] in n.output)
-            position = list(graph.graph.node).index(concat)
-            stale.append(concat)
-        for old in stale:
-            graph.graph.node.remove(old)
-        for offset, new in enumerate(new_nodes):
-            graph.graph.node.insert(position + offset, new)
+        if phase_maps:  # the Concat goes too, and the new nodes go where it was
+            stale.insert(0, next(n for n in graph.graph.node if space.input[0] in n.output))
+        replace_nodes(graph, stale, new_nodes)
         rewritten.append(conv.name)
     return graph.finish(), rewritten
 

@@ -74,6 +74,8 @@ def test_int8_refusals_name_what_is_missing(vae, tmp_path):
 
     with pytest.raises(ValueError, match="precision 'int8' needs judge"):
         to_onnx(vae, tmp_path / "v.onnx", precision="int8")
+    with pytest.raises(ValueError, match="judge must be a classifier with class probabilities"):
+        to_onnx(vae, tmp_path / "v.onnx", precision="int8", judge="identity")
     with pytest.raises(ValueError, match="precision 'int8' is for decoders and generators"):
         to_onnx(vae, tmp_path / "v.onnx", encoder=True, precision="int8", judge="classifier_mnist5k")
     autoencoder = zoo.Entry.open("ae_mnist5k").load_model()
