@@ -112,7 +112,7 @@ def optimize(proto, metadata, check=None, repeats=7):
     """
     plain = proto
     references, expected = reference_outputs(plain, metadata)
-    timing = {b: checks.check_inputs(metadata, b, seed=b) for b in (1, 64)}
+    timing = timing_inputs(metadata)
 
     current, applied = plain, []
     rejected = []
@@ -167,12 +167,17 @@ def exact_difference_to(plain, candidate, metadata):
     return exact_difference(candidate, *reference_outputs(plain, metadata))
 
 
+def timing_inputs(metadata):
+    """The inputs the rule times, at batch 1 and 64."""
+    return {b: checks.check_inputs(metadata, b, seed=b) for b in (1, 64)}
+
+
 def time_ratios(current, candidate, timing, repeats):
     """`{batch: candidate's CPU time / current's}` (batch 1 gets 8x the repeats)."""
+    sessions = [session(current), session(candidate)]
     ratios = {}
     for batch, inputs in timing.items():
-        before, after = cpu_times([session(current), session(candidate)], inputs,
-                                  repeats * (8 if batch == 1 else 1))
+        before, after = cpu_times(sessions, inputs, repeats * (8 if batch == 1 else 1))
         ratios[batch] = after / before
     return ratios
 
