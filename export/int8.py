@@ -57,17 +57,23 @@ def check_quantizable(metadata):
         )
 
 
-def int8_graph(plain, metadata, output_float32):
-    """`(int8 proto, report)` from the unrewritten float32 export `plain`;
-    `output_float32`: leave the output layer unquantized."""
+def float_source(plain, metadata):
+    """`(graph, report)`: the unrewritten float32 export `plain` with every ConvTranspose
+    as sub-pixel Convs and the Convs after them on the phases, checked exact."""
     graph, _ = rewrites.fold_batch_norm(plain)
     graph, converted = subpixel.subpixel(graph, None, split=True)
     graph, on_phases = subpixel.conv_on_phases(graph, split=True)  # no Concat where possible
     graph, more = subpixel.conv_on_phases(graph)
-    on_phases += more
     exact = optimize.exact_difference_to(plain, graph, metadata)
-    kept_float = output_layers(graph) if output_float32 else []
-    quantized = quantize(graph, metadata, kept_float)
+    return graph, {"subpixel_split": converted, "conv_on_phases": on_phases + more,
+                   "max_abs_diff": exact}
+
+
+def int8_graph(source, float_rewrites, metadata, output_float32):
+    """`(int8 proto, report)` from `float_source`'s graph; `output_float32`: leave the
+    output layer unquantized."""
+    kept_float = output_layers(source) if output_float32 else []
+    quantized = quantize(source, metadata, kept_float)
     return quantized, {
         "method": "onnxruntime static QDQ: uint8 activations, per-channel int8 weights",
         "calibration": {"samples": CALIBRATION_SAMPLES, "seed": CALIBRATION_SEED,
@@ -75,8 +81,7 @@ def int8_graph(plain, metadata, output_float32):
                         "percentile": CALIBRATION_PERCENTILE},
         "quantized_ops": list(QUANTIZED_OPS),
         "kept_float32": kept_float,
-        "float_rewrites": {"subpixel_split": converted, "conv_on_phases": on_phases,
-                           "max_abs_diff": exact},
+        "float_rewrites": float_rewrites,
     }
 
 
@@ -130,8 +135,7 @@ def quantize(proto, metadata, exclude):
 
 def speed(float_proto, int8_proto, metadata, repeats=7):
     """`{batch: int8 CPU time / float32 CPU time}`, single thread, batch 1 and 64."""
-    timing = {b: checks.check_inputs(metadata, b, seed=b) for b in (1, 64)}
-    return optimize.time_ratios(float_proto, int8_proto, timing, repeats)
+    return optimize.time_ratios(float_proto, int8_proto, optimize.timing_inputs(metadata), repeats)
 
 
 def samples(proto, metadata, seed):
@@ -146,16 +150,27 @@ def samples(proto, metadata, seed):
     return to_unit_interval(images, metadata["value_range"])
 
 
-def quality_gate(float_proto, int8_proto, metadata, judge, reference=None):
-    """The gate's measurements under `judge` (a `FeatureExtractor`); `passed` says if
-    they are within `GATE_RULE`. `reference`: real images in [0, 1], to report each
-    file's FID against them too."""
+def float_judgement(float_proto, metadata, judge, reference=None):
+    """What every gate compares with: the judge's `(features, probabilities)` of the
+    float32 samples of both gate seeds (and of `reference`, real images in [0, 1])."""
+    images = {seed: samples(float_proto, metadata, seed) for seed in GATE_SEEDS}
+    judged = {seed: judge.extract(x) for seed, x in images.items()}
+    judged["images"] = images[GATE_SEEDS[0]]  # what int8 samples of that seed are compared with
+    if reference is not None:
+        judged["reference"] = judge.extract(reference)
+        judged["reference_images"] = len(reference)
+    return judged
+
+
+def quality_gate(float_judged, int8_proto, metadata, judge):
+    """The gate's measurements under `judge` (a `FeatureExtractor`) against
+    `float_judgement`'s; `passed` says if they are within `GATE_RULE`."""
     from kerasgen.metrics import frechet_distance_from_features
 
     first, second = GATE_SEEDS
-    fp32_a, fp32_b = samples(float_proto, metadata, first), samples(float_proto, metadata, second)
-    int8_a = samples(int8_proto, metadata, first)
-    (feat_a, prob_a), (feat_b, prob_b), (feat_q, prob_q) = (judge.extract(x) for x in (fp32_a, fp32_b, int8_a))
+    (feat_a, prob_a), (feat_b, prob_b) = float_judged[first], float_judged[second]
+    fp32_a, int8_a = float_judged["images"], samples(int8_proto, metadata, first)
+    feat_q, prob_q = judge.extract(int8_a)
 
     def fid(real, generated):
         return float(frechet_distance_from_features(real, generated).value)
@@ -173,9 +188,9 @@ def quality_gate(float_proto, int8_proto, metadata, judge, reference=None):
     }
     gate["passed"] = bool(gate["fid_int8_vs_float32"] <= gate["fid_float32_vs_other_seed"]
                           and gate["class_kl_int8_vs_float32"] <= gate["class_kl_other_seed_vs_float32"])
-    if reference is not None:
-        real, _ = judge.extract(reference)
-        gate["reference_images"] = len(reference)
+    if "reference" in float_judged:
+        real, _ = float_judged["reference"]
+        gate["reference_images"] = float_judged["reference_images"]
         gate["fid_vs_reference"] = {"float32": fid(real, feat_a), "int8": fid(real, feat_q)}
     return gate
 
@@ -194,9 +209,10 @@ def to_int8(plain, float_proto, metadata, judge, reference=None):
     """`(int8 proto, quantization report)`: of the int8 graphs (all layers; the output
     layer kept float32) the fastest that pays and passes the quality gate. Raises
     `ExportCheckError` when none does (nothing is written then)."""
+    source, float_rewrites = float_source(plain, metadata)
     tried = []
     for output_float32 in (False, True):
-        proto, report = int8_graph(plain, metadata, output_float32)
+        proto, report = int8_graph(source, float_rewrites, metadata, output_float32)
         ratios = speed(float_proto, proto, metadata)
         report["cpu_time_ratio_vs_float32"] = {str(b): round(r, 3) for b, r in ratios.items()}
         tried.append((ratios[64], output_float32, proto, report))
@@ -208,9 +224,10 @@ def to_int8(plain, float_proto, metadata, judge, reference=None):
             f"single-thread CPU time at batch 64 (needs <= {1 - optimize.MIN_GAIN:.2f}x); "
             "export it as float32"
         )
+    float_judged = float_judgement(float_proto, metadata, judge, reference)
     refused = []
     for ratio, _, proto, report in paying:
-        report["quality_gate"] = gate = quality_gate(float_proto, proto, metadata, judge, reference)
+        report["quality_gate"] = gate = quality_gate(float_judged, proto, metadata, judge)
         if gate["passed"]:
             report["size_bytes"], report["float_size_bytes"] = proto.ByteSize(), float_proto.ByteSize()
             report["alternatives_refused"] = refused
