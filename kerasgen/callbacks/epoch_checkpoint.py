@@ -25,7 +25,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     With `early_stopping` (a `ResumableEarlyStopping` placed before this callback) the
     state also records its counters and, when it restores the best weights, keeps the
-    checkpoint of the best epoch (`early_stopping.best_checkpoint`), so a resumed run
+    checkpoint of the best epoch (its `best_checkpoint`: file and sha256), so a resumed run
     stops where the uninterrupted one does, with the same weights.
 
     Args:
