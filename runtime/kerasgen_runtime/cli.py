@@ -70,13 +70,20 @@ def main(argv=None):
 
 
 def spade_main(args):
-    from kerasgen_runtime.spade_sampler import SPADESampler, read_image, read_label_map
+    from kerasgen_runtime.images import read_image, read_label_map
+    from kerasgen_runtime.spade_sampler import SPADESampler
 
     try:
         check_output_path(args.output)  # before any sampling
+        kind = output_kind(args.output, args.num_samples)  # .npy or a .png grid, before any work
         sampler = SPADESampler(args.model, encoder=args.encoder, num_threads=args.threads)
         style = read_image(args.style_image, sampler.image_shape[-1]) if args.style_image else None
-        sampler.save_grid(args.output, read_label_map(args.label_map), args.num_samples, args.seed, style, args.columns)
+        label_map = read_label_map(args.label_map)
+        if kind == "npy":
+            batches = sampler.sample_batches(label_map, args.num_samples, args.seed, style, args.batch_size)
+            write_npy(args.output, batches, args.num_samples, sampler.image_shape)
+        else:
+            sampler.save_grid(args.output, label_map, args.num_samples, args.seed, style, args.columns)
     except (ValueError, OSError) as error:
         print(f"kerasgen-sample: error: {error}", file=sys.stderr)
         return 2
