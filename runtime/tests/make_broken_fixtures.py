@@ -9,6 +9,8 @@ not trust blindly (committed, a few hundred bytes each, like make_fixtures.py's 
 - `nonfinite.onnx`: `x = log(z)`, NaN for every negative latent.
 - `lying_dims.onnx`: dynamic dimensions (`z` of shape `(N, d)` -> `x` of `(N, 1, d, 1)`);
   the metadata says latent_dim 3 and image_shape `[1, 4, 1]`, the graph gives `(N, 1, 3, 1)`.
+- `huge_dims.onnx`: `z` `(N, d)` -> `x` `(N, d, d, 1)` with shapes computed at run
+  time; the metadata says image_shape `[50000, 50000, 1]` (10 GB per sample as float32).
 - `lying_latent.onnx`: a dynamic latent size; the metadata says 5, the graph needs 3.
 """
 
@@ -62,11 +64,24 @@ def main():
         helper.make_node("Unsqueeze", ["t", "axis1"], ["u"]),
         helper.make_node("Unsqueeze", ["u", "axis3"], ["x"]),
     ], axes, ["N", "d"], ["N", 1, "d", 1], [1, 4, 1])
+    # huge_dims: x of shape (N, d, d, 1), each sample's rows the latent repeated d times,
+    # shapes computed at run time, so nothing in the graph pins h or w.
+    save("huge_dims.onnx", [
+        helper.make_node("Shape", ["z"], ["z_shape"]),
+        helper.make_node("Slice", ["z_shape", "one", "two"], ["d"]),
+        helper.make_node("Concat", ["d", "d"], ["dd"], axis=0),
+        helper.make_node("Unsqueeze", ["z", "axis1"], ["u"]),  # (N, 1, d)
+        helper.make_node("Concat", ["minus_one", "dd"], ["nd_d"], axis=0),
+        helper.make_node("Expand", ["u", "nd_d"], ["e"]),  # (N, d, d)
+        helper.make_node("Unsqueeze", ["e", "axis3"], ["x"]),
+    ], [*axes, helper.make_tensor("one", int64, [1], [1]), helper.make_tensor("two", int64, [1], [2]),
+        helper.make_tensor("minus_one", int64, [1], [1])],
+        ["N", "d"], ["N", "h", "w", "c"], [50_000, 50_000, 1])
     save("lying_latent.onnx", [
         helper.make_node("Tanh", ["z"], ["t"]),
         helper.make_node("Reshape", ["t", "shape"], ["x"]),
     ], [shape], ["N", "d"], ["N", 1, 3, 1], [1, 3, 1], latent_dim=5)
-    for file in ("short_rows.onnx", "nonfinite.onnx", "lying_dims.onnx", "lying_latent.onnx"):
+    for file in ("short_rows.onnx", "nonfinite.onnx", "lying_dims.onnx", "huge_dims.onnx", "lying_latent.onnx"):
         print(f"{file}: {os.path.getsize(os.path.join(HERE, file))} bytes")
 
 

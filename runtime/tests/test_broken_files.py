@@ -57,3 +57,19 @@ def test_split_batches_are_checked_too(fixture_path):
         sampler.sample(64, seed=0)
     z = np.abs(np.random.default_rng(0).standard_normal((64, 3))).astype("float32") + 0.1
     assert np.isfinite(sampler.decode(z)).all()  # positive latents: log is finite, accepted
+
+
+def test_huge_dimensions_in_metadata_are_refused_before_any_allocation(fixture_path, tmp_path, capfd):
+    with pytest.raises(ValueError, match=r"metadata image_shape \[50000, 50000, 1\] holds 2500000000 "
+                                         r"values per sample, more than the 16777216"):
+        Sampler(fixture_path("huge_dims.onnx"))
+    code = main([fixture_path("huge_dims.onnx"), "-n", "300", "-o", str(tmp_path / "x.npy")])
+    err = capfd.readouterr().err
+    assert code == 2 and "holds 2500000000 values per sample" in err and len(err.strip().splitlines()) == 1
+    overrides = [({"latent_dim": 10**9}, r"metadata latent_dim must be at most 65536, got 1000000000"),
+                 ({"image_shape": [1, 10**6, 1]}, r"metadata image_shape must be at most 65536, got 1000000"),
+                 ({"num_classes": 10**7}, r"metadata num_classes must be at most 65536")]
+    for metadata, message in overrides:
+        with pytest.raises(ValueError, match=message):
+            Sampler(fixture_path("lying_dims.onnx"), metadata=metadata)
+    assert os.listdir(tmp_path) == []
