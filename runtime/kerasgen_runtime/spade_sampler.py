@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from kerasgen_runtime.images import image_grid, write_png
-from kerasgen_runtime.latents import check_positive_int, draw_latents
+from kerasgen_runtime.latents import check_positive_int, draw_latents, generator_of
 from kerasgen_runtime.metadata import from_onnx_props, validate
 from kerasgen_runtime.sampler import open_session
 
@@ -111,7 +111,7 @@ class SPADESampler:
         if len(label_map) != num_samples:
             raise ValueError(f"label_map must hold 1 or num_samples ({num_samples}) maps, got {len(label_map)}")
         if style_image is None:
-            z = draw_latents(num_samples, self.latent_dim, seed)
+            z = draw_latents(num_samples, self.latent_dim, seed, generator_of(self.metadata))
         else:
             z = self.encode_style(style_image)
             z = np.repeat(z, num_samples, axis=0) if len(z) == 1 else z
