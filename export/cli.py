@@ -12,8 +12,10 @@ def add_parser(subparsers):
         "written. Sample the ONNX file without TensorFlow: kerasgen-sample PATH -o grid.png",
     )
     parser.add_argument("model", help="a .keras file (loaded with safe_mode=True)")
-    parser.add_argument("--format", choices=("onnx", "saved_model", "web"), default="onnx",
-                        help="web: a static folder that samples the model in the browser")
+    parser.add_argument("--format", choices=("onnx", "saved_model", "web", "bundle", "hub"), default="onnx",
+                        help="web: a static folder that samples the model in the browser; bundle: "
+                        "ONNX file(s), reference inputs/outputs, card and sha256 manifest (check it "
+                        "with kerasgen verify DIR); hub: the same in a model hub's layout (onnx/)")
     parser.add_argument("-o", "--output", required=True, help="an .onnx file or a directory")
     parser.add_argument("--encoder", action="store_true",
                         help="export the VAE encoder x -> (mean, log_var) instead")
@@ -69,17 +71,21 @@ def resolve_model(name_or_path):
 def run(args):
     from kerasgen.export.checks import ExportCheckError
 
-    if args.precision != "float32" and (args.format != "onnx" or args.encoder):
-        raise ValueError(f"--precision {args.precision} needs --format onnx without --encoder")
+    if args.precision != "float32" and (args.format not in ("onnx", "bundle", "hub") or args.encoder):
+        raise ValueError(f"--precision {args.precision} needs --format onnx, bundle or hub without --encoder")
     if args.judge and args.precision != "int8":
         raise ValueError("--judge is for --precision int8")
-    if args.format == "web" and args.encoder:
-        raise ValueError("--encoder needs --format onnx or saved_model, got --format web")
+    if args.format in ("web", "bundle", "hub") and args.encoder:
+        raise ValueError(f"--encoder needs --format onnx or saved_model, got --format {args.format}")
     check_output(args)
     model, source = resolve_model(args.model)
     # A CLI process runs one export: the no-prior warning is said once, in the summary.
     warnings.filterwarnings("ignore", "(?s).*latent has no prior", RuntimeWarning)
     try:
+        if args.format in ("bundle", "hub"):
+            from kerasgen.export.bundle import export_command
+
+            return export_command(args, model, source, int8_judge)
         if args.format == "web":
             from kerasgen.export.web import to_web
 
@@ -144,6 +150,10 @@ def check_output(args):
         from kerasgen.export.saved_model_export import SAVED_MODEL
 
         check_output_path(args.output, SAVED_MODEL, args.overwrite)
+    elif args.format in ("bundle", "hub"):
+        from kerasgen.export.bundle import KINDS
+
+        check_output_path(args.output, KINDS[args.format], args.overwrite)
 
 
 def summary(report):

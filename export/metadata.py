@@ -10,6 +10,8 @@ adds `describe_model`, which writes them for a kerasgen model.
 
 import warnings
 
+from kerasgen_runtime.latents import KERASGEN_V1
+
 from kerasgen_runtime.metadata import (  # noqa: F401  (the reader side lives in the runtime)
     FILENAME,
     FORMAT_VERSION,
@@ -99,6 +101,8 @@ def describe_model(model, encoder=False, source=None):
         "tensors": tensors,
         "source": check_source(source),
     }
+    if kind != "encoder" and prior is not None:
+        metadata["latent_generator"] = KERASGEN_V1
     if kind != "encoder" and getattr(model, "map_shape", None) is not None:
         describe_label_map(metadata, model)
     return network, validate(metadata)
@@ -154,7 +158,8 @@ def describe_tensors(kind, latent_dim, image_shape, value_range, num_classes, pr
                      "(the model's encoder), not random noise")
     else:
         z_meaning = ("latent noise; draw it from the standard normal N(0, I) on the host, "
-                     "e.g. kerasgen_runtime.draw_latents(n, latent_dim, seed)")
+                     "e.g. kerasgen_runtime.draw_latents(n, latent_dim, seed), the generator "
+                     "named in latent_generator")
     tensors = {"z": {"role": "input", **latent, "meaning": z_meaning}}
     if kind == "conditional_generator":
         tensors["label"] = {"role": "input", "dtype": "int64", "shape": ["batch"],

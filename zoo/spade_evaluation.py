@@ -23,6 +23,7 @@ import os
 import numpy as np
 
 from kerasgen import datasets
+from kerasgen.zoo.evaluation import PROTOCOL_LATENTS
 
 SEGMENTER_ENTRY = "segmenter_layouts"
 
@@ -100,7 +101,7 @@ def semantic_synthesis(model, spec, num_samples=1000, seed=0, diversity_maps=50,
     x_test, maps_test = x_test[rows], maps_test[rows]
     n = len(rows)
     k = model.num_classes
-    generated = to_unit(model.sample(n, seed=seed, label_maps=maps_test))
+    generated = to_unit(model.sample(n, seed=seed, label_maps=maps_test, latent_generator=PROTOCOL_LATENTS))
     real_f, real_seg = features(x_test)
     gen_f, gen_seg = features(generated)
     floor_rows = rng.choice(len(x_train), size=n, replace=False)
@@ -122,7 +123,8 @@ def semantic_synthesis(model, spec, num_samples=1000, seed=0, diversity_maps=50,
     # Diversity over z for a few maps
     distances = []
     for index in range(min(diversity_maps, n)):
-        samples = to_unit(model.sample(diversity_samples, seed=seed + 1 + index, label_maps=maps_test[index]))
+        samples = to_unit(model.sample(diversity_samples, seed=seed + 1 + index, label_maps=maps_test[index],
+                                            latent_generator=PROTOCOL_LATENTS))
         flat = samples.reshape(len(samples), -1)
         pairwise = np.abs(flat[:, None] - flat[None]).mean(axis=-1)
         distances.append(pairwise[np.triu_indices(len(samples), 1)].mean())

@@ -91,7 +91,8 @@ function checkMetadata(metadata, url) {
 
 /**
  * mulberry32: a 32-bit seeded generator of uniforms in (0, 1). Seeds are taken as uint32.
- * Not NumPy's stream: to give Python and the page the same z, write z to a file (?z=).
+ * What the page drew z with for files exported before kerasgen-v1 (no latent_generator
+ * in their metadata; Python drew theirs with NumPy's PCG64, which the page cannot).
  */
 export function mulberry32(seed) {
   let state = seed >>> 0;
@@ -104,8 +105,85 @@ export function mulberry32(seed) {
   };
 }
 
-/** `n * dim` standard normals (row-major Float32Array): mulberry32(seed) + Box-Muller. */
-export function drawLatents(n, dim, seed) {
+// kerasgen-v1, the portable generator: the same bits as kerasgen_runtime.latents (which
+// specifies it). SplitMix64 outputs in BigInt; ln, sin and cos as fixed float64
+// operation sequences (not Math.log/sin/cos, whose last bit differs between engines and
+// from C's libm); JavaScript rounds every +, -, *, / and sqrt to nearest and never
+// fuses a multiply-add, as NumPy does.
+const MASK64 = (1n << 64n) - 1n;
+const SQRT_HALF = 0.7071067811865476, LN2 = 0.6931471805599453;
+const LOG_SERIES = Array.from({ length: 11 }, (_, j) => 1 / (2 * j + 1));
+const SIN = [1.5707963267948966, -0.6459640975062463, 0.07969262624616705, -0.004681754135318688,
+  0.00016044118478735983, -3.598843235212085e-06, 5.692172921967927e-08,
+  -6.688035109811468e-10, 6.0669357311061955e-12, -4.377065467313742e-14];
+const COS = [1.0, -1.2337005501361697, 0.25366950790104803, -0.02086348076335296,
+  0.0009192602748394266, -2.5202042373060607e-05, 4.710874778818172e-07,
+  -6.386603083791852e-09, 6.565963114979473e-11, -5.294400200734623e-13];
+const POW2 = Array.from({ length: 64 }, (_, b) => 2 ** b); // exact powers of two
+
+/** SplitMix64's output `counter` (BigInt) of the stream seeded with `seed` (BigInt). */
+export function splitmix64(seed, counter) {
+  let x = (seed + (counter + 1n) * 0x9e3779b97f4a7c15n) & MASK64;
+  x = ((x ^ (x >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  x = ((x ^ (x >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return x ^ (x >> 31n);
+}
+
+function horner(coefficients, v) {
+  let total = coefficients[coefficients.length - 1];
+  for (let j = coefficients.length - 2; j >= 0; j--) total = total * v + coefficients[j];
+  return total;
+}
+
+/** ln(((a >> 11) + 1) / 2**53), as kerasgen-v1 specifies. */
+function portableLog(a) {
+  const m = Number(a >> 11n) + 1; // an integer in [1, 2**53]: exact
+  const high = Math.floor(m / POW2[32]);
+  let e = high ? 64 - Math.clz32(high) : 32 - Math.clz32(m); // frexp's exponent
+  let t = m / POW2[e]; // in [0.5, 1), exact
+  if (t < SQRT_HALF) { t = t * 2; e -= 1; }
+  const s = (t - 1) / (t + 1);
+  return (s * 2) * horner(LOG_SERIES, s * s) + (e - 53) * LN2;
+}
+
+/** [cos, sin] of 2 pi (b >> 11) / 2**53, as kerasgen-v1 specifies. */
+function portableCosSin(b) {
+  const k = b >> 11n, quadrant = Number(k >> 51n);
+  const f = Number(k & ((1n << 51n) - 1n)) / POW2[51], upper = f > 0.5;
+  const y = upper ? 1 - f : f, v = y * y;
+  let s = y * horner(SIN, v), c = horner(COS, v);
+  if (upper) [s, c] = [c, s];
+  return [[c, s], [-s, c], [-c, -s], [s, -c]][quadrant];
+}
+
+function checkSeed(seed) {
+  const value = typeof seed === "bigint" ? seed : Number.isSafeInteger(seed) ? BigInt(seed) : -1n;
+  if (value < 0n || value > MASK64) throw new Error(`seed must be an int in [0, 2**64), got ${seed}`);
+  return value;
+}
+
+/** Elements `start .. start + count - 1` of seed `seed`'s kerasgen-v1 stream (Float32Array). */
+export function portableNormals(seed, start, count) {
+  const key = checkSeed(seed), out = new Float32Array(count);
+  for (let p = Math.floor(start / 2); 2 * p < start + count; p++) {
+    const radius = Math.sqrt(-2 * portableLog(splitmix64(key, BigInt(2 * p))));
+    const [cos, sin] = portableCosSin(splitmix64(key, BigInt(2 * p + 1)));
+    if (2 * p >= start) out[2 * p - start] = radius * cos;
+    if (2 * p + 1 >= start && 2 * p + 1 < start + count) out[2 * p + 1 - start] = radius * sin;
+  }
+  return out;
+}
+
+/**
+ * `n * dim` standard normals (row-major Float32Array) from `seed` with the generator an
+ * export's metadata names: "kerasgen-v1" (the same z as Python's), or, for files exported
+ * before it (no latent_generator), mulberry32 + Box-Muller as the page drew them then.
+ */
+export function drawLatents(n, dim, seed, generator = "kerasgen-v1") {
+  if (generator === "kerasgen-v1") return portableNormals(seed, 0, n * dim);
+  if (generator != null && generator !== "numpy-pcg64") {
+    throw new Error(`latent_generator must be kerasgen-v1 or numpy-pcg64, got ${generator}`);
+  }
   const uniform = mulberry32(seed), z = new Float32Array(n * dim);
   for (let i = 0; i < z.length; i += 2) {
     const radius = Math.sqrt(-2 * Math.log(uniform())), angle = 2 * Math.PI * uniform();
@@ -534,11 +612,12 @@ export async function start() {
     };
     // SPADE: every draw uses the map on the canvas (api.labelMap), or maps given to it
     const grid = ({ seed = 0, n = 64, label = null, z = null, labelMap = api.labelMap } = {}) => {
-      z = z ? Float32Array.from(z) : drawLatents(n, generator.latentDim, seed);
+      z = z ? Float32Array.from(z) : drawLatents(n, generator.latentDim, seed, metadata.latent_generator);
       return run(z, { label, labelMap }, $("grid"), Math.ceil(Math.sqrt(z.length / generator.latentDim)));
     };
     const strip = ({ seedA = 1, seedB = 2, steps = 10, method = "slerp", label = null } = {}) => {
-      const a = drawLatents(1, generator.latentDim, seedA), b = drawLatents(1, generator.latentDim, seedB);
+      const a = drawLatents(1, generator.latentDim, seedA, metadata.latent_generator);
+      const b = drawLatents(1, generator.latentDim, seedB, metadata.latent_generator);
       return run(interpolate(a, b, steps, method), { label: label ?? (conditional ? 0 : null), labelMap: api.labelMap },
         $("strip"), steps);
     };

@@ -15,7 +15,7 @@ def add_parser(subparsers):
         "sample",
         help="draw samples from a .keras model, a zoo entry or an exported .onnx file",
         description="Draw samples from a generative model. z is drawn on the host with "
-        "numpy.random.default_rng(seed): the same seed gives the same samples as "
+        "the portable generator kerasgen-v1: the same seed gives the same samples as "
         "model.sample(n, seed) and as kerasgen-sample on its ONNX export.",
     )
     parser.add_argument("model", help="a .keras file, a zoo entry name or an .onnx export")

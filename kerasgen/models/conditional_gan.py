@@ -3,7 +3,7 @@ import numpy as np
 from keras import ops
 
 from kerasgen.datasets import from_arrays
-from kerasgen.latents import check_positive_int, draw_latents
+from kerasgen.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
@@ -158,7 +158,8 @@ class ConditionalGAN(AdversarialModel):
 
     # Sampling ------------------------------------------------------------------------
 
-    def sample(self, num_samples, seed=None, labels=None, batch_size=256):
+    def sample(self, num_samples, seed=None, labels=None, batch_size=256,
+               latent_generator=DEFAULT_GENERATOR):
         """Generates `num_samples` samples of the given labels (seeded latents).
 
         `labels` is one int for all samples, one int per sample, or None for the
@@ -173,7 +174,7 @@ class ConditionalGAN(AdversarialModel):
                 f"labels must be an int or {num_samples} ints, got {labels.dtype} array of shape {labels.shape}"
             )
         labels = self.check_labels(labels).astype("int32")
-        z = draw_latents(num_samples, self.latent_dim, seed)
+        z = draw_latents(num_samples, self.latent_dim, seed, latent_generator)
         images = [
             ops.convert_to_numpy(
                 self.generator([z[i : i + batch_size], labels[i : i + batch_size]], training=False)

@@ -145,7 +145,7 @@ class GenerativeModel(keras.Model):
         """The Keras network that maps noise (and labels) to samples."""
         raise NotImplementedError
 
-    def sample(self, num_samples, seed=None):
+    def sample(self, num_samples, seed=None, latent_generator="kerasgen-v1"):
         if self.prior is None:
             raise ValueError(
                 f"{type(self).__name__} cannot sample: its latent has no prior (random codes "

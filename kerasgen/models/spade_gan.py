@@ -4,7 +4,7 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.backend import JointOptimizer
-from kerasgen.latents import check_positive_int, draw_latents
+from kerasgen.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.models.adversarial import AdversarialModel, check_non_negative, discriminator_loss, distinct_optimizers
 from kerasgen.models.generative_model import predict_in_batches
 
@@ -272,7 +272,8 @@ class SPADEGAN(AdversarialModel):
         images = self.check_data(images, self.data_shape, "images")
         return tuple(predict_in_batches(self.encoder, images, batch_size))
 
-    def sample(self, num_samples, seed=None, label_maps=None, style_images=None, batch_size=256):
+    def sample(self, num_samples, seed=None, label_maps=None, style_images=None, batch_size=256,
+               latent_generator=DEFAULT_GENERATOR):
         """`num_samples` images for `label_maps` (one map, or one per sample).
 
         z ~ N(0, I) from `seed`, or, with `style_images` (one, or one per sample, in
@@ -288,7 +289,7 @@ class SPADEGAN(AdversarialModel):
         if len(label_maps) != num_samples:
             raise ValueError(f"label_maps must hold 1 or num_samples ({num_samples}) maps, got {len(label_maps)}")
         if style_images is None:
-            z = draw_latents(num_samples, self.latent_dim, seed)
+            z = draw_latents(num_samples, self.latent_dim, seed, latent_generator)
         else:
             style_images = np.asarray(style_images, dtype="float32")
             style_images = style_images[None] if style_images.ndim == 3 else style_images

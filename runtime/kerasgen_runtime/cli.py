@@ -2,6 +2,7 @@
 
     kerasgen-sample vae_decoder.onnx -n 64 --seed 0 -o grid.png [--label 3]
     kerasgen-sample spade.onnx --label-map map.png -n 8 -o out.png [--style-image ref.png --encoder enc.onnx]
+    kerasgen-sample --verify BUNDLE_DIR
 """
 
 import argparse
@@ -17,7 +18,8 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="kerasgen-sample",
         description="Sample an exported kerasgen ONNX decoder/generator with onnxruntime "
-        "(no TensorFlow or Keras needed).",
+        "(no TensorFlow or Keras needed). kerasgen-sample --verify DIR checks a bundle "
+        "(kerasgen export --format bundle|hub): sha256 of every file, reference outputs recomputed.",
     )
     parser.add_argument("model", help="an .onnx file written by `kerasgen export`")
     parser.add_argument("-n", "--num-samples", type=int, default=64)
@@ -41,6 +43,9 @@ def build_parser():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--verify" in argv:
+        return verify_main(argv)
     args = build_parser().parse_args(argv)
     if args.label_map is not None:
         return spade_main(args)
@@ -89,6 +94,22 @@ def spade_main(args):
         return 2
     print(f"wrote {args.num_samples} samples for {args.label_map} (seed {args.seed}) to {args.output}")
     return 0
+
+
+def verify_main(argv):
+    """`kerasgen-sample --verify DIR`: checks a bundle; exit 1 naming the first failure."""
+    from kerasgen_runtime import bundle
+
+    parser = argparse.ArgumentParser(prog="kerasgen-sample --verify",
+                                     description="Verify a kerasgen bundle (sha256 of every file, "
+                                     "reference outputs recomputed with onnxruntime).")
+    parser.add_argument("--verify", required=True, metavar="DIR", help="the bundle folder")
+    args = parser.parse_args(argv)
+    try:
+        return bundle.main(args.verify)
+    except (ValueError, OSError) as error:
+        print(f"kerasgen-sample: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

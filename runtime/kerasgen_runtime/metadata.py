@@ -17,6 +17,9 @@ Fields:
         `kerasgen_runtime.draw_latents`), or `null` for a plain autoencoder's decoder,
         whose latent has no prior (random noise decodes to smudges; decode codes of
         real images).
+    latent_generator: how a seed becomes `z`: `"kerasgen-v1"` (portable, specified in
+        `kerasgen_runtime.latents`); absent in files exported before it, which mean
+        `"numpy-pcg64"` (`numpy.random.default_rng(seed).standard_normal`).
     layout: `"NHWC"` for images, `"NC"` for vectors.
     image_shape: per-example shape of `x`, e.g. `[28, 28, 1]`.
     value_range: `[low, high]` of `x`; `null` for an unbounded side.
@@ -37,7 +40,7 @@ import re
 
 import numpy as np
 
-from kerasgen_runtime.latents import check_positive_int
+from kerasgen_runtime.latents import check_generator, check_positive_int
 
 FORMAT_VERSION = 1
 PREFIX = "kerasgen."
@@ -92,6 +95,8 @@ def validate(metadata, required=SAMPLING_KEYS):
         metadata["num_classes"] = check_dimension("metadata num_classes", metadata["num_classes"])
     if metadata.setdefault("prior", PRIOR) not in (PRIOR, None):
         raise ValueError(f"metadata prior must be {PRIOR!r} or null, got {metadata['prior']!r}")
+    if "latent_generator" in metadata:
+        check_generator(metadata["latent_generator"])
     if metadata.setdefault("network", "decoder") not in NETWORKS:
         raise ValueError(f"metadata network must be one of {list(NETWORKS)}, got {metadata['network']!r}")
     return metadata

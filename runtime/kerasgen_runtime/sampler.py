@@ -14,16 +14,19 @@ import onnxruntime
 from kerasgen_runtime.images import image_grid, write_png
 from kerasgen_runtime.outputs import check_grid_size
 from kerasgen_runtime.metadata import SAMPLING_KEYS, SAMPLING_NETWORKS, from_onnx_props, validate
-from kerasgen_runtime.latents import check_positive_int, draw_latents, latent_batches
+from kerasgen_runtime.latents import (
+    DEFAULT_GENERATOR, check_positive_int, draw_latents, generator_of, latent_batches,
+)
 
 
 class Sampler:
     """Draws samples from an exported sampling network with onnxruntime.
 
-    Reads the kerasgen metadata stored in the file, draws `z` on the host exactly like
-    `kerasgen_runtime.latents.draw_latents` (`numpy.random.default_rng(seed)`), so a seed
-    gives the same samples as the Keras model's `sample(n, seed)`, and runs the session
-    in batches.
+    Reads the kerasgen metadata stored in the file, draws `z` on the host with the
+    generator its metadata names (`latent_generator`: `kerasgen-v1`, the portable one the
+    Keras model's `sample(n, seed)` and the web page use; files without the field:
+    `numpy-pcg64`), so a seed gives the same samples everywhere, and runs the session in
+    batches.
 
     Args:
         path: an `.onnx` file written by `kerasgen.export.to_onnx`.
@@ -74,6 +77,8 @@ class Sampler:
             )
         self.z_name, self.label_name, self.x_name = graph_names(self.session, self.path)
         merged = {**stored, **(metadata or {})}
+        if not stored:  # not written by kerasgen: no earlier generator to keep
+            merged.setdefault("latent_generator", DEFAULT_GENERATOR)
         missing = [key for key in SAMPLING_KEYS if key not in merged]
         if self.label_name and merged.get("num_classes") is None:
             missing.append("num_classes")
@@ -92,6 +97,10 @@ class Sampler:
     @property
     def latent_dim(self):
         return self.metadata["latent_dim"]
+
+    @property
+    def latent_generator(self):
+        return generator_of(self.metadata)
 
     @property
     def num_classes(self):
@@ -161,7 +170,7 @@ class Sampler:
         `(num_samples,)`; None cycles through the classes `0, 1, ..., num_classes - 1`.
         """
         self.check_prior()
-        z = draw_latents(num_samples, self.latent_dim, seed)
+        z = draw_latents(num_samples, self.latent_dim, seed, self.latent_generator)
         return self.decode(z, labels, batch_size)
 
     def sample_batches(self, num_samples, seed=None, labels=None, batch_size=256):
@@ -176,7 +185,7 @@ class Sampler:
                 f"labels must be None: {self.path} holds an unconditional model, got labels"
             )
         start = 0
-        for z in latent_batches(num_samples, self.latent_dim, seed, batch_size):
+        for z in latent_batches(num_samples, self.latent_dim, seed, batch_size, self.latent_generator):
             batch_labels = None if labels is None else labels[start : start + len(z)]
             yield self.decode(z, batch_labels, batch_size)
             start += len(z)

@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from kerasgen_runtime.images import image_grid, to_value_range, write_png
-from kerasgen_runtime.latents import check_positive_int, latent_batches
+from kerasgen_runtime.latents import check_positive_int, generator_of, latent_batches
 from kerasgen_runtime.metadata import from_onnx_props, validate
 from kerasgen_runtime.outputs import check_grid_size
 from kerasgen_runtime.sampler import check_samples, open_session, run_session
@@ -129,7 +129,7 @@ class SPADESampler:
         if len(label_map) not in (1, num_samples):
             raise ValueError(f"label_map must hold 1 or num_samples ({num_samples}) maps, got {len(label_map)}")
         if style_image is None:
-            latents = latent_batches(num_samples, self.latent_dim, seed, batch_size)
+            latents = latent_batches(num_samples, self.latent_dim, seed, batch_size, generator_of(self.metadata))
         else:
             z = self.encode_style(style_image)
             if len(z) not in (1, num_samples):
