@@ -68,6 +68,24 @@ def step_functions(model):
     return contextlib.nullcontext()
 
 
+def steps_per_execution(model, requested):
+    """The number of steps per `fit` call that `model` can run on the active backend.
+
+    `requested` where it works: torch runs one step per call (Keras's torch trainer
+    refuses more), and so does a TensorFlow model under a strategy with several
+    replicas (`MirroredStrategy` over 2+ devices, `MultiWorkerMirroredStrategy`), where
+    Keras's (3.15) multi-step loop over a distributed iterator fails with "You must feed
+    a value for placeholder tensor ... while/cond/Placeholder". The setting only
+    amortizes per-call overhead; the training is the same step for step.
+    """
+    name = keras.backend.backend()
+    if name == "torch":
+        return 1
+    if name == "tensorflow":
+        return _module().steps_per_execution(model, requested)
+    return requested
+
+
 def fit_arrays(x, y, kwargs):
     """`fit`'s `(x, y, kwargs)` for NumPy `x` (and `y`), ready for Keras's `fit`.
 

@@ -47,6 +47,13 @@ def gradients(scalar_fn, tensor):
     return tape.gradient(value, tensor)
 
 
+def steps_per_execution(model, requested):
+    # Keras's multi-step loop (a tf.while_loop over `get_next_as_optional`) cannot run a
+    # distributed iterator over several replicas; one replica (one device, or a
+    # one-device MirroredStrategy) runs it fine.
+    return 1 if model.distribute_strategy.num_replicas_in_sync > 1 else requested
+
+
 # `fit` on in-memory arrays ----------------------------------------------------------
 
 # Keras's array pipeline leaves tf.data autotuning on, and Keras starts a new iterator
