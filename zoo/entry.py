@@ -230,10 +230,19 @@ def recipe(name_or_path):
     return Entry.open(name_or_path).recipe
 
 
-def load(name_or_path):
-    """Loads a zoo entry (name or folder) as a Keras model; weights sha256-verified.
+def load(name_or_path, sha256=None):
+    """Loads a zoo entry (name, folder or URI) as a Keras model; weights sha256-verified.
 
-    The model is built from the entry's exact `get_config()` and is not compiled;
-    compile it to continue training.
+    `name_or_path` may be an `https://` / `http://` URL of an entry file (its weights are
+    downloaded to the cache, checked against the entry's sha256, then loaded) or a
+    `file://` URI of an entry folder or its entry.json; `sha256` pins the entry file of
+    a URI. The model is built from the entry's exact `get_config()` and is not
+    compiled; compile it to continue training.
     """
+    from kerasgen.zoo import remote
+
+    if remote.is_uri(name_or_path):
+        return remote.open_uri(name_or_path, sha256).load_model()
+    if sha256 is not None:
+        raise ValueError(f"sha256 pins the entry file of a URI; {name_or_path!r} is a name or folder")
     return Entry.open(name_or_path).load_model()

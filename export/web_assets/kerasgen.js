@@ -216,6 +216,31 @@ export function drawLatents(n, dim, seed, generator = "kerasgen-v1") {
   return z;
 }
 
+// Test vectors of kerasgen-v1: the float32 bits of elements 0-3 for three seeds, as
+// kerasgen_runtime.latents.portable_normals gives them (tests/export/test_web_portable.py).
+export const KERASGEN_V1_VECTORS = [
+  [0, [3202863069, 1045741727, 1076470663, 3204126899]],
+  [7, [1068414993, 1041497439, 3200976177, 3194556162]],
+  [2 ** 53 - 1, [1060652314, 1072353492, 3173191720, 1066420119]],
+];
+
+/**
+ * `?verify=1`: checks this browser's kerasgen-v1 draws against the test vectors, bit for
+ * bit; returns `{passed, checked, failures}` (failures name the seed and element).
+ */
+export function verifyLatentGenerator() {
+  const failures = [];
+  let checked = 0;
+  for (const [seed, bits] of KERASGEN_V1_VECTORS) {
+    const got = new Uint32Array(portableNormals(seed, 0, bits.length).buffer);
+    bits.forEach((expected, i) => {
+      checked += 1;
+      if (got[i] !== expected) failures.push(`seed ${seed} element ${i}: bits ${got[i]}, expected ${expected}`);
+    });
+  }
+  return { passed: failures.length === 0, checked, failures };
+}
+
 /** `steps` points from a to b, "linear" or "slerp" (as kerasgen's VAE.interpolate). */
 export function interpolate(a, b, steps, method = "slerp") {
   if (method !== "linear" && method !== "slerp") throw new Error(`method must be linear or slerp, got ${method}`);
@@ -534,6 +559,16 @@ function drawPoints(canvas, batch, path, size = 360) {
 
 // The page ------------------------------------------------------------------------
 
+/** `?verify=1`: runs verifyLatentGenerator, keeps the result in `api.selfTest` and says it. */
+function reportSelfTest(api) {
+  const result = (api.selfTest = verifyLatentGenerator());
+  const line = result.passed
+    ? `self-test PASS: kerasgen-v1 gives the ${result.checked} reference values bit for bit in this browser`
+    : `self-test FAIL: ${result.failures[0]}`;
+  document.getElementById("self-test").textContent = line;
+  document.getElementById("self-test").hidden = false;
+}
+
 function setState(state, message) {
   document.body.dataset.kerasgenState = state;
   if (message) document.body.dataset.kerasgenError = message;
@@ -615,6 +650,7 @@ export async function start() {
   setState("loading");
   try {
     const params = new URLSearchParams(location.search);
+    if (params.get("verify") === "1") reportSelfTest(api);
     const started = performance.now();
     const generator = await Generator.load(params.get("model") || "model.onnx");
     api.timings.loadMs = performance.now() - started;

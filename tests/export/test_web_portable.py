@@ -81,3 +81,29 @@ def test_the_page_draws_kerasgen_v1_bit_for_bit_on_many_values(portable_sites, b
     error = page.evaluate("() => { try { window.kerasgenModule.portableNormals(-1, 0, 2); } catch (e) { return e.message; } }")
     assert error == "seed must be an int in [0, 2**64), got -1"
     page.close()
+
+
+@needs_browser
+def test_verify_1_checks_the_generator_against_test_vectors_from_python(portable_sites, browser):
+    import re
+
+    from kerasgen.export.web import ASSETS
+    from kerasgen_runtime.latents import portable_normals
+
+    # the vectors in kerasgen.js are the runtime's bits
+    source = open(f"{ASSETS}/kerasgen.js", encoding="utf-8").read()
+    vectors = re.findall(r"\[(0|7|2 \*\* 53 - 1), \[([0-9, ]+)\]\]", source)
+    assert len(vectors) == 3
+    for seed, bits in vectors:
+        seed = 2**53 - 1 if seed == "2 ** 53 - 1" else int(seed)
+        assert [int(b) for b in bits.split(",")] == list(portable_normals(seed, 0, 4).view("uint32"))
+    _, base, _ = portable_sites
+    page = open_page(browser, f"{base}/dcgan/index.html?n=4&verify=1")
+    assert state(page) == ["ready", None]
+    assert page.locator("#self-test").inner_text() == (
+        "self-test PASS: kerasgen-v1 gives the 12 reference values bit for bit in this browser")
+    assert page.evaluate("window.kerasgen.selfTest") == {"passed": True, "checked": 12, "failures": []}
+    page.close()
+    page = open_page(browser, f"{base}/dcgan/index.html?n=4")
+    assert not page.locator("#self-test").is_visible()
+    page.close()
