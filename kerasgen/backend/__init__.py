@@ -86,6 +86,19 @@ def steps_per_execution(model, requested):
     return requested
 
 
+def worker_failures(model, callbacks=None):
+    """Context around `fit`: when a worker of a TensorFlow multi-worker run dies, the
+    others stop with a one-line `SystemExit` naming it and the last committed checkpoint
+    (of an `EpochCheckpoint` in `callbacks`), not a collective-op traceback. A checkpoint
+    is committed by one rename, so the one `checkpoint.json` names stays valid."""
+    if keras.backend.backend() != "tensorflow":
+        return contextlib.nullcontext()
+    from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint
+
+    directories = [c.directory for c in callbacks or () if isinstance(c, EpochCheckpoint)]
+    return _module().worker_failures(model, directories[0] if directories else None)
+
+
 def fit_arrays(x, y, kwargs):
     """`fit`'s `(x, y, kwargs)` for NumPy `x` (and `y`), ready for Keras's `fit`.
 

@@ -120,7 +120,8 @@ class GenerativeModel(keras.Model):
             first = first_batch(x)
             if first is not None:
                 self.check_range(first, "the first batch of x")
-        return super().fit(x, y, *args, **kwargs)
+        with kg_backend.worker_failures(self, kwargs.get("callbacks")):
+            return super().fit(x, y, *args, **kwargs)
 
     # Keras does not save SeedGenerator states; without this a reloaded model would replay
     # other noise and a resumed run would not continue where it stopped.
