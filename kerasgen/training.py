@@ -93,7 +93,13 @@ def split_random_validation(x, y, fraction, seed):
 
 
 def load_spec_data(spec):
-    """`(x, y)` of the spec's data (a dataset name's training split, or a folder)."""
+    """`(x, y)` of the spec's data (a dataset name's training split, a folder, or a table
+    file read by `kerasgen.data.read_table` with the spec's `table` options)."""
+    from kerasgen.data import tables
+
+    if tables.is_table_path(spec["data"]):
+        table = tables.read_table(spec["data"], **spec.get("table", {}))
+        return table.x, table.y
     kind, source = datasets.resolve_source(spec["data"])
     color_mode, image_size = spec.get("color_mode", "auto"), spec.get("image_size")
     if kind == "folder":
@@ -175,7 +181,25 @@ def build_model(spec, x, y):
                          "class), got data without labels")
     if recipe.value_range is not None:
         check_image_shape(spec["recipe"], x.shape[1:])
-    return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}))
+    return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}),
+                        **table_settings(spec, recipe, x))
+
+
+def table_settings(spec, recipe, x):
+    """`{"table": {columns, mean, std}}` for a table file (statistics of the training
+    rows `x`, stored in the model), `{}` for images."""
+    import inspect
+
+    from kerasgen.data import tables
+
+    if not tables.is_table_path(spec.get("data")):
+        return {}
+    if "table" not in inspect.signature(recipe.build).parameters:
+        raise ValueError(f"recipe {spec['recipe']!r} does not train on tables, got data "
+                         f"{spec['data']!r}; use vae, beta_vae or ae")
+    columns = tables.read_table(spec["data"], **spec.get("table", {})).columns
+    mean, std = tables.feature_statistics(columns, x)
+    return {"table": {"columns": columns, "mean": mean.tolist(), "std": std.tolist()}}
 
 
 def training_inputs(spec, recipe, x, y, initial_epoch):
