@@ -128,6 +128,12 @@ def prepare_data(spec, limit=None, report=None):
         x, y = datasets.random_subset(x, y, datasets.check_positive_int("limit", limit), seed=seed)
         report["subset"] = (f"a seeded random subset of {len(x)} of {report['num_available']} "
                             f"examples ({'stratified by class, ' if y is not None else ''}seed {seed})")
+    if spec.get("labels_per_class"):  # semi-supervised: a seeded N labels per class, -1 the rest
+        from kerasgen.data.labelled_batches import hide_labels
+
+        if y is None:
+            raise ValueError(f"--labels-per-class needs labelled data, got {spec['data']!r} without labels")
+        y = hide_labels(y, spec["labels_per_class"], seed)
     per_class = spec.get("validation_per_class", 0)
     if per_class and y is not None and not os.path.isdir(str(spec["data"])):
         (x, y), validation = split_validation(x, y, per_class)
@@ -209,6 +215,11 @@ def training_inputs(spec, recipe, x, y, initial_epoch):
     from kerasgen.shuffled_batches import ShuffledBatches
 
     batch_size, seed = spec["batch_size"], spec.get("seed", 0)
+    if spec.get("labels_per_class"):
+        from kerasgen.data import LabelledBatches
+
+        return LabelledBatches(x, y, batch_size, max_shift=spec.get("augmentation_shift", 0),
+                               seed=seed, initial_epoch=initial_epoch)
     if spec["preprocessing"] == "dynamic_binarization":
         return DynamicBinarization(x, batch_size, seed=seed, initial_epoch=initial_epoch)
     if spec.get("augmentation_shift"):

@@ -44,6 +44,8 @@ def add_parser(subparsers):
                         help="how a folder's images are read: auto keeps their channels (default)")
     parser.add_argument("--image-size", type=positive_int, nargs=2, default=None, metavar=("H", "W"),
                         help="resize a folder's images (bilinear, as keras.utils.image_dataset_from_directory)")
+    parser.add_argument("--labels-per-class", type=positive_int, default=None, metavar="N",
+                        help="semi-supervised (m2): keep a seeded random N labels per class, hide the rest")
     parser.add_argument("--impute", default=None, choices=("refuse", "mean"),
                         help="a table's missing values: refuse (default, names the column) or "
                         "mean (numeric mean, most frequent category)")
@@ -174,6 +176,8 @@ def run(args):
                 spec[key] = getattr(args, key)
         spec.update({k: (list(v) if k == "image_size" and v else v) for k, v in options.items()})
         spec.update(table_options(args))
+        if args.labels_per_class is not None:
+            spec["labels_per_class"] = args.labels_per_class
         model, history, seconds, (x_train, _) = training.train(
             spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
             overwrite=args.overwrite, tensorboard=args.tensorboard,
