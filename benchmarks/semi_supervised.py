@@ -44,6 +44,9 @@ def main(argv=None):
     parser.add_argument("--classifier", default="conv", choices=("conv", "mlp"))
     parser.add_argument("--max-shift", type=int, default=2, help="augmentation shift in pixels")
     parser.add_argument("--classification-weight", type=float, default=50.0)
+    parser.add_argument("--hidden-units", type=int, nargs="+", default=[500, 500],
+                        help="of the encoder q(z|x,y) and decoder p(x|y,z) MLPs")
+    parser.add_argument("--latent-dim", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", default=None, help="write the trained M2 model here (.keras)")
     args = parser.parse_args(argv)
@@ -59,12 +62,13 @@ def main(argv=None):
     keras.utils.set_random_seed(args.seed)
     build = recipes.get("m2").build
     model = build(x.shape[1:], num_classes=10, classifier=args.classifier, seed=args.seed,
-                  classification_weight=args.classification_weight)
+                  classification_weight=args.classification_weight, hidden_units=args.hidden_units,
+                  latent_dim=args.latent_dim)
     batches = LabelledBatches(x, y_partial, max_shift=args.max_shift, seed=args.seed)
     start = time.perf_counter()
     for epoch in range(args.epochs):
         logs = model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, verbose=0, shuffle=False).history
-        if (epoch + 1) % 10 == 0 or epoch + 1 == args.epochs:
+        if (epoch + 1) % 5 == 0 or epoch + 1 == args.epochs:
             accuracy = float(np.mean(model.classify(x_test).argmax(1) == y_test))
             print(f"epoch {epoch + 1}: test accuracy {accuracy:.4f}, loss {logs['loss'][-1]:.2f} "
                   f"({time.perf_counter() - start:.0f} s)", flush=True)
@@ -79,6 +83,7 @@ def main(argv=None):
                                             max_shift=args.max_shift)
     print(json.dumps({
         "labels": int(labelled.sum()), "classifier": args.classifier, "epochs": args.epochs,
+        "hidden_units": args.hidden_units, "latent_dim": args.latent_dim,
         "m2_test_accuracy": m2_accuracy, "labels_only_test_accuracy": baseline_accuracy,
         "num_test": len(x_test), "m2_training_seconds": round(seconds, 1),
     }))

@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "zoo": "kerasgen.zoo.cli",
     "quickstart": "kerasgen.zoo.quickstart",
     "plot": "kerasgen.commands.plot",
+    "encode": "kerasgen.commands.encode",
 }
 
 

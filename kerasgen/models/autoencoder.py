@@ -1,4 +1,5 @@
 import keras
+import numpy as np
 
 from kerasgen import losses
 from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
@@ -29,6 +30,7 @@ class Autoencoder(GenerativeModel):
     """
 
     prior = None  # a deterministic code: nothing to draw new samples from
+    anomaly_scores = ("reconstruction_error",)  # `anomaly_score` methods
 
     def __init__(self, encoder, decoder, loss="mse", **kwargs):
         super().__init__(**kwargs)
@@ -103,6 +105,24 @@ class Autoencoder(GenerativeModel):
 
     def reconstruct(self, x):
         return self.decode(self.encode(x))
+
+    def anomaly_score(self, x, method="reconstruction_error", batch_size=256):
+        """Each example's reconstruction error summed over its values (the training loss's
+        per-example form: squared or absolute error, binary cross-entropy, or a table's
+        -log p(x | x_hat)); higher is more anomalous."""
+        if method not in self.anomaly_scores:
+            raise ValueError(f"method must be one of {list(self.anomaly_scores)}, got {method!r}")
+        x = self.check_data(x, self.data_shape)
+        scores = []
+        for start in range(0, len(x), batch_size):
+            batch = x[start:start + batch_size]
+            x_hat = self.decoder(self.encoder(batch, training=False), training=False)
+            if self.reconstruction_loss == "table":
+                error = -self.decoder.log_likelihood(batch, x_hat)
+            else:
+                error = losses.reconstruction_error(batch, x_hat, self.reconstruction_loss)
+            scores.append(keras.ops.convert_to_numpy(error))
+        return np.concatenate(scores).astype("float64")
 
     def sampling_network(self):
         return self.decoder

@@ -47,6 +47,7 @@ class VAE(GenerativeModel):
     """
 
     metric_names = ("loss", "reconstruction_loss", "kl_loss")
+    anomaly_scores = ("negative_elbo", "negative_iw_bound")  # `anomaly_score` methods
 
     def __init__(
         self,
@@ -222,6 +223,23 @@ class VAE(GenerativeModel):
             if progress is not None:
                 progress(stop)
         return result
+
+    def anomaly_score(self, x, method="negative_elbo", num_samples=100, seed=0, batch_size=64):
+        """How unlikely each example is under the model, in nats (higher: more anomalous).
+
+        `method` is `"negative_elbo"` or `"negative_iw_bound"` (the importance-weighted
+        bound on -log p(x)), both from the same `num_samples` draws of z ~ q(z|x) per
+        example (example `i` draws from `numpy.random.default_rng([seed, i])`). The
+        exported encoder and decoder give the same scores with
+        `kerasgen_runtime.Scorer`, without TensorFlow.
+        """
+        from kerasgen_runtime.scorer import check_method, vae_scores
+
+        check_method(method)
+        x = self.check_data(x, self.data_shape)
+        scores = vae_scores(x, self.encode, lambda z: self.decode(z, 8192), self._numpy_log_likelihood,
+                            num_samples=num_samples, seed=seed, batch_size=batch_size)
+        return scores[method]
 
     def _numpy_log_likelihood(self, x, x_hat):
         if self.likelihood == "table":
