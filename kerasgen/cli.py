@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "quickstart": "kerasgen.zoo.quickstart",
     "plot": "kerasgen.commands.plot",
     "verify": "kerasgen.commands.verify",
+    "encode": "kerasgen.commands.encode",
 }
 
 

@@ -21,7 +21,7 @@ RUN_FIELDS = ("recipe", "hyperparameters", "data", "data_sha256", "num_examples"
               "color_mode", "image_size", "image_shape", "preprocessing", "validation_per_class",
               "validation_fraction", "augmentation_shift", "batch_size", "seed")
 # Files a run writes: `--overwrite` removes these and nothing else.
-RUN_OUTPUTS = (RUN_FILE, "checkpoint.json", "metrics.csv", "model.keras", "samples.png",
+RUN_OUTPUTS = (RUN_FILE, "checkpoint.json", "metrics.csv", "model.keras", "samples.png", "samples.csv",
                "history.png", "history.json")
 RUN_FOLDERS = ("samples", "tensorboard")
 _CHECKPOINT = re.compile(r"^checkpoint-\d+\.keras$")

@@ -93,7 +93,13 @@ def split_random_validation(x, y, fraction, seed):
 
 
 def load_spec_data(spec):
-    """`(x, y)` of the spec's data (a dataset name's training split, or a folder)."""
+    """`(x, y)` of the spec's data (a dataset name's training split, a folder, or a table
+    file read by `kerasgen.data.read_table` with the spec's `table` options)."""
+    from kerasgen.data import tables
+
+    if tables.is_table_path(spec["data"]):
+        table = tables.read_table(spec["data"], **spec.get("table", {}))
+        return table.x, table.y
     kind, source = datasets.resolve_source(spec["data"])
     color_mode, image_size = spec.get("color_mode", "auto"), spec.get("image_size")
     if kind == "folder":
@@ -122,6 +128,12 @@ def prepare_data(spec, limit=None, report=None):
         x, y = datasets.random_subset(x, y, datasets.check_positive_int("limit", limit), seed=seed)
         report["subset"] = (f"a seeded random subset of {len(x)} of {report['num_available']} "
                             f"examples ({'stratified by class, ' if y is not None else ''}seed {seed})")
+    if spec.get("labels_per_class"):  # semi-supervised: a seeded N labels per class, -1 the rest
+        from kerasgen.data.labelled_batches import hide_labels
+
+        if y is None:
+            raise ValueError(f"--labels-per-class needs labelled data, got {spec['data']!r} without labels")
+        y = hide_labels(y, spec["labels_per_class"], seed)
     per_class = spec.get("validation_per_class", 0)
     if per_class and y is not None and not os.path.isdir(str(spec["data"])):
         (x, y), validation = split_validation(x, y, per_class)
@@ -175,7 +187,25 @@ def build_model(spec, x, y):
                          "class), got data without labels")
     if recipe.value_range is not None:
         check_image_shape(spec["recipe"], x.shape[1:])
-    return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}))
+    return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}),
+                        **table_settings(spec, recipe, x))
+
+
+def table_settings(spec, recipe, x):
+    """`{"table": {columns, mean, std}}` for a table file (statistics of the training
+    rows `x`, stored in the model), `{}` for images."""
+    import inspect
+
+    from kerasgen.data import tables
+
+    if not tables.is_table_path(spec.get("data")):
+        return {}
+    if "table" not in inspect.signature(recipe.build).parameters:
+        raise ValueError(f"recipe {spec['recipe']!r} does not train on tables, got data "
+                         f"{spec['data']!r}; use vae, beta_vae or ae")
+    columns = tables.read_table(spec["data"], **spec.get("table", {})).columns
+    mean, std = tables.feature_statistics(columns, x)
+    return {"table": {"columns": columns, "mean": mean.tolist(), "std": std.tolist()}}
 
 
 def training_inputs(spec, recipe, x, y, initial_epoch):
@@ -185,6 +215,11 @@ def training_inputs(spec, recipe, x, y, initial_epoch):
     from kerasgen.shuffled_batches import ShuffledBatches
 
     batch_size, seed = spec["batch_size"], spec.get("seed", 0)
+    if spec.get("labels_per_class"):
+        from kerasgen.data import LabelledBatches
+
+        return LabelledBatches(x, y, batch_size, max_shift=spec.get("augmentation_shift", 0),
+                               seed=seed, initial_epoch=initial_epoch)
     if spec["preprocessing"] == "dynamic_binarization":
         return DynamicBinarization(x, batch_size, seed=seed, initial_epoch=initial_epoch)
     if spec.get("augmentation_shift"):

@@ -21,8 +21,18 @@ def add_parser(subparsers):
                         "the entry's own protocol, the numbers of its model card)")
     parser.add_argument(
         "--metrics", default="fid",
-        help="comma-separated: fid,kid,is,prd,nll,recon (default: fid)",
+        help="comma-separated: fid,kid,is,prd,nll,recon (default: fid); or linear_probe, "
+        "anomaly (autoencoders and VAEs, see below)",
     )
+    group = parser.add_argument_group("linear_probe / anomaly")
+    group.add_argument("--anomalies", default=None, help="anomaly: data of anomalous examples")
+    group.add_argument("--normal-classes", default=None, metavar="LIST",
+                       help="anomaly: classes of --data that are normal (e.g. 0-8); the rest are anomalies")
+    group.add_argument("--false-positive-rate", type=float, default=0.05,
+                       help="anomaly: report the threshold at this rate on normal data (default 0.05)")
+    group.add_argument("--anomaly-samples", type=int, default=100,
+                       help="anomaly: draws of z per example for a VAE's scores (default 100)")
+    group.add_argument("--label-column", default=None, help="a table's column of class labels")
     parser.add_argument("-n", "--num-samples", type=int, default=1000,
                         help="generated and real samples (default: 1000); fewer real ones than "
                         "the data holds are a seeded random subset, stratified by class")
@@ -65,6 +75,10 @@ def run(args, model=None):
         if args.data is None:
             return run_entry_protocol(entry, args.json)
         model = entry.load_model()
+    if any(name.strip() in ("linear_probe", "anomaly") for name in args.metrics.split(",")):
+        from kerasgen.metrics import autoencoder_metrics
+
+        return autoencoder_metrics.run(args, model)
     if args.data is None:
         raise ValueError(f"--data is required for model {args.model!r} (a dataset name or image folder)")
     subset = {}

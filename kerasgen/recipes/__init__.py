@@ -49,7 +49,7 @@ def names():
 def _load_all():
     import importlib
 
-    for module in ("autoencoders", "gans", "classifiers", "spade"):
+    for module in ("autoencoders", "gans", "classifiers", "spade", "semi_supervised"):
         try:
             importlib.import_module(f"kerasgen.recipes.{module}")
         except ModuleNotFoundError as error:
