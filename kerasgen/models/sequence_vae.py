@@ -64,6 +64,8 @@ class SequenceVAE(GenerativeModel):
 
     metric_names = ("loss", "reconstruction_loss", "kl_loss")
     output_range = (None, None)
+    # What `kerasgen export` writes for it: the decoder's step (kerasgen.export.text_step).
+    sampling_graph = "text_step"
 
     def __init__(self, encoder, decoder, vocabulary, max_length, level="char", beta=1.0,
                  character_dropout=0.0, free_bits=0.0, seed=None, **kwargs):

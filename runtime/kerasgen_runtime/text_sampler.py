@@ -54,7 +54,8 @@ def choose(logits, u, temperature=None, top_k=None):
     logits = logits / (1.0 if temperature is None else float(temperature))
     weights = np.exp(logits - logits.max(axis=1, keepdims=True))
     cumulative = np.cumsum(weights, axis=1)
-    chosen = np.sum(cumulative < u[:, None] * cumulative[:, -1:], axis=1)
+    # the first token whose cumulative weight exceeds u * total (zero-weight tokens never)
+    chosen = np.sum(cumulative <= u[:, None] * cumulative[:, -1:], axis=1)
     return np.minimum(chosen, logits.shape[1] - 1).astype("int32")
 
 
@@ -149,3 +150,29 @@ class TextSampler:
         """`num_samples` strings decoded from codes of the prior (greedy by default)."""
         ids = self.sample_ids(num_samples, seed, temperature, top_k, batch_size)
         return decode_ids(ids, self.vocabulary, self.level)
+
+
+def text_main(args):
+    """`kerasgen-sample STEP.onnx -n N --seed S -o out.txt [--temperature T] [--top-k K]`:
+    writes the strings, one a line (atomically); errors are one line, exit status 2."""
+    import sys
+
+    from kerasgen_runtime.files import check_output_path, write_text
+
+    try:
+        output = check_output_path(args.output)  # before any sampling
+        sampler = TextSampler(args.model, num_threads=args.threads)
+        strings = sampler.sample(args.num_samples, args.seed, args.temperature, args.top_k,
+                                 batch_size=args.batch_size)
+        write_text(output, "".join(f"{s}\n" for s in strings))
+    except ValueError as error:
+        print(f"kerasgen-sample: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"kerasgen-sample: error: could not write {args.output!r}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
+    decoding = "greedy" if args.temperature is None and args.top_k is None else (
+        f"temperature {args.temperature or 1.0}" + (f", top-{args.top_k}" if args.top_k else ""))
+    print(f"wrote {len(strings)} strings ({decoding}, seed {args.seed}) to {output}")
+    return 0
