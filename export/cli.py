@@ -79,6 +79,10 @@ def run(args):
         raise ValueError(f"--encoder needs --format onnx or saved_model, got --format {args.format}")
     check_output(args)
     model, source = resolve_model(args.model)
+    if getattr(model, "sampling_graph", None) == "text_step":  # a text model: its decoder step
+        from kerasgen.export.text_step import export_command
+
+        return export_command(model, args, source)
     # A CLI process runs one export: the no-prior warning is said once, in the summary.
     warnings.filterwarnings("ignore", "(?s).*latent has no prior", RuntimeWarning)
     try:

@@ -165,8 +165,10 @@ def run(args):
                   f"{time.perf_counter() - start:.1f} s total)")
             return 0
 
-        from kerasgen import training
+        from kerasgen import recipes, training
 
+        if recipes.get(args.model).fit is not None:  # a recipe with its own data pipeline (text)
+            return recipes.get(args.model).fit(args, hyperparameters)
         spec = training.default_spec(args.model)
         check_hyperparameters(args.model, hyperparameters)
         spec["hyperparameters"].update(hyperparameters)

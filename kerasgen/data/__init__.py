@@ -1,5 +1,5 @@
-"""Data that is not images: tables (CSV, `.npy`) and the layers that carry their
-statistics inside a model."""
+"""Data that is not images: tables (CSV, `.npy`) with the layers that carry their
+statistics inside a model, and text (`kerasgen.data.text`, imported on use)."""
 
 from kerasgen.data.labelled_batches import LabelledBatches, hide_labels
 from kerasgen.data.standardize import Standardize

@@ -12,3 +12,4 @@ from kerasgen.models.wgan_gp import WGANGP
 from kerasgen.models.conditional_gan import ConditionalGAN
 from kerasgen.models.vae_gan import VAEGAN
 from kerasgen.models.spade_gan import SPADEGAN
+from kerasgen.models.sequence_vae import SequenceVAE

@@ -1,6 +1,7 @@
 """`kerasgen-sample`: sample an exported kerasgen ONNX file with NumPy and onnxruntime alone.
 
     kerasgen-sample vae_decoder.onnx -n 64 --seed 0 -o grid.png [--label 3]
+    kerasgen-sample text_step.onnx -n 100 --seed 0 -o names.txt [--temperature 0.8 --top-k 5]
     kerasgen-sample spade.onnx --label-map map.png -n 8 -o out.png [--style-image ref.png --encoder enc.onnx]
     kerasgen-sample --verify BUNDLE_DIR
 """
@@ -26,7 +27,8 @@ def build_parser():
     parser.add_argument("--seed", type=int, default=0, help="seed of the latent draw")
     parser.add_argument("-o", "--output", required=True,
                         help="float32 samples (.npy, streamed to disk) or a PNG grid (.png, "
-                        f"at most {GRID_MAX_SAMPLES} samples)")
+                        f"at most {GRID_MAX_SAMPLES} samples); for a text step export, a .txt "
+                        "file of strings, one a line")
     parser.add_argument("--label", type=int, default=None,
                         help="class of every sample (conditional models; default: all classes)")
     parser.add_argument("--label-map", default=None,
@@ -37,6 +39,10 @@ def build_parser():
     parser.add_argument("--columns", type=int, default=None, help="grid columns")
     parser.add_argument("--threads", type=int, default=None, help="onnxruntime threads")
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="text step exports (-o FILE.txt): sample at this temperature (default: greedy)")
+    parser.add_argument("--top-k", type=int, default=None,
+                        help="text step exports (-o FILE.txt): sample from the k likeliest tokens")
     parser.add_argument("--metadata", default=None,
                         help="JSON file or inline JSON with metadata fields to supply/override")
     return parser
@@ -47,6 +53,10 @@ def main(argv=None):
     if "--verify" in argv:
         return verify_main(argv)
     args = build_parser().parse_args(argv)
+    if args.output.endswith(".txt"):  # strings from a text decoder's step graph
+        from kerasgen_runtime.text_sampler import text_main
+
+        return text_main(args)
     if args.label_map is not None:
         return spade_main(args)
     try:
