@@ -142,3 +142,23 @@ def test_a_full_disk_during_saved_model_export_is_one_line(tmp_path, capsys):
         assert os.listdir(disk) == []  # the temporary folder is gone
     finally:
         subprocess.run(["umount", str(disk)])
+
+
+def test_ctrl_c_in_kerasgen_sample_is_one_line_and_leaves_nothing(tmp_path):
+    environment = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=os.getcwd())
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kerasgen.cli", "sample", os.path.join(FIXTURES, "gan.onnx"), "-n",
+         "20000000", "--batch-size", "64", "-o", str(tmp_path / "x.npy")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 240
+    while not [n for n in os.listdir(tmp_path) if n.startswith(".x.npy.")
+               and os.path.getsize(tmp_path / n) > 1 << 20]:
+        assert process.poll() is None and time.time() < deadline, process.communicate()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130 and "Traceback" not in err, err
+    assert [line for line in err.splitlines() if line.startswith("kerasgen")] == [
+        "kerasgen sample: interrupted; no output was left half-written"], err
+    assert os.listdir(tmp_path) == []
