@@ -180,14 +180,17 @@ def run(args):
         spec.update(table_options(args))
         if args.labels_per_class is not None:
             spec["labels_per_class"] = args.labels_per_class
-        model, history, seconds, (x_train, _) = training.train(
-            spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
-            overwrite=args.overwrite, tensorboard=args.tensorboard,
-        )
+        from kerasgen.run_folder import run_lock
+
+        with run_lock(args.out):  # held until the outputs are written
+            model, history, seconds, (x_train, _) = training.train(
+                spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
+                overwrite=args.overwrite, tensorboard=args.tensorboard,
+            )
+            write_outputs(model, spec, args.out, history, x_train)
     except KeyboardInterrupt:
         print(interrupted(work, argv), file=sys.stderr)
         return 130
-    write_outputs(model, spec, args.out, history, x_train)
     print(f"Wrote {args.out}/model.keras, samples and curves "
           f"({seconds:.1f} s training, {time.perf_counter() - start:.1f} s total)")
     return 0

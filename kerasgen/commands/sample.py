@@ -42,11 +42,9 @@ def load_model(name_or_path):
 
         return Sampler(path)  # ValueError for a missing, corrupted or non-sampling file
     if path.endswith(".keras"):
-        import keras
+        from kerasgen.io import load_model_file
 
-        if not os.path.isfile(path):
-            raise ValueError(f"model file {path!r} does not exist")
-        return keras.saving.load_model(path, safe_mode=True)
+        return load_model_file(path, "model")
     from kerasgen import zoo
 
     return zoo.Entry.open(path).load_model()  # ValueError names the entries if unknown

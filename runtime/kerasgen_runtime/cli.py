@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from kerasgen_runtime.files import check_output_path
+from kerasgen_runtime.latents import check_positive_int
 from kerasgen_runtime.metadata import load_json
 from kerasgen_runtime.outputs import GRID_MAX_SAMPLES, output_kind, write_npy
 from kerasgen_runtime.sampler import Sampler
@@ -48,11 +49,40 @@ def build_parser():
     return parser
 
 
+def check_png_writer():
+    """Writing a PNG needs Pillow (the `png` extra): said before any sampling."""
+    try:
+        import PIL.Image  # noqa: F401
+    except ImportError:
+        raise ValueError("-o *.png needs Pillow, which is not installed: pip install "
+                         "'kerasgen-zoo-runtime[png]' (or write the samples to an .npy file)") from None
+
+
+def check_arguments(args):
+    """The output path, its kind and the options, before any sampling."""
+    output = check_output_path(args.output)
+    if args.columns is not None:
+        check_positive_int("--columns", args.columns)
+    kind = output_kind(output, args.num_samples)  # .npy or a .png grid
+    if kind == "png":
+        check_png_writer()
+    return output, kind
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if "--verify" in argv:
         return verify_main(argv)
     args = build_parser().parse_args(argv)
+    try:
+        return sample(args)
+    except KeyboardInterrupt:  # Ctrl-C: atomic_path has removed its temporary
+        print(f"kerasgen-sample: interrupted; nothing was written to {args.output!r}",
+              file=sys.stderr)
+        return 130
+
+
+def sample(args):
     if args.output.endswith(".txt"):  # strings from a text decoder's step graph
         from kerasgen_runtime.text_sampler import text_main
 
@@ -60,8 +90,7 @@ def main(argv=None):
     if args.label_map is not None:
         return spade_main(args)
     try:
-        output = check_output_path(args.output)  # before any sampling
-        kind = output_kind(output, args.num_samples)  # before any work
+        output, kind = check_arguments(args)  # before any work
         metadata = load_json(args.metadata) if args.metadata else None
         sampler = Sampler(args.model, num_threads=args.threads, metadata=metadata)
         if kind == "npy":
@@ -89,8 +118,7 @@ def spade_main(args):
     from kerasgen_runtime.spade_sampler import SPADESampler
 
     try:
-        check_output_path(args.output)  # before any sampling
-        kind = output_kind(args.output, args.num_samples)  # .npy or a .png grid, before any work
+        output, kind = check_arguments(args)  # before any sampling
         sampler = SPADESampler(args.model, encoder=args.encoder, num_threads=args.threads)
         style = read_image(args.style_image, sampler.image_shape[-1]) if args.style_image else None
         label_map = read_label_map(args.label_map)
