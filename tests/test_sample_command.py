@@ -91,3 +91,16 @@ def test_onnx_files_are_sampled_with_the_runtime(tmp_path, capsys):
     code, text = sample(capsys, os.path.join(FIXTURES, "autoencoder.onnx"), "-o", tmp_path / "a.npy")
     assert code == 2 and "no prior" in text
     assert [n for n in os.listdir(tmp_path) if n != MANIFEST] == ["s.npy"]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("short_rows.onnx", "returned samples of shape [1, 1, 3, 1], expected [10, 1, 3, 1]"),
+    ("nonfinite.onnx", "returned NaN or inf in"),
+    ("lying_dims.onnx", "returned samples of shape [10, 1, 3, 1], expected [10, 1, 4, 1]"),
+])
+@pytest.mark.parametrize("output", ["s.npy", "g.png"])
+def test_onnx_files_that_break_their_metadata_are_one_line(tmp_path, capsys, name, message, output):
+    code, text = sample(capsys, os.path.join(FIXTURES, name), "-n", "10", "-o", tmp_path / output)
+    lines = text.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and message in lines[0], lines
+    assert [n for n in os.listdir(tmp_path) if n != MANIFEST] == []

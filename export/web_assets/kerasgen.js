@@ -107,7 +107,22 @@ function checkMetadata(metadata, url) {
   if (metadata.prior === null) {
     throw new Error(`${url} holds the decoder of a ${metadata.model_class} whose latent has no prior: random codes decode to smudges`);
   }
+  checkShape(`${url}: metadata latent_dim`, [metadata.latent_dim]);
+  checkShape(`${url}: metadata image_shape`, metadata.image_shape);
+  if (metadata.label_map_shape) checkShape(`${url}: metadata label_map_shape`, metadata.label_map_shape);
   return metadata;
+}
+
+// The runtime's bounds (kerasgen_runtime.metadata): each dimension at most 65,536, a
+// sample at most 2^24 values, so a file's metadata cannot make the page allocate more.
+const MAX_DIMENSION = 65536, MAX_SAMPLE_VALUES = 2 ** 24;
+
+function checkShape(name, shape) {
+  if (!Array.isArray(shape) || !shape.length || !shape.every((v) => Number.isInteger(v) && v > 0 && v <= MAX_DIMENSION)) {
+    throw new Error(`${name} must hold whole numbers from 1 to ${MAX_DIMENSION}, got ${JSON.stringify(shape)}`);
+  }
+  const values = shape.reduce((a, b) => a * b, 1);
+  if (values > MAX_SAMPLE_VALUES) throw new Error(`${name} ${JSON.stringify(shape)} holds ${values} values, more than ${MAX_SAMPLE_VALUES}`);
 }
 
 // Latents ------------------------------------------------------------------------
@@ -483,7 +498,12 @@ export class Generator {
     const n = z.length / this.latentDim, feeds = {};
     for (const name of this.session.inputNames) feeds[name] = INPUT_BUILDERS[name](this, z, n, options);
     const result = (await this.session.run(feeds))[this.output];
-    return { data: result.data, shape: result.dims.map(Number) };
+    const shape = result.dims.map(Number), expected = [n, ...this.metadata.image_shape];
+    if (JSON.stringify(shape) !== JSON.stringify(expected)) {
+      throw new Error(`the model returned samples of shape [${shape}], expected [${expected}] (its metadata's image_shape)`);
+    }
+    if (!result.data.every(Number.isFinite)) throw new Error("the model returned NaN or inf");
+    return { data: result.data, shape };
   }
 }
 

@@ -60,7 +60,7 @@ def open_image(path, what="image"):
             pixels = re.search(r"\((\d+) pixels\)", str(error))
             too_large(path, what, f"{pixels.group(1)} pixels" if pixels else "")
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-            raise ValueError(f"could not read {what} file {path!r}: {error}") from None
+            raise ValueError(f"could not read {what} file {path!r}: {first_line(error)}") from None
     if image.width * image.height > MAX_IMAGE_PIXELS:
         image.close()
         too_large(path, what, f"{image.width} x {image.height}")
@@ -68,7 +68,11 @@ def open_image(path, what="image"):
         try:
             yield image
         except (OSError, SyntaxError) as error:  # raised while decoding the pixels
-            raise ValueError(f"could not read {what} file {path!r}: {error}") from None
+            raise ValueError(f"could not read {what} file {path!r}: {first_line(error)}") from None
+
+
+def first_line(error):
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def too_large(path, what, size):

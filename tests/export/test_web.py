@@ -362,3 +362,21 @@ def test_the_number_of_samples_is_capped(sites, browser):
     page = open_page(browser, f"{base}/vae/index.html?z=../z_many.npy")
     assert state(page) == ["error", "z rows must be a whole number from 1 to 1024, got 1025"]
     page.close()
+
+
+@needs_browser
+@pytest.mark.parametrize("name, message", [
+    ("huge_dims.onnx", "../huge_dims.onnx: metadata image_shape [50000,50000,1] holds 2500000000 values, "
+                       "more than 16777216"),
+    ("short_rows.onnx", "the model returned samples of shape [1,1,3,1], expected [64,1,3,1] "
+                        "(its metadata's image_shape)"),
+    ("nonfinite.onnx", "the model returned NaN or inf"),
+])
+def test_files_that_break_their_metadata_are_refused_by_the_page(sites, browser, name, message):
+    import shutil
+
+    root, base = sites
+    shutil.copy(os.path.join(os.path.dirname(__file__), "..", "..", "runtime", "tests", "fixtures", name), root / name)
+    page = open_page(browser, f"{base}/vae/index.html?model=../{name}")
+    assert state(page) == ["error", message]
+    page.close()
