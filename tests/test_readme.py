@@ -18,6 +18,7 @@ commands run as written in the slow job (each trains or evaluates an entry).
 import json
 import os
 import re
+import shutil
 
 import pytest
 
@@ -129,8 +130,12 @@ def test_card_command_runs_as_written(name, command, card_workdir):
         pytest.skip(f"{command}: downloads {entry.recipe['data']} (set KERASGEN_NETWORK=1 where there is internet)")
     if "--data DIR" in command and entry.recipe["data"] == "layouts":
         pytest.skip(f"{command}: needs a folder of images/ + labels/ pairs, which tests/test_spade_cli.py builds")
+    if "--data DIR" in command and entry.recipe["data"] in ("ring8", "grid25"):
+        pytest.skip(f"{command}: a 2-D point recipe; a folder of images is not its data")
     if "evaluate" in command and not entry.has_weights:
         pytest.skip(f"{command}: a recipe-only entry has no weights to evaluate")
+    if "NEW_FOLDER" in command:  # the previous card's run of this same line wrote it
+        shutil.rmtree(card_workdir / "NEW_FOLDER", ignore_errors=True)
     check_ran(readme_blocks.Block(f"zoo/{name}/README.md", 0, "bash", command),
               readme_blocks.run("bash", command, str(card_workdir)))
 
