@@ -121,7 +121,7 @@ def write_fixtures(folder):
     """The placeholders the documentation names, as real files made from real data.
 
     `path/to/images`, `my_images`, `DIR`: 120 mnist5k digits as PNG (a seeded random
-    sample, 12 per class sub-folder); `my_rgb`: 60 skimage photo crops in colour (36x36);
+    sample, 12 per class sub-folder); `my_rgb`: 60 procedural `layouts` scenes in colour (32x32);
     `map.png`: a procedural layout label map; `ref.png`: a layout image.
     """
     import numpy as np
@@ -136,15 +136,11 @@ def write_fixtures(folder):
             target = os.path.join(folder, folder_name, str(y[row]), f"{row}.png")
             os.makedirs(os.path.dirname(target), exist_ok=True)
             Image.fromarray((x[row, :, :, 0] * 255).round().astype(np.uint8)).save(target)
-    from skimage import data as photos
-
-    rng = np.random.default_rng(0)
+    (images, label_maps), _ = datasets.load("layouts")
     os.makedirs(os.path.join(folder, "my_rgb"), exist_ok=True)
     for i in range(60):
-        photo = getattr(photos, ("astronaut", "coffee", "chelsea")[i % 3])()
-        top, left = rng.integers(0, photo.shape[0] - 36), rng.integers(0, photo.shape[1] - 36)
-        Image.fromarray(photo[top:top + 36, left:left + 36]).save(os.path.join(folder, "my_rgb", f"{i}.png"))
-    (images, label_maps), _ = datasets.load("layouts")
+        pixels = (np.asarray(images[i]) * 255).round().astype(np.uint8)
+        Image.fromarray(pixels).save(os.path.join(folder, "my_rgb", f"{i}.png"))
     Image.fromarray(label_maps[0].astype(np.uint8)).save(os.path.join(folder, "map.png"))
     Image.fromarray((np.asarray(images[1]) * 255).round().astype(np.uint8)).save(os.path.join(folder, "ref.png"))
 
