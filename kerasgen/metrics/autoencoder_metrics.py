@@ -5,9 +5,9 @@
     kerasgen evaluate model.keras --metrics anomaly --data mnist5k --normal-classes 0-8
 
 `linear_probe` trains on the data's training split and scores its test split (a file or
-folder: a seeded stratified 25% test split). `anomaly` scores the test split of
-`--data` (normal) against `--anomalies` (all of it), or, with `--normal-classes`, the
-test split's other classes as the anomalies.
+folder: a seeded stratified 25% test split). `anomaly` scores `--data` (normal: a
+dataset name's test split, every row of a file or folder) against every row of
+`--anomalies`, or, with `--normal-classes`, the other classes of `--data` as anomalies.
 """
 
 import json
@@ -68,7 +68,14 @@ def run(args, model=None):
 
 def anomaly_data(args, sources, options):
     """`(x_normal, x_anomalies)` from `--data` / `--anomalies` / `--normal-classes`."""
-    x, y = sources.load_split(args.data, "test", **options)
+    from kerasgen import datasets
+
+    from kerasgen.data.tables import is_table_path
+
+    if not is_table_path(args.data) and datasets.resolve_source(args.data)[0] == "name":
+        x, y = sources.load_split(args.data, "test", **options)
+    else:
+        x, y = sources.load_examples(args.data, options["columns"], options["label_column"])
     if args.normal_classes is not None:
         if args.anomalies is not None:
             raise ValueError("pass --anomalies OTHER or --normal-classes, not both")
@@ -91,7 +98,7 @@ def format_report(report, false_positive_rate):
     if probe:
         lines.append(f"linear probe (logistic regression, test accuracy, {probe['num_train']} train / "
                      f"{probe['num_test']} test): code ({probe['code_dim']} dims) {probe['code']:.4f}, "
-                     f"PCA ({probe['code_dim']} dims) {probe['pca']:.4f}, raw {probe['raw']:.4f}")
+                     f"PCA ({probe['code_dim']} dims) {probe['pca']:.4f}, raw ({probe['raw_dim']} dims) {probe['raw']:.4f}")
     for method, result in report["metrics"].get("anomaly", {}).items():
         lines.append(f"anomaly {method}: AUROC {result['auroc']:.4f}; at FPR {false_positive_rate:g}: "
                      f"threshold {result['threshold']:.6g}, detects {result['detection_rate']:.4f} "

@@ -43,5 +43,5 @@ def linear_probe(model, train, test, seed=0):
         "code": probe_accuracy(code_train, y_train, code_test, y_test),
         "pca": probe_accuracy(pca.transform(raw_train), y_train, pca.transform(raw_test), y_test),
         "raw": probe_accuracy(raw_train, y_train, raw_test, y_test),
-        "code_dim": int(dim), "num_train": int(len(x_train)), "num_test": int(len(x_test)),
+        "code_dim": int(dim), "raw_dim": int(raw_train.shape[1]), "num_train": int(len(x_train)), "num_test": int(len(x_test)),
     }

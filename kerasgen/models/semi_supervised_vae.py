@@ -35,11 +35,14 @@ class SemiSupervisedVAE(GenerativeModel):
         classifier: network mapping x to `num_classes` logits (e.g.
             `kerasgen.networks.ConvEncoder(image_shape, num_classes)`).
         encoder: network mapping `concat(flatten(x), one_hot(y))` to `[mean, log_var]`.
-        decoder: network mapping `concat(z, one_hot(y))` to x (sigmoid output, Bernoulli
-            likelihood).
+        decoder: network mapping `concat(z, one_hot(y))` to x (sigmoid output for the
+            Bernoulli likelihood, linear for the Gaussian).
         classification_weight: alpha. The paper uses alpha = 0.1 N on losses summed over
             the data; in batch means that weighs -log q(y|x) by 0.1 N / N_labelled against
             each labelled ELBO, 50 for MNIST with 100 labels (the default).
+        likelihood: `"bernoulli"` (data in [0, 1]) or `"gaussian"` with a fixed
+            `observation_std` (e.g. the codes of an M1 VAE: the paper's M1+M2 stack).
+        observation_std: std of the Gaussian likelihood.
         seed: seed of the reparameterization noise.
 
     Example:
@@ -61,7 +64,8 @@ class SemiSupervisedVAE(GenerativeModel):
 
     metric_names = ("loss", "labelled_loss", "unlabelled_loss", "classification_loss")
 
-    def __init__(self, classifier, encoder, decoder, classification_weight=50.0, seed=None, **kwargs):
+    def __init__(self, classifier, encoder, decoder, classification_weight=50.0, likelihood="bernoulli",
+                 observation_std=1.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.classifier, self.encoder, self.decoder = classifier, encoder, decoder
         self.num_classes = int(classifier.output_shape[-1])
@@ -78,7 +82,13 @@ class SemiSupervisedVAE(GenerativeModel):
                              f"the classifier's input shape {self.data_shape}")
         if not classification_weight >= 0:
             raise ValueError(f"classification_weight must be >= 0, got {classification_weight!r}")
+        if likelihood not in losses.LIKELIHOODS:
+            raise ValueError(f"likelihood must be one of {list(losses.LIKELIHOODS)}, got {likelihood!r}")
+        if not observation_std > 0:
+            raise ValueError(f"observation_std must be > 0, got {observation_std!r}")
         self.classification_weight = float(classification_weight)
+        self.likelihood, self.observation_std = likelihood, float(observation_std)
+        self.output_range = (0.0, 1.0) if likelihood == "bernoulli" else (None, None)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.built = True
@@ -100,7 +110,8 @@ class SemiSupervisedVAE(GenerativeModel):
         noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
         z = mean + ops.exp(0.5 * log_var) * noise
         x_hat = self.decoder(ops.concatenate([z, every_y], axis=1), training=training)
-        reconstruction = -losses.bernoulli_log_likelihood(ops.reshape(every_x, ops.shape(x_hat)), x_hat)
+        reconstruction = -losses.log_likelihood(ops.reshape(every_x, ops.shape(x_hat)), x_hat,
+                                                self.likelihood, self.observation_std)
         loss = reconstruction + losses.kl_divergence(mean, log_var) + math.log(k)
         return ops.transpose(ops.reshape(loss, (k, batch)))
 
@@ -189,7 +200,8 @@ class SemiSupervisedVAE(GenerativeModel):
             name: keras.saving.serialize_keras_object(getattr(self, name))
             for name in ("classifier", "encoder", "decoder")
         })
-        config.update({"classification_weight": self.classification_weight, "seed": self.seed})
+        config.update({"classification_weight": self.classification_weight, "likelihood": self.likelihood,
+                       "observation_std": self.observation_std, "seed": self.seed})
         return config
 
     @classmethod
