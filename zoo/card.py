@@ -39,6 +39,10 @@ def format_metric(metric):
 
 
 def render_card(config, recipe):
+    if config.get("kind") == "text":  # text entries have a card of their own
+        from kerasgen.zoo.text_entry import render_text_card
+
+        return render_text_card(config)
     name = config["name"]
     lines = [f"# {name}", "", config.get("description", ""), ""]
     package = "metrics" if config["class_name"].endswith("Classifier") else "models"  # the judges

@@ -105,6 +105,8 @@ class TextSampler:
     Args:
         path: the `.onnx` step file; its metadata holds the vocabulary.
         num_threads: threads of the onnxruntime session (None: onnxruntime's default).
+        spin_wait: let idle onnxruntime threads spin (off: on a shared or busy machine
+            spinning threads steal the cores the work needs, as for `Sampler`).
 
     Example:
     ```python
@@ -114,7 +116,7 @@ class TextSampler:
     ```
     """
 
-    def __init__(self, path, num_threads=None):
+    def __init__(self, path, num_threads=None, spin_wait=False):
         import onnxruntime
 
         self.path = os.fspath(path)
@@ -123,6 +125,7 @@ class TextSampler:
         options = onnxruntime.SessionOptions()
         if num_threads:
             options.intra_op_num_threads = int(num_threads)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin_wait else "0")
         self.session = onnxruntime.InferenceSession(self.path, options, providers=["CPUExecutionProvider"])
         text = self.session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
         if text is None:
