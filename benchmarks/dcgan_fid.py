@@ -35,8 +35,8 @@ class Sampler:
     def __init__(self, generator):
         self.generator = generator
 
-    def sample(self, num_samples, seed=None):
-        z = draw_latents(num_samples, LATENT_DIM, seed)
+    def sample(self, num_samples, seed=None, latent_generator="kerasgen-v1"):
+        z = draw_latents(num_samples, LATENT_DIM, seed, latent_generator)
         return self.generator.predict(z, batch_size=256, verbose=0)
 
 

@@ -9,8 +9,10 @@ again anywhere (`kerasgen_runtime.bundle`).
 
 `layout="hub"` writes the same content as a model hub expects it: the ONNX files in
 `onnx/` (`model.onnx`, `model_int8.onnx`), a README with YAML front matter and the
-card, and `config.json` with the machine-readable metadata; publishing is an upload of
-the folder, which verifies like a bundle.
+card, and a KerasHub-style preset (`config.json`: the Keras config; `model.weights.h5`;
+`metadata.json`: versions, the weights' sha256 and the export metadata), which
+`kerasgen.zoo.load(folder)` loads; publishing is an upload of the folder, which
+verifies like a bundle.
 """
 
 import json
@@ -37,7 +39,8 @@ KINDS = {
     "bundle": DirectoryKind("kerasgen bundle", [MANIFEST],
                             [MANIFEST, "README.md", "samples.png", "model.onnx", "model_int8.onnx", "references"]),
     "hub": DirectoryKind("kerasgen hub folder", [MANIFEST, "onnx"],
-                         [MANIFEST, "README.md", "samples.png", "config.json", "onnx", "references"]),
+                         [MANIFEST, "README.md", "samples.png", "config.json", "model.weights.h5",
+                          "metadata.json", "onnx", "references"]),
 }
 
 
@@ -115,8 +118,10 @@ def write_contents(model, tmp, source, layout, precision, judge, reference, card
         "source": metadata["source"], "models": models, "int8": int8, "references": references,
     }
     write_text(tmp, "README.md", render_card(manifest, metadata, layout, card, samples))
-    if layout == "hub":
-        write_text(tmp, "config.json", json.dumps({"kerasgen": metadata, "files": sorted(models)}, indent=2) + "\n")
+    if layout == "hub":  # a KerasHub-style preset too: kerasgen.zoo.load(folder)
+        from kerasgen.zoo.preset import save_preset
+
+        save_preset(model, tmp, {"kerasgen": metadata, "onnx_files": sorted(models)})
     manifest["files"] = {name: {"sha256": sha256_file(os.path.join(tmp, name)), "size": os.path.getsize(os.path.join(tmp, name))}
                          for name in sorted(walk(tmp))}
     write_text(tmp, MANIFEST, json.dumps(manifest, indent=2) + "\n")

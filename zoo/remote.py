@@ -5,7 +5,8 @@ against a sha256 the caller pins), its weights are downloaded to a temporary fil
 the cache, checked against the entry's sha256 and only then renamed into place and
 loaded (`entry.download`). Weights without a `url` lie beside the entry file (resolved
 against the URL the entry came from, after redirects). `file://` URIs name a local
-entry folder or its `entry.json`, which load as local entries do.
+entry folder or its `entry.json`, or a KerasHub-style preset folder, which load as local
+ones do.
 """
 
 import hashlib
@@ -37,6 +38,10 @@ def open_uri(uri, sha256=None, timeout=60):
         folder = os.path.dirname(path) if os.path.basename(path) == ENTRY_FILE else path
         if sha256 is not None:
             check_pin(read_local(os.path.join(folder, ENTRY_FILE)), sha256, uri)
+        from kerasgen.zoo import preset
+
+        if not os.path.isfile(os.path.join(folder, ENTRY_FILE)) and preset.is_preset(folder):
+            return preset.open_preset(folder)
         return Entry.open(folder)
     data, final_url = fetch_entry(uri, timeout)
     if sha256 is not None:

@@ -64,16 +64,29 @@ def test_fresh_bundles_verify_with_keras_and_with_the_runtime_alone(bundles, nam
         assert lines[0] == f"bundle {bundles[name]} (manifest sha256 {digest})"
 
 
-def test_a_hub_folder_has_the_onnx_subfolder_front_matter_and_config(bundles):
+def test_a_hub_folder_has_the_onnx_subfolder_front_matter_and_a_keras_preset(bundles, models, tmp_path):
+    from kerasgen import zoo
+
     hub = bundles["conditional"]
     assert sorted(os.listdir(hub / "onnx")) == ["model.onnx"]
     readme = (hub / "README.md").read_text()
     assert readme.startswith("---\nlibrary_name: onnx\n") and "kerasgen verify THIS_FOLDER" in readme
-    config = json.loads((hub / "config.json").read_text())
-    assert config["files"] == ["onnx/model.onnx"] and config["kerasgen"]["num_classes"] == 5
-    assert config["kerasgen"]["latent_generator"] == "kerasgen-v1"
+    metadata = json.loads((hub / "metadata.json").read_text())
+    assert metadata["onnx_files"] == ["onnx/model.onnx"] and metadata["kerasgen"]["num_classes"] == 5
+    assert metadata["kerasgen"]["latent_generator"] == "kerasgen-v1"
+    assert json.loads((hub / "config.json").read_text())["registered_name"] == "kerasgen>ConditionalGAN"
     inputs = json.loads((hub / "manifest.json").read_text())["references"][1]["inputs"]
     np.testing.assert_array_equal(np.load(hub / inputs["label"]), (np.arange(7) + 7) % 5)
+    # the folder is a KerasHub-style preset: the Keras model loads from it, weights checked first
+    for where in (str(hub), f"file://{hub}"):
+        loaded = zoo.load(where)
+        np.testing.assert_array_equal(loaded.sample(4, seed=7), models["conditional"].sample(4, seed=7))
+    copied = copy(hub, tmp_path)
+    data = bytearray((copied / "model.weights.h5").read_bytes())
+    data[-100] ^= 0x01
+    (copied / "model.weights.h5").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="not the published weights"):
+        zoo.load(str(copied))
 
 
 def test_a_flipped_byte_fails_naming_the_file(bundles, tmp_path, capsys):
