@@ -89,3 +89,24 @@ def test_exported_decoder_carries_the_statistics(tmp_path):
     encoder = onnxruntime.InferenceSession(str(tmp_path / "encoder.onnx"))
     mean_onnx = encoder.run(["mean"], {encoder.get_inputs()[0].name: table.x[:5]})[0]
     np.testing.assert_allclose(mean_onnx, model.encode(table.x[:5])[0], rtol=1e-4, atol=1e-5)
+
+
+def test_linear_probe_and_encode_on_a_table_with_a_label_column(tmp_path, capsys):
+    import json
+
+    data = write_csv(tmp_path / "bc.csv", "breast_cancer")
+    out, model = fit(tmp_path, "ae", data, "--label-column", "target", "--epochs", "30",
+                     "--batch-size", "32", "--set", "latent_dim=4")
+    assert len(model.columns) == 30  # the label column is not a feature
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(out / "model.keras"), "--metrics", "linear_probe", "--data", str(data),
+                     "--label-column", "target", "--json"]) == 0
+    probe = json.loads(capsys.readouterr().out)["metrics"]["linear_probe"]
+    assert probe["num_test"] == 142 and probe["code_dim"] == 4 and probe["raw_dim"] == 30
+    assert probe["code"] > 0.85 and probe["raw"] > 0.9  # benign / malignant
+    codes = tmp_path / "codes.npy"
+    assert cli.main(["encode", str(out / "model.keras"), "--data", str(data), "--label-column", "target",
+                     "-o", str(codes), "--labels-output", str(tmp_path / "labels.npy")]) == 0
+    assert np.load(codes).shape == (569, 4) and np.load(tmp_path / "labels.npy").sum() == 357
+    assert cli.main(["encode", str(out / "model.keras"), "--data", str(data), "-o", str(tmp_path / "x.npy")]) == 2
+    assert "the model was trained on columns" in capsys.readouterr().err
