@@ -155,6 +155,12 @@ def run(args):
     try:
         if zoo_entry:
             # A zoo entry: run its recipe (optionally on --data) and write an entry folder.
+            given = [flag for flag, value in (("--labels-per-class", args.labels_per_class),
+                     ("--impute", args.impute), ("--categorical", args.categorical),
+                     ("--label-column", args.label_column)) if value]
+            if given:
+                raise ValueError(f"{', '.join(given)} apply to a recipe name (m2, vae, ae, ...), "
+                                 f"not to the zoo entry {args.model!r}, whose recipe.json fixes them")
             config = build_entry(
                 args.model, args.out, data=args.data, epochs=args.epochs, seed=args.seed,
                 limit=args.limit, resume=args.resume, verbose=args.verbose, overwrite=args.overwrite,

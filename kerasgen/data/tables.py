@@ -193,9 +193,8 @@ def _labels(values, name, path):
     if any(_is_missing(v) for v in values):
         raise ValueError(f"label_column {name!r} of {path!r} has missing labels")
     keys = [_category(v) for v in values]
-    numbers = [_number(k) for k in keys]
-    classes = sorted(set(keys), key=lambda k: (_number(k) is None, _number(k) or 0.0, k)) \
-        if all(n is not None for n in numbers) else sorted(set(keys))
+    numeric = all(_number(k) is not None for k in keys)
+    classes = sorted(set(keys), key=_number if numeric else None)  # 2 before 10 for numbers
     return np.array([classes.index(k) for k in keys], "int64"), classes
 
 

@@ -32,6 +32,7 @@ class LinearAutoencoder(GenerativeModel):
     """
 
     prior = None  # a deterministic code: nothing to draw new samples from
+    anomaly_scores = ("reconstruction_error",)  # `anomaly_score` methods
 
     def __init__(self, input_shape, latent_dim, **kwargs):
         super().__init__(**kwargs)
@@ -89,6 +90,15 @@ class LinearAutoencoder(GenerativeModel):
         x = self.check_data(x, self.data_shape)
         x_hat = predict_in_batches(self, x, batch_size)
         return float(np.mean((x.astype("float64") - x_hat) ** 2))
+
+    def anomaly_score(self, x, method="reconstruction_error", batch_size=512):
+        """Each example's squared reconstruction error summed over its pixels (its
+        distance to the PCA subspace); higher is more anomalous."""
+        if method not in self.anomaly_scores:
+            raise ValueError(f"method must be one of {list(self.anomaly_scores)}, got {method!r}")
+        x = self.check_data(x, self.data_shape)
+        x_hat = predict_in_batches(self, x, batch_size)
+        return np.sum((x.astype("float64") - x_hat).reshape(len(x), -1) ** 2, axis=1)
 
     def encode(self, x, batch_size=256):
         return predict_in_batches(self.encoder, self.check_data(x, self.data_shape), batch_size)

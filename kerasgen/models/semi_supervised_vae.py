@@ -192,7 +192,13 @@ class SemiSupervisedVAE(GenerativeModel):
         return labels.astype("int64")
 
     def sampling_network(self):
-        return self.decoder
+        """`[z, label] -> x` (int labels, one-hot inside the graph), the input contract of
+        the conditional GAN's generator, so both export and sample alike."""
+        z = keras.Input(shape=(self.latent_dim,), name="z")
+        label = keras.Input(shape=(), dtype="int32", name="label")
+        one_hot = keras.layers.CategoryEncoding(self.num_classes, output_mode="one_hot", name="one_hot")(label)
+        x = self.decoder(keras.layers.Concatenate(name="z_and_label")([z, one_hot]))
+        return keras.Model([z, label], x, name="m2_generator")
 
     def get_config(self):
         config = super().get_config()

@@ -66,3 +66,47 @@ def test_cli_errors_name_the_column_and_recipe(tmp_path, capsys):
     assert code == 2 and "does not train on tables" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["fit", "vae", "--data", str(wine), "--impute", "median", "--out", str(tmp_path / "x")])
+
+
+def test_exported_decoder_carries_the_statistics(tmp_path):
+    import onnxruntime
+
+    from kerasgen import recipes
+    from kerasgen.data.tables import feature_statistics
+    from kerasgen.export import to_onnx
+
+    table = read_table(write_csv(tmp_path / "wine.csv", "wine", text_target=True))
+    mean, std = feature_statistics(table.columns, table.x)
+    model = recipes.get("vae").build(table.x.shape[1:], latent_dim=3, table={
+        "columns": table.columns, "mean": mean.tolist(), "std": std.tolist()})
+    to_onnx(model, tmp_path / "decoder.onnx")
+    to_onnx(model, tmp_path / "encoder.onnx", encoder=True)
+    z = np.random.default_rng(0).standard_normal((5, 3)).astype("float32")
+    decoder = onnxruntime.InferenceSession(str(tmp_path / "decoder.onnx"))
+    rows = decoder.run(None, {decoder.get_inputs()[0].name: z})[0]
+    np.testing.assert_allclose(rows, model.decode(z), rtol=1e-4, atol=1e-3)
+    assert rows[:, 12].mean() > 300  # proline in its own units (mean 747), not standardized
+    encoder = onnxruntime.InferenceSession(str(tmp_path / "encoder.onnx"))
+    mean_onnx = encoder.run(["mean"], {encoder.get_inputs()[0].name: table.x[:5]})[0]
+    np.testing.assert_allclose(mean_onnx, model.encode(table.x[:5])[0], rtol=1e-4, atol=1e-5)
+
+
+def test_linear_probe_and_encode_on_a_table_with_a_label_column(tmp_path, capsys):
+    import json
+
+    data = write_csv(tmp_path / "bc.csv", "breast_cancer")
+    out, model = fit(tmp_path, "ae", data, "--label-column", "target", "--epochs", "30",
+                     "--batch-size", "32", "--set", "latent_dim=4")
+    assert len(model.columns) == 30  # the label column is not a feature
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(out / "model.keras"), "--metrics", "linear_probe", "--data", str(data),
+                     "--label-column", "target", "--json"]) == 0
+    probe = json.loads(capsys.readouterr().out)["metrics"]["linear_probe"]
+    assert probe["num_test"] == 142 and probe["code_dim"] == 4 and probe["raw_dim"] == 30
+    assert probe["code"] > 0.85 and probe["raw"] > 0.9  # benign / malignant
+    codes = tmp_path / "codes.npy"
+    assert cli.main(["encode", str(out / "model.keras"), "--data", str(data), "--label-column", "target",
+                     "-o", str(codes), "--labels-output", str(tmp_path / "labels.npy")]) == 0
+    assert np.load(codes).shape == (569, 4) and np.load(tmp_path / "labels.npy").sum() == 357
+    assert cli.main(["encode", str(out / "model.keras"), "--data", str(data), "-o", str(tmp_path / "x.npy")]) == 2
+    assert "the model was trained on columns" in capsys.readouterr().err

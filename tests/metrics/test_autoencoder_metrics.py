@@ -103,3 +103,13 @@ def test_runtime_scorer_matches_keras(digits_vae, tmp_path):
         np.testing.assert_allclose(scorer.score(x_test[:50], method, num_samples=16, seed=4),
                                    model.anomaly_score(x_test[:50], method, num_samples=16, seed=4),
                                    rtol=1e-4)
+
+
+def test_linear_autoencoder_scores_its_distance_to_the_pca_subspace():
+    from kerasgen import models
+
+    (x, _), (x_test, _) = datasets.load("digits")
+    model = models.LinearAutoencoder(x.shape[1:], 8).solve_pca(x)
+    scores = model.anomaly_score(x_test)
+    np.testing.assert_allclose(scores.mean() / 64, model.reconstruction_mse(x_test), rtol=1e-4)
+    assert anomaly_report(model, x_test, 1.0 - x_test)["reconstruction_error"]["auroc"] > 0.95

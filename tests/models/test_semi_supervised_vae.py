@@ -65,3 +65,8 @@ def test_fit_command_takes_labels_per_class(tmp_path, capsys):
                      "--out", str(tmp_path / "bad")])
     error = capsys.readouterr().err
     assert code == 2 and "--labels-per-class 1000 is more than class 0 holds" in error
+
+
+def test_zoo_entry_refuses_flags_it_would_ignore(tmp_path, capsys):
+    code = cli.main(["fit", "m2_mnist5k", "--labels-per-class", "5", "--out", str(tmp_path / "e")])
+    assert code == 2 and "--labels-per-class apply to a recipe name" in capsys.readouterr().err
