@@ -28,7 +28,7 @@ OUTPUTS = ("model.keras", "samples.txt", "history.json", "run.json")
 @register("text_vae", epochs=30, batch_size=64, data=None, value_range=None)
 def build_text_vae(data_shape, num_classes=None, vocabulary=(), level="char", latent_dim=16,
                    embedding_dim=32, encoder_units=128, decoder_units=256, beta=1.0,
-                   warmup_steps=1000, character_dropout=0.3, free_bits=0.1, learning_rate=2e-3,
+                   warmup_steps=1000, character_dropout=0.3, free_bits=0.5, learning_rate=2e-3,
                    seed=0):
     """A SequenceVAE for ids of shape `data_shape` = `(max_length + 1,)`; the remedies
     (KL warm-up over `warmup_steps`, `character_dropout`, `free_bits`) are on by
