@@ -137,11 +137,20 @@ def parity(decoder, proto, batch_sizes=(1, 7, 64)):
 
 
 def export_command(model, args, source):
-    """`kerasgen export TEXT_MODEL.keras -o step.onnx`: the decoder step (ONNX only)."""
-    if args.format != "onnx" or args.encoder or args.precision != "float32":
-        raise ValueError(f"a text model exports its decoder step as --format onnx (float32, no "
+    """`kerasgen export TEXT_MODEL.keras -o step.onnx`: the decoder step (ONNX), or with
+    `--format web` a page that samples it in the browser (`kerasgen.export.web_text`)."""
+    if args.format not in ("onnx", "web") or args.encoder or args.precision != "float32":
+        raise ValueError(f"a text model exports its decoder step as --format onnx or web (float32, no "
                          f"--encoder), got --format {args.format}{' --encoder' if args.encoder else ''} "
                          f"--precision {args.precision}")
+    if args.format == "web":
+        from kerasgen.export.web_text import to_web_text
+
+        report = to_web_text(model, args.output, source=source, overwrite=args.overwrite,
+                             onnxruntime_web=args.onnxruntime_web, opset=args.opset)
+        print(f"wrote the text page of {type(model).__name__} to {report['path']}\n"
+              f"  serve it: python -m http.server -d {args.output} (browsers do not load wasm from file://)")
+        return 0
     report = to_onnx_step(model, args.output, opset=args.opset, source=source)
     differences = ", ".join(f"batch {b}: {d:.2g}" for b, d in report["max_abs_diff"].items())
     print(f"wrote the decoder step of {type(model).__name__} to {report['path']}\n"
