@@ -2,7 +2,9 @@
 
 `to_web_text(model, "site")` writes `site/`: `index.html` and `kerasgen_text.js` (the
 text page: seed, count, temperature, top-k), `kerasgen.css`, the checked decoder step
-(`step.onnx`, `kerasgen.export.text_step`) with its metadata as `text_step.json`, and
+(`step.onnx`, `kerasgen.export.text_step`) with its metadata as `text_step.json`, the
+encoder (`encoder.onnx`: ids to the posterior mean, for interpolating between two typed
+items), and
 onnxruntime-web's WebAssembly build (`ort/`), with the manifest of `kerasgen.export.web`
 so that `--overwrite` replaces only a previous export. Serve it with any static server.
 """
@@ -18,6 +20,7 @@ from kerasgen_runtime.files import replace_directory
 
 TEXT_ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_text_assets")
 STEP_FILE = "step.onnx"
+ENCODER_FILE = "encoder.onnx"
 
 
 def to_web_text(model, directory, source=None, overwrite=False, onnxruntime_web=None, opset=17):
@@ -31,7 +34,7 @@ def to_web_text(model, directory, source=None, overwrite=False, onnxruntime_web=
     kerasgen.export.web_text.to_web_text(kerasgen.zoo.load("text_vae_names"), "site")
     ```
     """
-    from kerasgen.export.text_step import to_onnx_step
+    from kerasgen.export.text_step import encoder_to_onnx, to_onnx_step
 
     directory = os.path.abspath(os.fspath(directory))
     check_destination(directory, overwrite)
@@ -42,6 +45,9 @@ def to_web_text(model, directory, source=None, overwrite=False, onnxruntime_web=
     os.chmod(tmp, 0o755)
     try:
         report = to_onnx_step(model, os.path.join(tmp, STEP_FILE), opset=opset, source=source)
+        if model.encoder is not None:  # for interpolating between two typed items
+            encoder_to_onnx(model, os.path.join(tmp, ENCODER_FILE), opset=opset)
+            report["metadata"]["encoder"] = ENCODER_FILE
         with open(os.path.join(tmp, "text_step.json"), "w", encoding="utf-8") as f:
             json.dump(report["metadata"], f, indent=1)
         for name in sorted(os.listdir(TEXT_ASSETS)):

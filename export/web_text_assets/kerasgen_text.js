@@ -54,13 +54,45 @@ export function choose(logits, u, temperature, topK) {
 export class TextModel {
   static async load(base = ".") {
     const metadata = await (await fetch(`${base}/text_step.json`)).json();
-    const session = await ort.InferenceSession.create(`${base}/step.onnx`, { executionProviders: ["wasm"] });
-    return new TextModel(metadata, session);
+    const options = { executionProviders: ["wasm"] };
+    const session = await ort.InferenceSession.create(`${base}/step.onnx`, options);
+    const encoder = metadata.encoder ? await ort.InferenceSession.create(`${base}/${metadata.encoder}`, options) : null;
+    return new TextModel(metadata, session, encoder);
   }
 
-  constructor(metadata, session) {
+  constructor(metadata, session, encoder) {
     this.metadata = metadata;
     this.session = session;
+    this.encoder = encoder;
+  }
+
+  // Token ids [n, max_length + 1] of strings: tokens, end of sequence, padding.
+  ids(items) {
+    const { vocabulary, max_length: maxLength, level } = this.metadata;
+    const index = new Map(vocabulary.map((token, i) => [token, i + SPECIAL]));
+    const ids = new Int32Array(items.length * (maxLength + 1));
+    items.forEach((item, row) => {
+      const tokens = level === "char" ? Array.from(item) : item.split(/\s+/).filter(Boolean);
+      if (tokens.length > maxLength) throw new Error(`item ${JSON.stringify(item)} has ${tokens.length} tokens, more than max_length ${maxLength}`);
+      tokens.forEach((token, t) => {
+        if (!index.has(token)) throw new Error(`item ${JSON.stringify(item)} holds ${JSON.stringify(token)}, which is not in the model's vocabulary`);
+        ids[row * (maxLength + 1) + t] = index.get(token);
+      });
+      ids[row * (maxLength + 1) + tokens.length] = EOS;
+    });
+    return new ort.Tensor("int32", ids, [items.length, maxLength + 1]);
+  }
+
+  // Greedy decodings of `steps` points on the line between the posterior means of a and b.
+  async interpolate(a, b, steps = 5) {
+    if (!this.encoder) throw new Error("this export has no encoder (a language model cannot interpolate)");
+    const mean = (await this.encoder.run({ tokens: this.ids([a, b]) })).mean.data;
+    const latent = this.metadata.latent_dim;
+    const z = Array.from({ length: steps }, (_, s) => {
+      const t = steps === 1 ? 0 : s / (steps - 1);
+      return Array.from({ length: latent }, (_, i) => (1 - t) * mean[i] + t * mean[latent + i]);
+    });
+    return this.decode(z);
   }
 
   // Strings from codes z (an array of n arrays of latent_dim numbers).
@@ -122,6 +154,24 @@ export async function start() {
       body.dataset.kerasgenState = "ready";
     };
     form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
+    const between = document.getElementById("interpolate-form");
+    between.hidden = !model.encoder;
+    between.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const error = document.getElementById("interpolate-error");
+      body.dataset.kerasgenState = "sampling";
+      try {
+        const path = await model.interpolate(document.getElementById("from").value,
+                                             document.getElementById("to").value, number("steps"));
+        document.getElementById("path").replaceChildren(
+          ...path.map((s) => Object.assign(document.createElement("li"), { textContent: s })));
+        error.hidden = true;
+      } catch (failure) {
+        error.hidden = false;
+        error.textContent = failure.message;
+      }
+      body.dataset.kerasgenState = "ready";
+    });
     await run();
   } catch (error) {
     const element = document.getElementById("error");

@@ -42,7 +42,7 @@ def site(tmp_path_factory):
 def test_the_site_holds_the_page_the_step_and_its_manifest(site):
     _, _, folder = site
     manifest = json.loads((folder / "kerasgen_web.json").read_text())
-    assert {"index.html", "kerasgen_text.js", "kerasgen.css", "step.onnx", "text_step.json"} <= set(manifest["files"])
+    assert {"index.html", "kerasgen_text.js", "kerasgen.css", "step.onnx", "encoder.onnx", "text_step.json"} <= set(manifest["files"])
     assert cli.main(["export", str(folder.parent / "names.keras"), "--format", "web", "-o", str(folder)]) == 2
 
 
@@ -71,4 +71,33 @@ def test_the_page_samples_and_decodes_like_keras(site, tmp_path):
         page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
         again = page.evaluate("window.kerasgenText.sample(16, 3, {temperature: 1, topK: 5})")
         assert page.eval_on_selector_all("#samples li", "items => items.map(i => i.textContent)") == again
+        browser.close()
+
+
+@needs_browser
+def test_the_page_interpolates_between_two_typed_items_like_keras(site, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    model, url, _ = site
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_function("document.body.dataset.kerasgenState === 'ready'", timeout=120_000)
+        for a, b in (("mary", "john"), ("christopher", "ann")):
+            page.fill("#from", a)
+            page.fill("#to", b)
+            page.fill("#steps", "6")
+            page.evaluate("document.body.dataset.kerasgenState = 'submitted'")
+            page.click("#interpolate")
+            page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
+            shown = page.eval_on_selector_all("#path li", "items => items.map(i => i.textContent)")
+            assert shown == model.interpolate(a, b, steps=6)
+        page.fill("#to", "zoë")
+        page.evaluate("document.body.dataset.kerasgenState = 'submitted'")
+        page.click("#interpolate")
+        page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
+        assert page.inner_text("#interpolate-error") == (
+            "item \"zoë\" holds \"ë\", which is not in the model's vocabulary")
         browser.close()
