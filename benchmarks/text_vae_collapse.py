@@ -11,6 +11,9 @@ training name) and valid (a census first or last name); and homotopies. Writes
 `entry.json`, the card `README.md`).
 
     nice -n 10 python benchmarks/text_vae_collapse.py --out zoo/text_vae_names --entry
+
+`--only remedied --previous OLD/evaluation.json` retrains one run and takes the other
+two runs' results from an earlier full run (same code, same settings).
 """
 
 import argparse
@@ -61,12 +64,22 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--importance-samples", type=int, default=100)
     parser.add_argument("--entry", action="store_true", help="write the zoo entry into --out")
+    parser.add_argument("--only", choices=("plain", "remedied", "language_model"), default=None,
+                        help="train this run only; the others' results come from --previous")
+    parser.add_argument("--previous", default=None, help="an evaluation.json this script wrote (with --only)")
     parser.add_argument("--save-models", action="store_true", help="also write OUT/{plain,remedied,language_model}.keras")
     args = parser.parse_args(argv)
     dictionary = set(text.census_names("first")) | set(text.census_names("last"))
     settings = {"max_length": 12}
     runs = {"plain": ("text_vae", PLAIN), "remedied": ("text_vae", {}), "language_model": ("text_lm", {})}
     results, models = {}, {}
+    if args.only:
+        if not args.previous:
+            raise SystemExit("--only needs --previous, the evaluation.json of a full run")
+        with open(args.previous) as f:
+            previous = json.load(f)
+        results = {name: previous[name] for name in runs if name != args.only}
+        runs = {args.only: runs[args.only]}
     for name, (recipe, overrides) in runs.items():
         print(f"== {name}: recipe {recipe} {overrides}", flush=True)
         model, history, seconds, split = train_text(
@@ -77,6 +90,7 @@ def main(argv=None):
                          **evaluate(model, split, dictionary, args.importance_samples, args.seed)}
         models[name] = model
         print(json.dumps({k: v for k, v in results[name].items() if k != "history"}, indent=1), flush=True)
+    results = {name: results[name] for name in ("plain", "remedied", "language_model")}
     results["settings"] = {"epochs": args.epochs, "batch_size": args.batch_size, "seed": args.seed,
                            "importance_samples": args.importance_samples, "num_train": len(split["train_items"]),
                            "num_held_out": len(split["held_out_items"]), **settings}

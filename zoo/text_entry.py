@@ -57,7 +57,8 @@ def write_entry(model, results, out, argv=()):
         "parameters": int(model.count_params()),
         "training": {"seconds": results["remedied"]["seconds"], "epochs_run": settings["epochs"],
                      "device": f"CPU ({platform.machine()}, {os.cpu_count()} cores, shared)",
-                     "command": COMMAND.format(name=name)},
+                     "command": COMMAND.format(name=name),
+                     "written_by": "python benchmarks/text_vae_collapse.py " + " ".join(argv)},
         "versions": {"kerasgen": kerasgen.__version__, "keras": keras.__version__, "tensorflow": tf.__version__,
                      "keras_backend": keras.backend.backend(), "python": platform.python_version()},
         "key_metric": "nll_per_token",
@@ -120,7 +121,10 @@ def render_text_card(config):
                      f"{run['final_val_loss']} | {run['reconstruction']['items']:g} / {run['reconstruction']['tokens']:g} | "
                      f"{greedy['distinct']:g} / {greedy['novel']:g} / {greedy['valid']:g} | {run['seconds']:.0f} |")
     lines += ["", "NLL: the language model's is exact, the VAEs' an importance-weighted upper bound. "
-              "Valid: a name of the census first or last name lists; novel: not a training name.", ""]
+              "Val loss: the validation loss of `fit` per name in nats (a VAE's: the one-sample negative "
+              "ELBO), at the best and the last epoch. Valid: a name of the census first or last name "
+              "lists; novel: not a training name. Training seconds were measured on a shared, loaded "
+              "machine (same epochs and batches for all three runs).", ""]
     lines += ["## Samples (seed 0)", "", "| decoding | " + " | ".join(LABELS[r].split(" (")[0] for r in ROWS) + " |",
               "|---|---|---|---|"]
     for decoding in runs["remedied"]["examples"]:
@@ -133,8 +137,9 @@ def render_text_card(config):
     for item, decoded in runs["remedied"]["reconstructions"].items():
         lines.append(f"| {item} | {decoded} | {runs['plain']['reconstructions'][item]} |")
     lines += ["", "## Reproduce", "", f"`{config['training']['command']}` (all three runs and this folder; "
-              "about 15 minutes on 2 shared CPU cores). The recipe alone: "
+              "15-40 minutes on 2 shared CPU cores). The recipe alone: "
               f"`kerasgen fit text_vae --data names --set max_length={settings['max_length']} --out run`.", "",
+              f"This folder was written by `{config['training']['written_by']}`.", "",
               "## Use", "", "```python", "import kerasgen.zoo", f'model = kerasgen.zoo.load("{name}")',
               "model.sample(8, seed=0)", "```", ""]
     return "\n".join(lines)

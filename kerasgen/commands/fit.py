@@ -25,11 +25,12 @@ def add_parser(subparsers):
         "fit",
         help="train a model from a recipe and write model.keras, samples and curves",
         description="Train a recipe (vae, beta_vae, ae, dae, linear_ae, gan, dcgan, wgan_gp, "
-        "cgan, vae_gan) or a zoo entry's recipe on a dataset name or an image folder. "
+        "cgan, vae_gan; text_vae, text_lm on a text file) or a zoo entry's recipe on a dataset name or an image folder. "
         "Checkpoints every epoch; --resume continues from the last one exactly.",
     )
     parser.add_argument("model", help="recipe name (vae, dcgan, gan, ...) or zoo entry (vae_mnist5k, ...)")
-    parser.add_argument("--data", default=None, help="dataset name or folder of images (flat, or one sub-folder per class)")
+    parser.add_argument("--data", default=None, help="dataset name or folder of images (flat, or one sub-folder per class); "
+                        "text recipes: a text file, one item per line, or a folder of .txt files")
     parser.add_argument("--epochs", type=positive_int, default=None)
     parser.add_argument("--batch-size", type=positive_int, default=None)
     parser.add_argument("--latent-dim", type=positive_int, default=None)

@@ -18,7 +18,7 @@ import keras
 
 from kerasgen import models, networks
 from kerasgen.recipes import RECIPES, register
-from kerasgen.schedules import LinearWarmup
+from kerasgen.schedules import Cyclical, LinearWarmup
 
 DATA_OPTIONS = {"max_length": 24, "too_long": "error", "level": "char", "lowercase": False,
                 "validation_fraction": 0.1}
@@ -28,16 +28,19 @@ OUTPUTS = ("model.keras", "samples.txt", "history.json", "run.json")
 @register("text_vae", epochs=30, batch_size=64, data=None, value_range=None)
 def build_text_vae(data_shape, num_classes=None, vocabulary=(), level="char", latent_dim=16,
                    embedding_dim=32, encoder_units=128, decoder_units=256, beta=1.0,
-                   warmup_steps=1000, character_dropout=0.3, free_bits=0.1, learning_rate=2e-3,
-                   seed=0):
+                   warmup_steps=1000, character_dropout=0.3, free_bits=0.5, learning_rate=2e-3,
+                   cycle_steps=0, seed=0):
     """A SequenceVAE for ids of shape `data_shape` = `(max_length + 1,)`; the remedies
     (KL warm-up over `warmup_steps`, `character_dropout`, `free_bits`) are on by
-    default; set all three to 0 for the plain model."""
+    default; set all three to 0 for the plain model. `cycle_steps` > 0 replaces the
+    warm-up by cyclical annealing (Fu et al. 2019) with cycles of that many steps."""
     encoder = networks.TextEncoder(len(vocabulary) + 4, data_shape[0], latent_dim,
                                    embedding_dim=embedding_dim, hidden_units=encoder_units)
     decoder = networks.TextDecoder(len(vocabulary) + 4, latent_dim, embedding_dim=embedding_dim,
                                    hidden_units=decoder_units)
     schedule = LinearWarmup(beta, warmup_steps) if warmup_steps else beta
+    if cycle_steps:
+        schedule = Cyclical(beta, cycle_steps)
     model = models.SequenceVAE(encoder, decoder, list(vocabulary), data_shape[0] - 1, level=level,
                                beta=schedule, character_dropout=character_dropout,
                                free_bits=free_bits, seed=seed)

@@ -29,7 +29,7 @@ def test_fit_text_vae_writes_a_model_that_samples_strings(words, tmp_path, capsy
     assert cli.main(["fit", "text_vae", "--data", words, "--out", str(out), *TINY]) == 0
     assert "Wrote" in capsys.readouterr().out
     model = keras.saving.load_model(str(out / "model.keras"), safe_mode=True)
-    assert type(model).__name__ == "SequenceVAE" and model.free_bits == 0.1
+    assert type(model).__name__ == "SequenceVAE" and model.free_bits == 0.5
     samples = (out / "samples.txt").read_text().splitlines()
     assert len(samples) == 32 and samples[:16] == model.sample(16, seed=0)
     run = json.loads((out / "run.json").read_text())
@@ -67,3 +67,18 @@ def test_a_line_too_long_can_be_dropped_instead(tmp_path, capsys):
                      "--set", "max_length=5", *TINY[2:]]) == 0
     assert "Dropped 1 of 12" in capsys.readouterr().out
     assert json.loads((out / "run.json").read_text())["num_train"] == 10
+
+
+def test_the_recipe_builds_each_remedy_as_asked():
+    from kerasgen.recipes.text import build_text_vae
+    from kerasgen.schedules import Cyclical, LinearWarmup
+
+    tokens = list("abc")
+    default = build_text_vae((13,), vocabulary=tokens)
+    assert isinstance(default.beta, LinearWarmup) and default.beta.warmup_steps == 1000
+    assert (default.character_dropout, default.free_bits) == (0.3, 0.5)
+    plain = build_text_vae((13,), vocabulary=tokens, warmup_steps=0, character_dropout=0.0, free_bits=0.0)
+    assert (plain.beta, plain.character_dropout, plain.free_bits) == (1.0, 0.0, 0.0)
+    cyclical = build_text_vae((13,), vocabulary=tokens, cycle_steps=400)
+    assert isinstance(cyclical.beta, Cyclical) and cyclical.beta.cycle_steps == 400
+    assert cyclical.max_length == 12 and cyclical.latent_dim == 16

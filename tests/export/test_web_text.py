@@ -1,0 +1,103 @@
+"""`kerasgen export TEXT_MODEL --format web` in a real browser (Debian's chromium, headless,
+via Playwright): the page samples strings, and decodes given codes into the strings
+Keras's greedy decoding gives."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from kerasgen import cli, models, networks
+from kerasgen.data import text
+from tests.export.test_web import CHROMIUM, CHROMIUM_ARGS, needs_browser
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A SequenceVAE trained 2 epochs on a seeded random 400 census first names, exported as a page."""
+    pytest.importorskip("names")
+    from kerasgen.export.web import find_onnxruntime_web, serve
+
+    try:
+        find_onnxruntime_web()
+    except ValueError as error:
+        pytest.skip(str(error))
+    everything = text.census_names("first")
+    items = [everything[i] for i in np.random.default_rng(5).choice(len(everything), 400, replace=False)]
+    vocabulary = text.Vocabulary.from_items(everything)
+    model = models.SequenceVAE(networks.TextEncoder(len(vocabulary), 13, 4, embedding_dim=8, hidden_units=16),
+                               networks.TextDecoder(len(vocabulary), 4, embedding_dim=8, hidden_units=32),
+                               vocabulary.tokens, 12, free_bits=0.2, seed=0)
+    model.compile(keras.optimizers.Adam(1e-2))
+    model.fit(vocabulary.encode(items, 12), epochs=2, batch_size=32, verbose=0)
+    root = tmp_path_factory.mktemp("web_text")
+    model.save(str(root / "names.keras"))
+    assert cli.main(["export", str(root / "names.keras"), "--format", "web", "-o", str(root / "site")]) == 0
+    server = serve(root / "site")
+    yield model, f"http://127.0.0.1:{server.server_port}/", root / "site"
+    server.shutdown()
+
+
+def test_the_site_holds_the_page_the_step_and_its_manifest(site):
+    _, _, folder = site
+    manifest = json.loads((folder / "kerasgen_web.json").read_text())
+    assert {"index.html", "kerasgen_text.js", "kerasgen.css", "step.onnx", "encoder.onnx", "text_step.json"} <= set(manifest["files"])
+    assert cli.main(["export", str(folder.parent / "names.keras"), "--format", "web", "-o", str(folder)]) == 2
+
+
+@needs_browser
+def test_the_page_samples_and_decodes_like_keras(site, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    model, url, _ = site
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_function("['ready', 'error'].includes(document.body.dataset.kerasgenState)", timeout=120_000)
+        assert page.evaluate("document.body.dataset.kerasgenState") == "ready", page.inner_text("#error")
+        shown = page.eval_on_selector_all("#samples li", "items => items.map(i => i.textContent)")
+        assert len(shown) == 16 and set("".join(shown)) <= set(model.vocabulary.tokens)
+        z = np.random.default_rng(0).standard_normal((12, model.latent_dim)).astype("float32")
+        decoded = page.evaluate("z => window.kerasgenText.decode(z)", z.tolist())
+        assert decoded == model.decode(z)  # greedy: the same strings as Keras for the same codes
+        page.fill("#seed", "3")
+        page.fill("#temperature", "1")
+        page.fill("#top-k", "5")
+        page.evaluate("document.body.dataset.kerasgenState = 'submitted'")  # 'ready' again only after this run
+        page.click("#sample")
+        page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
+        again = page.evaluate("window.kerasgenText.sample(16, 3, {temperature: 1, topK: 5})")
+        assert page.eval_on_selector_all("#samples li", "items => items.map(i => i.textContent)") == again
+        browser.close()
+
+
+@needs_browser
+def test_the_page_interpolates_between_two_typed_items_like_keras(site, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    model, url, _ = site
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_function("document.body.dataset.kerasgenState === 'ready'", timeout=120_000)
+        for a, b in (("mary", "john"), ("christopher", "ann")):
+            page.fill("#from", a)
+            page.fill("#to", b)
+            page.fill("#steps", "6")
+            page.evaluate("document.body.dataset.kerasgenState = 'submitted'")
+            page.click("#interpolate")
+            page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
+            shown = page.eval_on_selector_all("#path li", "items => items.map(i => i.textContent)")
+            assert shown == model.interpolate(a, b, steps=6)
+        page.fill("#to", "zoë")
+        page.evaluate("document.body.dataset.kerasgenState = 'submitted'")
+        page.click("#interpolate")
+        page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
+        assert page.inner_text("#interpolate-error") == (
+            "item \"zoë\" holds \"ë\", which is not in the model's vocabulary")
+        browser.close()
