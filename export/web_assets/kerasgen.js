@@ -648,12 +648,12 @@ export async function start() {
     };
     // SPADE: every draw uses the map on the canvas (api.labelMap), or maps given to it
     const grid = ({ seed = 0, n = 64, label = null, z = null, labelMap = api.labelMap } = {}) => {
-      z = z ? Float32Array.from(z) : drawLatents(n, generator.latentDim, seed, metadata.latent_generator);
+      z = z ? Float32Array.from(z) : drawLatents(n, generator.latentDim, seed, metadata.latent_generator ?? null);
       return run(z, { label, labelMap }, $("grid"), Math.ceil(Math.sqrt(z.length / generator.latentDim)));
     };
     const strip = ({ seedA = 1, seedB = 2, steps = 10, method = "slerp", label = null } = {}) => {
-      const a = drawLatents(1, generator.latentDim, seedA, metadata.latent_generator);
-      const b = drawLatents(1, generator.latentDim, seedB, metadata.latent_generator);
+      const a = drawLatents(1, generator.latentDim, seedA, metadata.latent_generator ?? null);
+      const b = drawLatents(1, generator.latentDim, seedB, metadata.latent_generator ?? null);
       return run(interpolate(a, b, steps, method), { label: label ?? (conditional ? 0 : null), labelMap: api.labelMap },
         $("strip"), steps);
     };
