@@ -10,14 +10,24 @@ once the arguments parsed. In-process callers use `kerasgen.cli.main` directly.
 
 import importlib.util
 import os
+import re
 import sys
+import tempfile
 
 PACKAGE = "kerasgen"
+# What TensorFlow's C++ start-up prints on stderr whatever TF_CPP_MIN_LOG_LEVEL says:
+# absl's header, INFO lines (oneDNN, CUDA probing, CPU features) and their continuation.
+START_UP_NOISE = re.compile(
+    r"^(?:WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|I\d{4} [\d:.]+ +\d+ \S+:\d+\] .*"
+    r"|To enable the following instructions: .*)$"
+)
 
 
 def main(argv=None):
-    # TensorFlow's C++ start-up lines (oneDNN, CUDA probing) are noise for a CLI user;
-    # a value the user set is kept.
+    # TensorFlow's C++ start-up lines (oneDNN, CUDA probing) are noise for a CLI user
+    # (those printed before TF reads this are filtered by `quietly`); a value the user
+    # set is kept.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     package, spec = uninitialized_package()
     from kerasgen import cli
@@ -26,8 +36,34 @@ def main(argv=None):
     args = parser.parse_args(argv)  # exits here on --help or a bad argument
     args.argv = list(sys.argv[1:] if argv is None else argv)  # e.g. for a resume hint
     if package is not None:
-        spec.loader.exec_module(package)  # registers every class (imports Keras)
+        quietly(lambda: spec.loader.exec_module(package))  # registers every class (imports Keras)
     return cli.run(args, parser)
+
+
+def quietly(load):
+    """Runs `load` (which imports TensorFlow) with stderr captured at the file-descriptor
+    level, then prints what it wrote except TensorFlow's start-up noise (`START_UP_NOISE`:
+    C++ code prints it before Python's logging or TF_CPP_MIN_LOG_LEVEL apply). Every
+    other line, a traceback included, still reaches stderr. TF_CPP_MIN_LOG_LEVEL=0 (TF's
+    most verbose level) shows everything."""
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        return load()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            return load()
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines = capture.read().decode("utf-8", "replace").splitlines()
+            kept = [line for line in lines if not START_UP_NOISE.match(line)]
+            if kept:
+                sys.stderr.write("\n".join(kept) + "\n")
+                sys.stderr.flush()
 
 
 def uninitialized_package():

@@ -56,14 +56,11 @@ def resolve_model(name_or_path):
         source = {"zoo_entry": entry.name, "weights_sha256": entry.config["weights"]["sha256"],
                   "file": entry.config["weights"]["file"]}
         return entry.load_model(), source
-    if not os.path.isfile(path):
-        raise ValueError(f"MODEL file {path!r} does not exist")
-    import keras
-
     import kerasgen.models  # noqa: F401  registers the serializable classes
     import kerasgen.networks  # noqa: F401
+    from kerasgen.io import load_model_file
 
-    model = keras.saving.load_model(path, safe_mode=True)
+    model = load_model_file(path, "MODEL")
     source = {"zoo_entry": None, "weights_sha256": sha256_file(path), "file": os.path.basename(path)}
     return model, source
 
@@ -79,6 +76,10 @@ def run(args):
         raise ValueError(f"--encoder needs --format onnx or saved_model, got --format {args.format}")
     check_output(args)
     model, source = resolve_model(args.model)
+    if getattr(model, "sampling_graph", None) == "text_step":  # a text model: its decoder step
+        from kerasgen.export.text_step import export_command
+
+        return export_command(model, args, source)
     # A CLI process runs one export: the no-prior warning is said once, in the summary.
     warnings.filterwarnings("ignore", "(?s).*latent has no prior", RuntimeWarning)
     try:

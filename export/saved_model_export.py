@@ -59,7 +59,7 @@ def to_saved_model(model, path, encoder=False, source=None, tolerance=None, over
     archive.track(network)
     archive.add_endpoint("serve", serving_function(network, metadata))
     with atomic_path(path, SAVED_MODEL, overwrite) as tmp:
-        archive.write_out(tmp, verbose=False)
+        write_archive(archive, tmp, path)
         differences = check_saved_model(tmp, network, metadata, tolerance)
         metadata["check"] = {
             "runtime": f"tensorflow {tf.__version__} (reloaded SavedModel)",
@@ -76,6 +76,19 @@ def to_saved_model(model, path, encoder=False, source=None, tolerance=None, over
         "tolerance": tolerance,
         "tolerance_reason": reason,
     }
+
+
+def write_archive(archive, tmp, path):
+    """`archive.write_out(tmp)`; TensorFlow's error for a full or unwritable disk becomes
+    an OSError naming `path` (the temporary folder is removed by the caller)."""
+    import errno
+
+    try:
+        archive.write_out(tmp, verbose=False)
+    except tf.errors.OpError as error:
+        reason = str(error.message).rsplit(";", 1)[-1].strip() or type(error).__name__
+        code = errno.ENOSPC if "No space left" in reason else errno.EIO
+        raise OSError(code, f"could not write the SavedModel: {reason}", path) from None
 
 
 def check_saved_model(path, network, metadata, tolerance, batch_sizes=checks.CHECK_BATCH_SIZES):

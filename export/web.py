@@ -12,11 +12,11 @@ import http.server
 import json
 import os
 import shutil
-import tempfile
 import threading
 from functools import partial
 
-from kerasgen_runtime.files import replace_directory
+from kerasgen_runtime.files import (DirectoryKind, _temporary_beside, check_output_path,
+                                    list_files, replace_directory, write_directory_manifest)
 
 MANIFEST = "kerasgen_web.json"
 MODEL_FILE = "model.onnx"
@@ -26,6 +26,9 @@ ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_assets")
 ORT_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 ORT_ENV = "KERASGEN_ONNXRUNTIME_WEB"
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# What a web export written here holds; only such a directory is ever replaced.
+WEB_EXPORT = DirectoryKind("kerasgen web export", required=(MANIFEST, MODEL_FILE, "index.html"),
+                           allowed=("ort", "kerasgen.js", "kerasgen.css"))
 
 
 def to_web(model, directory, source=None, overwrite=False, onnxruntime_web=None, opset=17):
@@ -60,10 +63,9 @@ def to_web(model, directory, source=None, overwrite=False, onnxruntime_web=None,
     directory = os.path.abspath(os.fspath(directory))
     check_destination(directory, overwrite)
     dist, version = find_onnxruntime_web(onnxruntime_web)
-    parent = os.path.dirname(directory)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(directory)}.", suffix=".tmp", dir=parent)
-    os.chmod(tmp, 0o755)  # mkdtemp's 0700 would hide the site from a web server's user
+    os.makedirs(os.path.dirname(directory), exist_ok=True)
+    tmp = _temporary_beside(directory, "tmp")
+    os.mkdir(tmp, 0o755)
     try:
         report = to_onnx(model, os.path.join(tmp, MODEL_FILE), source=source, opset=opset)
         for name in sorted(os.listdir(ASSETS)):
@@ -77,6 +79,8 @@ def to_web(model, directory, source=None, overwrite=False, onnxruntime_web=None,
         with open(os.path.join(tmp, MANIFEST), "w", encoding="utf-8") as f:
             json.dump(manifest, f, indent=2)
             f.write("\n")
+        write_directory_manifest(tmp)
+        check_destination(directory, overwrite)  # still new, or a previous export of ours
         replace_directory(tmp, directory)
     finally:
         if os.path.isdir(tmp):
@@ -86,49 +90,9 @@ def to_web(model, directory, source=None, overwrite=False, onnxruntime_web=None,
 
 
 def check_destination(directory, overwrite):
-    """Refuses a destination that holds anything but a previous export (or that without `overwrite`)."""
-    if os.path.islink(directory) or (os.path.exists(directory) and not os.path.isdir(directory)):
-        kind = "symlink" if os.path.islink(directory) else "file"
-        raise ValueError(f"output must be a new or empty directory, got an existing {kind} {directory!r}")
-    if not os.path.isdir(directory) or not os.listdir(directory):
-        return
-    manifest = read_manifest(directory)
-    if manifest is None:
-        raise ValueError(
-            f"output directory {directory!r} exists and is not a kerasgen web export; "
-            "refusing to replace it (choose a new or empty directory)"
-        )
-    extra = sorted(set(list_files(directory)) - set(manifest["files"]))
-    if extra:
-        raise ValueError(
-            f"output directory {directory!r} holds files a kerasgen web export did not write "
-            f"({extra[:5]}); refusing to replace it"
-        )
-    if not overwrite:
-        raise ValueError(
-            f"output directory {directory!r} holds a previous kerasgen web export; pass "
-            "--overwrite (overwrite=True) to replace it"
-        )
-
-
-def read_manifest(directory):
-    try:
-        with open(os.path.join(directory, MANIFEST), encoding="utf-8") as f:
-            manifest = json.load(f)
-    except (OSError, json.JSONDecodeError):
-        return None
-    if not isinstance(manifest, dict) or manifest.get("format") != "kerasgen-web":
-        return None
-    return manifest
-
-
-def list_files(directory):
-    """Relative paths (with `/`) of the files under `directory`."""
-    paths = []
-    for root, _, names in os.walk(directory):
-        for name in names:
-            paths.append(os.path.relpath(os.path.join(root, name), directory).replace(os.sep, "/"))
-    return sorted(paths)
+    """Refuses a destination that holds anything but a previous export of ours (with every
+    file as it wrote it), or that without `overwrite`; see `check_output_path`."""
+    return check_output_path(directory, WEB_EXPORT, overwrite)
 
 
 def find_onnxruntime_web(path=None):

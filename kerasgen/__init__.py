@@ -20,6 +20,7 @@ from kerasgen import io  # noqa: E402
 from kerasgen import latents  # noqa: E402
 from kerasgen import losses  # noqa: E402
 from kerasgen import schedules  # noqa: E402
+from kerasgen import data  # noqa: E402
 from kerasgen import networks  # noqa: E402
 from kerasgen import models  # noqa: E402
 from kerasgen import datasets  # noqa: E402
@@ -34,7 +35,7 @@ from kerasgen import zoo  # noqa: E402
 from kerasgen import cli  # noqa: E402
 
 __all__ = [
-    "backend", "callbacks", "cli", "datasets", "export", "io", "latents", "losses",
+    "backend", "callbacks", "cli", "data", "datasets", "export", "io", "latents", "losses",
     "metrics", "models", "networks", "plotting", "recipes", "schedules", "zoo",
     "__version__",
 ]

@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "quickstart": "kerasgen.zoo.quickstart",
     "plot": "kerasgen.commands.plot",
     "verify": "kerasgen.commands.verify",
+    "encode": "kerasgen.commands.encode",
 }
 
 
@@ -58,6 +59,10 @@ def run(args, parser):
         return 0
     try:
         result = args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C: files are written atomically, so none is half-written
+        print(f"kerasgen {args.command}: interrupted; no output was left half-written",
+              file=sys.stderr)
+        return 130
     except ValueError as error:  # bad input: one clear line, no traceback
         print(f"kerasgen {args.command}: error: {error}", file=sys.stderr)
         return 2

@@ -20,6 +20,7 @@ import functools
 import os
 
 import numpy as np
+from kerasgen_runtime.images import check_regular_file, open_image, read_image
 
 from kerasgen.latents import check_positive_int
 
@@ -256,7 +257,8 @@ def list_images(directory):
         dirs.sort()
         for file_name in sorted(names):
             if file_name.lower().endswith(IMAGE_EXTENSIONS):
-                files.append(os.path.join(root, file_name))
+                # A FIFO or device named x.png would block the first read forever.
+                files.append(check_regular_file(os.path.join(root, file_name)))
     files.sort()
     if not files:
         raise ValueError(
@@ -277,15 +279,10 @@ GREY_MODES = ("1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "F")
 def folder_color_mode(files):
     """`"rgb"` if any image has colour channels (RGB, RGBA, palette, CMYK, ...), else
     `"grayscale"`: `color_mode="auto"` keeps a folder's channels."""
-    from PIL import Image
-
     for path in files:
-        try:
-            with Image.open(path) as image:
-                if image.mode not in GREY_MODES:
-                    return "rgb"
-        except OSError as error:
-            raise ValueError(f"could not read image file {path!r}: {error}") from error
+        with open_image(path) as image:  # ValueError naming an unreadable file
+            if image.mode not in GREY_MODES:
+                return "rgb"
     return "grayscale"
 
 
@@ -303,28 +300,17 @@ def check_image_options(color_mode, image_size):
 def load_images(files, image_size=None, color_mode="grayscale"):
     """Reads image files into float32 `(N, H, W, C)` in [0, 1].
 
-    Conversion rule (PIL's `convert`, as Keras's decoders treat channels): `"grayscale"`
-    gives L = 0.299 R + 0.587 G + 0.114 B; `"rgb"` repeats a grey value on three channels;
-    palette images are expanded through their palette; an alpha channel is dropped (the
-    colour values are kept as stored, not composited). `image_size` resizes bilinearly
-    without keeping the aspect ratio, like `keras.utils.image_dataset_from_directory`.
+    Each file is read by `kerasgen_runtime.images.read_image` (the one image reader:
+    regular files only, decompression bombs refused). Conversion rule (PIL's `convert`,
+    as Keras's decoders treat channels): `"grayscale"` gives L = 0.299 R + 0.587 G +
+    0.114 B; `"rgb"` repeats a grey value on three channels; palette images are
+    expanded through their palette; an alpha channel is dropped (the colour values are
+    kept as stored, not composited). `image_size` resizes bilinearly without keeping
+    the aspect ratio, like `keras.utils.image_dataset_from_directory`.
     """
-    from PIL import Image, UnidentifiedImageError
-
     images = []
     for path in files:
-        try:
-            with Image.open(path) as image:
-                if image.mode == "P":
-                    image = image.convert("RGBA")
-                image = image.convert("L" if color_mode == "grayscale" else "RGB")
-                if image_size is not None and image.size != (image_size[1], image_size[0]):
-                    image = image.resize((image_size[1], image_size[0]), Image.BILINEAR)
-                array = np.asarray(image, dtype="float32") / 255.0
-        except (UnidentifiedImageError, OSError) as error:
-            raise ValueError(f"could not read image file {path!r}: {error}") from error
-        if array.ndim == 2:
-            array = array[..., None]
+        array = read_image(path, 1 if color_mode == "grayscale" else 3, image_size)
         if images and array.shape != images[0].shape:
             raise ValueError(
                 f"image {path!r} has shape {array.shape}, expected {images[0].shape} like "
@@ -332,7 +318,7 @@ def load_images(files, image_size=None, color_mode="grayscale"):
                 "resize them all"
             )
         images.append(array)
-    return np.stack(images)
+    return np.stack(images).astype("float32") / 255.0
 
 
 def from_folder(directory, image_size=None, color_mode="auto", labels="inferred"):

@@ -25,6 +25,7 @@ fixes *where* each texture goes, while the colours can only come from the style 
 import os
 
 import numpy as np
+from kerasgen_runtime.images import check_regular_file, open_image, read_image, read_label_map
 
 NUM_CLASSES = 4
 CLASS_NAMES = ("background", "disc", "box", "triangle")
@@ -142,9 +143,7 @@ def from_paired_folder(directory, num_classes=None, color_mode="auto"):
     Returns:
         `(x, y)`: float32 images `(N, H, W, C)` in [0, 1], int64 maps `(N, H, W)`.
     """
-    from PIL import Image, UnidentifiedImageError
-
-    from kerasgen.datasets import IMAGE_EXTENSIONS
+    from kerasgen.datasets import GREY_MODES, IMAGE_EXTENSIONS
 
     if color_mode not in ("grayscale", "rgb", "auto"):
         raise ValueError(f"color_mode must be 'grayscale', 'rgb' or 'auto', got {color_mode!r}")
@@ -159,6 +158,7 @@ def from_paired_folder(directory, num_classes=None, color_mode="auto"):
             if extension.lower() in extensions:
                 if stem in found:
                     raise ValueError(f"{part}/ holds two files named {stem!r} ({found[stem]}, {name})")
+                check_regular_file(os.path.join(folder, name))  # a FIFO would block
                 found[stem] = name
         return found
 
@@ -172,26 +172,15 @@ def from_paired_folder(directory, num_classes=None, color_mode="auto"):
     if color_mode == "auto":
         modes = set()
         for stem in images:
-            with Image.open(os.path.join(directory, "images", images[stem])) as image:
+            with open_image(os.path.join(directory, "images", images[stem])) as image:
                 modes.add(image.mode)
-        color_mode = "grayscale" if modes <= {"L", "I;16", "I"} else "rgb"
+        color_mode = "grayscale" if modes <= set(GREY_MODES) else "rgb"
     xs, ys = [], []
     for stem in sorted(images):
         image_path = os.path.join(directory, "images", images[stem])
         label_path = os.path.join(directory, "labels", labels[stem])
-        try:
-            with Image.open(image_path) as image:
-                x = np.asarray(image.convert("RGB" if color_mode == "rgb" else "L"), dtype="float32") / 255.0
-            with Image.open(label_path) as label:
-                if label.mode not in ("L", "P", "I", "I;16"):
-                    raise ValueError(
-                        f"label map {label_path!r} must be a single-channel PNG of class indices, "
-                        f"got mode {label.mode!r}"
-                    )
-                y = np.asarray(label).astype("int64")
-        except (UnidentifiedImageError, OSError) as error:
-            raise ValueError(f"could not read {image_path!r} or {label_path!r}: {error}") from error
-        x = x if x.ndim == 3 else x[..., None]
+        x = read_image(image_path, 3 if color_mode == "rgb" else 1).astype("float32") / 255.0
+        y = read_label_map(label_path)
         if x.shape[:2] != y.shape:
             raise ValueError(
                 f"label map {label_path!r} has size {y.shape}, expected {x.shape[:2]} like its image {image_path!r}"
@@ -220,22 +209,3 @@ def save_label_map(path, label_map):
         raise ValueError(f"label_map must be a 2-D map of classes in [0, 255], got shape {label_map.shape}")
     with atomic_path(path) as tmp:
         Image.fromarray(label_map.astype("uint8"), mode="L").save(tmp, format="PNG")
-
-
-def read_label_map(path):
-    """An int64 map `(H, W)` from a single-channel PNG of class indices."""
-    from PIL import Image
-
-    with Image.open(path) as label:
-        if label.mode not in ("L", "P", "I", "I;16"):
-            raise ValueError(f"label map {path!r} must be a single-channel PNG of class indices, got mode {label.mode!r}")
-        return np.asarray(label).astype("int64")
-
-
-def read_image(path, channels=3):
-    """A float32 image `(H, W, channels)` in [0, 1] from a PNG/JPEG file."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        array = np.asarray(image.convert("RGB" if channels == 3 else "L"), dtype="float32") / 255.0
-    return array if array.ndim == 3 else array[..., None]

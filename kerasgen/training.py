@@ -32,8 +32,8 @@ import os
 import numpy as np
 
 from kerasgen import datasets
-from kerasgen.run_folder import (RUN_FILE, check_same_run, remove_run, rewrite_metrics_log,
-                                 run_record, start_run)
+from kerasgen.run_folder import (RUN_FILE, check_same_run, read_metrics_log, remove_run,
+                                 rewrite_metrics_log, run_lock, run_record, start_run)
 
 PREPROCESSING = ("unit", "signed", "dynamic_binarization", "none")
 
@@ -93,7 +93,13 @@ def split_random_validation(x, y, fraction, seed):
 
 
 def load_spec_data(spec):
-    """`(x, y)` of the spec's data (a dataset name's training split, or a folder)."""
+    """`(x, y)` of the spec's data (a dataset name's training split, a folder, or a table
+    file read by `kerasgen.data.read_table` with the spec's `table` options)."""
+    from kerasgen.data import tables
+
+    if tables.is_table_path(spec["data"]):
+        table = tables.read_table(spec["data"], **spec.get("table", {}))
+        return table.x, table.y
     kind, source = datasets.resolve_source(spec["data"])
     color_mode, image_size = spec.get("color_mode", "auto"), spec.get("image_size")
     if kind == "folder":
@@ -122,6 +128,12 @@ def prepare_data(spec, limit=None, report=None):
         x, y = datasets.random_subset(x, y, datasets.check_positive_int("limit", limit), seed=seed)
         report["subset"] = (f"a seeded random subset of {len(x)} of {report['num_available']} "
                             f"examples ({'stratified by class, ' if y is not None else ''}seed {seed})")
+    if spec.get("labels_per_class"):  # semi-supervised: a seeded N labels per class, -1 the rest
+        from kerasgen.data.labelled_batches import hide_labels
+
+        if y is None:
+            raise ValueError(f"--labels-per-class needs labelled data, got {spec['data']!r} without labels")
+        y = hide_labels(y, spec["labels_per_class"], seed)
     per_class = spec.get("validation_per_class", 0)
     if per_class and y is not None and not os.path.isdir(str(spec["data"])):
         (x, y), validation = split_validation(x, y, per_class)
@@ -175,7 +187,25 @@ def build_model(spec, x, y):
                          "class), got data without labels")
     if recipe.value_range is not None:
         check_image_shape(spec["recipe"], x.shape[1:])
-    return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}))
+    return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}),
+                        **table_settings(spec, recipe, x))
+
+
+def table_settings(spec, recipe, x):
+    """`{"table": {columns, mean, std}}` for a table file (statistics of the training
+    rows `x`, stored in the model), `{}` for images."""
+    import inspect
+
+    from kerasgen.data import tables
+
+    if not tables.is_table_path(spec.get("data")):
+        return {}
+    if "table" not in inspect.signature(recipe.build).parameters:
+        raise ValueError(f"recipe {spec['recipe']!r} does not train on tables, got data "
+                         f"{spec['data']!r}; use vae, beta_vae or ae")
+    columns = tables.read_table(spec["data"], **spec.get("table", {})).columns
+    mean, std = tables.feature_statistics(columns, x)
+    return {"table": {"columns": columns, "mean": mean.tolist(), "std": std.tolist()}}
 
 
 def training_inputs(spec, recipe, x, y, initial_epoch):
@@ -185,6 +215,11 @@ def training_inputs(spec, recipe, x, y, initial_epoch):
     from kerasgen.shuffled_batches import ShuffledBatches
 
     batch_size, seed = spec["batch_size"], spec.get("seed", 0)
+    if spec.get("labels_per_class"):
+        from kerasgen.data import LabelledBatches
+
+        return LabelledBatches(x, y, batch_size, max_shift=spec.get("augmentation_shift", 0),
+                               seed=seed, initial_epoch=initial_epoch)
     if spec["preprocessing"] == "dynamic_binarization":
         return DynamicBinarization(x, batch_size, seed=seed, initial_epoch=initial_epoch)
     if spec.get("augmentation_shift"):
@@ -204,6 +239,23 @@ def epoch_sync(dataset):
             dataset.epoch = epoch
 
     return EpochSync()
+
+
+def step_progress():
+    """Keras's progress bar, counting steps up to the epoch's total.
+
+    With `steps_per_execution` > 1 Keras reports the last step of each group of steps
+    as `begin + steps_per_execution - 1` even past the epoch's end (`8/5`, a negative
+    ETA); this bar counts no further than the steps there are."""
+    import keras
+
+    class StepProgress(keras.callbacks.ProgbarLogger):
+        def _update_progbar(self, batch, logs=None):
+            if self.target is not None:
+                batch = min(batch, self.target - 1)
+            super()._update_progbar(batch, logs)
+
+    return StepProgress()
 
 
 def monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorboard):
@@ -226,8 +278,6 @@ def monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorb
             images = probe[:16] if hasattr(model, "reconstruct") else False
         if images is not False:
             callbacks.append(ImageGrid(os.path.join(out, "samples"), seed=seed, images=images))
-    log = os.path.join(out, "metrics.csv")
-    callbacks.append(keras.callbacks.CSVLogger(log, append=initial_epoch > 0))
     if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(os.path.join(out, "tensorboard")))
     return callbacks
@@ -238,12 +288,34 @@ def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrit
     """Builds (or resumes) the spec's model, trains it, checkpoints every epoch.
 
     A folder that already holds a run is refused unless `resume` (the run must be the
-    same: `RUN_FIELDS`) or `overwrite`. Returns `(model, history, seconds, (x_train, y_train))`.
+    same: `RUN_FIELDS`) or `overwrite`; a folder with a user's file where the run writes
+    is always refused, and so is a folder another run is writing (`run_lock`).
+    Returns `(model, history, seconds, (x_train, y_train))`.
     """
+    with run_lock(out):
+        return _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard, monitor)
+
+
+def resume_point(out, spec, x, y, record):
+    """`(checkpoint path, state)` to resume the run in `out` from: the committed one, else
+    (no committed state) the newest checkpoint that loads and matches `run.json`."""
+    from kerasgen.callbacks.epoch_checkpoint import latest_checkpoint, uncommitted_checkpoint
+
+    check_same_run(out, record)
+    checkpoint, state = latest_checkpoint(out)
+    if checkpoint is None:
+        checkpoint, state = uncommitted_checkpoint(out, build_model(spec, x, y))
+        state["history"] = read_metrics_log(os.path.join(out, "metrics.csv"), state["epoch"])
+        print(f"{out} has no committed checkpoint state; using {state['file']}, the newest "
+              "checkpoint that loads and matches run.json")
+    return checkpoint, state
+
+
+def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard, monitor):
     import keras
 
     from kerasgen import recipes
-    from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint, latest_checkpoint
+    from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint
     from kerasgen.io import write_json
 
     recipe = recipes.get(spec["recipe"])
@@ -268,19 +340,13 @@ def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrit
         print(f"Training on {report['subset']}")
     record = run_record(spec, x, y, limit, report)
 
-    checkpoint, state = latest_checkpoint(out) if resume else (None, None)
+    checkpoint, state = resume_point(out, spec, x, y, record) if resume else (None, None)
     history, initial_epoch, seconds = {}, 0, 0.0
     if checkpoint is not None:
-        if os.path.isfile(os.path.join(out, RUN_FILE)):
-            check_same_run(out, record)
         model = keras.saving.load_model(checkpoint, safe_mode=True)
         history, initial_epoch, seconds = state["history"], state["epoch"], state["seconds"]
         print(f"Resuming from epoch {initial_epoch} ({checkpoint})")
     else:
-        if resume and os.path.isfile(os.path.join(out, RUN_FILE)):
-            check_same_run(out, record)
-        if resume:
-            print(f"No checkpoint in {out}; starting the run from epoch 0")
         model = build_model(spec, x, y)
         if overwrite:  # only now that the new run's data and model are good
             remove_run(out)
@@ -290,13 +356,16 @@ def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrit
     inputs = training_inputs(spec, recipe, x, y, initial_epoch)
     patience = spec.get("early_stopping_patience", 0) if validation is not None else 0
     stopping = early_stopping(out, patience, state) if patience else None
-    saver = EpochCheckpoint(out, history, seconds, early_stopping=stopping)
+    saver = EpochCheckpoint(out, history, seconds, early_stopping=stopping,
+                            metrics_log=os.path.join(out, "metrics.csv"))
     extra = monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorboard) if monitor else []
     # The collapse monitor adds its logs before the checkpoint and the CSV record them;
     # early stopping updates its counters before the checkpoint records them.
     first = [c for c in extra if type(c).__name__ == "PosteriorCollapseMonitor"]
     first += [stopping] if stopping is not None else []
     all_callbacks = [epoch_sync(inputs), *first, saver, *[c for c in extra if c not in first], *callbacks]
+    if verbose and not any(isinstance(c, keras.callbacks.ProgbarLogger) for c in all_callbacks):
+        all_callbacks.append(step_progress())
     fit_kwargs = {"shuffle": False}  # the order is the dataset's: a function of (seed, epoch)
     if validation is not None:
         fit_kwargs["validation_data"] = validation if recipe.labels else (validation[0],)

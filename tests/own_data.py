@@ -37,3 +37,37 @@ def write_digit_folder(directory, size=(16, 16), rgb=False, classes=True, per_cl
             image.save(os.path.join(folder, f"digit{label}_{index:03d}.png"))
             labels.append(label)
     return np.asarray(labels)
+
+
+def write_bomb(path, width=15_000, height=15_000):
+    """A valid grey PNG of `width x height` zeros: a few hundred KB on disk, 225 million
+    pixels (900 MB as float32) once decoded: a decompression bomb."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    compressor = zlib.compressobj(9)
+    row = bytes(width + 1)  # filter byte 0, then the row's zeros
+    body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+
+
+def unblock_after(path, seconds):
+    """Opens and closes a FIFO's write end after `seconds`: a reader stuck on it gets EOF,
+    so a test of code that would wait on the FIFO fails instead of hanging."""
+    import threading
+
+    def unblock():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:  # no reader waiting
+            pass
+
+    timer = threading.Timer(seconds, unblock)
+    timer.daemon = True
+    timer.start()
+    return timer

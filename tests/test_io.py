@@ -3,6 +3,12 @@ import os
 import pytest
 
 from kerasgen.io import DirectoryKind, atomic_path, check_output_path, sha256_file, write_json
+from kerasgen_runtime.files import MANIFEST, write_directory_manifest
+
+
+def listing(path):
+    """The names in a folder besides kerasgen's manifest of the files it wrote there."""
+    return sorted(name for name in os.listdir(path) if name != MANIFEST)
 
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):
@@ -13,7 +19,7 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
             with open(tmp, "w") as f:
                 f.write("half")
             raise RuntimeError("interrupted")
-    assert os.listdir(tmp_path) == []
+    assert listing(tmp_path) == []
 
 
 def test_atomic_path_replaces_on_success(tmp_path):
@@ -21,7 +27,7 @@ def test_atomic_path_replaces_on_success(tmp_path):
     write_json(target, {"a": 1})
     write_json(target, {"a": 2})
     assert target.read_text().strip().endswith("}") and '"a": 2' in target.read_text()
-    assert os.listdir(tmp_path) == ["a.json"]
+    assert listing(tmp_path) == ["a.json"]
     assert len(sha256_file(target)) == 64
 
 
@@ -32,7 +38,10 @@ EXPORT = DirectoryKind("test export", required=("kerasgen_metadata.json", "saved
 
 def previous_export(path, extra=()):
     path.mkdir()
-    for name in ("kerasgen_metadata.json", "saved_model.pb", *extra):
+    for name in ("kerasgen_metadata.json", "saved_model.pb"):
+        (path / name).write_text("previous")
+    write_directory_manifest(str(path))
+    for name in extra:
         (path / name).write_text("previous")
     return path
 
@@ -53,7 +62,7 @@ def test_a_file_target_never_replaces_a_directory(tmp_path):
         with atomic_path(folder) as tmp:
             open(tmp, "w").close()
     assert (folder / "thesis.tex").read_text() == "years of work"
-    assert os.listdir(tmp_path) == ["grid.png"]
+    assert listing(tmp_path) == ["grid.png"]
     with pytest.raises(ValueError, match="must be a file name"):
         check_output_path(str(tmp_path / "new") + "/")
 
@@ -70,9 +79,9 @@ def test_a_directory_that_is_not_a_previous_export_is_never_replaced(tmp_path):
     mixed = previous_export(tmp_path / "mixed", extra=("notes.txt",))
     with pytest.raises(ValueError, match=r"it also holds \['notes.txt'\]"):
         check_output_path(mixed, EXPORT, overwrite=True)
-    assert os.listdir(thesis) == ["chapter1.tex"]
+    assert listing(thesis) == ["chapter1.tex"]
     assert (mixed / "notes.txt").read_text() == "previous"
-    assert sorted(os.listdir(tmp_path)) == ["mixed", "thesis"]
+    assert sorted(listing(tmp_path)) == ["mixed", "thesis"]
 
 
 def test_a_previous_export_is_replaced_only_with_overwrite(tmp_path):
@@ -82,7 +91,7 @@ def test_a_previous_export_is_replaced_only_with_overwrite(tmp_path):
     with atomic_path(path, EXPORT, overwrite=True) as tmp:
         write_directory(tmp)
     assert (path / "saved_model.pb").read_text() == "new"
-    assert os.listdir(tmp_path) == ["decoder"]
+    assert listing(tmp_path) == ["decoder"]
 
 
 def test_a_failure_while_overwriting_leaves_the_previous_export(tmp_path):
@@ -92,7 +101,7 @@ def test_a_failure_while_overwriting_leaves_the_previous_export(tmp_path):
             write_directory(tmp)
             raise RuntimeError("check failed")
     assert (path / "saved_model.pb").read_text() == "previous"
-    assert os.listdir(tmp_path) == ["decoder"]
+    assert listing(tmp_path) == ["decoder"]
 
 
 def test_the_current_directory_and_its_parents_are_refused(tmp_path, monkeypatch):
@@ -104,7 +113,7 @@ def test_the_current_directory_and_its_parents_are_refused(tmp_path, monkeypatch
         for kind in (None, EXPORT):
             with pytest.raises(ValueError, match="current directory or one of its parents"):
                 check_output_path(path, kind, overwrite=True)
-    assert os.listdir(here) == ["data.txt"]
+    assert listing(here) == ["data.txt"]
 
 
 def test_links_files_and_unwritable_places_are_refused(tmp_path):
@@ -119,7 +128,7 @@ def test_links_files_and_unwritable_places_are_refused(tmp_path):
         check_output_path(tmp_path / "model.onnx", EXPORT)
     with pytest.raises(ValueError, match="which is a file"):
         check_output_path(tmp_path / "model.onnx" / "grid.png")
-    assert sorted(os.listdir(tmp_path)) == ["link", "model.onnx", "real"]
+    assert sorted(listing(tmp_path)) == ["link", "model.onnx", "real"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")

@@ -64,8 +64,9 @@ def test_torn_and_damaged_checkpoints_fall_back_and_temporaries_are_removed(fold
     assert state["epoch"] == 2 and state["file"] == "checkpoint-0002.keras"
     assert state["previous"]["file"] == "checkpoint-0001.keras"
     # Killed after writing epoch 3's model but before committing it: ignored.
-    with open(os.path.join(out, "checkpoint-0003.keras"), "wb") as f:
-        f.write(b"partial")
+    from kerasgen.io import write_bytes
+
+    write_bytes(os.path.join(out, "checkpoint-0003.keras"), b"partial")
     path, chosen = latest_checkpoint(out)
     assert path.endswith("checkpoint-0002.keras") and chosen["epoch"] == 2
     # The committed file damaged on disk: the previous complete checkpoint is used.
@@ -74,6 +75,11 @@ def test_torn_and_damaged_checkpoints_fall_back_and_temporaries_are_removed(fold
     path, chosen = latest_checkpoint(out)
     assert path.endswith("checkpoint-0001.keras") and chosen["epoch"] == 1
     assert "missing or damaged; using the previous one" in capsys.readouterr().out
+    # A resumed run would write epoch 2 again, but the damaged file is not what kerasgen
+    # wrote: it is named and left alone until the user moves it away.
+    with pytest.raises(ValueError, match="holds checkpoint-0002.keras that kerasgen did not write"):
+        training.train(spec, out, resume=True, verbose=0, monitor=False)
+    os.rename(os.path.join(out, "checkpoint-0002.keras"), str(tmp_path / "damaged.keras"))
     # Temp files of a killed run are removed by the next run in the folder; a user's
     # files named like temporaries (but not atomic_path's names of the run's files) stay.
     os.makedirs(os.path.join(out, "samples"), exist_ok=True)

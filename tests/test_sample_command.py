@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from kerasgen_runtime.files import MANIFEST  # kerasgen's record of the files it wrote
 from PIL import Image
 
 from kerasgen import cli
@@ -59,7 +60,7 @@ def test_npy_gets_arrays_and_png_gets_a_png(saved, tmp_path, capsys):
     assert sample(capsys, paths["vae"], "-n", "9", "-o", tmp_path / "g.png")[0] == 0
     with Image.open(tmp_path / "g.png") as image:
         assert image.format == "PNG"
-    assert sorted(os.listdir(tmp_path)) == ["g.npy", "g.png", "twos.npy"]
+    assert sorted([n for n in os.listdir(tmp_path) if n != MANIFEST]) == ["g.npy", "g.png", "twos.npy"]
 
 
 @pytest.mark.parametrize("model, extra, output, message", [
@@ -89,4 +90,17 @@ def test_onnx_files_are_sampled_with_the_runtime(tmp_path, capsys):
     assert code == 2 and "holds a VAE encoder" in text
     code, text = sample(capsys, os.path.join(FIXTURES, "autoencoder.onnx"), "-o", tmp_path / "a.npy")
     assert code == 2 and "no prior" in text
-    assert os.listdir(tmp_path) == ["s.npy"]
+    assert [n for n in os.listdir(tmp_path) if n != MANIFEST] == ["s.npy"]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("short_rows.onnx", "returned samples of shape [1, 1, 3, 1], expected [10, 1, 3, 1]"),
+    ("nonfinite.onnx", "returned NaN or inf in"),
+    ("lying_dims.onnx", "returned samples of shape [10, 1, 3, 1], expected [10, 1, 4, 1]"),
+])
+@pytest.mark.parametrize("output", ["s.npy", "g.png"])
+def test_onnx_files_that_break_their_metadata_are_one_line(tmp_path, capsys, name, message, output):
+    code, text = sample(capsys, os.path.join(FIXTURES, name), "-n", "10", "-o", tmp_path / output)
+    lines = text.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and message in lines[0], lines
+    assert [n for n in os.listdir(tmp_path) if n != MANIFEST] == []

@@ -38,14 +38,35 @@ def save_inference_weights(model, path):
         twin.save_weights(tmp)
 
 
+# The files of an entry folder that a build writes.
+ENTRY_OUTPUTS = (WEIGHTS_FILE, RECIPE_FILE, ENTRY_FILE, "README.md", "samples.png")
+
+
+def check_entry_folder(out):
+    """Refuses, before training, an entry folder holding a user's file (one kerasgen did
+    not record) where the build writes; such a file is never replaced."""
+    from kerasgen_runtime.files import written_by_kerasgen
+
+    if os.path.lexists(out) and not os.path.isdir(out):
+        raise ValueError(f"--out {out!r} is an existing file; expected a folder for the zoo entry")
+    clashing = [name for name in ENTRY_OUTPUTS if os.path.lexists(os.path.join(out, name))
+                and not written_by_kerasgen(os.path.join(out, name))]
+    if clashing:
+        raise ValueError(f"--out {out!r} holds {', '.join(sorted(clashing))} that kerasgen did not write "
+                         "(or that changed since); they are never replaced: move them away or "
+                         "choose another --out")
+
+
 def check_scratch(work):
     """Refuses a scratch run folder `work` that holds anything a kerasgen run does not write
     (the build removes that folder when it ends, so it must hold nothing of the user's)."""
-    from kerasgen.run_folder import foreign_names
+    from kerasgen.run_folder import foreign_names, remove_temporaries
 
     if os.path.islink(work) or (os.path.lexists(work) and not os.path.isdir(work)):
         raise ValueError(f"--out: {work!r} exists and is not a folder of ours (the build trains "
                          "there and removes it); move it away or choose another --out")
+    if os.path.isdir(work):
+        remove_temporaries(work)  # what killed builds left
     foreign = foreign_names(work) if os.path.isdir(work) else []
     if foreign:
         raise ValueError(f"--out: {work!r} holds files kerasgen did not write ({', '.join(foreign[:3])}); "
@@ -96,9 +117,7 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
     protocol (written for its named dataset) is skipped. An `out` that already holds an
     entry is refused unless `resume` or `overwrite`. Returns the entry config dict.
     """
-    from kerasgen import datasets, training
-    from kerasgen.zoo.card import write_card
-    from kerasgen.zoo.evaluation import write_samples
+    from kerasgen import datasets
 
     name, spec = resolve_spec(source)
     for key, value in (("data", data), ("epochs", epochs), ("seed", seed), ("batch_size", batch_size)):
@@ -115,12 +134,25 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
         spec.pop("split", None)
         if spec.get("validation_per_class"):
             spec["validation_fraction"] = spec.get("validation_fraction") or 0.1
+    check_entry_folder(out)
     if os.path.isfile(os.path.join(out, ENTRY_FILE)) and not (resume or overwrite):
         raise ValueError(f"--out {out!r} already holds a zoo entry ({ENTRY_FILE}); pass --overwrite "
                          "to replace it (or --resume to continue its interrupted training)")
+    from kerasgen.run_folder import run_lock
+
+    with run_lock(out):  # the entry folder is written by one build at a time
+        return _build_entry(name, spec, kind, out, resume, overwrite, verbose, tensorboard,
+                            evaluate, description)
+
+
+def _build_entry(name, spec, kind, out, resume, overwrite, verbose, tensorboard, evaluate,
+                 description):
+    from kerasgen import training
+    from kerasgen.zoo.card import write_card
+    from kerasgen.zoo.evaluation import write_samples
+
     work = os.path.join(out, SCRATCH_DIR)
     check_scratch(work)
-    os.makedirs(out, exist_ok=True)
     model, history, seconds, (x_train, _) = training.train(
         spec, work, resume=resume, limit=spec.get("limit"), verbose=verbose,
         overwrite=overwrite, tensorboard=tensorboard,

@@ -39,6 +39,10 @@ def format_metric(metric):
 
 
 def render_card(config, recipe):
+    if config.get("kind") == "text":  # text entries have a card of their own
+        from kerasgen.zoo.text_entry import render_text_card
+
+        return render_text_card(config)
     name = config["name"]
     lines = [f"# {name}", "", config.get("description", ""), ""]
     package = "metrics" if config["class_name"].endswith("Classifier") else "models"  # the judges
@@ -69,6 +73,7 @@ def render_card(config, recipe):
             lines.append(f"| {metric_name} | {format_metric(metric)} | {metric['n']} | {protocol} |")
         lines += ["", f"Measure again: `kerasgen evaluate {name} --json`", ""]
         lines += render_targets(config["metrics"], recipe)
+    lines += render_linear_probe(config.get("linear_probe"))
     if recipe:
         lines += ["## Recipe", "", "```json", json.dumps(recipe, indent=2), "```", ""]
         # Both commands run as written (`--overwrite`: zoo/NAME already holds this entry).
@@ -80,6 +85,24 @@ def render_card(config, recipe):
         lines += ["## Samples (seed 0)", "", "![samples](samples.png)", ""]
     lines += ["## Use", "", "```python", "import kerasgen.zoo", f'model = kerasgen.zoo.load("{name}")', "```", ""]
     return "\n".join(lines)
+
+
+def render_linear_probe(probe):
+    """The entry's `linear_probe` (kerasgen.metrics.linear_probe): test accuracy of a
+    logistic regression on the codes, beside PCA of the same dimension and raw pixels."""
+    if not probe:
+        return []
+    return [
+        "## Linear probe", "",
+        f"Logistic regression trained on the codes of the {probe['num_train']:,} training images, "
+        f"test accuracy on the {probe['num_test']:,} test images, beside the same probe on PCA "
+        f"with the same dimension and on the raw pixels.", "",
+        "| features | dimensions | test accuracy |", "|---|---|---|",
+        f"| code (posterior mean or code) | {probe['code_dim']} | {probe['code']:.4f} |",
+        f"| PCA | {probe['code_dim']} | {probe['pca']:.4f} |",
+        f"| raw pixels | {probe['raw_dim']} | {probe['raw']:.4f} |", "",
+        f"Measure again: `{probe['command']}`", "",
+    ]
 
 
 def judge_names(metrics, recipe):

@@ -6,6 +6,8 @@ import re
 import urllib.error
 import urllib.request
 
+from kerasgen_runtime.metadata import MAX_DIMENSION, check_shape
+
 from kerasgen.io import atomic_path, sha256_file
 
 ZOO_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -78,7 +80,11 @@ class Entry:
             verify_sha256(local, sha256)
             return local
         if weights.get("url"):
-            return download(weights["url"], file_name, sha256, self.name, weights.get("size"))
+            size = weights.get("size")
+            if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+                raise ValueError(f"entry field 'weights.size' must be the weights' size in bytes (a "
+                                 f"positive int) when 'weights.url' is given, got {size!r}")
+            return download(weights["url"], file_name, sha256, self.name, size)
         raise ValueError(f"weights file {local!r} of entry {self.name!r} is missing and no url is given")
 
     def build_model(self):
@@ -96,6 +102,7 @@ class Entry:
         if cls is None:
             raise ValueError(f"unknown model class {registered_name!r} in entry {self.name!r}; "
                              "expected a registered kerasgen class such as 'kerasgen>VAE'")
+        check_dimensions(self.config.get("config"), f"entry {self.name!r}")
         try:
             return cls.from_config(self.config["config"])
         except (TypeError, ValueError, KeyError) as error:
@@ -129,6 +136,24 @@ def inside(directory, name, field):
     return path
 
 
+def check_dimensions(config, where, key="config"):
+    """Refuses sizes no network of ours allocates, before Keras builds anything: every
+    int (seeds aside) at most `MAX_DIMENSION`, every `*shape` at most
+    `MAX_SAMPLE_VALUES` values (the bounds the runtime puts on exported metadata)."""
+    if isinstance(config, dict):
+        for name, value in config.items():
+            check_dimensions(value, where, name)
+    elif str(key).endswith("shape") and isinstance(config, (list, tuple)) and config and all(
+            isinstance(v, int) or v is None for v in config):
+        check_shape(f"{where}: config field {key!r}", [v for v in config if v is not None] or [1], range(1, 9))
+    elif isinstance(config, (list, tuple)):
+        for value in config:
+            check_dimensions(value, where, key)
+    elif isinstance(config, int) and not isinstance(config, bool) and "seed" not in str(key):
+        if config > MAX_DIMENSION:
+            raise ValueError(f"{where}: config field {key!r} must be at most {MAX_DIMENSION}, got {config}")
+
+
 def verify_sha256(path, expected):
     """Refuses a file whose sha256 is not `expected` (the entry's own file only)."""
     if not os.path.isfile(path):
@@ -141,7 +166,7 @@ def verify_sha256(path, expected):
         )
 
 
-def download(url, file_name, sha256, entry_name, size=None):
+def download(url, file_name, sha256, entry_name, size):
     """Fetches weights into the cache (`$KERASGEN_HOME/zoo/ENTRY/FILE`), sha256 checked.
 
     A verified cached file is used as it is. The download goes to a temporary file
@@ -173,16 +198,16 @@ def download(url, file_name, sha256, entry_name, size=None):
     return target
 
 
-def fetch(url, path, size=None, timeout=60):
-    """Writes the body at `url` to `path`; refuses one larger than `size` bytes if given."""
-    limit = size if isinstance(size, int) and size > 0 else None
+def fetch(url, path, size, timeout=60):
+    """Writes the body at `url` to `path`; stops and refuses it past `size` bytes (an
+    entry without a size would download until the disk is full)."""
     with urllib.request.urlopen(url, timeout=timeout) as response, open(path, "wb") as f:
         written = 0
         for chunk in iter(lambda: response.read(1 << 20), b""):
             written += len(chunk)
-            if limit is not None and written > limit:
+            if written > size:
                 raise ValueError(f"download from {url} is larger than the entry's size "
-                                 f"{limit} bytes; nothing was kept")
+                                 f"{size} bytes; nothing was kept")
             f.write(chunk)
 
 

@@ -6,10 +6,12 @@
 // wrote), runs onnxruntime-web's WebAssembly backend on one thread (no
 // SharedArrayBuffer, so no special HTTP headers) and draws the samples on canvases.
 //
-// URL parameters of index.html: model (default model.onnx), seed, n, label (a class
-// of a conditional model), z (a .npy float32/float64 [n, latent_dim] file, or .json:
-// [[...], ...] or {"z": [[...], ...]}), label_map (a SPADE generator's map: .npy of
-// ints or .json, [H, W] or [n, H, W], see loadLabelMap). For scripts: window.kerasgen
+// URL parameters of index.html: model (default model.onnx), seed, n (1 to MAX_SAMPLES),
+// label (a class of a conditional model), z (a .npy float32/float64 [n, latent_dim]
+// file, or .json: [[...], ...] or {"z": [[...], ...]}), label_map (a SPADE generator's
+// map: .npy of ints or .json, [H, W] or [n, H, W], see loadLabelMap). model, z and
+// label_map must be on the page's own origin (sameOrigin): a link to the page cannot
+// make it run or show another site's files. For scripts: window.kerasgen
 // (lastBatch, lastShape, metadata, timings, drawGrid, drawStrip, drawLatents,
 // interpolate; for SPADE labelMap, presets, setLabelMap) and
 // document.body.dataset.kerasgenState ("loading", "busy", "ready", "error" with
@@ -22,6 +24,27 @@ ort.env.wasm.proxy = false;
 ort.env.wasm.wasmPaths = new URL("./ort/", import.meta.url).href;
 
 const PREFIX = "kerasgen.";
+// The most samples one draw runs (the count field's max, ?n=, a z file's rows): more
+// would hold the tab for minutes and gigabytes.
+export const MAX_SAMPLES = 1024;
+export const MAX_STEPS = 64; // interpolation steps, the steps field's max
+
+/** `url` resolved against the page; refused unless it is on the page's own origin. */
+export function sameOrigin(url, what) {
+  const resolved = new URL(url, location.href);
+  if (resolved.origin !== location.origin) {
+    throw new Error(`${what} must be on this page's origin (${location.origin}), got ${JSON.stringify(String(url))}`);
+  }
+  return resolved.href;
+}
+
+/** A whole number in [1, max], or an error naming it. */
+function checkCount(name, value, max) {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new Error(`${name} must be a whole number from 1 to ${max}, got ${value}`);
+  }
+  return value;
+}
 const METADATA_PROPS = 14; // ModelProto field number of metadata_props (onnx.proto)
 
 // ONNX metadata ------------------------------------------------------------------
@@ -84,7 +107,22 @@ function checkMetadata(metadata, url) {
   if (metadata.prior === null) {
     throw new Error(`${url} holds the decoder of a ${metadata.model_class} whose latent has no prior: random codes decode to smudges`);
   }
+  checkShape(`${url}: metadata latent_dim`, [metadata.latent_dim]);
+  checkShape(`${url}: metadata image_shape`, metadata.image_shape);
+  if (metadata.label_map_shape) checkShape(`${url}: metadata label_map_shape`, metadata.label_map_shape);
   return metadata;
+}
+
+// The runtime's bounds (kerasgen_runtime.metadata): each dimension at most 65,536, a
+// sample at most 2^24 values, so a file's metadata cannot make the page allocate more.
+const MAX_DIMENSION = 65536, MAX_SAMPLE_VALUES = 2 ** 24;
+
+function checkShape(name, shape) {
+  if (!Array.isArray(shape) || !shape.length || !shape.every((v) => Number.isInteger(v) && v > 0 && v <= MAX_DIMENSION)) {
+    throw new Error(`${name} must hold whole numbers from 1 to ${MAX_DIMENSION}, got ${JSON.stringify(shape)}`);
+  }
+  const values = shape.reduce((a, b) => a * b, 1);
+  if (values > MAX_SAMPLE_VALUES) throw new Error(`${name} ${JSON.stringify(shape)} holds ${values} values, more than ${MAX_SAMPLE_VALUES}`);
 }
 
 // Latents ------------------------------------------------------------------------
@@ -239,7 +277,7 @@ export function interpolate(a, b, steps, method = "slerp") {
 
 /** z from a .npy (float32/float64, C order, 2-D) or .json file: `{data: Float32Array, shape}`. */
 export async function loadLatents(url) {
-  const response = await fetch(url);
+  const response = await fetch(sameOrigin(url, "z"));
   if (!response.ok) throw new Error(`z file ${url}: HTTP ${response.status}`);
   if (url.split("?")[0].endsWith(".npy")) return parseNpy(await response.arrayBuffer(), url);
   let rows = await response.json();
@@ -281,7 +319,7 @@ const INT_ARRAYS = { "|u1": Uint8Array, "|i1": Int8Array, "<u2": Uint16Array, "<
  * `[n, H, W]`: `{data: Int32Array, shape: [count, H, W]}`, checked against the model.
  */
 export async function loadLabelMap(url, mapShape, numClasses) {
-  const response = await fetch(url);
+  const response = await fetch(sameOrigin(url, "label_map"));
   if (!response.ok) throw new Error(`label_map file ${url}: HTTP ${response.status}`);
   let data, shape;
   if (url.split("?")[0].endsWith(".npy")) {
@@ -432,7 +470,7 @@ const INPUT_BUILDERS = {
 
 export class Generator {
   static async load(url) {
-    const response = await fetch(url);
+    const response = await fetch(sameOrigin(url, "model"));
     if (!response.ok) throw new Error(`model ${url}: HTTP ${response.status}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
     const metadata = checkMetadata(readMetadata(bytes), url);
@@ -460,7 +498,12 @@ export class Generator {
     const n = z.length / this.latentDim, feeds = {};
     for (const name of this.session.inputNames) feeds[name] = INPUT_BUILDERS[name](this, z, n, options);
     const result = (await this.session.run(feeds))[this.output];
-    return { data: result.data, shape: result.dims.map(Number) };
+    const shape = result.dims.map(Number), expected = [n, ...this.metadata.image_shape];
+    if (JSON.stringify(shape) !== JSON.stringify(expected)) {
+      throw new Error(`the model returned samples of shape [${shape}], expected [${expected}] (its metadata's image_shape)`);
+    }
+    if (!result.data.every(Number.isFinite)) throw new Error("the model returned NaN or inf");
+    return { data: result.data, shape };
   }
 }
 
@@ -648,10 +691,13 @@ export async function start() {
     };
     // SPADE: every draw uses the map on the canvas (api.labelMap), or maps given to it
     const grid = ({ seed = 0, n = 64, label = null, z = null, labelMap = api.labelMap } = {}) => {
-      z = z ? Float32Array.from(z) : drawLatents(n, generator.latentDim, seed, metadata.latent_generator ?? null);
+      if (z) checkCount("z rows", z.length / generator.latentDim, MAX_SAMPLES);
+      z = z ? Float32Array.from(z)
+        : drawLatents(checkCount("n", n, MAX_SAMPLES), generator.latentDim, seed, metadata.latent_generator ?? null);
       return run(z, { label, labelMap }, $("grid"), Math.ceil(Math.sqrt(z.length / generator.latentDim)));
     };
     const strip = ({ seedA = 1, seedB = 2, steps = 10, method = "slerp", label = null } = {}) => {
+      checkCount("steps", steps, MAX_STEPS);
       const a = drawLatents(1, generator.latentDim, seedA, metadata.latent_generator ?? null);
       const b = drawLatents(1, generator.latentDim, seedB, metadata.latent_generator ?? null);
       return run(interpolate(a, b, steps, method), { label: label ?? (conditional ? 0 : null), labelMap: api.labelMap },
@@ -683,7 +729,7 @@ export async function start() {
     const label = params.has("label") ? intParam(params, "label") : null;
     if (label !== null) $("class").value = String(label);
     $("seed").value = intParam(params, "seed", 0);
-    $("count").value = intParam(params, "n", 64);
+    $("count").value = checkCount("n", intParam(params, "n", 64), MAX_SAMPLES);
     let z = null;
     if (params.get("z")) {
       const latents = await loadLatents(params.get("z"));

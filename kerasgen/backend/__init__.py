@@ -68,6 +68,37 @@ def step_functions(model):
     return contextlib.nullcontext()
 
 
+def steps_per_execution(model, requested):
+    """The number of steps per `fit` call that `model` can run on the active backend.
+
+    `requested` where it works: torch runs one step per call (Keras's torch trainer
+    refuses more), and so does a TensorFlow model under a strategy with several
+    replicas (`MirroredStrategy` over 2+ devices, `MultiWorkerMirroredStrategy`), where
+    Keras's (3.15) multi-step loop over a distributed iterator fails with "You must feed
+    a value for placeholder tensor ... while/cond/Placeholder". The setting only
+    amortizes per-call overhead; the training is the same step for step.
+    """
+    name = keras.backend.backend()
+    if name == "torch":
+        return 1
+    if name == "tensorflow":
+        return _module().steps_per_execution(model, requested)
+    return requested
+
+
+def worker_failures(model, callbacks=None):
+    """Context around `fit`: when a worker of a TensorFlow multi-worker run dies, the
+    others stop with a one-line `SystemExit` naming it and the last committed checkpoint
+    (of an `EpochCheckpoint` in `callbacks`), not a collective-op traceback. A checkpoint
+    is committed by one rename, so the one `checkpoint.json` names stays valid."""
+    if keras.backend.backend() != "tensorflow":
+        return contextlib.nullcontext()
+    from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint
+
+    directories = [c.directory for c in callbacks or () if isinstance(c, EpochCheckpoint)]
+    return _module().worker_failures(model, directories[0] if directories else None)
+
+
 def fit_arrays(x, y, kwargs):
     """`fit`'s `(x, y, kwargs)` for NumPy `x` (and `y`), ready for Keras's `fit`.
 

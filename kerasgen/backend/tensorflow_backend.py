@@ -1,5 +1,10 @@
 """TensorFlow: a `GradientTape` per update."""
 
+import contextlib
+import json
+import os
+import re
+
 import numpy as np
 import tensorflow as tf
 
@@ -45,6 +50,51 @@ def gradients(scalar_fn, tensor):
         tape.watch(tensor)
         value = scalar_fn(tensor)
     return tape.gradient(value, tensor)
+
+
+def steps_per_execution(model, requested):
+    # Keras's multi-step loop (a tf.while_loop over `get_next_as_optional`) cannot run a
+    # distributed iterator over several replicas; one replica (one device, or a
+    # one-device MirroredStrategy) runs it fine.
+    return 1 if model.distribute_strategy.num_replicas_in_sync > 1 else requested
+
+
+def _multi_worker(strategy):
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and getattr(
+        strategy.extended, "_in_multi_worker_mode", lambda: False)()
+
+
+@contextlib.contextmanager
+def worker_failures(model, checkpoint_directory=None):
+    # TensorFlow's health check aborts every collective once a peer stops sending
+    # heartbeats; the aborted context cannot run another step ("Restart your program to
+    # reset"), so the process stops, with one line instead of a collective-op traceback.
+    try:
+        yield
+    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError, tf.errors.CancelledError) as error:
+        if not _multi_worker(model.distribute_strategy):
+            raise
+        tasks = sorted(set(re.findall(r"/job:\w+/replica:\d+/task:\d+", error.message or "")))
+        tasks = [task for task in tasks if not task.endswith(_own_task())]
+        who = ", ".join(tasks) if tasks else "another worker"
+        raise SystemExit(f"kerasgen: training stopped: {who} of this multi-worker run stopped "
+                         f"({type(error).__name__}); {_checkpoint_note(checkpoint_directory)}") from None
+
+
+def _own_task():
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}").get("task") or {}
+    return f"/task:{config.get('index', 0)}" if config.get("type") == "worker" else "/task:-"
+
+
+def _checkpoint_note(directory):
+    from kerasgen.callbacks.epoch_checkpoint import read_state
+
+    state = read_state(directory) if directory else None
+    if not state:
+        return "no checkpoint was committed"
+    path = os.path.join(directory, state["file"])
+    return (f"the last checkpoint, {path} (epoch {state['epoch']}), is intact: start every worker "
+            f"again to continue from it")
 
 
 # `fit` on in-memory arrays ----------------------------------------------------------
@@ -109,9 +159,6 @@ def fit_arrays(x, y, kwargs):
 
 def is_chief():
     # TensorFlow's multi-worker guide: the "chief" task, else worker 0, writes files.
-    import json
-    import os
-
     config = json.loads(os.environ.get("TF_CONFIG") or "{}")
     cluster, task = config.get("cluster") or {}, config.get("task") or {}
     if not cluster or not task:
@@ -126,9 +173,6 @@ def step_logs(logs):
     # `strategy.reduce("MEAN", value, axis=0)`, which fails on the scalars every step
     # returns ("Invalid reduction dimension 0 for input with 0 dimensions"). Giving each
     # replica's value one axis makes that reduction the mean over the replicas, a scalar.
-    strategy = tf.distribute.get_strategy()
-    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and getattr(
-        strategy.extended, "_in_multi_worker_mode", lambda: False)()
-    if not multi_worker:
+    if not _multi_worker(tf.distribute.get_strategy()):
         return logs
     return {name: tf.reshape(value, (1,)) for name, value in logs.items()}

@@ -7,6 +7,7 @@ import keras
 
 from kerasgen import backend
 from kerasgen.io import sha256_file, write_json
+from kerasgen_runtime.files import remove_own, written_by_kerasgen
 
 STATE_FILE = "checkpoint.json"
 _WEIGHTS = re.compile(r"^checkpoint-(\d+)\.keras$")
@@ -19,9 +20,11 @@ class EpochCheckpoint(keras.callbacks.Callback):
     `checkpoint-NNNN.keras` (NNNN the epochs done), then `checkpoint.json`, which names
     that file with its sha256, the epoch count, the history and the training seconds,
     replaces the previous state in one rename. A run killed at any moment leaves the last
-    committed checkpoint intact (a `.keras` file written but not yet named is ignored and
-    removed by the next run); `latest_checkpoint` verifies the hash and falls back to the
-    checkpoint before it if the named file is damaged.
+    committed checkpoint intact (a `.keras` file written but not yet named is ignored, and
+    replaced when that epoch is trained again); `latest_checkpoint` verifies the hash and
+    falls back to the checkpoint before it if the named file is damaged. After each commit
+    `metrics_log` (a run's `metrics.csv`) is rewritten from the history, in the format of
+    `keras.callbacks.CSVLogger`, as a file the run recorded as its own.
 
     With `early_stopping` (a `ResumableEarlyStopping` placed before this callback) the
     state also records its counters and, when it restores the best weights, keeps the
@@ -33,14 +36,16 @@ class EpochCheckpoint(keras.callbacks.Callback):
         history: history of earlier epochs (when resuming).
         seconds: training seconds of earlier epochs.
         early_stopping: a `kerasgen.callbacks.ResumableEarlyStopping`, or None.
+        metrics_log: path of the CSV log to rewrite after each commit, or None.
     """
 
-    def __init__(self, directory, history=None, seconds=0.0, early_stopping=None):
+    def __init__(self, directory, history=None, seconds=0.0, early_stopping=None, metrics_log=None):
         super().__init__()
         self.directory = directory
         self.history = {key: list(values) for key, values in (history or {}).items()}
         self.seconds = float(seconds)
         self.early_stopping = early_stopping
+        self.metrics_log = metrics_log
         self._start = None
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -64,7 +69,10 @@ class EpochCheckpoint(keras.callbacks.Callback):
             state["previous"] = {k: v for k, v in previous.items() if k != "previous"}
         write_json(os.path.join(self.directory, STATE_FILE), state)  # the commit point
         remove_unnamed_checkpoints(self.directory, state)
+        if self.metrics_log is not None:
+            from kerasgen.run_folder import rewrite_metrics_log
 
+            rewrite_metrics_log(self.metrics_log, self.history)
 
     def _stopping_state(self, epoch, state, previous):
         stopping = self.early_stopping.state()
@@ -123,8 +131,43 @@ def latest_checkpoint(directory):
 
 
 def remove_unnamed_checkpoints(directory, state):
-    """Deletes checkpoint-NNNN.keras files the committed state no longer names."""
+    """Deletes the checkpoint files this run wrote that the committed state no longer names
+    (a checkpoint file kerasgen did not record is never deleted)."""
     keep = checkpoint_files(state)
     for name in os.listdir(directory):
         if _WEIGHTS.match(name) and name not in keep:
-            os.remove(os.path.join(directory, name))
+            remove_own(os.path.join(directory, name))
+
+
+def uncommitted_checkpoint(directory, expected):
+    """`(path, state)` of the newest checkpoint file in `directory` that kerasgen wrote,
+    loads, and holds a model like `expected` (same class and weight shapes), for a run
+    folder without committed state (`checkpoint.json` missing or empty). Its `state`
+    holds the epoch from the file name; history and seconds are not known (the caller
+    may recover the history from the run's `metrics.csv`). Raises ValueError naming
+    every checkpoint file and why it was not used, or saying there is none."""
+    names = sorted((n for n in os.listdir(directory) if _WEIGHTS.match(n)),
+                   key=lambda n: int(_WEIGHTS.match(n).group(1)), reverse=True)
+    if not names:
+        raise ValueError(f"--resume: {directory!r} holds no checkpoint (checkpoint-NNNN.keras) "
+                         "to resume from; pass --overwrite to start the run again")
+    shapes = [tuple(w.shape) for w in expected.weights]
+    reasons = []
+    for name in names:
+        path = os.path.join(directory, name)
+        if not written_by_kerasgen(path):
+            reasons.append(f"{name}: not written by kerasgen, or changed since")
+            continue
+        try:
+            model = keras.saving.load_model(path, safe_mode=True)
+        except Exception as error:  # a damaged or foreign file: say so, try the next
+            reasons.append(f"{name}: does not load ({type(error).__name__})")
+            continue
+        if type(model) is not type(expected) or [tuple(w.shape) for w in model.weights] != shapes:
+            reasons.append(f"{name}: holds a {type(model).__name__} unlike the run in run.json")
+            continue
+        epoch = int(_WEIGHTS.match(name).group(1))
+        return path, {"epoch": epoch, "file": name, "sha256": sha256_file(path), "history": {},
+                      "seconds": 0.0}
+    raise ValueError(f"--resume: no usable checkpoint in {directory!r} ({'; '.join(reasons)}); "
+                     "pass --overwrite to start the run again")

@@ -44,6 +44,15 @@ def add_parser(subparsers):
                         help="how a folder's images are read: auto keeps their channels (default)")
     parser.add_argument("--image-size", type=positive_int, nargs=2, default=None, metavar=("H", "W"),
                         help="resize a folder's images (bilinear, as keras.utils.image_dataset_from_directory)")
+    parser.add_argument("--labels-per-class", type=positive_int, default=None, metavar="N",
+                        help="semi-supervised (m2): keep a seeded random N labels per class, hide the rest")
+    parser.add_argument("--impute", default=None, choices=("refuse", "mean"),
+                        help="a table's missing values: refuse (default, names the column) or "
+                        "mean (numeric mean, most frequent category)")
+    parser.add_argument("--categorical", action="append", default=[], metavar="COLUMN",
+                        help="one-hot this table column even though it holds numbers; repeatable")
+    parser.add_argument("--label-column", default=None,
+                        help="a table column of class labels, kept out of the features")
     parser.add_argument("--out", required=True, help="output folder")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -76,7 +85,8 @@ def check_hyperparameters(recipe_name, hyperparameters):
 
     from kerasgen import recipes
 
-    accepted = set(inspect.signature(recipes.get(recipe_name).build).parameters) - {"data_shape", "num_classes"}
+    accepted = set(inspect.signature(recipes.get(recipe_name).build).parameters) - {
+        "data_shape", "num_classes", "table"}
     unknown = sorted(set(hyperparameters) - accepted)
     if unknown:
         raise ValueError(f"hyperparameter(s) {unknown} are not taken by recipe {recipe_name!r}; "
@@ -84,16 +94,38 @@ def check_hyperparameters(recipe_name, hyperparameters):
 
 
 def write_outputs(model, spec, out, history, x_train):
-    """model.keras, samples.png (a scatter plot for 2-D data), history.png/json."""
+    """model.keras, samples.png (a scatter plot for 2-D data; samples.csv for a table),
+    history.png/json."""
     from kerasgen import plotting
     from kerasgen.zoo.evaluation import write_samples
 
     with atomic_path(os.path.join(out, "model.keras")) as tmp:
         model.save(tmp)
-    write_samples(model, spec, out, x_reference=x_train, seed=spec["seed"])
+    if spec.get("table") is not None:
+        from kerasgen.data import tables
+
+        # 100 samples of a VAE, or an autoencoder's reconstructions of training rows.
+        rows = (model.sample(100, seed=spec["seed"]) if model.prior is not None
+                else model.reconstruct(x_train[:100]))
+        tables.write_csv(os.path.join(out, "samples.csv"), model.columns, rows)
+    else:
+        write_samples(model, spec, out, x_reference=x_train, seed=spec["seed"])
     if history:
         plotting.save_history_plot(os.path.join(out, "history.png"), history)
         write_json(os.path.join(out, "history.json"), history)
+
+
+def table_options(args):
+    """`{"table": {...}}` for a table file (`--data x.csv|x.npy`), else `{}`."""
+    from kerasgen.data.tables import is_table_path
+
+    if not is_table_path(args.data):
+        if args.impute or args.categorical or args.label_column:
+            raise ValueError(f"--impute, --categorical and --label-column apply to a .csv or .npy "
+                             f"table, got --data {args.data!r}")
+        return {}
+    return {"table": {"impute": args.impute or "refuse", "categorical": list(args.categorical),
+                      "label_column": args.label_column}}
 
 
 def interrupted(work, argv):
@@ -133,8 +165,10 @@ def run(args):
                   f"{time.perf_counter() - start:.1f} s total)")
             return 0
 
-        from kerasgen import training
+        from kerasgen import recipes, training
 
+        if recipes.get(args.model).fit is not None:  # a recipe with its own data pipeline (text)
+            return recipes.get(args.model).fit(args, hyperparameters)
         spec = training.default_spec(args.model)
         check_hyperparameters(args.model, hyperparameters)
         spec["hyperparameters"].update(hyperparameters)
@@ -143,14 +177,20 @@ def run(args):
             if getattr(args, key) is not None:
                 spec[key] = getattr(args, key)
         spec.update({k: (list(v) if k == "image_size" and v else v) for k, v in options.items()})
-        model, history, seconds, (x_train, _) = training.train(
-            spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
-            overwrite=args.overwrite, tensorboard=args.tensorboard,
-        )
+        spec.update(table_options(args))
+        if args.labels_per_class is not None:
+            spec["labels_per_class"] = args.labels_per_class
+        from kerasgen.run_folder import run_lock
+
+        with run_lock(args.out):  # held until the outputs are written
+            model, history, seconds, (x_train, _) = training.train(
+                spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
+                overwrite=args.overwrite, tensorboard=args.tensorboard,
+            )
+            write_outputs(model, spec, args.out, history, x_train)
     except KeyboardInterrupt:
         print(interrupted(work, argv), file=sys.stderr)
         return 130
-    write_outputs(model, spec, args.out, history, x_train)
     print(f"Wrote {args.out}/model.keras, samples and curves "
           f"({seconds:.1f} s training, {time.perf_counter() - start:.1f} s total)")
     return 0

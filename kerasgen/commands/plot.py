@@ -16,6 +16,10 @@ import os
 import numpy as np
 
 KINDS = ("latent", "reconstructions", "interpolation", "traversal")
+# The files each kind may write in the output folder.
+FILES = {"latent": ("latent_map.png", "latent_projection.png"),
+         "reconstructions": ("reconstructions.png",), "interpolation": ("interpolation.png",),
+         "traversal": ("traversal.png",)}
 
 
 def add_parser(subparsers):
@@ -139,14 +143,17 @@ def plot_traversal(model, decode, x, out, steps=9):
 
 def run(args):
     from kerasgen.commands.sample import load_model
+    from kerasgen.io import check_output_files
 
+    kinds = KINDS if args.kind == "all" else (args.kind,)
+    # A PNG of the user's where one is written is refused before any work.
+    check_output_files(args.output, [name for kind in kinds for name in FILES[kind]], "-o")
     model = load_model(args.model)
     if len(tuple(model.data_shape)) != 3 or not hasattr(model, "latent_dim"):
         raise ValueError(f"model must be an image model with a latent space, got {type(model).__name__} "
                          f"with data shape {tuple(model.data_shape)}")
     if getattr(model, "num_classes", None):
         raise ValueError("plot does not draw conditional models yet; use kerasgen sample --label")
-    kinds = KINDS if args.kind == "all" else (args.kind,)
     x, y = load_data(args, model) if args.data is not None else (None, None)
     if "reconstructions" in kinds and not hasattr(model, "reconstruct"):
         if args.kind == "reconstructions":

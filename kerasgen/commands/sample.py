@@ -42,11 +42,9 @@ def load_model(name_or_path):
 
         return Sampler(path)  # ValueError for a missing, corrupted or non-sampling file
     if path.endswith(".keras"):
-        import keras
+        from kerasgen.io import load_model_file
 
-        if not os.path.isfile(path):
-            raise ValueError(f"model file {path!r} does not exist")
-        return keras.saving.load_model(path, safe_mode=True)
+        return load_model_file(path, "model")
     from kerasgen import zoo
 
     return zoo.Entry.open(path).load_model()  # ValueError names the entries if unknown
@@ -107,7 +105,7 @@ def run(args):
     kind = output_kind(args.output, args.num_samples, grid=False)  # before loading anything
     model = load_model(args.model)
     if getattr(model, "map_shape", None) is not None:
-        return sample_maps(model, args)
+        return sample_maps(model, args, kind)
     if hasattr(model, "sample_batches"):  # an .onnx file: the runtime sampler
         batches = model.sample_batches(args.num_samples, args.seed, args.label, args.batch_size)
         shape, value_range = model.image_shape, model.value_range
@@ -130,18 +128,44 @@ def run(args):
     return 0
 
 
-def sample_maps(model, args):
-    """A SPADE model: samples for `--label-map` (random z, or `--style-image`'s style)."""
+def sample_maps(model, args, kind):
+    """A SPADE model: samples for `--label-map` (random z, or `--style-image`'s style),
+    written as the suffix of `-o` says: a `.png` grid or `.npy` samples streamed."""
+    import numpy as np
+    from kerasgen_runtime.images import read_image, read_label_map, to_value_range
+    from kerasgen_runtime.outputs import output_kind, write_npy
+
     from kerasgen import plotting
-    from kerasgen.layouts import read_image, read_label_map
 
     if args.label_map is None:
         raise ValueError(f"--label-map is required for {type(model).__name__} (a PNG of class indices), got None")
+    label_map = model.check_label_maps(read_label_map(args.label_map), "--label-map")
     style = None
-    if args.style_image is not None:
-        style = read_image(args.style_image, model.data_shape[-1]) / 127.5 - 1.0
-    samples = model.sample(args.num_samples, seed=args.seed, label_maps=read_label_map(args.label_map),
-                           style_images=style)
-    plotting.save_image_grid(args.output, samples, model.output_range, scale=2)
+    if args.style_image is not None:  # uint8 pixels mapped onto the range the encoder was trained on
+        style = to_value_range(read_image(args.style_image, model.data_shape[-1]), model.output_range)
+    batches = spade_batches(model, label_map, style, args.num_samples, args.seed, args.batch_size)
+    if kind == "npy":
+        write_npy(args.output, batches, args.num_samples, model.data_shape)
+    else:
+        output_kind(args.output, args.num_samples)  # a grid: at most GRID_MAX_SAMPLES
+        plotting.save_image_grid(args.output, np.concatenate(list(batches)), model.output_range, scale=2)
     print(f"Wrote {args.num_samples} samples for {args.label_map} to {args.output}")
     return 0
+
+
+def spade_batches(model, label_map, style, num_samples, seed, batch_size):
+    """`model.sample(num_samples, seed, label_map, style)` in consecutive batches (same
+    values): z drawn batch by batch from `seed`, or the style image's encoding."""
+    import keras
+    import numpy as np
+
+    from kerasgen_runtime.latents import latent_batches
+
+    if style is None:
+        latents = latent_batches(num_samples, model.latent_dim, seed, batch_size)
+    else:
+        z = model.encode(style[None])[0]
+        latents = (np.repeat(z, min(batch_size, num_samples - i), axis=0) for i in range(0, num_samples, batch_size))
+    for z in latents:
+        maps = np.repeat(label_map, len(z), axis=0)
+        yield np.asarray(keras.ops.convert_to_numpy(model.generator([z, maps], training=False)), "float32")

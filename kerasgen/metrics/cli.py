@@ -21,8 +21,18 @@ def add_parser(subparsers):
                         "the entry's own protocol, the numbers of its model card)")
     parser.add_argument(
         "--metrics", default="fid",
-        help="comma-separated: fid,kid,is,prd,nll,recon (default: fid)",
+        help="comma-separated: fid,kid,is,prd,nll,recon (default: fid); or linear_probe, "
+        "anomaly (autoencoders and VAEs, see below)",
     )
+    group = parser.add_argument_group("linear_probe / anomaly")
+    group.add_argument("--anomalies", default=None, help="anomaly: data of anomalous examples")
+    group.add_argument("--normal-classes", default=None, metavar="LIST",
+                       help="anomaly: classes of --data that are normal (e.g. 0-8); the rest are anomalies")
+    group.add_argument("--false-positive-rate", type=float, default=0.05,
+                       help="anomaly: report the threshold at this rate on normal data (default 0.05)")
+    group.add_argument("--anomaly-samples", type=int, default=100,
+                       help="anomaly: draws of z per example for a VAE's scores (default 100)")
+    group.add_argument("--label-column", default=None, help="a table's column of class labels")
     parser.add_argument("-n", "--num-samples", type=int, default=1000,
                         help="generated and real samples (default: 1000); fewer real ones than "
                         "the data holds are a seeded random subset, stratified by class")
@@ -48,6 +58,9 @@ def add_parser(subparsers):
     parser.add_argument("--image-size", type=int, nargs=2, default=None, metavar=("H", "W"),
                         help="resize a folder's images (bilinear, as keras.utils.image_dataset_from_directory)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("-o", "--output", default=None, metavar="PATH",
+                        help="also write the JSON report to PATH (a file kerasgen wrote is "
+                        "replaced, any other file is refused)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
     return parser
@@ -58,13 +71,21 @@ def run(args, model=None):
     from kerasgen.metrics.evaluate import evaluate
 
     check_cache_dir(args.cache_dir)
+    if getattr(args, "output", None) is not None:
+        from kerasgen.io import check_output_path
+
+        check_output_path(args.output, flag="-o")  # before any work
     if model is None and not str(args.model).endswith((".keras", ".onnx")):
         from kerasgen import zoo
 
         entry = zoo.Entry.open(args.model)  # ValueError names the entries if unknown
         if args.data is None:
-            return run_entry_protocol(entry, args.json)
+            return run_entry_protocol(entry, args.json, getattr(args, "output", None))
         model = entry.load_model()
+    if any(name.strip() in ("linear_probe", "anomaly") for name in args.metrics.split(",")):
+        from kerasgen.metrics import autoencoder_metrics
+
+        return autoencoder_metrics.run(args, model)
     if args.data is None:
         raise ValueError(f"--data is required for model {args.model!r} (a dataset name or image folder)")
     subset = {}
@@ -93,7 +114,17 @@ def run(args, model=None):
     report = make_report(results, model=str(args.model), data=str(args.data), seed=args.seed,
                          real_subset=subset.get("real_subset"))
     print(json.dumps(report, indent=2) if args.json else format_table(report))
+    write_report(report, getattr(args, "output", None))
     return 0
+
+
+def write_report(report, path):
+    """Writes the JSON report to `path` (`-o`), atomically, as a file kerasgen owns."""
+    if path is not None:
+        from kerasgen.io import write_json
+
+        write_json(path, report)
+        print(f"Wrote {path}", file=sys.stderr)
 
 
 def check_cache_dir(cache_dir):
@@ -111,7 +142,7 @@ def check_cache_dir(cache_dir):
         raise ValueError(f"--cache-dir {cache_dir!r} is not writable ({existing!r})")
 
 
-def run_entry_protocol(entry, as_json):
+def run_entry_protocol(entry, as_json, output=None):
     """Measures a zoo entry by its recipe's protocol (the numbers of its model card)."""
     from kerasgen.zoo.evaluation import evaluate_model
 
@@ -119,6 +150,7 @@ def run_entry_protocol(entry, as_json):
         raise ValueError(f"entry {entry.name!r} has no evaluation protocol in its recipe")
     metrics = evaluate_model(entry.load_model(), entry.recipe)
     report = {"entry": entry.name, "metrics": metrics}
+    write_report(report, output)
     if as_json:
         print(json.dumps(report, indent=2))
         return 0

@@ -108,13 +108,13 @@ def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="aut
     elif isinstance(data, (str, os.PathLike)) and os.path.isdir(data):
         image_size = datasets.check_image_options(color_mode, image_size)
         files, labels, _ = datasets.list_images(os.fspath(data))
-        rows = datasets.subset_rows(len(files), num_samples or len(files), labels, seed)
+        total = len(files)  # what the folder holds, labelled or not
+        rows = datasets.subset_rows(total, num_samples or total, labels, seed)
         files = [files[i] for i in rows]
         if color_mode == "auto":
             color_mode = datasets.folder_color_mode(files)
         if report is not None:
-            report["real_subset"] = _subset_text(len(rows), len(rows) if labels is None else len(labels),
-                                                 labels is not None, seed)
+            report["real_subset"] = _subset_text(len(rows), total, labels is not None, seed)
         return datasets.load_images(files, image_size, color_mode)
     elif isinstance(data, str) and data in datasets.NAMES:
         if split not in ("train", "test"):

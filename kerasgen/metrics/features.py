@@ -306,7 +306,7 @@ def to_unit_interval(samples, value_range):
 
 
 def _folder_batches(directory, batch_size, image_shape):
-    from PIL import Image
+    from kerasgen_runtime.images import read_image
 
     if not os.path.isdir(directory):
         raise ValueError(f"source must be an existing image folder, got {directory!r}")
@@ -318,23 +318,16 @@ def _folder_batches(directory, batch_size, image_shape):
     )
     if not files:
         raise ValueError(f"folder {directory!r} holds no {'/'.join(IMAGE_EXTENSIONS)} images")
-    mode = "L" if image_shape is not None and image_shape[-1] == 1 else "RGB"
+    channels = 1 if image_shape is not None and image_shape[-1] == 1 else 3
     size = None
     if image_shape is not None and None not in image_shape[:2]:
-        size = (image_shape[1], image_shape[0])  # PIL sizes are (width, height)
+        size = tuple(image_shape[:2])  # (height, width)
     for start in range(0, len(files), batch_size):
         batch = []
         for path in files[start : start + batch_size]:
-            try:
-                with Image.open(path) as image:
-                    image = image.convert(mode)
-                    if size is not None and image.size != size:
-                        image = image.resize(size, Image.BILINEAR)
-                    array = np.asarray(image, dtype="uint8")
-            except OSError as error:  # not an image, truncated, unreadable: name the file
-                raise ValueError(f"image {path!r} in folder {directory!r} cannot be read "
-                                 f"({str(error).splitlines()[0]}); fix or remove it") from None
-            batch.append(array[..., None] if array.ndim == 2 else array)
+            # The one image reader: regular files only, decompression bombs refused,
+            # a ValueError naming the file it cannot read.
+            batch.append(read_image(path, channels, size))
         shapes = sorted({a.shape for a in batch})
         if len(shapes) > 1:
             raise ValueError(f"images in {directory!r} must share one size, got {shapes}")

@@ -36,10 +36,9 @@ class GenerativeModel(keras.Model):
         # "auto" lets Keras pick per backend and device: no XLA for TensorFlow on CPU
         # (measured slower than tf.function for these models), eager torch, jitted JAX
         # (unjitted, every op of a JAX step would run eagerly).
-        if keras.backend.backend() == "torch":
-            # Keras's torch trainer runs one step per call (it refuses more); the setting
-            # only amortizes per-call overhead, so recipes that ask for more still train.
-            steps_per_execution = 1
+        # What the backend and strategy can run: one step per call on torch and under
+        # several TensorFlow replicas (see `kerasgen.backend.steps_per_execution`).
+        steps_per_execution = kg_backend.steps_per_execution(self, steps_per_execution)
         super().compile(
             optimizer=optimizer,
             steps_per_execution=steps_per_execution,
@@ -121,7 +120,8 @@ class GenerativeModel(keras.Model):
             first = first_batch(x)
             if first is not None:
                 self.check_range(first, "the first batch of x")
-        return super().fit(x, y, *args, **kwargs)
+        with kg_backend.worker_failures(self, kwargs.get("callbacks")):
+            return super().fit(x, y, *args, **kwargs)
 
     # Keras does not save SeedGenerator states; without this a reloaded model would replay
     # other noise and a resumed run would not continue where it stopped.

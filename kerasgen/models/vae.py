@@ -21,8 +21,10 @@ class VAE(GenerativeModel):
         encoder: a network mapping x to `[mean, log_var]` (e.g.
             `kerasgen.networks.ConvEncoder(..., variational=True)`).
         decoder: a network mapping z to x (sigmoid output for the Bernoulli likelihood).
-        likelihood: `"bernoulli"` (data in [0, 1]) or `"gaussian"` (fixed
-            `observation_std`).
+        likelihood: `"bernoulli"` (data in [0, 1]), `"gaussian"` (fixed
+            `observation_std`) or `"table"` (a `kerasgen.networks.TableDecoder`'s
+            per-column likelihood: Gaussian for numeric columns, categorical for
+            one-hot ones).
         beta: weight of the KL term: a float >= 0, or a `kerasgen.schedules.LinearWarmup`
             / `Cyclical` schedule of the optimizer step.
         observation_std: std of the Gaussian likelihood.
@@ -45,6 +47,7 @@ class VAE(GenerativeModel):
     """
 
     metric_names = ("loss", "reconstruction_loss", "kl_loss")
+    anomaly_scores = ("negative_elbo", "negative_iw_bound")  # `anomaly_score` methods
 
     def __init__(
         self,
@@ -57,10 +60,13 @@ class VAE(GenerativeModel):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if likelihood not in losses.LIKELIHOODS:
+        if likelihood not in (*losses.LIKELIHOODS, "table"):
             raise ValueError(
-                f"likelihood must be one of {list(losses.LIKELIHOODS)}, got {likelihood!r}"
+                f"likelihood must be one of {[*losses.LIKELIHOODS, 'table']}, got {likelihood!r}"
             )
+        if likelihood == "table" and not hasattr(decoder, "log_likelihood"):
+            raise ValueError(f"likelihood 'table' needs a decoder with its own log_likelihood "
+                             f"(kerasgen.networks.TableDecoder), got {type(decoder).__name__}")
         if not observation_std > 0:
             raise ValueError(f"observation_std must be > 0, got {observation_std}")
         check_encoder_decoder(encoder, decoder, variational=True)
@@ -79,6 +85,11 @@ class VAE(GenerativeModel):
     def data_shape(self):
         return tuple(self.encoder.input_shape[1:])
 
+    @property
+    def columns(self):
+        """The table's columns for a model of tabular data (`likelihood="table"`), else None."""
+        return self.decoder.columns if self.likelihood == "table" else None
+
     def call(self, x, training=False):
         mean, _ = self.encoder(x, training=training)
         return self.decoder(mean, training=training)
@@ -94,9 +105,15 @@ class VAE(GenerativeModel):
         noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
         z = mean + ops.exp(0.5 * log_var) * noise
         x_hat = self.decoder(z, training=training)
-        reconstruction = -losses.log_likelihood(x, x_hat, self.likelihood, self.observation_std)
+        reconstruction = -self.reconstruction_log_likelihood(x, x_hat)
         kl = losses.kl_divergence(mean, log_var)
         return ops.mean(reconstruction), ops.mean(kl)
+
+    def reconstruction_log_likelihood(self, x, x_hat):
+        """log p(x | x_hat) per example in nats."""
+        if self.likelihood == "table":
+            return self.decoder.log_likelihood(x, x_hat)
+        return losses.log_likelihood(x, x_hat, self.likelihood, self.observation_std)
 
     def train_step(self, data):
         x = self.unpack_inputs(data)
@@ -208,7 +225,27 @@ class VAE(GenerativeModel):
                 progress(stop)
         return result
 
+    def anomaly_score(self, x, method="negative_elbo", num_samples=100, seed=0, batch_size=64):
+        """How unlikely each example is under the model, in nats (higher: more anomalous).
+
+        `method` is `"negative_elbo"` or `"negative_iw_bound"` (the importance-weighted
+        bound on -log p(x)), both from the same `num_samples` draws of z ~ q(z|x) per
+        example (example `i` draws from `numpy.random.default_rng([seed, i])`). The
+        exported encoder and decoder give the same scores with
+        `kerasgen_runtime.Scorer`, without TensorFlow.
+        """
+        from kerasgen_runtime.scorer import check_method, vae_scores
+
+        check_method(method)
+        x = self.check_data(x, self.data_shape)
+        scores = vae_scores(x, self.encode, lambda z: self.decode(z, 8192), self._numpy_log_likelihood,
+                            num_samples=num_samples, seed=seed, batch_size=batch_size)
+        return scores[method]
+
     def _numpy_log_likelihood(self, x, x_hat):
+        if self.likelihood == "table":
+            values = self.decoder.log_likelihood(x.astype("float32"), x_hat.astype("float32"))
+            return keras.ops.convert_to_numpy(values).astype("float64")
         if self.likelihood == "bernoulli":
             p = np.clip(x_hat, losses.EPSILON, 1.0 - losses.EPSILON)
             return np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=-1)

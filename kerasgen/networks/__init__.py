@@ -18,3 +18,7 @@ from kerasgen.networks.spade_encoder import SPADEEncoder
 from kerasgen.networks.multiscale_discriminator import MultiscaleDiscriminator
 from kerasgen.networks.vgg_features import VGGFeatures
 from kerasgen.networks.layout_segmenter import LayoutSegmenter
+from kerasgen.networks.table_encoder import TableEncoder
+from kerasgen.networks.table_decoder import TableDecoder
+from kerasgen.networks.text_encoder import TextEncoder
+from kerasgen.networks.text_decoder import TextDecoder

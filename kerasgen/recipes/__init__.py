@@ -9,6 +9,10 @@ RECIPES = {}
 
 
 class Recipe:
+    # A recipe with its own data pipeline (text) sets `fit(args, hyperparameters)`, which
+    # then runs `kerasgen fit NAME` instead of the image pipeline of `kerasgen.training`.
+    fit = None
+
     def __init__(self, name, build, epochs, batch_size, data, value_range, labels=False):
         self.name = name
         self.labels = labels
@@ -49,7 +53,7 @@ def names():
 def _load_all():
     import importlib
 
-    for module in ("autoencoders", "gans", "classifiers", "spade"):
+    for module in ("autoencoders", "gans", "classifiers", "spade", "semi_supervised", "text"):
         try:
             importlib.import_module(f"kerasgen.recipes.{module}")
         except ModuleNotFoundError as error:

@@ -13,12 +13,21 @@ def _filters(image_shape):
 
 
 def encoder_decoder(data_shape, latent_dim, variational, output_activation="sigmoid",
-                    hidden_units=(512, 256), architecture="auto", conv_hidden_units=256):
+                    hidden_units=(512, 256), architecture="auto", conv_hidden_units=256, table=None):
     """Networks for `architecture` "conv", "mlp" or "auto" (conv for images of 28 px or
     more, dense for 8x8 images and vectors). `conv_hidden_units` is the dense layer
     between the convolutions and the code (0: none); it holds most of a conv
-    autoencoder's parameters."""
+    autoencoder's parameters. `table` (`{"columns", "mean", "std"}`, from
+    `kerasgen.training` for a table file) gives dense table networks instead."""
     data_shape = tuple(data_shape)
+    if table is not None:
+        # The image default (512, 256) is far more than a table of tens of columns needs.
+        hidden_units = (128, 64) if tuple(hidden_units) == (512, 256) else tuple(hidden_units)
+        encoder = networks.TableEncoder(table["columns"], table["mean"], table["std"], latent_dim,
+                                        hidden_units=hidden_units, variational=variational)
+        decoder = networks.TableDecoder(latent_dim, table["columns"], table["mean"], table["std"],
+                                        hidden_units=tuple(reversed(hidden_units)))
+        return encoder, decoder
     if architecture not in ("auto", "conv", "mlp"):
         raise ValueError(f"architecture must be 'auto', 'conv' or 'mlp', got {architecture!r}")
     if architecture == "auto":
@@ -40,10 +49,13 @@ def encoder_decoder(data_shape, latent_dim, variational, output_activation="sigm
 @register("vae", epochs=30, batch_size=128)
 def build_vae(data_shape, num_classes=None, latent_dim=16, beta=1.0, learning_rate=1e-3,
               warmup_steps=0, seed=0, likelihood="bernoulli", architecture="auto",
-              hidden_units=(512, 256), steps_per_execution=8):
+              hidden_units=(512, 256), steps_per_execution=8, table=None):
     encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=True,
                                        output_activation="sigmoid" if likelihood == "bernoulli" else None,
-                                       hidden_units=tuple(hidden_units), architecture=architecture)
+                                       hidden_units=tuple(hidden_units), architecture=architecture,
+                                       table=table)
+    if table is not None:
+        likelihood = "table"  # Gaussian per numeric column, categorical per one-hot group
     if warmup_steps:
         beta = LinearWarmup(beta, warmup_steps)
     model = models.VAE(encoder, decoder, likelihood=likelihood, beta=beta, seed=seed)
@@ -53,16 +65,21 @@ def build_vae(data_shape, num_classes=None, latent_dim=16, beta=1.0, learning_ra
 
 @register("beta_vae", epochs=30, batch_size=128)
 def build_beta_vae(data_shape, num_classes=None, latent_dim=10, beta=4.0, learning_rate=1e-3, seed=0,
-                   architecture="auto", hidden_units=(512, 256)):
+                   architecture="auto", hidden_units=(512, 256), table=None):
     return build_vae(data_shape, latent_dim=latent_dim, beta=beta, learning_rate=learning_rate, seed=seed,
-                     architecture=architecture, hidden_units=hidden_units)
+                     architecture=architecture, hidden_units=hidden_units, table=table)
 
 
 @register("ae", epochs=20, batch_size=128)
 def build_autoencoder(data_shape, num_classes=None, latent_dim=16, loss="bce", learning_rate=1e-3,
-                      hidden_units=256):
-    encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False,
-                                       conv_hidden_units=hidden_units)
+                      hidden_units=256, table=None):
+    if table is not None:
+        encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False, table=table,
+                                           hidden_units=(128, 64) if hidden_units == 256 else hidden_units)
+        loss = "table"  # Gaussian per numeric column, categorical per one-hot group
+    else:
+        encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False,
+                                           conv_hidden_units=hidden_units)
     model = models.Autoencoder(encoder, decoder, loss=loss)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model

@@ -15,6 +15,8 @@ __version__ = "0.2.0"
 
 from kerasgen_runtime.latents import draw_latents  # noqa: E402
 from kerasgen_runtime.sampler import Sampler  # noqa: E402
+from kerasgen_runtime.scorer import Scorer  # noqa: E402
 from kerasgen_runtime.spade_sampler import SPADESampler  # noqa: E402
+from kerasgen_runtime.text_sampler import TextSampler  # noqa: E402
 
-__all__ = ["Sampler", "SPADESampler", "draw_latents", "__version__"]
+__all__ = ["Sampler", "Scorer", "SPADESampler", "TextSampler", "draw_latents", "__version__"]

@@ -23,6 +23,7 @@ import os
 
 import numpy as np
 
+from kerasgen_runtime.files import MANIFEST as FILES_RECORD
 from kerasgen_runtime.files import sha256_file
 from kerasgen_runtime.latents import draw_latents
 
@@ -76,7 +77,8 @@ def listed_files(directory):
         dirs.sort()
         for name in files:
             found.add(os.path.relpath(os.path.join(root, name), directory).replace(os.sep, "/"))
-    return found - {MANIFEST}
+    # the bundle's manifest, and kerasgen's record of the files it wrote (never read here)
+    return found - {MANIFEST, FILES_RECORD}
 
 
 def check_files(directory, manifest):

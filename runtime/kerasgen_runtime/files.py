@@ -1,5 +1,15 @@
-"""Atomic file writing: a run that is interrupted never leaves a half-written artifact,
-and nothing the command did not write is ever deleted or replaced."""
+"""Atomic file writing, and the one rule about a user's files: kerasgen replaces or
+deletes only what it recorded as its own.
+
+Every file `atomic_path` writes is recorded in its folder's manifest
+(`.kerasgen-files.json`: name -> size and sha256); a directory kerasgen writes (a
+SavedModel or web export) holds a manifest of every file inside it. An existing output
+path is replaced only when that record still matches what is on disk; anything else (a
+user's file, a file the user edited, a file added inside an export) is refused with a
+one-line error and never touched. Temporaries carry the writing process's id, so the
+next run for the same target removes those of a killed run (and restores a directory
+that a kill left moved aside) without touching a run in progress.
+"""
 
 import contextlib
 import hashlib
@@ -7,34 +17,172 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
+
+try:
+    import fcntl
+except ImportError:  # Windows: manifests are updated without a lock
+    fcntl = None
+
+MANIFEST = ".kerasgen-files.json"
+_MANIFEST_FORMAT = "kerasgen-files"
 
 
 class DirectoryKind:
     """What a directory written by kerasgen holds, so a previous one can be recognised.
 
+    A directory of this kind is kerasgen's when it holds the `required` names and a
+    manifest (`write_directory_manifest`) listing every file under it, each with the
+    size and sha256 it has on disk: a file the user added or changed anywhere inside
+    (`variables/`, `assets/`, ...) makes it not ours, and it is never replaced.
+
     Args:
         description: what it is, for messages (`"SavedModel export"`).
         required: names every such directory holds (`kerasgen_metadata.json`, ...).
-        allowed: every name such a directory may hold at its top level; a directory
-            holding anything else is not ours and is never replaced.
+        allowed: every name such a directory may hold at its top level.
     """
 
     def __init__(self, description, required, allowed):
         self.description = description
         self.required = tuple(required)
-        self.allowed = frozenset(allowed) | frozenset(required)
+        self.allowed = frozenset(allowed) | frozenset(required) | {MANIFEST}
 
     def why_not(self, path):
         """None when `path` is a previous directory of this kind, else the reason."""
         names = set(os.listdir(path))
-        missing = [name for name in self.required if name not in names]
+        missing = [name for name in (*self.required, MANIFEST) if name not in names]
         if missing:
             return f"it holds no {missing[0]}"
         extra = sorted(names - self.allowed)
         if extra:
             return f"it also holds {extra[:3]}"
+        recorded = read_manifest(path)
+        present = [name for name in list_files(path) if name != MANIFEST]
+        unknown = [name for name in present if not _matches(os.path.join(path, name), recorded.get(name))]
+        if unknown:
+            return f"it holds files kerasgen did not write or that changed since: {unknown[:3]}"
         return None
+
+
+def list_files(directory):
+    """Relative paths (with `/`) of the files under `directory`."""
+    paths = []
+    for root, _, names in os.walk(directory):
+        for name in names:
+            paths.append(os.path.relpath(os.path.join(root, name), directory).replace(os.sep, "/"))
+    return sorted(paths)
+
+
+def _record(path):
+    return {"size": os.path.getsize(path), "sha256": sha256_file(path)}
+
+
+def _matches(path, records):
+    """True when the file `path` is one of `records` (size first, then sha256)."""
+    if not records or not os.path.isfile(path) or os.path.islink(path):
+        return False
+    size = os.path.getsize(path)
+    candidates = [r for r in records if r.get("size") == size]
+    return bool(candidates) and sha256_file(path) in {r.get("sha256") for r in candidates}
+
+
+def read_manifest(folder):
+    """`{relative path: [{"size", "sha256"}, ...]}` kerasgen recorded in `folder`."""
+    try:
+        with open(os.path.join(folder, MANIFEST), encoding="utf-8") as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(manifest, dict) or manifest.get("format") != _MANIFEST_FORMAT:
+        return {}
+    files = manifest.get("files")
+    return {k: v for k, v in files.items() if isinstance(v, list)} if isinstance(files, dict) else {}
+
+
+def _write_manifest(folder, files):
+    fd, tmp = tempfile.mkstemp(prefix=f"{MANIFEST}.{os.getpid()}.", suffix=".tmp.json", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"format": _MANIFEST_FORMAT, "format_version": 1, "files": files}, f,
+                      indent=1, sort_keys=True)
+            f.write("\n")
+        os.replace(tmp, os.path.join(folder, MANIFEST))
+    finally:
+        if os.path.lexists(tmp):
+            os.remove(tmp)
+
+
+@contextlib.contextmanager
+def _folder_lock(folder):
+    """An exclusive OS lock on `folder` while its manifest is read and rewritten."""
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _update_manifest(path, update):
+    folder, name = os.path.split(os.path.abspath(path))
+    with _folder_lock(folder):
+        files = read_manifest(folder)
+        update(files, name)
+        # Entries of files that are gone say nothing any more.
+        files = {k: v for k, v in files.items() if v and os.path.lexists(os.path.join(folder, k))
+                 or k == name and v}
+        if files:
+            _write_manifest(folder, files)
+        elif os.path.lexists(os.path.join(folder, MANIFEST)):
+            os.remove(os.path.join(folder, MANIFEST))  # it records nothing any more
+
+
+def record_written(path, record=None, keep_previous=False):
+    """Records the file `path` as written by kerasgen (its size and sha256, or `record`).
+
+    `keep_previous=True` adds it beside the recorded versions (before a rename, so that
+    a kill in between leaves whichever file stands there recognised as ours).
+    """
+    record = record or _record(path)
+
+    def update(files, name):
+        previous = files.get(name, []) if keep_previous else []
+        files[name] = [r for r in previous if r != record] + [record]
+
+    _update_manifest(path, update)
+    return record
+
+
+def forget(path):
+    """Drops `path` from its folder's manifest (after kerasgen deleted it)."""
+    _update_manifest(path, lambda files, name: files.pop(name, None))
+
+
+def written_by_kerasgen(path):
+    """True when `path` is a file kerasgen recorded (`record_written`) and has not changed since."""
+    path = os.path.abspath(os.fspath(path))
+    folder, name = os.path.split(path)
+    return _matches(path, read_manifest(folder).get(name))
+
+
+def remove_own(path):
+    """Deletes the file `path` if it is kerasgen's (`written_by_kerasgen`); True if removed."""
+    if not written_by_kerasgen(path):
+        return False
+    os.remove(path)
+    forget(path)
+    return True
+
+
+def write_directory_manifest(directory):
+    """Records every file under `directory` (a finished export) in its own manifest."""
+    files = {name: [_record(os.path.join(directory, name))] for name in list_files(directory)
+             if name != MANIFEST}
+    _write_manifest(directory, files)
 
 
 def _is_cwd_or_parent(path):
@@ -43,49 +191,68 @@ def _is_cwd_or_parent(path):
     return os.path.commonpath([here, target]) == target
 
 
-def check_output_path(path, kind=None, overwrite=False):
+def check_output_path(path, kind=None, overwrite=False, flag="-o"):
     """Raises ValueError unless writing `path` can replace nothing that is not ours.
 
     Call it before expensive work; `atomic_path` calls it again. A file target
-    (`kind=None`) may replace an existing file, never a directory. A directory target
-    (`kind` a `DirectoryKind`) must not exist, or, with `overwrite=True` only, be a
-    previous directory of that kind. The current directory and its parents are always
-    refused, and so is a folder that cannot be written. Returns the normalised path.
+    (`kind=None`) may replace an existing file only if kerasgen wrote it
+    (`written_by_kerasgen`), never a directory or a user's file. A directory target
+    (`kind` a `DirectoryKind`) must not exist, be empty, or, with `overwrite=True` only,
+    be a previous directory of that kind with nothing changed or added inside. The
+    current directory and its parents are always refused, and so is a folder that
+    cannot be written. `flag` names the option in messages (`-o`, `--out`).
+    First it cleans up after killed runs for this target (`recover_target`).
+    Returns the normalised path.
     """
     path = os.fspath(path)
     if not path:
-        raise ValueError("output path must not be empty")
+        raise ValueError(f"{flag} must not be empty")
     if _is_cwd_or_parent(path):
-        raise ValueError(
-            f"output path {path!r} is the current directory or one of its parents; "
-            "expected a new path"
-        )
+        raise ValueError(f"{flag} {path!r} is the current directory or one of its parents; "
+                         "expected a new path")
     if kind is not None:
         path = path.rstrip("/" + os.sep) or path
     elif path.endswith(("/", os.sep)):
-        raise ValueError(f"output path must be a file name, got the folder {path!r}")
+        raise ValueError(f"{flag} must be a file name, got the folder {path!r}")
     if os.path.islink(path) and (kind is not None or os.path.isdir(path)):
-        raise ValueError(f"output path {path!r} is a symbolic link; expected a new path")
+        raise ValueError(f"{flag} {path!r} is a symbolic link; expected a new path")
     if kind is None and os.path.isdir(path):
-        raise ValueError(f"output path {path!r} is an existing directory; expected a file path")
-    if kind is not None and os.path.lexists(path):
-        if not os.path.isdir(path):
-            raise ValueError(f"output path {path!r} is an existing file; expected a directory "
-                             f"for a {kind.description}")
-        reason = kind.why_not(path)
-        if reason is not None:
-            raise ValueError(f"output path {path!r} is an existing directory that is not a "
-                             f"{kind.description} ({reason}); it is never replaced, "
-                             "choose a new path")
-        if not overwrite:
-            raise ValueError(f"output path {path!r} holds a previous {kind.description}; "
-                             "pass --overwrite (overwrite=True) to replace it")
+        raise ValueError(f"{flag} {path!r} is an existing directory; expected a file path")
     parent = nearest_existing(os.path.dirname(os.path.abspath(path)))
     if not os.path.isdir(parent):
-        raise ValueError(f"output path {path!r} is inside {parent!r}, which is a file")
+        raise ValueError(f"{flag} {path!r} is inside {parent!r}, which is a file")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"output folder {parent!r} is not writable")
+        raise ValueError(f"output folder {parent!r} of {flag} is not writable")
+    recover_target(path, kind)
+    if kind is None and os.path.lexists(path) and not written_by_kerasgen(path):
+        raise ValueError(f"{flag} {path!r} exists and was not written by kerasgen (or was changed "
+                         f"since); it is never replaced: choose another {flag} or move it away")
+    if kind is not None and os.path.lexists(path):
+        if not os.path.isdir(path):
+            raise ValueError(f"{flag} {path!r} is an existing file; expected a directory "
+                             f"for a {kind.description}")
+        if not os.listdir(path):
+            return path
+        reason = kind.why_not(path)
+        if reason is not None:
+            raise ValueError(f"{flag} {path!r} is an existing directory that is not a "
+                             f"{kind.description} ({reason}); it is never replaced, "
+                             f"choose another {flag}")
+        if not overwrite:
+            raise ValueError(f"{flag} {path!r} holds a previous {kind.description}; "
+                             "pass --overwrite (overwrite=True) to replace it")
     return path
+
+
+def check_output_files(folder, names, flag="-o"):
+    """`check_output_path` for each file `names` a command writes in the output folder
+    `folder` (which may hold other files of the user's: they are left alone)."""
+    folder = os.fspath(folder)
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        raise ValueError(f"{flag} {folder!r} is an existing file; expected a folder")
+    for name in names:
+        check_output_path(os.path.join(folder, name), flag=flag)
+    return folder
 
 
 def nearest_existing(path):
@@ -100,28 +267,89 @@ def _kept_suffix(base):
     return ".weights.h5" if base.endswith(".weights.h5") else os.path.splitext(base)[1]
 
 
-def temporary_pattern(name_pattern, suffix):
+def temporary_pattern(name_pattern, suffix, label="tmp"):
     """Regex source matching exactly the temporary names `atomic_path` gives a file whose
-    name matches the regex `name_pattern` and ends in `suffix` (`.NAME.XXXXXXXX.tmpSUFFIX`,
-    the 8 random characters of `tempfile.mkstemp`), so that only our own are removed."""
-    return rf"\.(?:{name_pattern})\.[a-z0-9_]{{8}}\.tmp{re.escape(suffix)}"
+    name matches the regex `name_pattern` and ends in `suffix`
+    (`.NAME.PID.XXXXXXXX.tmpSUFFIX`: the writer's process id and the 8 random
+    characters of `tempfile.mkstemp`), so that only our own are removed. Group 1 is the
+    process id. `label` is `tmp`, or `old` for a directory moved aside while replaced."""
+    return rf"\.(?:{name_pattern})\.(\d+)\.[a-z0-9_]{{8}}\.{label}{re.escape(suffix)}"
 
 
 def _temporary_beside(path, label):
     directory = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
     suffix = _kept_suffix(base)
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".{label}{suffix}", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.{os.getpid()}.", suffix=f".{label}{suffix}",
+                               dir=directory)
     os.close(fd)
     os.remove(tmp)
     return tmp
+
+
+def process_alive(pid):
+    """Whether process `pid` runs (a temporary of a live process is in use)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's), or we cannot tell: keep its files
+    return True
+
+
+def _remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    elif os.path.lexists(path):
+        os.remove(path)
+
+
+def dead_temporaries(path, label="tmp"):
+    """Temporaries (`label` tmp or old) that killed processes left for the target `path`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    base = os.path.basename(os.fspath(path).rstrip("/" + os.sep))
+    if not os.path.isdir(folder):
+        return []
+    pattern = re.compile("^" + temporary_pattern(re.escape(base), _kept_suffix(base), label) + "$")
+    found = []
+    for name in sorted(os.listdir(folder)):
+        match = pattern.match(name)
+        if match and not process_alive(int(match.group(1))):
+            found.append(os.path.join(folder, name))
+    return found
+
+
+def recover_target(path, kind=None):
+    """Cleans up after runs killed while writing `path`: a previous directory moved aside
+    by an interrupted `replace_directory` is put back when nothing stands at `path`
+    (otherwise removed), and their temporaries are removed. Returns what was done."""
+    done = []
+    for old in dead_temporaries(path, "old"):
+        ours = kind is not None and os.path.isdir(old) and kind.why_not(old) is None
+        if not os.path.lexists(path) and ours:
+            os.rename(old, path)
+            done.append(f"restored {path!r} from an interrupted replacement")
+        elif ours:
+            _remove(old)
+            done.append(f"removed {old!r}, the copy an interrupted replacement left")
+    for tmp in dead_temporaries(path, "tmp"):
+        _remove(tmp)
+        done.append(f"removed {tmp!r}, left by an interrupted run")
+    for line in done:
+        print(f"kerasgen: {line}", file=sys.stderr)
+    return done
 
 
 def replace_directory(tmp, path):
     """Renames the finished folder `tmp` onto `path`, which the caller has checked.
 
     An absent or empty `path` is replaced by one rename; a non-empty one is moved aside
-    first, put back if the rename fails, and removed only once `tmp` stands at `path`.
+    first (`.NAME.PID.XXXXXXXX.old`), put back if the rename fails, and removed only
+    once `tmp` stands at `path`. A kill between the renames is repaired by the next
+    `check_output_path(path, kind)` (`recover_target`).
     """
     if not (os.path.isdir(path) and os.listdir(path)):
         os.replace(tmp, path)  # rename(2) replaces an empty directory
@@ -137,31 +365,33 @@ def replace_directory(tmp, path):
 
 
 @contextlib.contextmanager
-def atomic_path(path, kind=None, overwrite=False):
+def atomic_path(path, kind=None, overwrite=False, flag="-o"):
     """Yields a temporary path beside `path`; renames it onto `path` on success.
 
     The temporary name keeps the final suffix (Keras checks `.keras` / `.weights.h5`).
     A file, or a directory when `kind` says what it is (a SavedModel), is written
-    there. `path` is first checked with `check_output_path(path, kind, overwrite)`:
-    an existing directory is replaced only when it is a previous directory of the same
-    kind and `overwrite` is set. On error the temporary is removed and `path` is left
-    as it was.
+    there. `path` is first checked with `check_output_path(path, kind, overwrite)`
+    (an existing file is replaced only if kerasgen wrote it, a directory only when it is
+    a previous one of the same kind and `overwrite` is set) and checked again before the
+    rename. A file is recorded in its folder's manifest; a directory gets a manifest of
+    its files. On error the temporary is removed and `path` is left as it was.
     """
-    path = check_output_path(path, kind, overwrite)
+    path = check_output_path(path, kind, overwrite, flag)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = _temporary_beside(path, "tmp")
     try:
         yield tmp
-        if kind is not None and os.path.isdir(path):
-            check_output_path(path, kind, overwrite)  # still a previous export of ours
+        if kind is not None:
+            write_directory_manifest(tmp)
+            check_output_path(path, kind, overwrite, flag)  # still new, or a previous one of ours
             replace_directory(tmp, path)
         else:
+            record = record_written(path, _record(tmp), keep_previous=True)
+            check_output_path(path, kind, overwrite, flag)  # nobody put a file there meanwhile
             os.replace(tmp, path)
+            record_written(path, record)
     finally:
-        if os.path.isdir(tmp) and not os.path.islink(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif os.path.lexists(tmp):
-            os.remove(tmp)
+        _remove(tmp)
 
 
 def write_bytes(path, data):

@@ -52,6 +52,12 @@ SAMPLING_NETWORKS = ("decoder", "generator", "conditional_generator")
 SOURCE_KEYS = ("zoo_entry", "weights_sha256", "file")
 # What the runtime sampler cannot work without (num_classes too when there is a label).
 SAMPLING_KEYS = ("latent_dim", "image_shape", "value_range")
+# Bounds on the sizes a file states, so a wrong or hostile one is refused before any
+# array is allocated: each dimension (latent_dim, num_classes, each side of a shape) at
+# most MAX_DIMENSION, each sample at most MAX_SAMPLE_VALUES values (a 2,048 x 2,048 x 4
+# image, 64 MiB as float32).
+MAX_DIMENSION = 65_536
+MAX_SAMPLE_VALUES = 2**24
 
 
 def layout_of(image_shape):
@@ -77,23 +83,16 @@ def validate(metadata, required=SAMPLING_KEYS):
     if missing:
         raise ValueError(f"metadata is missing {missing}")
     if "latent_dim" in metadata:
-        metadata["latent_dim"] = check_positive_int("metadata latent_dim", metadata["latent_dim"])
+        metadata["latent_dim"] = check_dimension("metadata latent_dim", metadata["latent_dim"])
     if "image_shape" in metadata:
-        shape = metadata["image_shape"]
-        if (
-            not isinstance(shape, (list, tuple))
-            or len(shape) not in (1, 3)
-            or not all(isinstance(v, (int, np.integer)) and v > 0 for v in shape)
-        ):
-            raise ValueError(
-                f"metadata image_shape must be a list of 1 or 3 positive ints, got {shape!r}"
-            )
-        metadata["image_shape"] = [int(v) for v in shape]
-        metadata.setdefault("layout", layout_of(shape))
+        metadata["image_shape"] = check_shape("metadata image_shape", metadata["image_shape"], (1, 3))
+        metadata.setdefault("layout", layout_of(metadata["image_shape"]))
+    if metadata.get("label_map_shape") is not None:
+        metadata["label_map_shape"] = check_shape("metadata label_map_shape", metadata["label_map_shape"], (2,))
     if "value_range" in metadata:
         metadata["value_range"] = check_value_range(metadata["value_range"])
     if metadata.get("num_classes") is not None:
-        metadata["num_classes"] = check_positive_int("metadata num_classes", metadata["num_classes"])
+        metadata["num_classes"] = check_dimension("metadata num_classes", metadata["num_classes"])
     if metadata.setdefault("prior", PRIOR) not in (PRIOR, None):
         raise ValueError(f"metadata prior must be {PRIOR!r} or null, got {metadata['prior']!r}")
     if "latent_generator" in metadata:
@@ -101,6 +100,33 @@ def validate(metadata, required=SAMPLING_KEYS):
     if metadata.setdefault("network", "decoder") not in NETWORKS:
         raise ValueError(f"metadata network must be one of {list(NETWORKS)}, got {metadata['network']!r}")
     return metadata
+
+
+def check_dimension(name, value):
+    """A positive int of at most `MAX_DIMENSION`; ValueError naming `name` otherwise."""
+    value = check_positive_int(name, value)
+    if value > MAX_DIMENSION:
+        raise ValueError(f"{name} must be at most {MAX_DIMENSION}, got {value}")
+    return value
+
+
+def check_shape(name, shape, lengths):
+    """A list of `lengths` positive ints, each at most `MAX_DIMENSION`, of at most
+    `MAX_SAMPLE_VALUES` values in all."""
+    if (
+        not isinstance(shape, (list, tuple))
+        or len(shape) not in lengths
+        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in shape)
+    ):
+        counts = " or ".join(str(n) for n in lengths)
+        raise ValueError(f"{name} must be a list of {counts} positive ints, got {shape!r}")
+    shape = [check_dimension(name, v) for v in shape]
+    if math.prod(shape) > MAX_SAMPLE_VALUES:
+        raise ValueError(
+            f"{name} {shape} holds {math.prod(shape)} values per sample, more than the "
+            f"{MAX_SAMPLE_VALUES} kerasgen allocates"
+        )
+    return shape
 
 
 def check_value_range(value_range):

@@ -225,7 +225,7 @@ class Sampler:
         """`x` of one batch: one session call, or sub-batches at once (`split_batches`)."""
         parts = min(self.split_threads, count // self.SPLIT_MIN_PER_THREAD)
         if parts <= 1:
-            return self.session.run([self.x_name], feeds)[0]
+            return self.checked(run_session(self.session, self.x_name, feeds, self.path), count)
         if self.split_session is None:
             self.split_session = open_session(self.path, 1, *self.session_options)
             self.split_pool = ThreadPoolExecutor(self.split_threads, "kerasgen-sampler")
@@ -234,11 +234,16 @@ class Sampler:
 
         def run_part(start, stop):
             part = {name: value[start:stop] for name, value in feeds.items()}
-            outputs[start:stop] = self.split_session.run([self.x_name], part)[0]
+            x = run_session(self.split_session, self.x_name, part, self.path)
+            outputs[start:stop] = self.checked(x, stop - start)
 
         for future in [self.split_pool.submit(run_part, a, b) for a, b in zip(bounds, bounds[1:])]:
             future.result()
         return outputs
+
+    def checked(self, x, count):
+        """`x` if it holds `count` finite samples of `image_shape`; ValueError otherwise."""
+        return check_samples(x, (count, *self.image_shape), self.path)
 
     def check_latents(self, z):
         z = np.asarray(z)
@@ -323,7 +328,7 @@ def open_session(path, num_threads=None, providers=None, spin_wait=False):
     options.inter_op_num_threads = 1
     if num_threads is not None:
         options.intra_op_num_threads = num_threads
-    options.log_severity_level = 3  # errors are reported by us, not on stderr
+    options.log_severity_level = 4  # errors are reported by us (one line), not on stderr
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin_wait else "0")
     try:
         return onnxruntime.InferenceSession(
@@ -335,6 +340,39 @@ def open_session(path, num_threads=None, providers=None, spin_wait=False):
             f"{path} is not a readable ONNX model (corrupted or truncated?); "
             f"onnxruntime says: {reason}"
         ) from None
+
+
+def run_session(session, output_name, feeds, path):
+    """`session.run` of one output; onnxruntime's errors (a graph whose dynamic
+    dimensions disagree with its metadata, say) become a one-line ValueError."""
+    try:
+        return session.run([output_name], feeds)[0]
+    except Exception as error:  # onnxruntime raises its own pybind error types
+        reason = str(error).strip().splitlines()[0][:300]
+        shapes = {name: list(value.shape) for name, value in feeds.items()}
+        raise ValueError(
+            f"{path} could not be run on inputs of shapes {shapes} (does its metadata match "
+            f"the graph?); onnxruntime says: {reason}"
+        ) from None
+
+
+def check_samples(x, shape, path):
+    """Refuses outputs that are not `shape` or not finite: a file that returns fewer
+    rows than asked, other dimensions than its metadata states, or NaN/inf."""
+    x = np.asarray(x)
+    if tuple(x.shape) != tuple(shape):
+        raise ValueError(
+            f"{path} returned samples of shape {list(x.shape)}, expected {list(shape)} "
+            "(the number asked for, of the image_shape in its metadata)"
+        )
+    finite = np.isfinite(x)
+    if not finite.all():
+        rows = np.flatnonzero(~finite.reshape(len(x), -1).all(axis=1))
+        raise ValueError(
+            f"{path} returned NaN or inf in {len(rows)} of {len(x)} samples (first: row "
+            f"{rows[0]} of the batch); the exported network is broken for these inputs"
+        )
+    return x
 
 
 def graph_names(session, path):

@@ -10,10 +10,14 @@ import os
 
 import numpy as np
 
-from kerasgen_runtime.images import image_grid, write_png
-from kerasgen_runtime.latents import check_positive_int, draw_latents, generator_of
+from kerasgen_runtime.images import image_grid, to_value_range, write_png
+from kerasgen_runtime.latents import check_positive_int, generator_of, latent_batches
 from kerasgen_runtime.metadata import from_onnx_props, validate
-from kerasgen_runtime.sampler import open_session
+from kerasgen_runtime.outputs import check_grid_size
+from kerasgen_runtime.sampler import check_samples, open_session, run_session
+
+# What `sample` returns at once (float32 samples); more is streamed by `sample_batches`.
+MAX_IN_MEMORY_BYTES = 2**30
 
 
 class SPADESampler:
@@ -85,7 +89,8 @@ class SPADESampler:
         return label_map.astype("int64")
 
     def encode_style(self, style_image):
-        """The encoder's mean for a reference image: uint8 `(H, W, C)` or floats in value_range."""
+        """The encoder's mean for a reference image: uint8 pixels `(H, W, C)` (what
+        `kerasgen_runtime.images.read_image` gives) or floats already in value_range."""
         if self.encoder is None:
             raise ValueError("style_image needs the style encoder: pass encoder='..._encoder.onnx'")
         image = np.asarray(style_image)
@@ -94,32 +99,49 @@ class SPADESampler:
         if tuple(image.shape[1:]) != self.image_shape:
             raise ValueError(f"style_image must have shape {self.image_shape}, got {image.shape[1:]}")
         if image.dtype == np.uint8:
-            low, high = self.metadata["value_range"]
-            image = image.astype("float32") / 255.0 * (high - low) + low
-        mean, _ = self.encoder.run(["mean", "log_var"], {"x": image.astype("float32")})
-        return mean
+            image = to_value_range(image, self.metadata["value_range"])
+        mean = run_session(self.encoder, "mean", {"x": image.astype("float32")}, "the style encoder")
+        return check_samples(mean, (len(image), self.latent_dim), "the style encoder")
 
     def sample(self, label_map, num_samples=None, seed=None, style_image=None, batch_size=256):
         """Float32 images in `value_range` for `label_map` (one map, or one per sample).
 
-        `z` ~ N(0, I) drawn with `seed`, or the encoding of `style_image`.
+        `z` ~ N(0, I) drawn with `seed`, or the encoding of `style_image`. At most
+        `MAX_IN_MEMORY_BYTES` of samples are returned at once; stream more with
+        `sample_batches`.
         """
         label_map = self.check_label_map(label_map)
         num_samples = check_positive_int("num_samples", num_samples if num_samples is not None else len(label_map))
-        if len(label_map) == 1:
-            label_map = np.repeat(label_map, num_samples, axis=0)
-        if len(label_map) != num_samples:
+        size = num_samples * int(np.prod(self.image_shape)) * 4
+        if size > MAX_IN_MEMORY_BYTES:
+            raise ValueError(
+                f"num_samples {num_samples} would hold {size / 2**30:.1f} GiB of samples in memory, "
+                f"more than {MAX_IN_MEMORY_BYTES // 2**30} GiB; stream them with sample_batches "
+                "(kerasgen-sample ... -o samples.npy)"
+            )
+        return np.concatenate(list(self.sample_batches(label_map, num_samples, seed, style_image, batch_size)))
+
+    def sample_batches(self, label_map, num_samples=None, seed=None, style_image=None, batch_size=256):
+        """Yields `sample(...)` in consecutive batches, one batch in memory at a time."""
+        label_map = self.check_label_map(label_map)
+        num_samples = check_positive_int("num_samples", num_samples if num_samples is not None else len(label_map))
+        batch_size = check_positive_int("batch_size", batch_size)
+        if len(label_map) not in (1, num_samples):
             raise ValueError(f"label_map must hold 1 or num_samples ({num_samples}) maps, got {len(label_map)}")
         if style_image is None:
-            z = draw_latents(num_samples, self.latent_dim, seed, generator_of(self.metadata))
+            latents = latent_batches(num_samples, self.latent_dim, seed, batch_size, generator_of(self.metadata))
         else:
             z = self.encode_style(style_image)
-            z = np.repeat(z, num_samples, axis=0) if len(z) == 1 else z
-        outputs = [
-            self.session.run(["x"], {"label_map": label_map[i : i + batch_size], "z": z[i : i + batch_size]})[0]
-            for i in range(0, num_samples, batch_size)
-        ]
-        return np.concatenate(outputs)
+            if len(z) not in (1, num_samples):
+                raise ValueError(f"style_image must hold 1 or num_samples ({num_samples}) images, got {len(z)}")
+            latents = (np.broadcast_to(z, (num_samples, self.latent_dim))[i : i + batch_size]
+                       for i in range(0, num_samples, batch_size))
+        start = 0
+        for z in latents:
+            maps = np.broadcast_to(label_map, (num_samples, *self.map_shape))[start : start + len(z)]
+            feeds = {"label_map": np.ascontiguousarray(maps), "z": np.ascontiguousarray(z)}
+            yield check_samples(run_session(self.session, "x", feeds, self.path), (len(z), *self.image_shape), self.path)
+            start += len(z)
 
     def sample_uint8(self, label_map, num_samples=None, seed=None, style_image=None):
         low, high = self.metadata["value_range"]
@@ -127,26 +149,10 @@ class SPADESampler:
         return np.clip(np.rint((images - low) * (255.0 / (high - low))), 0, 255).astype("uint8")
 
     def save_grid(self, path, label_map, num_samples=None, seed=None, style_image=None, columns=None):
-        """Writes the samples as one PNG grid (atomically); returns the grid."""
+        """Writes the samples (at most `GRID_MAX_SAMPLES`) as one PNG grid (atomically);
+        returns the grid."""
+        label_map = self.check_label_map(label_map)
+        check_grid_size(num_samples if num_samples is not None else len(label_map))
         grid = image_grid(self.sample_uint8(label_map, num_samples, seed, style_image), columns)
         write_png(path, grid)
         return grid
-
-
-def read_label_map(path):
-    """An int64 map `(H, W)` from a single-channel PNG of class indices (8/16-bit grey or palette)."""
-    from PIL import Image
-
-    with Image.open(os.fspath(path)) as image:
-        if image.mode not in ("L", "P", "I", "I;16"):
-            raise ValueError(f"label map {path!r} must be a single-channel PNG of class indices, got mode {image.mode!r}")
-        return np.asarray(image).astype("int64")
-
-
-def read_image(path, channels=3):
-    """A uint8 image `(H, W, channels)` from a PNG/JPEG file."""
-    from PIL import Image
-
-    with Image.open(os.fspath(path)) as image:
-        array = np.asarray(image.convert("RGB" if channels == 3 else "L"))
-    return array if array.ndim == 3 else array[..., None]

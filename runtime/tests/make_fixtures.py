@@ -4,7 +4,11 @@
 
 The runtime tests run where neither TensorFlow nor Keras is installed, so the exports
 and the samples Keras gives for them are made here once and committed (a few KB):
-`expected.npz` holds each model's `sample(5, seed=0)` (cGAN: labels 0..4) from Keras.
+`expected.npz` holds each model's `sample(5, seed=0)` (cGAN: labels 0..4) from Keras;
+`vae_scores.npz` six 4x4 inputs and the VAE's `anomaly_score` of them from Keras
+(`python runtime/tests/make_fixtures.py --scores` writes only that file, for the VAE
+exports already here: its weights are the seeded ones `models()` builds, checked against
+`expected.npz`).
 """
 
 import os
@@ -40,6 +44,18 @@ def models():
     return {"vae": vae, "gan": gan, "cgan": cgan, "autoencoder": autoencoder}
 
 
+def write_scores():
+    """`vae_scores.npz`: inputs `x` and the Keras VAE's scores (16 draws, seed 3)."""
+    vae = models()["vae"]
+    with np.load(os.path.join(HERE, "expected.npz")) as expected:
+        np.testing.assert_allclose(vae.sample(5, seed=0), expected["vae"], atol=1e-5)  # same weights
+    x = np.random.default_rng(0).random((6, 4, 4, 1)).astype("float32")
+    x[3:] = (x[3:] > 0.5).astype("float32")
+    scores = {method: vae.anomaly_score(x, method=method, num_samples=16, seed=3)
+              for method in ("negative_elbo", "negative_iw_bound")}
+    np.savez(os.path.join(HERE, "vae_scores.npz"), x=x, **scores)
+
+
 def main():
     os.makedirs(HERE, exist_ok=True)
     expected = {}
@@ -51,9 +67,12 @@ def main():
             expected[name] = model.sample(5, seed=0)
     kerasgen.export.to_onnx(models()["vae"], os.path.join(HERE, "vae_encoder.onnx"), encoder=True)
     np.savez(os.path.join(HERE, "expected.npz"), **expected)
+    write_scores()
     for file in sorted(os.listdir(HERE)):
         print(f"{file}: {os.path.getsize(os.path.join(HERE, file))} bytes")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    write_scores() if sys.argv[1:] == ["--scores"] else main()

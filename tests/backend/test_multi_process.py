@@ -133,3 +133,102 @@ def test_jax_two_processes_match_one_process(tmp_path):
         assert weights < 1e-6 and loss < 1e-5, (name, weights, loss)
         check_files(chief, other, name)
         check_checkpoint(outs[0], name, chief[name]["weights"])
+
+
+def start_example(code, cwd, task_config, shrink=True):
+    """`python -c code` in `cwd` as one worker of `task_config` (a TF_CONFIG dict), with
+    the documentation's small sizes (tests/readme_blocks.py) if `shrink`."""
+    from tests import readme_blocks
+
+    os.makedirs(cwd, exist_ok=True)
+    env = readme_blocks.environment({"TF_CONFIG": json.dumps(task_config), "KERAS_BACKEND": "tensorflow"})
+    if not shrink:
+        del env["KERASGEN_SHRINK"]
+    return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def two_workers(code, folders, shrink=True):
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+    return [start_example(code, folder, {"cluster": cluster, "task": {"type": "worker", "index": i}}, shrink)
+            for i, folder in enumerate(folders)]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="runs once, in the tensorflow job")
+@pytest.mark.parametrize("recipe", ["dcgan", "vae"])
+def test_readme_multi_worker_example_trains_the_recipe(recipe, tmp_path):
+    """The README's strategy example with `MultiWorkerMirroredStrategy()` in place of
+    `MirroredStrategy()` (as the README says), two TF_CONFIG workers on 127.0.0.1,
+    batch 256 on 512 mnist5k rows for one epoch (KERASGEN_SHRINK)."""
+    from tests import readme_blocks
+
+    code = readme_blocks.strategy_example(recipe, "tf.distribute.MultiWorkerMirroredStrategy()")
+    folders = [tmp_path / "worker0", tmp_path / "worker1"]
+    reports = []
+    processes = two_workers(code, folders)
+    try:
+        for process in processes:
+            output, _ = process.communicate(timeout=TIMEOUT)
+            assert process.returncode == 0, output[-4000:]
+            reports.append(readme_blocks.report_of(output))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    for report in reports:
+        assert report["replicas"] == 2 and report["recipe"] == recipe, report
+        assert report["iterations"] == readme_blocks.ROWS // 256, report  # global batches of 256
+    assert sorted(os.listdir(folders[0])) == ["model.keras"]  # the chief writes
+    assert os.listdir(folders[1]) == []  # worker 1 takes part in saving, writes nothing
+
+
+# A run that a worker leaves: the recipe with EpochCheckpoint, many epochs.
+LONG_RUN = """
+import tensorflow as tf
+import kerasgen
+
+strategy = tf.distribute.MultiWorkerMirroredStrategy()
+with strategy.scope():
+    model = kerasgen.recipes.get("vae").build((28, 28, 1))
+(x, _), _ = kerasgen.datasets.load("mnist5k")
+model.fit(x[:512], epochs=1000, batch_size=256, verbose=0,
+          callbacks=[kerasgen.callbacks.EpochCheckpoint(".")])
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="runs once, in the tensorflow job")
+def test_a_dead_worker_stops_the_other_with_one_line_and_a_valid_checkpoint(tmp_path):
+    import time
+
+    from kerasgen.callbacks.epoch_checkpoint import latest_checkpoint, read_state
+    from kerasgen.io import sha256_file
+
+    folders = [tmp_path / "worker0", tmp_path / "worker1"]
+    chief, other = processes = two_workers(LONG_RUN, folders, shrink=False)  # 1000 epochs: killed
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not (folders[0] / "checkpoint.json").exists():
+            assert chief.poll() is None and time.monotonic() < deadline, chief.communicate()[0][-4000:]
+            time.sleep(0.5)
+        time.sleep(2)  # mid-epoch, or mid-checkpoint
+        other.kill()
+        output, _ = chief.communicate(timeout=180)  # TensorFlow's health check: within ~30 s
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert chief.returncode == 1, output[-4000:]
+    assert "Traceback" not in output, output[-4000:]
+    lines = [line for line in output.splitlines() if line.startswith("kerasgen:")]
+    assert len(lines) == 1 and "task:1" in lines[0] and "checkpoint" in lines[0], output[-4000:]
+    state = read_state(str(folders[0]))
+    path = folders[0] / state["file"]
+    assert sha256_file(str(path)) == state["sha256"] and f"epoch {state['epoch']}" in lines[0]
+    assert latest_checkpoint(str(folders[0]))[0] == str(path)
+    import kerasgen  # noqa: F401  (registers the classes)
+
+    keras.saving.load_model(str(path), safe_mode=True)  # a complete checkpoint

@@ -8,9 +8,12 @@ since the device count is fixed when the runtime starts; the TensorFlow test run
 the default (tensorflow) job, the JAX one in the jax job.
 """
 
+import os
+
 import keras
 import pytest
 
+from tests import readme_blocks
 from tests.backend.processes import run_worker
 
 BACKEND = keras.backend.backend()
@@ -38,3 +41,32 @@ def test_jax_data_parallel_matches_one_device(tmp_path):
         assert report[f"{name}_variable_devices"] == 2, report  # replicated on both
         assert report[name]["loss_rel"] < 1e-5, report
         assert report[name]["weights_abs"] < 1e-6, report
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="runs once, in the tensorflow job")
+@pytest.mark.parametrize("recipe", ["dcgan", "vae"])
+def test_readme_mirrored_strategy_example_trains_the_recipe(recipe, tmp_path):
+    """The README's MirroredStrategy block as written (its recipe and batch size 256), on 2
+    logical CPUs, with mnist5k cut to 512 rows and one epoch (KERASGEN_SHRINK)."""
+    code = readme_blocks.strategy_example(recipe, 'tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])')
+    result = readme_blocks.run("python", code, tmp_path, prelude=readme_blocks.TWO_LOGICAL_CPUS, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:]
+    report = readme_blocks.report_of(result.stdout)
+    assert report["replicas"] == 2 and report["recipe"] == recipe, report
+    assert report["rows"] == readme_blocks.ROWS
+    assert report["iterations"] == readme_blocks.ROWS // 256  # global batches of 256: 2 steps
+    import kerasgen  # noqa: F401  (registers the classes the file names)
+
+    model = keras.saving.load_model(os.path.join(tmp_path, "model.keras"), safe_mode=True)
+    assert type(model).__name__ == {"dcgan": "GAN", "vae": "VAE"}[recipe]
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="runs once, in the tensorflow job")
+def test_one_device_keeps_the_recipes_steps_per_execution():
+    import tensorflow as tf
+
+    import kerasgen
+
+    assert kerasgen.recipes.get("dcgan").build((28, 28, 1)).steps_per_execution == 8
+    with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():  # one replica: Keras's loop works
+        assert kerasgen.recipes.get("vae").build((28, 28, 1)).steps_per_execution == 8

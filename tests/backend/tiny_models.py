@@ -13,6 +13,7 @@ from keras import ops
 
 from kerasgen import losses, models, networks
 from kerasgen.latents import draw_latents
+from kerasgen.schedules import LinearWarmup
 
 IMAGE_SHAPE = (8, 8, 1)
 LATENT_DIM = 4
@@ -27,6 +28,12 @@ def adam(learning_rate=1e-3):
 def data(kind, count=16, seed=0):
     """`(x,)` or `(x, y)` fit inputs: images in [0, 1] or [-1, 1], or 2-D points."""
     rng = np.random.default_rng(seed)
+    if kind == "tokens":  # items of 1-6 of 5 characters (ids 4-8), end of sequence, padding
+        ids = np.zeros((count, 8), dtype="int32")
+        for row, length in enumerate(rng.integers(1, 7, size=count)):
+            ids[row, :length] = rng.integers(4, 9, size=length)
+            ids[row, length] = 2
+        return (ids,)
     if kind == "points":
         return (rng.normal(size=(count, 2)).astype("float32"),)
     images = rng.uniform(size=(count,) + IMAGE_SHAPE).astype("float32")
@@ -112,6 +119,15 @@ def _vae_gan(rates):
     return model
 
 
+def _sequence_vae(rates):
+    encoder = networks.TextEncoder(9, 8, LATENT_DIM, embedding_dim=4, hidden_units=8)
+    decoder = networks.TextDecoder(9, LATENT_DIM, embedding_dim=4, hidden_units=8)
+    model = models.SequenceVAE(encoder, decoder, list("abcde"), 7, beta=LinearWarmup(1.0, 4),
+                               character_dropout=0.25, free_bits=0.1, seed=0)
+    model.compile(adam(rates.get("optimizer", 1e-3)))
+    return model
+
+
 GAN_PLAYERS = {"generator_optimizer": "generator", "discriminator_optimizer": "discriminator"}
 MODELS = {
     "autoencoder": (_autoencoder, "images", {"optimizer": None}),
@@ -122,6 +138,7 @@ MODELS = {
     "wgan_gp": (_wgan_gp, "points", GAN_PLAYERS),
     "conditional_gan": (_conditional_gan, "labelled_images", GAN_PLAYERS),
     "vae_gan": (_vae_gan, "signed_images", dict(GAN_PLAYERS, encoder_optimizer="encoder")),
+    "sequence_vae": (_sequence_vae, "tokens", {"optimizer": None}),
 }
 
 

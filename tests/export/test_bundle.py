@@ -169,3 +169,17 @@ def test_a_manifest_naming_files_it_does_not_hash_fails(bundles, tmp_path, capsy
     status, lines = verify_cli(bundle, capsys, runtime=True)
     assert status == 1
     assert lines[-1].startswith("FAIL: references/elsewhere.npy: named by the manifest's models or references but not in its files")
+
+
+def test_overwrite_replaces_a_previous_bundle_but_not_one_with_a_users_file(models, tmp_path):
+    from kerasgen.export.bundle import to_bundle
+
+    to_bundle(models["dcgan"], tmp_path / "b")
+    with pytest.raises(ValueError, match="holds a previous kerasgen bundle; pass --overwrite"):
+        to_bundle(models["dcgan"], tmp_path / "b")
+    to_bundle(models["vae"], tmp_path / "b", overwrite=True)
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["model_class"] == "VAE"
+    (tmp_path / "b" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not a kerasgen bundle"):
+        to_bundle(models["dcgan"], tmp_path / "b", overwrite=True)
+    assert (tmp_path / "b" / "notes.txt").read_text() == "mine"

@@ -146,7 +146,7 @@ def test_the_cli_never_deletes_a_users_folder_or_the_current_directory(vae, tmp_
         assert "Traceback" not in result.stderr
         errors = [line for line in result.stderr.splitlines() if line.startswith("kerasgen")]
         assert errors == [result.stderr.strip().splitlines()[-1]], errors
-        assert errors[0].startswith(f"kerasgen export: error: output path {target!r} {message}")
+        assert errors[0].startswith(f"kerasgen export: error: -o {target!r} {message}")
     (work / "dir.onnx").mkdir()
     result = run_cli(["export", keras_path, "-o", "dir.onnx"], cwd=work, home=home)
     assert result.returncode == 2

@@ -63,3 +63,28 @@ def test_kerasgen_sample_cli_draws_a_label_map_png(exported, tmp_path):
                         "--encoder", encoder["path"], "-n", "2", "-o", styled])
     assert code == 0 and os.path.isfile(styled)
     assert sample_main([generator["path"], "--label-map", style_path, "-o", os.path.join(tmp_path, "bad.png")]) == 2
+
+
+def test_spade_samples_follow_the_suffix_are_streamed_and_capped(exported, tmp_path, capsys):
+    _, generator, _, _ = exported
+    _, maps = tiny_data()
+    map_path = os.path.join(tmp_path, "map.png")
+    save_label_map(map_path, maps[0])
+    sampler = SPADESampler(generator["path"])
+    out = os.path.join(tmp_path, "k.npy")
+    assert sample_main([generator["path"], "--label-map", map_path, "-n", "300", "--batch-size", "64",
+                        "-o", out]) == 0
+    samples = np.load(out)  # float32 samples, not the bytes of a PNG
+    assert samples.shape == (300, SIZE, SIZE, 3) and samples.dtype == np.float32
+    batches = list(sampler.sample_batches(maps[0], 300, seed=0, batch_size=64))
+    assert [len(b) for b in batches] == [64, 64, 64, 64, 44]
+    np.testing.assert_array_equal(np.concatenate(batches), samples)
+    np.testing.assert_allclose(sampler.sample(maps[0], 300, seed=0), samples, atol=1e-6)
+    # In memory at most 1 GiB (400,000 samples of 16 x 16 x 3 are 1.1 GiB): refused at once.
+    with pytest.raises(ValueError, match=r"num_samples 400000 would hold 1.1 GiB .* stream them with sample_batches"):
+        sampler.sample(maps[0], 400_000)
+    capsys.readouterr()
+    assert sample_main([generator["path"], "--label-map", map_path, "-n", "5000",
+                        "-o", os.path.join(tmp_path, "big.png")]) == 2
+    assert "a PNG grid holds at most 4096 samples" in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["k.npy", "map.png"]

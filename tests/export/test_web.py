@@ -290,3 +290,93 @@ def test_web_export_never_replaces_a_users_folder(vae, tmp_path, capsys):
     error = capsys.readouterr().err
     assert "onnxruntime-web not found" in error and "`npm ci`" in error
     assert sorted(os.listdir(tmp_path)) == ["site", "users", "vae.keras"]
+
+
+@pytest.fixture(scope="module")
+def other_origin(sites):
+    """A second server (another port: another origin) that allows any origin to read its
+    files (CORS), serving the same exports, and the paths it was asked for."""
+    import functools
+    import http.server
+    import threading
+
+    root, _ = sites
+    requests = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def end_headers(self):
+            self.send_header("Access-Control-Allow-Origin", "*")
+            super().end_headers()
+
+        def do_GET(self):
+            requests.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", requests
+    server.shutdown()
+    server.server_close()
+
+
+@needs_browser
+@pytest.mark.parametrize("parameter, path", [
+    ("model", "vae/model.onnx"), ("z", "z_other.npy"),
+])
+def test_files_from_another_origin_are_refused(sites, browser, other_origin, parameter, path):
+    root, base = sites
+    other, requests = other_origin
+    np.save(root / "z_other.npy", np.zeros((2, 8), dtype="float32"))
+    url = f"{other}/{path}"
+    page = open_page(browser, f"{base}/vae/index.html?{parameter}={url}")
+    assert state(page) == ["error", f"{parameter} must be on this page's origin ({base}), got \"{url}\""]
+    assert requests == []  # refused before any request
+    page.close()
+    # the same file from the page's own origin loads
+    page = open_page(browser, f"{base}/vae/index.html?{parameter}=../{path.replace('vae/', '')}"
+                     if parameter == "z" else f"{base}/vae/index.html?{parameter}=model.onnx")
+    assert state(page) == ["ready", None]
+    page.close()
+
+
+@needs_browser
+def test_the_number_of_samples_is_capped(sites, browser):
+    root, base = sites
+    page = browser.new_page()
+    page.goto(f"{base}/vae/index.html?n=100000000")
+    # before the cap the tab drew 10^8 latents and ran them: minutes, gigabytes
+    page.wait_for_function("['ready', 'error'].includes(document.body.dataset.kerasgenState)", timeout=30_000)
+    assert state(page) == ["error", "n must be a whole number from 1 to 1024, got 100000000"]
+    page.close()
+    page = open_page(browser, f"{base}/vae/index.html?n=1024")
+    assert state(page) == ["ready", None] and last_batch(page).shape[0] == 1024
+    message = page.evaluate("window.kerasgen.drawGrid({n: 1025}).then(() => 'drawn', (e) => e.message)")
+    assert message == "n must be a whole number from 1 to 1024, got 1025"
+    message = page.evaluate("window.kerasgen.drawStrip({steps: 65}).then(() => 'drawn', (e) => e.message)")
+    assert message == "steps must be a whole number from 1 to 64, got 65"
+    page.close()
+    np.save(root / "z_many.npy", np.zeros((1025, 8), dtype="float32"))
+    page = open_page(browser, f"{base}/vae/index.html?z=../z_many.npy")
+    assert state(page) == ["error", "z rows must be a whole number from 1 to 1024, got 1025"]
+    page.close()
+
+
+@needs_browser
+@pytest.mark.parametrize("name, message", [
+    ("huge_dims.onnx", "../huge_dims.onnx: metadata image_shape [50000,50000,1] holds 2500000000 values, "
+                       "more than 16777216"),
+    ("short_rows.onnx", "the model returned samples of shape [1,1,3,1], expected [64,1,3,1] "
+                        "(its metadata's image_shape)"),
+    ("nonfinite.onnx", "the model returned NaN or inf"),
+])
+def test_files_that_break_their_metadata_are_refused_by_the_page(sites, browser, name, message):
+    import shutil
+
+    root, base = sites
+    shutil.copy(os.path.join(os.path.dirname(__file__), "..", "..", "runtime", "tests", "fixtures", name), root / name)
+    page = open_page(browser, f"{base}/vae/index.html?model=../{name}")
+    assert state(page) == ["error", message]
+    page.close()

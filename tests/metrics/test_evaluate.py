@@ -1,3 +1,4 @@
+import importlib
 import json
 import os
 
@@ -180,3 +181,21 @@ def test_cli_corrupt_images_and_a_cache_dir_that_is_a_file_are_one_line(
         f"kerasgen evaluate: error: --cache-dir must be a folder, got {str(cache_file)!r} "
         f"({str(cache_file)!r} is a file)"]
     assert cache_file.read_bytes() == b"a file"
+
+
+@pytest.mark.parametrize("classes", [False, True])
+def test_the_report_says_how_many_real_examples_were_drawn_of_how_many(classes, tmp_path):
+    rng = np.random.default_rng(0)
+    for index in range(30):
+        folder = tmp_path / (str(index % 3) if classes else "")
+        folder.mkdir(exist_ok=True)
+        Image.fromarray(rng.integers(0, 256, (8, 8), dtype="uint8")).save(folder / f"{index:02d}.png")
+    # kerasgen.metrics.evaluate is also the name of the function the package exports.
+    load_real_data = importlib.import_module("kerasgen.metrics.evaluate").load_real_data
+    report = {}
+    x = load_real_data(str(tmp_path), num_samples=10, seed=4, report=report)
+    assert len(x) == 10
+    stratified = "stratified by class, " if classes else ""
+    assert report["real_subset"] == f"a seeded random subset of 10 of 30 real examples ({stratified}seed 4)"
+    load_real_data(str(tmp_path), report=report)
+    assert report["real_subset"] == "all 30 real examples"

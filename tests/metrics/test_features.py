@@ -97,3 +97,25 @@ def test_get_extractor_resolves_names_files_and_layers(classifier, classifier_pa
         get_extractor(classifier, layer_name="nope")
     with pytest.raises(ValueError, match="extractor must be one of"):
         get_extractor("resnet_9000")
+
+
+def test_a_folder_source_reads_images_through_the_one_reader(tmp_path):
+    from kerasgen.metrics.features import iter_batches
+    from tests.own_data import unblock_after, write_bomb
+
+    for index in range(3):
+        Image.fromarray(np.full((6, 5, 3), 60 * index, "uint8")).save(tmp_path / f"{index}.png")
+    (batch,) = iter_batches(str(tmp_path), image_shape=(4, 4, 1))
+    assert batch.shape == (3, 4, 4, 1) and batch.dtype == np.uint8  # resized to (height, width)
+    fifo = str(tmp_path / "x.png")
+    os.mkfifo(fifo)
+    timer = unblock_after(fifo, 20)
+    try:
+        with pytest.raises(ValueError, match=r"x\.png' is a FIFO"):
+            list(iter_batches(str(tmp_path)))
+    finally:
+        timer.cancel()
+    os.remove(fifo)
+    write_bomb(tmp_path / "z_bomb.png")
+    with pytest.raises(ValueError, match=r"z_bomb\.png' is too large"):
+        list(iter_batches(str(tmp_path)))

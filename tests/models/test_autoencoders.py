@@ -67,7 +67,7 @@ def test_conv_autoencoder_trains_and_round_trips(loss, mnist5k, tmp_path):
 
 def test_bad_autoencoder_arguments():
     encoder = networks.DenseEncoder((8, 8, 1), 4, hidden_units=(8,))
-    with pytest.raises(ValueError, match="loss must be one of \\['mse', 'l1', 'bce'\\], got 'l3'"):
+    with pytest.raises(ValueError, match="loss must be one of \\['mse', 'l1', 'bce', 'table'\\], got 'l3'"):
         models.Autoencoder(encoder, networks.DenseDecoder(4, (8, 8, 1)), loss="l3")
     with pytest.raises(ValueError, match="decoder output shape \\(7, 7, 1\\) must equal the encoder input shape"):
         models.Autoencoder(encoder, networks.DenseDecoder(4, (7, 7, 1)))

@@ -188,3 +188,32 @@ def test_an_offline_download_in_sample_is_one_line(tmp_path, cache, capsys):
         f"kerasgen sample: error: could not download the weights of zoo entry {SOURCE!r}"), lines
     assert not (tmp_path / "g.png").exists()
     assert os.listdir(cache / "zoo" / SOURCE) == []
+
+
+@pytest.mark.parametrize("size", [None, 0, -5, "4360256", True])
+def test_a_url_without_a_size_is_refused_before_any_request(tmp_path, server, cache, size):
+    served, base, requests = server
+    (served / "w.h5").write_bytes(b"x" * 1000)
+    folder = hostile_entry(tmp_path, weights={"url": f"{base}/w.h5", "size": size})
+    with pytest.raises(ValueError, match=r"entry field 'weights.size' must be the weights' size in bytes"):
+        zoo.load(folder)
+    assert requests == [] and not cache.exists()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("latent_dim", 10**9, r"config field 'latent_dim' must be at most 65536, got 1000000000"),
+    ("hidden_units", [256, 10**8], r"config field 'hidden_units' must be at most 65536, got 100000000"),
+    ("input_shape", [8192, 8192, 3], r"config field 'input_shape' \[8192, 8192, 3\] holds 201326592 values"),
+])
+def test_huge_dimensions_in_an_entry_are_refused_before_keras_allocates(tmp_path, capsys, field, value,
+                                                                        message):
+    source = zoo.Entry.open("vae_mnist5k")
+    config = json.loads(json.dumps(source.config["config"]))
+    config["encoder"]["config"][field] = value
+    folder = hostile_entry(tmp_path, source="vae_mnist5k", config=config)
+    shutil.copy(os.path.join(source.directory, "model.weights.h5"), folder)
+    assert cli.main(["sample", folder, "-n", "4", "-o", str(tmp_path / "g.png")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kerasgen sample: error: entry 'vae_mnist5k': ")
+    assert __import__("re").search(message, lines[0]), lines
+    assert not (tmp_path / "g.png").exists()

@@ -1,0 +1,150 @@
+"""ONNX export of a text model's decoder step, for sampling text without TensorFlow.
+
+The graph is one step of `kerasgen.networks.TextDecoder`: inputs `token` int32
+`[batch]` (the previous token), `state` float32 `[batch, hidden_units]` and `z` float32
+`[batch, latent_dim]`; outputs `logits` float32 `[batch, vocabulary_size]` and
+`state_out`. It holds no loop and no random op: `kerasgen_runtime.TextSampler` runs the
+loop (greedy, temperature, top-k) with noise drawn on the host, exactly as
+`SequenceVAE.sample` does. The vocabulary, `max_length` and sizes are stored in the
+file's metadata (`kerasgen.text_step`), so the file is all the sampler needs.
+"""
+
+import json
+import os
+
+import numpy as np
+
+from kerasgen.export import checks
+from kerasgen.io import atomic_path
+from kerasgen_runtime.text_sampler import FORMAT, METADATA_KEY, SPECIAL_TOKENS
+
+TOLERANCE = 1e-5
+
+
+def step_metadata(model, source=None):
+    decoder = model.decoder
+    return {
+        "format": FORMAT, "model_class": type(model).__name__,
+        "vocabulary": list(model.vocabulary.tokens), "level": model.vocabulary.level,
+        "special_tokens": list(SPECIAL_TOKENS), "vocabulary_size": decoder.vocabulary_size,
+        "latent_dim": decoder.latent_dim, "hidden_units": decoder.hidden_units,
+        "max_length": model.max_length, "inputs": ["token", "state", "z"],
+        "outputs": ["logits", "state_out"], "source": source,
+    }
+
+
+def to_onnx_step(model, path, opset=17, source=None):
+    """Writes `model`'s decoder step to `path` (`.onnx`) after checking it.
+
+    Before the file is written, `onnx.checker`, the absence of random ops and
+    onnxruntime-vs-Keras parity of both outputs at batch 1, 7 and 64 (max |diff| <=
+    1e-5) must pass; otherwise `ExportCheckError` and `path` is left as it was.
+
+    Args:
+        model: a `kerasgen.models.SequenceVAE` (TensorFlow backend: export is a
+            TensorFlow job).
+        path: output file ending in `.onnx`.
+        opset: ONNX opset, >= 17.
+        source: optional `{"zoo_entry", "weights_sha256", "file"}` for the metadata.
+
+    Returns:
+        A report dict: `path`, `metadata`, `max_abs_diff` per batch size, `size_bytes`.
+
+    Example:
+    ```python
+    kerasgen.export.text_step.to_onnx_step(vae, "names_step.onnx")
+    kerasgen_runtime.TextSampler("names_step.onnx").sample(8, seed=0)  # == vae.sample(8, seed=0)
+    ```
+    """
+    import keras
+    import onnx
+
+    path = os.fspath(path)
+    if not path.endswith(".onnx"):
+        raise ValueError(f"path must end with .onnx, got {path!r}")
+    if isinstance(opset, bool) or not isinstance(opset, int) or opset < 17:
+        raise ValueError(f"opset must be an int >= 17, got {opset!r}")
+    if getattr(model, "sampling_graph", None) != "text_step":
+        raise ValueError(f"model must be a text model (kerasgen.models.SequenceVAE), got {type(model).__name__}")
+    if keras.backend.backend() != "tensorflow":
+        raise ValueError(f"ONNX export runs on the tensorflow Keras backend, got {keras.backend.backend()!r}")
+    metadata = step_metadata(model, source)
+    proto = convert(model.decoder, opset)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+    except onnx.checker.ValidationError as error:
+        raise checks.ExportCheckError(f"onnx.checker rejected the step graph: {error}") from None
+    checks.check_no_random_ops([node.op_type for node in proto.graph.node], "the step graph")
+    differences = parity(model.decoder, proto)
+    metadata["check"] = {"max_abs_diff": differences, "tolerance": TOLERANCE}
+    proto.doc_string = "kerasgen: one step of a text decoder (token, state, z) -> (logits, state_out)"
+    del proto.metadata_props[:]
+    proto.metadata_props.add(key=METADATA_KEY, value=json.dumps(metadata))
+    data = proto.SerializeToString()
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+    return {"path": path, "format": "onnx", "metadata": metadata, "max_abs_diff": differences,
+            "size_bytes": len(data)}
+
+
+def convert(decoder, opset):
+    import tensorflow as tf
+    import tf2onnx
+
+    from kerasgen.export.onnx_export import quiet_logging
+
+    signature = [tf.TensorSpec([None], tf.int32, name="token"),
+                 tf.TensorSpec([None, decoder.hidden_units], tf.float32, name="state"),
+                 tf.TensorSpec([None, decoder.latent_dim], tf.float32, name="z")]
+
+    @tf.function(input_signature=signature)
+    def step(token, state, z):
+        logits, new_state = decoder.step(token, state, z)
+        return {"logits": tf.identity(logits), "state_out": tf.identity(new_state)}
+
+    with quiet_logging():
+        proto, _ = tf2onnx.convert.from_function(step, input_signature=signature, opset=opset)
+    outputs = {value.name: value for value in proto.graph.output}
+    if sorted(outputs) != ["logits", "state_out"] or [v.name for v in proto.graph.input] != ["token", "state", "z"]:
+        raise checks.ExportCheckError(f"the step graph has inputs {[v.name for v in proto.graph.input]} and "
+                                      f"outputs {sorted(outputs)}, expected token, state, z -> logits, state_out")
+    ordered = [outputs["logits"], outputs["state_out"]]
+    del proto.graph.output[:]
+    proto.graph.output.extend(ordered)
+    return proto
+
+
+def parity(decoder, proto, batch_sizes=(1, 7, 64)):
+    """max |onnxruntime - Keras| over both outputs, per batch size; raises past TOLERANCE."""
+    import keras
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    differences = {}
+    for batch in batch_sizes:
+        token = rng.integers(0, decoder.vocabulary_size, batch).astype("int32")
+        state = np.tanh(rng.standard_normal((batch, decoder.hidden_units))).astype("float32")
+        z = rng.standard_normal((batch, decoder.latent_dim)).astype("float32")
+        expected = [keras.ops.convert_to_numpy(v) for v in decoder.step(token, state, z)]
+        actual = session.run(["logits", "state_out"], {"token": token, "state": state, "z": z})
+        differences[str(batch)] = float(max(np.max(np.abs(a - e)) for a, e in zip(actual, expected)))
+        if differences[str(batch)] > TOLERANCE:
+            raise checks.ExportCheckError(f"the step graph differs from Keras by {differences[str(batch)]:.3g} "
+                                          f"at batch {batch} (tolerance {TOLERANCE:g})")
+    return differences
+
+
+def export_command(model, args, source):
+    """`kerasgen export TEXT_MODEL.keras -o step.onnx`: the decoder step (ONNX only)."""
+    if args.format != "onnx" or args.encoder or args.precision != "float32":
+        raise ValueError(f"a text model exports its decoder step as --format onnx (float32, no "
+                         f"--encoder), got --format {args.format}{' --encoder' if args.encoder else ''} "
+                         f"--precision {args.precision}")
+    report = to_onnx_step(model, args.output, opset=args.opset, source=source)
+    differences = ", ".join(f"batch {b}: {d:.2g}" for b, d in report["max_abs_diff"].items())
+    print(f"wrote the decoder step of {type(model).__name__} to {report['path']}\n"
+          f"  checked against Keras: max |diff| {differences} (tolerance {TOLERANCE:g})\n"
+          f"  sample it without TensorFlow: kerasgen-sample {report['path']} -n 16 --seed 0 -o samples.txt")
+    return 0

@@ -1,0 +1,83 @@
+import keras
+import numpy as np
+
+from kerasgen.latents import check_positive_int
+
+
+class LabelledBatches(keras.utils.PyDataset):
+    """Batches for semi-supervised training: unlabelled rows plus a few labelled ones.
+
+    Each batch holds `batch_size` rows of all of `x` with their labels hidden (`y = -1`)
+    and `labelled_batch_size` labelled rows (`y >= 0` in the input), drawn in turn from
+    a per-epoch permutation of the labelled pool (it is small, so it is revisited many
+    times an epoch). Batch `i` of epoch `e` depends on `(seed, e, i)` only.
+
+    Args:
+        x: examples `(N, ...)`.
+        y: int labels, `-1` for an unlabelled example
+            (`kerasgen.data.labelled_batches.hide_labels`).
+        batch_size: unlabelled rows per batch (an epoch visits every row once).
+        labelled_batch_size: labelled rows per batch.
+        max_shift: shift images by up to this many pixels (0: no augmentation).
+        seed: seed of the orders and the shifts.
+        initial_epoch: the epoch the next `fit` starts at.
+    """
+
+    def __init__(self, x, y, batch_size=100, labelled_batch_size=50, max_shift=0, seed=0,
+                 initial_epoch=0, **kwargs):
+        super().__init__(**kwargs)
+        self.x = np.asarray(x, "float32")
+        self.y = np.asarray(y).astype("int64")
+        if self.y.shape != (len(self.x),):
+            raise ValueError(f"y must have one label per row of x ({len(self.x)}), got shape {self.y.shape}")
+        self.labelled = np.flatnonzero(self.y >= 0)
+        if len(self.labelled) == 0:
+            raise ValueError("y must label at least one example (>= 0), got only -1")
+        self.batch_size = check_positive_int("batch_size", batch_size)
+        self.labelled_batch_size = check_positive_int("labelled_batch_size", labelled_batch_size)
+        self.max_shift = int(max_shift)
+        self.seed, self.epoch = int(seed), int(initial_epoch)
+
+    def __len__(self):
+        return int(np.ceil(len(self.x) / self.batch_size))
+
+    def __getitem__(self, index):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        order = rng.permutation(len(self.x))
+        count = len(self) * self.labelled_batch_size
+        pool = np.concatenate([rng.permutation(self.labelled)
+                               for _ in range(-(-count // len(self.labelled)))])
+        unlabelled = order[index * self.batch_size:(index + 1) * self.batch_size]
+        labelled = pool[index * self.labelled_batch_size:(index + 1) * self.labelled_batch_size]
+        x = np.concatenate([self.x[unlabelled], self.x[labelled]])
+        y = np.concatenate([np.full(len(unlabelled), -1), self.y[labelled]])
+        if self.max_shift:
+            x = shift_images(x, self.max_shift, np.random.default_rng([self.seed, self.epoch, index]))
+        return x, y
+
+    def on_epoch_end(self):
+        self.epoch += 1
+
+
+def shift_images(images, max_shift, rng):
+    """Each image shifted by up to `max_shift` whole pixels, the border filled with 0."""
+    height, width = images.shape[1:3]
+    padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift), (0, 0)))
+    offsets = rng.integers(0, 2 * max_shift + 1, size=(len(images), 2))
+    return np.stack([padded[i, dy:dy + height, dx:dx + width] for i, (dy, dx) in enumerate(offsets)])
+
+
+def hide_labels(y, labels_per_class, seed=0):
+    """`y` with all but a seeded random `labels_per_class` per class set to -1."""
+    y = np.asarray(y).astype("int64")
+    labels_per_class = check_positive_int("labels_per_class", labels_per_class)
+    rng = np.random.default_rng(seed)
+    kept = np.full(len(y), -1, "int64")
+    for label in np.unique(y[y >= 0]):
+        rows = np.flatnonzero(y == label)
+        if len(rows) < labels_per_class:
+            raise ValueError(f"--labels-per-class {labels_per_class} is more than class {label} "
+                             f"holds ({len(rows)} examples)")
+        chosen = rng.choice(rows, size=labels_per_class, replace=False)
+        kept[chosen] = label
+    return kept

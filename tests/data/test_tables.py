@@ -1,0 +1,95 @@
+"""Reading tables: column kinds, one-hot, missing values, and one-line errors."""
+
+import numpy as np
+import pytest
+
+from kerasgen.data import read_table
+from kerasgen.data.tables import decode_rows, feature_statistics, layout
+from tests.data.tables_data import write_csv, write_npy
+
+
+def test_breast_cancer_columns_and_label(tmp_path):
+    path = write_csv(tmp_path / "bc.csv", "breast_cancer")
+    table = read_table(path, label_column="target")
+    assert table.x.shape == (569, 30) and table.x.dtype == np.float32
+    assert all(column["kind"] == "numeric" for column in table.columns)
+    assert table.classes == ["0", "1"] and np.bincount(table.y).tolist() == [212, 357]
+
+
+def test_text_column_is_one_hot(tmp_path):
+    path = write_csv(tmp_path / "wine.csv", "wine", text_target=True)
+    table = read_table(path)
+    assert table.columns[-1] == {"name": "target", "kind": "categorical",
+                                 "categories": ["class_0", "class_1", "class_2"]}
+    one_hot = table.x[:, -3:]
+    assert one_hot.sum(axis=1).tolist() == [1.0] * 178
+    assert one_hot.sum(axis=0).tolist() == [59.0, 71.0, 48.0]
+    assert layout(table.columns)[-1] == (13, 16)
+    rows = decode_rows(table.columns, table.x[:2])
+    assert rows[0][-1] == "class_0" and rows[0][0] == pytest.approx(14.23, abs=1e-4)
+
+
+def test_numbers_one_hot_on_request(tmp_path):
+    path = write_csv(tmp_path / "wine.csv", "wine")
+    table = read_table(path, categorical=["target"])
+    assert table.columns[-1]["categories"] == ["0", "1", "2"]
+
+
+def test_npy_rows(tmp_path):
+    table = read_table(write_npy(tmp_path / "digits.npy", "digits"))
+    assert table.x.shape == (1797, 64) and table.columns[5]["name"] == "5"
+    mean, std = feature_statistics(table.columns, table.x)
+    assert std[0] == 1.0  # a constant column (always 0) keeps std 1
+    np.testing.assert_allclose(mean[10], table.x[:, 10].mean(), rtol=1e-5)
+
+
+def test_text_in_numeric_column_is_refused(tmp_path):
+    path = write_csv(tmp_path / "bc.csv", "breast_cancer")
+    lines = path.read_text().splitlines()
+    cells = lines[7].split(",")
+    cells[2] = "twelve"
+    lines[7] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"column 'mean perimeter' .* line 8 holds 'twelve'"):
+        read_table(path)
+
+
+def test_missing_values_refused_or_imputed(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,colour\n1,2,red\n,4,blue\n5,NA,\n")
+    with pytest.raises(ValueError, match=r"column 'a' .* 1 missing value\(s\) \(first at line 3\)"):
+        read_table(path)
+    table = read_table(path, impute="mean")
+    assert table.x[1, 0] == 3.0 and table.x[2, 1] == 3.0  # the means of the present values
+    assert table.x[2, 2:].tolist() == [1.0, 0.0]  # a tie of blue / red: the first sorted
+
+
+def test_empty_and_mismatched_files(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(ValueError, match="empty.csv' is empty"):
+        read_table(empty)
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("a,b\n")
+    with pytest.raises(ValueError, match="header but no data rows"):
+        read_table(header_only)
+    short = tmp_path / "short.csv"
+    short.write_text("a,b\n1,2\n3\n")
+    with pytest.raises(ValueError, match="line 3 has 1 values, the header has 2 columns"):
+        read_table(short)
+    trained = read_table(write_csv(tmp_path / "wine.csv", "wine", text_target=True))
+    other = write_csv(tmp_path / "bc.csv", "breast_cancer")
+    with pytest.raises(ValueError, match="the model was trained on columns"):
+        read_table(other, columns=trained.columns)
+    with pytest.raises(ValueError, match="must be a .csv or .npy file"):
+        read_table(tmp_path / "table.parquet")
+
+
+def test_unknown_category_is_refused(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,colour\n1,red\n2,blue\n")
+    columns = read_table(path).columns
+    other = tmp_path / "u.csv"
+    other.write_text("a,colour\n1,green\n")
+    with pytest.raises(ValueError, match=r"column 'colour' .* \['green'\]"):
+        read_table(other, columns=columns)
