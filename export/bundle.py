@@ -128,8 +128,10 @@ def write_contents(model, tmp, source, layout, precision, judge, reference, card
     for name in walk(tmp):  # the per-folder records of the writers: one for the bundle below
         if os.path.basename(name) == FILES_RECORD:
             os.remove(os.path.join(tmp, name))
-    manifest["files"] = {name: {"sha256": sha256_file(os.path.join(tmp, name)), "size": os.path.getsize(os.path.join(tmp, name))}
-                         for name in sorted(walk(tmp))}
+    manifest["files"] = {}
+    for name in sorted(walk(tmp)):
+        path = os.path.join(tmp, name)
+        manifest["files"][name] = {"sha256": sha256_file(path), "size": os.path.getsize(path)}
     write_text(tmp, MANIFEST, json.dumps(manifest, indent=2) + "\n")
     write_directory_manifest(tmp)  # what kerasgen wrote here: --overwrite replaces only that
     return manifest
@@ -182,7 +184,8 @@ def write_samples(tmp, model_file, metadata):
         return False
     from kerasgen_runtime import Sampler
 
-    Sampler(os.path.join(tmp, model_file), split_batches=False).save_grid(os.path.join(tmp, "samples.png"), 64, seed=0)
+    sampler = Sampler(os.path.join(tmp, model_file), split_batches=False)
+    sampler.save_grid(os.path.join(tmp, "samples.png"), 64, seed=0)
     return True
 
 
