@@ -23,7 +23,10 @@ import tempfile
 import numpy as np
 
 from kerasgen_runtime.bundle import FORMAT, FORMAT_VERSION, MANIFEST
-from kerasgen_runtime.files import DirectoryKind, check_output_path, replace_directory, sha256_file
+from kerasgen_runtime.files import MANIFEST as FILES_RECORD
+from kerasgen_runtime.files import (
+    DirectoryKind, check_output_path, replace_directory, sha256_file, write_directory_manifest,
+)
 from kerasgen_runtime.latents import KERASGEN_V1, draw_latents
 
 # (name, seed, batch size) of the reference batches: odd and even sizes
@@ -122,9 +125,15 @@ def write_contents(model, tmp, source, layout, precision, judge, reference, card
         from kerasgen.zoo.preset import save_preset
 
         save_preset(model, tmp, {"kerasgen": metadata, "onnx_files": sorted(models)})
-    manifest["files"] = {name: {"sha256": sha256_file(os.path.join(tmp, name)), "size": os.path.getsize(os.path.join(tmp, name))}
-                         for name in sorted(walk(tmp))}
+    for name in walk(tmp):  # the per-folder records of the writers: one for the bundle below
+        if os.path.basename(name) == FILES_RECORD:
+            os.remove(os.path.join(tmp, name))
+    manifest["files"] = {}
+    for name in sorted(walk(tmp)):
+        path = os.path.join(tmp, name)
+        manifest["files"][name] = {"sha256": sha256_file(path), "size": os.path.getsize(path)}
     write_text(tmp, MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    write_directory_manifest(tmp)  # what kerasgen wrote here: --overwrite replaces only that
     return manifest
 
 
@@ -175,7 +184,8 @@ def write_samples(tmp, model_file, metadata):
         return False
     from kerasgen_runtime import Sampler
 
-    Sampler(os.path.join(tmp, model_file), split_batches=False).save_grid(os.path.join(tmp, "samples.png"), 64, seed=0)
+    sampler = Sampler(os.path.join(tmp, model_file), split_batches=False)
+    sampler.save_grid(os.path.join(tmp, "samples.png"), 64, seed=0)
     return True
 
 

@@ -693,13 +693,13 @@ export async function start() {
     const grid = ({ seed = 0, n = 64, label = null, z = null, labelMap = api.labelMap } = {}) => {
       if (z) checkCount("z rows", z.length / generator.latentDim, MAX_SAMPLES);
       z = z ? Float32Array.from(z)
-        : drawLatents(checkCount("n", n, MAX_SAMPLES), generator.latentDim, seed, metadata.latent_generator);
+        : drawLatents(checkCount("n", n, MAX_SAMPLES), generator.latentDim, seed, metadata.latent_generator ?? null);
       return run(z, { label, labelMap }, $("grid"), Math.ceil(Math.sqrt(z.length / generator.latentDim)));
     };
     const strip = ({ seedA = 1, seedB = 2, steps = 10, method = "slerp", label = null } = {}) => {
       checkCount("steps", steps, MAX_STEPS);
-      const a = drawLatents(1, generator.latentDim, seedA, metadata.latent_generator);
-      const b = drawLatents(1, generator.latentDim, seedB, metadata.latent_generator);
+      const a = drawLatents(1, generator.latentDim, seedA, metadata.latent_generator ?? null);
+      const b = drawLatents(1, generator.latentDim, seedB, metadata.latent_generator ?? null);
       return run(interpolate(a, b, steps, method), { label: label ?? (conditional ? 0 : null), labelMap: api.labelMap },
         $("strip"), steps);
     };

@@ -5,7 +5,7 @@ import numpy as np
 from keras import ops
 
 from kerasgen import losses
-from kerasgen.latents import check_positive_int, draw_latents
+from kerasgen.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
 
 
@@ -172,14 +172,16 @@ class SemiSupervisedVAE(GenerativeModel):
         mean, _ = predict_in_batches(self.encoder, inputs, batch_size)
         return mean
 
-    def sample(self, num_samples, seed=None, labels=None, batch_size=256):
+    def sample(self, num_samples, seed=None, labels=None, batch_size=256,
+               latent_generator=DEFAULT_GENERATOR):
         """Decodes prior draws of z for the given labels (one int, one per sample, or None
-        for 0, 1, ..., num_classes - 1 in turn), as `ConditionalGAN.sample` does."""
+        for 0, 1, ..., num_classes - 1 in turn), as `ConditionalGAN.sample` does
+        (`latent_generator` as in `kerasgen.latents.draw_latents`)."""
         num_samples = check_positive_int("num_samples", num_samples)
         if labels is None:
             labels = np.arange(num_samples) % self.num_classes
         labels = self.check_labels(np.broadcast_to(labels, (num_samples,)), num_samples)
-        z = draw_latents(num_samples, self.latent_dim, seed)
+        z = draw_latents(num_samples, self.latent_dim, seed, latent_generator)
         inputs = np.concatenate([z, np.eye(self.num_classes, dtype="float32")[labels]], 1)
         return predict_in_batches(self.decoder, inputs, batch_size)
 

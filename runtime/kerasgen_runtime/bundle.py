@@ -23,6 +23,7 @@ import os
 
 import numpy as np
 
+from kerasgen_runtime.files import MANIFEST as FILES_RECORD
 from kerasgen_runtime.files import sha256_file
 from kerasgen_runtime.latents import draw_latents
 
@@ -54,7 +55,10 @@ def read_manifest(directory):
         raise ValueError(f"{path} must be a JSON object with format {FORMAT!r}")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{path}: format_version must be {FORMAT_VERSION}, got {manifest.get('format_version')!r}")
-    for name in manifest.get("files", {}):
+    for key in ("files", "models", "references"):
+        if not isinstance(manifest.get(key), dict if key != "references" else list):
+            raise ValueError(f"{path} must hold {key!r} ({'a list' if key == 'references' else 'an object'})")
+    for name in manifest["files"]:
         check_relative(name, path)
     return manifest
 
@@ -73,7 +77,8 @@ def listed_files(directory):
         dirs.sort()
         for name in files:
             found.add(os.path.relpath(os.path.join(root, name), directory).replace(os.sep, "/"))
-    return found - {MANIFEST}
+    # the bundle's manifest, and kerasgen's record of the files it wrote (never read here)
+    return found - {MANIFEST, FILES_RECORD}
 
 
 def check_files(directory, manifest):
@@ -82,7 +87,7 @@ def check_files(directory, manifest):
     for name, expected in sorted(manifest.get("files", {}).items()):
         path = os.path.join(directory, *name.split("/"))
         if not os.path.isfile(path) or os.path.islink(path):
-            checks.append(Check(False, name, "missing from the bundle"))
+            checks.append(Check(False, name, "missing from the bundle (or a link)"))
         elif os.path.getsize(path) != expected["size"]:
             checks.append(Check(False, name, f"size {os.path.getsize(path)} bytes, the manifest says {expected['size']}"))
         elif sha256_file(path) != expected["sha256"]:
@@ -149,6 +154,15 @@ def run_references(path, directory, references, model_file):
     return results
 
 
+def named_files(manifest):
+    """Every file the manifest's models and references name."""
+    yield from manifest["models"]
+    for reference in manifest["references"]:
+        yield from reference["inputs"].values()
+        for outputs in reference["outputs"].values():
+            yield from outputs.values()
+
+
 def verify_bundle(directory):
     """Checks a bundle; returns `(checks, manifest_sha256)` (every check's `.ok` True: it passes).
 
@@ -157,6 +171,10 @@ def verify_bundle(directory):
     directory = os.fspath(directory)
     manifest = read_manifest(directory)
     checks, bad = check_files(directory, manifest)
+    unlisted = sorted(set(named_files(manifest)) - set(manifest.get("files", {})))
+    if unlisted:  # every file verification reads must have been hashed first
+        checks.append(Check(False, unlisted[0], "named by the manifest's models or references but not in its files"))
+        return checks, sha256_file(os.path.join(directory, MANIFEST))
     generator = manifest.get("latent_generator", "kerasgen-v1")
     for reference in manifest["references"]:
         if reference.get("seed") is not None and reference["inputs"]["z"] not in bad:

@@ -164,14 +164,15 @@ def latent_batches(num_samples, latent_dim, seed=None, batch_size=256, generator
     check_positive_int("latent_dim", latent_dim)
     batch_size = check_positive_int("batch_size", batch_size)
     check_generator(generator)
-    if generator == NUMPY_PCG64:
+    if generator == NUMPY_PCG64:  # one stream, drawn in order
         rng = np.random.default_rng(seed)
-        draw = lambda start, count: rng.standard_normal((count, latent_dim)).astype("float32")  # noqa: E731
-    else:
-        seed = secrets.randbits(64) if seed is None else check_seed(seed)
-        draw = lambda start, count: portable_normals(seed, start * latent_dim, count * latent_dim).reshape(count, latent_dim)  # noqa: E731
-    for start in range(0, num_samples, batch_size):
-        yield draw(start, min(batch_size, num_samples - start))
+        for start in range(0, num_samples, batch_size):
+            yield rng.standard_normal((min(batch_size, num_samples - start), latent_dim)).astype("float32")
+        return
+    seed = secrets.randbits(64) if seed is None else check_seed(seed)
+    for start in range(0, num_samples, batch_size):  # counter-based: each batch from its index
+        count = min(batch_size, num_samples - start)
+        yield portable_normals(seed, start * latent_dim, count * latent_dim).reshape(count, latent_dim)
 
 
 def check_positive_int(name, value):

@@ -149,6 +149,7 @@ def test_a_folder_that_is_not_a_bundle_or_not_ours_is_refused(models, tmp_path, 
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "manifest.json").write_text(json.dumps({"format": "kerasgen-bundle", "format_version": 1,
+                                                   "models": {}, "references": [],
                                                    "files": {"../outside": {"sha256": "0", "size": 1}}}))
     assert runtime_cli.main(["--verify", str(bad)]) == 2
     assert "file names must be relative paths inside the bundle, got '../outside'" in capsys.readouterr().err
@@ -158,3 +159,27 @@ def test_the_cli_refuses_an_encoder_bundle_before_loading(tmp_path, capsys):
     assert cli.main(["export", "missing.keras", "--format", "bundle", "--encoder", "-o", str(tmp_path / "b")]) == 2
     assert capsys.readouterr().err.strip() == (
         "kerasgen export: error: --encoder needs --format onnx or saved_model, got --format bundle")
+
+
+def test_a_manifest_naming_files_it_does_not_hash_fails(bundles, tmp_path, capsys):
+    bundle = copy(bundles["dcgan"], tmp_path)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest["references"][0]["inputs"]["z"] = "references/elsewhere.npy"
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    status, lines = verify_cli(bundle, capsys, runtime=True)
+    assert status == 1
+    assert lines[-1].startswith("FAIL: references/elsewhere.npy: named by the manifest's models or references but not in its files")
+
+
+def test_overwrite_replaces_a_previous_bundle_but_not_one_with_a_users_file(models, tmp_path):
+    from kerasgen.export.bundle import to_bundle
+
+    to_bundle(models["dcgan"], tmp_path / "b")
+    with pytest.raises(ValueError, match="holds a previous kerasgen bundle; pass --overwrite"):
+        to_bundle(models["dcgan"], tmp_path / "b")
+    to_bundle(models["vae"], tmp_path / "b", overwrite=True)
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["model_class"] == "VAE"
+    (tmp_path / "b" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not a kerasgen bundle"):
+        to_bundle(models["dcgan"], tmp_path / "b", overwrite=True)
+    assert (tmp_path / "b" / "notes.txt").read_text() == "mine"

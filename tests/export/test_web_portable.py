@@ -107,3 +107,32 @@ def test_verify_1_checks_the_generator_against_test_vectors_from_python(portable
     page = open_page(browser, f"{base}/dcgan/index.html?n=4")
     assert not page.locator("#self-test").is_visible()
     page.close()
+
+
+@needs_browser
+def test_a_file_exported_before_kerasgen_v1_keeps_the_pages_old_draw(portable_sites, browser):
+    """No latent_generator in the metadata: the page draws mulberry32 z as it did then."""
+    import onnx
+
+    from kerasgen_runtime import Sampler
+
+    root, base, keras_models = portable_sites
+    legacy = root / "legacy"
+    legacy.mkdir()
+    for name in ("index.html", "kerasgen.js", "kerasgen.css"):
+        (legacy / name).write_bytes((root / "dcgan" / name).read_bytes())
+    (legacy / "ort").symlink_to(root / "dcgan" / "ort")
+    proto = onnx.load(root / "dcgan" / "model.onnx")
+    kept = [p for p in proto.metadata_props if p.key != "kerasgen.latent_generator"]
+    del proto.metadata_props[:]
+    proto.metadata_props.extend(kept)
+    onnx.save(proto, legacy / "model.onnx")
+    page = open_page(browser, f"{base}/legacy/index.html?seed={SEED}&n={COUNT}")
+    assert state(page) == ["ready", None] and page.failed == []
+    assert page.evaluate("window.kerasgen.metadata.latent_generator") is None
+    dim = keras_models["dcgan"].latent_dim
+    old = np.asarray(page.evaluate(f"Array.from(window.kerasgen.drawLatents({COUNT}, {dim}, {SEED}, null))"),
+                     dtype="float32").reshape(COUNT, dim)
+    assert not np.array_equal(old, page_latents(page, COUNT, dim, SEED))  # not kerasgen-v1
+    np.testing.assert_allclose(last_batch(page), Sampler(legacy / "model.onnx").decode(old), rtol=0, atol=1e-6)
+    page.close()
