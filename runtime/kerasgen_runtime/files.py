@@ -408,9 +408,12 @@ def write_json(path, obj):
     write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
-def sha256_file(path, chunk_size=1 << 20):
+def sha256_file(path, chunk_size=1 << 18):
+    """The sha256 of a file, read into one reused buffer (bounded memory for any size)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(chunk_size), b""):
-            digest.update(chunk)
+    buffer = bytearray(chunk_size)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as f:
+        for size in iter(lambda: f.readinto(buffer), 0):
+            digest.update(view[:size])
     return digest.hexdigest()
