@@ -181,7 +181,7 @@ def download(url, file_name, sha256, entry_name, size):
     if os.path.isfile(target) and not os.path.islink(target) and sha256_file(target) == sha256:
         return target
     try:
-        with atomic_path(target) as tmp:
+        with atomic_path(target, cache=True) as tmp:  # a damaged copy of ours: fetched again
             fetch(url, tmp, size)
             if sha256_file(tmp) != sha256:
                 raise ValueError(

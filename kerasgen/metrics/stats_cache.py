@@ -37,7 +37,7 @@ def save_statistics(path, statistics, source=""):
     if statistics.features is not None:
         arrays["features"] = np.asarray(statistics.features, dtype="float32")
     arrays["checksum"] = np.asarray(checksum(arrays))
-    with atomic_path(path) as tmp:
+    with atomic_path(path, cache=True) as tmp:  # a corrupted entry of ours is rewritten
         with open(tmp, "wb") as f:
             np.savez(f, **arrays)
 

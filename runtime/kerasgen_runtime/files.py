@@ -169,6 +169,11 @@ def written_by_kerasgen(path):
     return _matches(path, read_manifest(folder).get(name))
 
 
+def _recorded_name(path):
+    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
+    return os.path.isfile(path) and bool(read_manifest(folder).get(name))
+
+
 def remove_own(path):
     """Deletes the file `path` if it is kerasgen's (`written_by_kerasgen`); True if removed."""
     if not written_by_kerasgen(path):
@@ -191,7 +196,7 @@ def _is_cwd_or_parent(path):
     return os.path.commonpath([here, target]) == target
 
 
-def check_output_path(path, kind=None, overwrite=False, flag="-o"):
+def check_output_path(path, kind=None, overwrite=False, flag="-o", cache=False):
     """Raises ValueError unless writing `path` can replace nothing that is not ours.
 
     Call it before expensive work; `atomic_path` calls it again. A file target
@@ -200,7 +205,9 @@ def check_output_path(path, kind=None, overwrite=False, flag="-o"):
     (`kind` a `DirectoryKind`) must not exist, be empty, or, with `overwrite=True` only,
     be a previous directory of that kind with nothing changed or added inside. The
     current directory and its parents are always refused, and so is a folder that
-    cannot be written. `flag` names the option in messages (`-o`, `--out`).
+    cannot be written. `flag` names the option in messages (`-o`, `--out`). `cache=True`
+    (a cache kerasgen manages, which it checks itself) also replaces a file it recorded
+    under that name whose content changed since (a corrupted cache entry).
     First it cleans up after killed runs for this target (`recover_target`).
     Returns the normalised path.
     """
@@ -224,7 +231,8 @@ def check_output_path(path, kind=None, overwrite=False, flag="-o"):
     if not os.access(parent, os.W_OK | os.X_OK):
         raise ValueError(f"output folder {parent!r} of {flag} is not writable")
     recover_target(path, kind)
-    if kind is None and os.path.lexists(path) and not written_by_kerasgen(path):
+    if kind is None and os.path.lexists(path) and not written_by_kerasgen(path) and not (
+            cache and _recorded_name(path)):
         raise ValueError(f"{flag} {path!r} exists and was not written by kerasgen (or was changed "
                          f"since); it is never replaced: choose another {flag} or move it away")
     if kind is not None and os.path.lexists(path):
@@ -365,7 +373,7 @@ def replace_directory(tmp, path):
 
 
 @contextlib.contextmanager
-def atomic_path(path, kind=None, overwrite=False, flag="-o"):
+def atomic_path(path, kind=None, overwrite=False, flag="-o", cache=False):
     """Yields a temporary path beside `path`; renames it onto `path` on success.
 
     The temporary name keeps the final suffix (Keras checks `.keras` / `.weights.h5`).
@@ -376,7 +384,7 @@ def atomic_path(path, kind=None, overwrite=False, flag="-o"):
     rename. A file is recorded in its folder's manifest; a directory gets a manifest of
     its files. On error the temporary is removed and `path` is left as it was.
     """
-    path = check_output_path(path, kind, overwrite, flag)
+    path = check_output_path(path, kind, overwrite, flag, cache)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = _temporary_beside(path, "tmp")
     try:
@@ -387,7 +395,7 @@ def atomic_path(path, kind=None, overwrite=False, flag="-o"):
             replace_directory(tmp, path)
         else:
             record = record_written(path, _record(tmp), keep_previous=True)
-            check_output_path(path, kind, overwrite, flag)  # nobody put a file there meanwhile
+            check_output_path(path, kind, overwrite, flag, cache)  # nobody put a file there meanwhile
             os.replace(tmp, path)
             record_written(path, record)
     finally:
@@ -408,9 +416,12 @@ def write_json(path, obj):
     write_text(path, json.dumps(obj, indent=2, sort_keys=False) + "\n")
 
 
-def sha256_file(path, chunk_size=1 << 20):
+def sha256_file(path, chunk_size=1 << 18):
+    """The sha256 of a file, read into one reused buffer (bounded memory for any size)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(chunk_size), b""):
-            digest.update(chunk)
+    buffer = bytearray(chunk_size)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as f:
+        for size in iter(lambda: f.readinto(buffer), 0):
+            digest.update(view[:size])
     return digest.hexdigest()

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from kerasgen import cli, training
-from kerasgen.io import write_bytes, written_by_kerasgen
+from kerasgen.io import written_by_kerasgen
 from kerasgen_runtime.files import MANIFEST
 from tests.own_data import write_digit_folder
 

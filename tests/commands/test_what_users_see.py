@@ -14,7 +14,6 @@ import zipfile
 import pytest
 
 from kerasgen import cli
-from kerasgen_runtime.files import MANIFEST
 from tests.own_data import write_digit_folder
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "runtime", "tests", "fixtures")

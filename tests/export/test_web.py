@@ -274,15 +274,15 @@ def test_web_export_never_replaces_a_users_folder(vae, tmp_path, capsys):
 
     (site / "notes.txt").write_text("mine")  # a user's file inside an export: never deleted
     assert cli.main(["export", keras_path, "--format", "web", "-o", str(site), "--overwrite"]) == 2
-    assert "holds files a kerasgen web export did not write (['notes.txt'])" in capsys.readouterr().err
+    assert "not a kerasgen web export (it also holds ['notes.txt'])" in capsys.readouterr().err
     users = tmp_path / "users"
     users.mkdir()
     (users / "index.html").write_text("mine")
     assert cli.main(["export", keras_path, "--format", "web", "-o", str(users), "--overwrite"]) == 2
-    assert "exists and is not a kerasgen web export" in capsys.readouterr().err
+    assert "is an existing directory that is not a kerasgen web export" in capsys.readouterr().err
     assert (users / "index.html").read_text() == "mine" and (site / "notes.txt").exists()
     assert cli.main(["export", keras_path, "--format", "web", "-o", keras_path]) == 2
-    assert "new or empty directory, got an existing file" in capsys.readouterr().err
+    assert "is an existing file; expected a directory for a kerasgen web export" in capsys.readouterr().err
 
     missing = str(tmp_path / "no_node_modules")
     args = ["export", keras_path, "--format", "web", "-o", str(tmp_path / "new"), "--onnxruntime-web", missing]
