@@ -94,7 +94,7 @@ def run(language, code, cwd, env=None, timeout=900, prelude=""):
     Returns the `CompletedProcess` (stdout and stderr together in `.stdout`).
     """
     if language == "bash":
-        command = ["bash", "-e", "-o", "pipefail", "-c", code]
+        command = ["bash", "-e", "-x", "-o", "pipefail", "-c", code]  # -x: each command as it runs
     elif language == "python":
         command = [sys.executable, "-c", prelude + code]
     else:
