@@ -57,7 +57,8 @@ def test_readme_block_runs_as_written(block, workdir):
     assert block.language in ("bash", "python"), (
         f"{block.name}: a ```{block.language} block; make it bash, python or json, or mark it "
         "<!-- readme-test: skip: REASON -->")
-    check_ran(block, readme_blocks.run(block.language, block.code, str(workdir)))
+    timeout = 3600 if block.mark == "slow" else 600
+    check_ran(block, readme_blocks.run(block.language, block.code, str(workdir), timeout=timeout))
 
 
 def test_every_marked_block_says_why():

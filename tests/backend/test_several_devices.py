@@ -70,3 +70,20 @@ def test_one_device_keeps_the_recipes_steps_per_execution():
     assert kerasgen.recipes.get("dcgan").build((28, 28, 1)).steps_per_execution == 8
     with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():  # one replica: Keras's loop works
         assert kerasgen.recipes.get("vae").build((28, 28, 1)).steps_per_execution == 8
+
+
+@pytest.mark.skipif(BACKEND != "jax", reason="runs in the jax job")
+def test_readme_jax_data_parallel_example_trains_the_recipe(tmp_path):
+    """The README's JAX block as written, on 2 host devices, at KERASGEN_SHRINK sizes."""
+    pytest.importorskip("jax")
+    code = readme_blocks.block("README.md", "keras.distribution.DataParallel()").code + (
+        "\nimport jax, json\n"
+        "print('REPORT', json.dumps({'devices': len(jax.devices()), 'rows': len(x),"
+        " 'iterations': int(model.optimizer.iterations.numpy()),"
+        " 'variable_devices': len(model.trainable_variables[0].value.sharding.device_set)}))\n")
+    env = readme_blocks.environment({"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+    result = readme_blocks.run("python", code, tmp_path, env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-4000:]
+    report = readme_blocks.report_of(result.stdout)
+    assert report["devices"] == 2 and report["variable_devices"] == 2, report
+    assert report["iterations"] == readme_blocks.ROWS // 256, report  # global batches of 256
