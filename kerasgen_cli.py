@@ -5,7 +5,10 @@ so that `keras.saving.load_model` finds them), which takes seconds. `--help`, a 
 an option or a missing argument should be answered at once, so this launcher imports
 the argparse-only command modules (`kerasgen.cli`, `kerasgen.commands.*`, ...) with the
 `kerasgen` package object in place but its `__init__` not yet run, and runs it only
-once the arguments parsed. In-process callers use `kerasgen.cli.main` directly.
+once the arguments parsed, and only for a subcommand that needs Keras: one that needs
+none (`kerasgen zoo list`, `kerasgen zoo show`) sets `needs_keras=False` in its
+parser's defaults and runs without TensorFlow. In-process callers use
+`kerasgen.cli.main` directly.
 """
 
 import importlib.util
@@ -35,7 +38,7 @@ def main(argv=None):
     parser = cli.build_parser()
     args = parser.parse_args(argv)  # exits here on --help or a bad argument
     args.argv = list(sys.argv[1:] if argv is None else argv)  # e.g. for a resume hint
-    if package is not None:
+    if package is not None and getattr(args, "needs_keras", True):
         quietly(lambda: spec.loader.exec_module(package))  # registers every class (imports Keras)
     return cli.run(args, parser)
 
