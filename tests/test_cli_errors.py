@@ -57,6 +57,31 @@ def test_zoo_list_and_show_run_without_tensorflow(tmp_path):
     assert "no_such_entry" in result.stderr and imported == ""
 
 
+def test_an_unknown_or_missing_keras_backend_is_one_line(tmp_path):
+    out = str(tmp_path / "s.png")
+    result, imported = run_console_script(["sample", "vae_mnist5k", "-o", out], tmp_path,
+                                          KERAS_BACKEND="tensorflw")
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stderr.strip() == (
+        "kerasgen sample: error: KERAS_BACKEND='tensorflw' is not a backend kerasgen runs on; "
+        "expected one of tensorflow, jax, torch")
+    assert imported == ""
+    # A Python without jax: `sys.modules["jax"] = None` makes it not importable.
+    (tmp_path / "nojax").mkdir()
+    (tmp_path / "nojax" / "sitecustomize.py").write_text(
+        RECORDER + "\nsys.modules['jax'] = None\n")
+    environment = dict(os.environ, PYTHONPATH=str(tmp_path / "nojax"), KERAS_BACKEND="jax",
+                       IMPORT_RECORD=str(tmp_path / "imports.txt"))
+    code = "import sys, kerasgen_cli; sys.exit(kerasgen_cli.main(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-c", code, "sample", "vae_mnist5k", "-o", out],
+                            capture_output=True, text=True, env=environment, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    line = result.stderr.strip()
+    assert "\n" not in line and line.startswith(
+        "kerasgen sample: error: KERAS_BACKEND='jax' but jax is not installed"), line
+    assert "expected one of tensorflow, jax, torch" in line and not os.path.exists(out)
+
+
 def test_a_command_that_runs_imports_kerasgen_and_sets_the_tf_log_level(tmp_path):
     code = (
         "import os, sys, kerasgen_cli; status = kerasgen_cli.main(sys.argv[1:]); "
