@@ -1,0 +1,43 @@
+"""What `kerasgen fit` tells the user: every recipe in its help, and a last line that
+names the files it wrote and times that add up."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from kerasgen import cli, recipes
+from tests.own_data import write_digit_folder
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("digits"))
+    write_digit_folder(path, size=(16, 16), per_class=8)
+    return path
+
+
+def last_line(capsys):
+    return capsys.readouterr().out.strip().splitlines()[-1]
+
+
+def test_fit_help_lists_every_recipe():
+    code = "import sys, kerasgen_cli; sys.exit(kerasgen_cli.main(['fit', '--help']))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    described = set(re.findall(r"[a-z][a-z0-9_]+", result.stdout))
+    assert set(recipes.names()) <= described, sorted(set(recipes.names()) - described)
+
+
+def test_a_classifier_fit_names_what_it_wrote(digits, tmp_path, capsys):
+    out = str(tmp_path / "run")
+    assert cli.main(["fit", "classifier", "--data", digits, "--epochs", "1", "--batch-size", "16",
+                     "--out", out]) == 0
+    line = last_line(capsys)
+    assert "samples and curves" not in line
+    named = re.findall(re.escape(out) + r"/([\w.]+)", line)
+    assert named == ["model.keras", "samples.png", "history.png", "history.json"], line
+    assert "samples.png (training images)" in line
+    assert all(os.path.isfile(os.path.join(out, name)) for name in named)
