@@ -176,8 +176,8 @@ def run(args):
                 hyperparameters=hyperparameters, batch_size=args.batch_size,
                 tensorboard=args.tensorboard, **options,
             )
-            print(f"Wrote zoo entry {args.out} ({config['training']['seconds']:.1f} s training, "
-                  f"{time.perf_counter() - start:.1f} s total)")
+            print(f"Wrote zoo entry {args.out} "
+                  f"({timing(config['training']['seconds'], start, args.resume)})")
             return 0
 
         from kerasgen import recipes, training
@@ -197,15 +197,34 @@ def run(args):
             spec["labels_per_class"] = args.labels_per_class
         from kerasgen.run_folder import run_lock
 
+        import keras
+
+        this_run = []  # [start, end] of this command's model.fit (none: nothing left to train)
+        timer = keras.callbacks.LambdaCallback(
+            on_train_begin=lambda logs: this_run.append(time.perf_counter()),
+            on_train_end=lambda logs: this_run.append(time.perf_counter()))
         with run_lock(args.out):  # held until the outputs are written
             model, history, seconds, (x_train, _) = training.train(
                 spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
-                overwrite=args.overwrite, tensorboard=args.tensorboard,
+                overwrite=args.overwrite, tensorboard=args.tensorboard, callbacks=[timer],
             )
             written = write_outputs(model, spec, args.out, history, x_train)
     except KeyboardInterrupt:
         print(interrupted(work, argv), file=sys.stderr)
         return 130
+    trained = this_run[1] - this_run[0] if len(this_run) == 2 else 0.0
     print(f"Wrote {', '.join(os.path.join(args.out, name) for name in written)} "
-          f"({seconds:.1f} s training, {time.perf_counter() - start:.1f} s total)")
+          f"({timing(seconds, start, args.resume, trained)})")
     return 0
+
+
+def timing(seconds, start, resumed, this_run=None):
+    """`seconds` of training (a resumed run's include its earlier runs') and this command's
+    time since `start`, worded so that neither reads as part of the other."""
+    total = time.perf_counter() - start
+    if not resumed:
+        return f"{seconds:.1f} s training, {total:.1f} s total"
+    if this_run is None:
+        return f"{seconds:.1f} s training over all runs; this run took {total:.1f} s"
+    return (f"{this_run:.1f} s training in this run ({seconds:.1f} s over all runs), "
+            f"{total:.1f} s total")

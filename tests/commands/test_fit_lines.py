@@ -41,3 +41,18 @@ def test_a_classifier_fit_names_what_it_wrote(digits, tmp_path, capsys):
     assert named == ["model.keras", "samples.png", "history.png", "history.json"], line
     assert "samples.png (training images)" in line
     assert all(os.path.isfile(os.path.join(out, name)) for name in named)
+
+
+def test_after_a_resume_the_times_say_which_run_they_count(digits, tmp_path, capsys):
+    out = str(tmp_path / "run")
+    args = ["fit", "classifier", "--data", digits, "--batch-size", "16", "--out", out]
+    assert cli.main([*args, "--epochs", "3"]) == 0
+    first = re.search(r"\((\S+) s training, (\S+) s total\)$", last_line(capsys))
+    assert first and float(first[1]) <= float(first[2])
+    assert cli.main([*args, "--epochs", "4", "--resume"]) == 0
+    line = last_line(capsys)
+    match = re.search(r"\((\S+) s training in this run \((\S+) s over all runs\), (\S+) s total\)$", line)
+    assert match, line
+    this_run, all_runs, total = map(float, match.groups())
+    assert 0 < this_run <= total
+    assert all_runs > float(first[1])  # the earlier run's training is counted
