@@ -27,7 +27,7 @@ def add_parser(subparsers):
         "plot", help="latent map, reconstructions, interpolation and traversal PNGs of a model",
         description=__doc__.split("\n\n")[0],
     )
-    parser.add_argument("model", help="a .keras file or a zoo entry name")
+    parser.add_argument("model", help="a .keras file, a run folder holding model.keras or a zoo entry")
     parser.add_argument("--data", default=None, help="dataset name or image folder (for encoders)")
     parser.add_argument("--kind", default="all", choices=("all", *KINDS))
     parser.add_argument("-o", "--output", required=True, help="folder for the PNGs")
@@ -148,7 +148,7 @@ def run(args):
     kinds = KINDS if args.kind == "all" else (args.kind,)
     # A PNG of the user's where one is written is refused before any work.
     check_output_files(args.output, [name for kind in kinds for name in FILES[kind]], "-o")
-    model = load_model(args.model)
+    model = load_model(args.model, onnx=False)
     if len(tuple(model.data_shape)) != 3 or not hasattr(model, "latent_dim"):
         raise ValueError(f"model must be an image model with a latent space, got {type(model).__name__} "
                          f"with data shape {tuple(model.data_shape)}")
