@@ -104,10 +104,11 @@ def plot_latent(model, decode, x, y, out, seed):
     return paths
 
 
-def plot_reconstructions(model, x, out):
-    from kerasgen import plotting
+def plot_reconstructions(model, x, y, out, seed, count=16):
+    """Reconstructions of a seeded random `count` of `x`, stratified by class `y`."""
+    from kerasgen import datasets, plotting
 
-    inputs = x[:16]
+    inputs = x[datasets.subset_rows(len(x), count, y, seed)]
     grid = np.concatenate([inputs, np.clip(model.reconstruct(inputs), 0.0, 1.0)])
     return [plotting.save_image_grid(os.path.join(out, "reconstructions.png"), grid,
                                      columns=len(inputs), scale=2)]
@@ -167,7 +168,7 @@ def run(args):
     if "latent" in kinds:
         paths += plot_latent(model, decode, x, y, args.output, args.seed)
     if "reconstructions" in kinds:
-        paths += plot_reconstructions(model, x, args.output)
+        paths += plot_reconstructions(model, x, y, args.output, args.seed)
     if "interpolation" in kinds:
         paths += plot_interpolation(model, decode, x, args.output, args.seed)
     if "traversal" in kinds:
