@@ -56,3 +56,24 @@ def test_after_a_resume_the_times_say_which_run_they_count(digits, tmp_path, cap
     this_run, all_runs, total = map(float, match.groups())
     assert 0 < this_run <= total
     assert all_runs > float(first[1])  # the earlier run's training is counted
+
+
+def test_fit_prints_one_line_about_the_data_it_read(tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    data = tmp_path / "shapes"
+    rng = np.random.default_rng(0)
+    for name, count, channels in (("circle", 6, 3), ("square", 4, 1)):
+        (data / name).mkdir(parents=True)
+        for i in range(count):
+            pixels = rng.integers(0, 256, (16, 16, channels), dtype="uint8")
+            Image.fromarray(pixels if channels == 3 else pixels[..., 0]).save(data / name / f"{i}.png")
+    (data / "notes.txt").write_text("not an image")
+    assert cli.main(["fit", "ae", "--data", str(data), "--epochs", "1", "--batch-size", "5",
+                     "--latent-dim", "2", "--out", str(tmp_path / "run"), "--verbose", "0"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Data: ")]
+    assert lines == [
+        f"Data: 10 images from {data}, each 16x16x3; rgb (mixed: 6 colour and 4 grey files, all "
+        "read as rgb); 2 classes: circle (6), square (4); skipped 1 file(s) that are not "
+        ".png/.jpg/.jpeg (notes.txt)"], lines
