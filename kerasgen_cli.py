@@ -5,7 +5,10 @@ so that `keras.saving.load_model` finds them), which takes seconds. `--help`, a 
 an option or a missing argument should be answered at once, so this launcher imports
 the argparse-only command modules (`kerasgen.cli`, `kerasgen.commands.*`, ...) with the
 `kerasgen` package object in place but its `__init__` not yet run, and runs it only
-once the arguments parsed. In-process callers use `kerasgen.cli.main` directly.
+once the arguments parsed, and only for a subcommand that needs Keras: one that needs
+none (`kerasgen zoo list`, `kerasgen zoo show`) sets `needs_keras=False` in its
+parser's defaults and runs without TensorFlow. In-process callers use
+`kerasgen.cli.main` directly.
 """
 
 import importlib.util
@@ -15,6 +18,7 @@ import sys
 import tempfile
 
 PACKAGE = "kerasgen"
+BACKENDS = ("tensorflow", "jax", "torch")  # the Keras backends kerasgen.backend trains on
 # What TensorFlow's C++ start-up prints on stderr whatever TF_CPP_MIN_LOG_LEVEL says:
 # absl's header, INFO lines (oneDNN, CUDA probing, CPU features) and their continuation.
 START_UP_NOISE = re.compile(
@@ -35,9 +39,31 @@ def main(argv=None):
     parser = cli.build_parser()
     args = parser.parse_args(argv)  # exits here on --help or a bad argument
     args.argv = list(sys.argv[1:] if argv is None else argv)  # e.g. for a resume hint
-    if package is not None:
+    if package is not None and getattr(args, "needs_keras", True):
+        problem = backend_problem(os.environ.get("KERAS_BACKEND"))
+        if problem:  # Keras would end in a traceback
+            print(f"kerasgen {args.command}: error: {problem}", file=sys.stderr)
+            return 2
         quietly(lambda: spec.loader.exec_module(package))  # registers every class (imports Keras)
     return cli.run(args, parser)
+
+
+def backend_problem(name):
+    """Why Keras cannot start on KERAS_BACKEND=`name` (one line), or None.
+
+    Unset or empty, Keras uses its config file's backend (TensorFlow by default). Checked
+    before Keras is imported: an unknown name ends there in a ValueError traceback, a
+    backend that is not installed in a ModuleNotFoundError one."""
+    if not name:
+        return None
+    choices = ", ".join(BACKENDS)
+    if name not in BACKENDS:
+        return f"KERAS_BACKEND={name!r} is not a backend kerasgen runs on; expected one of " + choices
+    if importlib.util.find_spec(name) is None:
+        installed = ", ".join(b for b in BACKENDS if importlib.util.find_spec(b) is not None)
+        return (f"KERAS_BACKEND={name!r} but {name} is not installed (pip install {name}); "
+                f"installed: {installed or 'none'} (expected one of {choices})")
+    return None
 
 
 def quietly(load):

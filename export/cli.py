@@ -11,7 +11,8 @@ def add_parser(subparsers):
         description="Export MODEL's sampling network, checked against Keras before it is "
         "written. Sample the ONNX file without TensorFlow: kerasgen-sample PATH -o grid.png",
     )
-    parser.add_argument("model", help="a .keras file (loaded with safe_mode=True)")
+    parser.add_argument("model", help="a .keras file (loaded with safe_mode=True), a run folder "
+                        "holding model.keras or a zoo entry")
     parser.add_argument("--format", choices=("onnx", "saved_model", "web", "bundle", "hub"), default="onnx",
                         help="web: a static folder that samples the model in the browser; bundle: "
                         "ONNX file(s), reference inputs/outputs, card and sha256 manifest (check it "
@@ -40,29 +41,20 @@ def resolve_model(name_or_path):
     """Loads the model to export; returns `(model, source)`.
 
     `source` is the metadata's `{"zoo_entry", "weights_sha256", "file"}`.
-    `name_or_path` is a `.keras` file (its sha256 is recorded) or a zoo entry name or
-    folder (its verified weights' sha256 is recorded).
+    `name_or_path` is a `.keras` file or a run folder holding `model.keras` (the file's
+    sha256 is recorded) or a zoo entry name or folder (its verified weights' sha256 is
+    recorded); see `kerasgen.commands.models`.
     """
+    from kerasgen.commands.models import load_model
     from kerasgen.io import sha256_file
 
-    path = os.fspath(name_or_path)
-    if not path.endswith(".keras"):
-        from kerasgen import zoo
-
-        try:
-            entry = zoo.Entry.open(path)
-        except ValueError:
-            raise ValueError(f"MODEL must be a .keras file or a zoo entry, got {path!r}") from None
-        source = {"zoo_entry": entry.name, "weights_sha256": entry.config["weights"]["sha256"],
-                  "file": entry.config["weights"]["file"]}
-        return entry.load_model(), source
-    import kerasgen.models  # noqa: F401  registers the serializable classes
-    import kerasgen.networks  # noqa: F401
-    from kerasgen.io import load_model_file
-
-    model = load_model_file(path, "MODEL")
-    source = {"zoo_entry": None, "weights_sha256": sha256_file(path), "file": os.path.basename(path)}
-    return model, source
+    model, found = load_model(name_or_path, "MODEL", onnx=False)
+    if found.entry is not None:
+        weights = found.entry.config["weights"]
+        return model, {"zoo_entry": found.entry.name, "weights_sha256": weights["sha256"],
+                       "file": weights["file"]}
+    return model, {"zoo_entry": None, "weights_sha256": sha256_file(found.path),
+                   "file": os.path.basename(found.path)}
 
 
 def run(args):

@@ -92,22 +92,31 @@ def split_random_validation(x, y, fraction, seed):
     return (x[~held_out], None if y is None else y[~held_out]), validation
 
 
-def load_spec_data(spec):
+def load_spec_data(spec, report=None):
     """`(x, y)` of the spec's data (a dataset name's training split, a folder, or a table
-    file read by `kerasgen.data.read_table` with the spec's `table` options)."""
-    from kerasgen.data import tables
+    file read by `kerasgen.data.read_table` with the spec's `table` options); `report`
+    (a dict) receives `"data"`, one line about what was read (`kerasgen.data.summary`)."""
+    from kerasgen import layouts
+    from kerasgen.data import summary, tables
 
+    report = {} if report is None else report
     if tables.is_table_path(spec["data"]):
         table = tables.read_table(spec["data"], **spec.get("table", {}))
         return table.x, table.y
     kind, source = datasets.resolve_source(spec["data"])
     color_mode, image_size = spec.get("color_mode", "auto"), spec.get("image_size")
     if kind == "folder":
-        return datasets.from_folder(source, image_size=image_size, color_mode=color_mode)
+        x, y = datasets.from_folder(source, image_size=image_size, color_mode=color_mode)
+        if not layouts.is_paired_folder(source):
+            modes, skipped = summary.folder_facts(source)
+            report["data"] = summary.describe(source, x, y, datasets.list_images(source)[2],
+                                              modes=modes, skipped=skipped)
+        return x, y
     if color_mode != "auto" or image_size is not None:
         raise ValueError(f"--color-mode and --image-size apply to image folders, got the dataset "
                          f"name {source!r} (its images are {datasets.__name__}'s)")
     (x, y), _ = datasets.load(source)
+    report["data"] = summary.describe(source, x, y)
     return x, y
 
 
@@ -121,8 +130,8 @@ def prepare_data(spec, limit=None, report=None):
     if preprocessing not in PREPROCESSING:
         raise ValueError(f"preprocessing must be one of {list(PREPROCESSING)}, got {preprocessing!r}")
     seed = spec.get("seed", 0)
-    x, y = load_spec_data(spec)
     report = {} if report is None else report
+    x, y = load_spec_data(spec, report)
     report["num_available"] = len(x)
     if limit:
         x, y = datasets.random_subset(x, y, datasets.check_positive_int("limit", limit), seed=seed)
@@ -336,6 +345,8 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     keras.utils.set_random_seed(seed)
     report = {}
     (x, y), validation = prepare_data(spec, limit, report)
+    if "data" in report:
+        print(f"Data: {report['data']}")
     if "subset" in report:
         print(f"Training on {report['subset']}")
     record = run_record(spec, x, y, limit, report)

@@ -1,4 +1,9 @@
-"""`kerasgen zoo list` and `kerasgen zoo show ENTRY`."""
+"""`kerasgen zoo list` and `kerasgen zoo show ENTRY`.
+
+Both read only the entries' JSON files, so they declare `needs_keras=False` and the
+console script runs them without importing Keras or TensorFlow (keep this module's
+imports, and `kerasgen.zoo.entry` / `kerasgen.zoo.card`'s top-level ones, free of both).
+"""
 
 import json
 
@@ -9,7 +14,7 @@ def add_parser(subparsers):
     commands.add_parser("list", help="one line per entry: model, data, key metric")
     show = commands.add_parser("show", help="an entry's config, recipe and metrics (JSON)")
     show.add_argument("entry")
-    parser.set_defaults(func=run, zoo_parser=parser)
+    parser.set_defaults(func=run, zoo_parser=parser, needs_keras=False)
 
 
 def run(args):

@@ -9,7 +9,7 @@ def add_parser(subparsers):
         description="Encode data with a trained autoencoder or VAE: one row per example, the "
         "posterior mean of a VAE or the code of an autoencoder, in the data's order.",
     )
-    parser.add_argument("model", help="a .keras file or a zoo entry name")
+    parser.add_argument("model", help="a .keras file, a run folder holding model.keras or a zoo entry")
     parser.add_argument("--data", required=True,
                         help="a dataset name (its --split), an image folder, or a .csv / .npy table")
     parser.add_argument("--split", default="test", choices=("train", "test", "all"),
@@ -43,7 +43,7 @@ def run(args):
     check_output(args.output, args.overwrite, "--output")
     if args.labels_output:
         check_output(args.labels_output, args.overwrite, "--labels-output")
-    model = load_model(args.model)
+    model = load_model(args.model, onnx=False)
     if not callable(getattr(model, "encode", None)):
         raise ValueError(f"model {args.model!r} ({type(model).__name__}) has no encoder; "
                          "encode needs an autoencoder or a VAE")

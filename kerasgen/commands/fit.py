@@ -25,7 +25,9 @@ def add_parser(subparsers):
         "fit",
         help="train a model from a recipe and write model.keras, samples and curves",
         description="Train a recipe (vae, beta_vae, ae, dae, linear_ae, gan, dcgan, wgan_gp, "
-        "cgan, vae_gan; text_vae, text_lm on a text file) or a zoo entry's recipe on a dataset name or an image folder. "
+        "cgan, vae_gan, m2; classifier, residual_classifier; spade, spade_concat, "
+        "layout_segmenter on layouts; text_vae, text_lm on a text file) or a zoo entry's "
+        "recipe on a dataset name or an image folder. "
         "Checkpoints every epoch; --resume continues from the last one exactly.",
     )
     parser.add_argument("model", help="recipe name (vae, dcgan, gan, ...) or zoo entry (vae_mnist5k, ...)")
@@ -96,12 +98,13 @@ def check_hyperparameters(recipe_name, hyperparameters):
 
 def write_outputs(model, spec, out, history, x_train):
     """model.keras, samples.png (a scatter plot for 2-D data; samples.csv for a table),
-    history.png/json."""
+    history.png/json. Returns what it wrote, one phrase per file."""
     from kerasgen import plotting
     from kerasgen.zoo.evaluation import write_samples
 
     with atomic_path(os.path.join(out, "model.keras")) as tmp:
         model.save(tmp)
+    written = ["model.keras"]
     if spec.get("table") is not None:
         from kerasgen.data import tables
 
@@ -109,11 +112,16 @@ def write_outputs(model, spec, out, history, x_train):
         rows = (model.sample(100, seed=spec["seed"]) if model.prior is not None
                 else model.reconstruct(x_train[:100]))
         tables.write_csv(os.path.join(out, "samples.csv"), model.columns, rows)
+        written.append("samples.csv")
     else:
         write_samples(model, spec, out, x_reference=x_train, seed=spec["seed"])
+        # A classifier samples nothing: its samples.png shows the images it trained on.
+        written.append("samples.png" if hasattr(model, "sample") else "samples.png (training images)")
     if history:
         plotting.save_history_plot(os.path.join(out, "history.png"), history)
         write_json(os.path.join(out, "history.json"), history)
+        written += ["history.png", "history.json"]
+    return written
 
 
 def table_options(args):
@@ -168,8 +176,8 @@ def run(args):
                 hyperparameters=hyperparameters, batch_size=args.batch_size,
                 tensorboard=args.tensorboard, **options,
             )
-            print(f"Wrote zoo entry {args.out} ({config['training']['seconds']:.1f} s training, "
-                  f"{time.perf_counter() - start:.1f} s total)")
+            print(f"Wrote zoo entry {args.out} "
+                  f"({timing(config['training']['seconds'], start, args.resume)})")
             return 0
 
         from kerasgen import recipes, training
@@ -189,15 +197,34 @@ def run(args):
             spec["labels_per_class"] = args.labels_per_class
         from kerasgen.run_folder import run_lock
 
+        import keras
+
+        this_run = []  # [start, end] of this command's model.fit (none: nothing left to train)
+        timer = keras.callbacks.LambdaCallback(
+            on_train_begin=lambda logs: this_run.append(time.perf_counter()),
+            on_train_end=lambda logs: this_run.append(time.perf_counter()))
         with run_lock(args.out):  # held until the outputs are written
             model, history, seconds, (x_train, _) = training.train(
                 spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
-                overwrite=args.overwrite, tensorboard=args.tensorboard,
+                overwrite=args.overwrite, tensorboard=args.tensorboard, callbacks=[timer],
             )
-            write_outputs(model, spec, args.out, history, x_train)
+            written = write_outputs(model, spec, args.out, history, x_train)
     except KeyboardInterrupt:
         print(interrupted(work, argv), file=sys.stderr)
         return 130
-    print(f"Wrote {args.out}/model.keras, samples and curves "
-          f"({seconds:.1f} s training, {time.perf_counter() - start:.1f} s total)")
+    trained = this_run[1] - this_run[0] if len(this_run) == 2 else 0.0
+    print(f"Wrote {', '.join(os.path.join(args.out, name) for name in written)} "
+          f"({timing(seconds, start, args.resume, trained)})")
     return 0
+
+
+def timing(seconds, start, resumed, this_run=None):
+    """`seconds` of training (a resumed run's include its earlier runs') and this command's
+    time since `start`, worded so that neither reads as part of the other."""
+    total = time.perf_counter() - start
+    if not resumed:
+        return f"{seconds:.1f} s training, {total:.1f} s total"
+    if this_run is None:
+        return f"{seconds:.1f} s training over all runs; this run took {total:.1f} s"
+    return (f"{this_run:.1f} s training in this run ({seconds:.1f} s over all runs), "
+            f"{total:.1f} s total")

@@ -27,7 +27,7 @@ def add_parser(subparsers):
         "plot", help="latent map, reconstructions, interpolation and traversal PNGs of a model",
         description=__doc__.split("\n\n")[0],
     )
-    parser.add_argument("model", help="a .keras file or a zoo entry name")
+    parser.add_argument("model", help="a .keras file, a run folder holding model.keras or a zoo entry")
     parser.add_argument("--data", default=None, help="dataset name or image folder (for encoders)")
     parser.add_argument("--kind", default="all", choices=("all", *KINDS))
     parser.add_argument("-o", "--output", required=True, help="folder for the PNGs")
@@ -104,10 +104,11 @@ def plot_latent(model, decode, x, y, out, seed):
     return paths
 
 
-def plot_reconstructions(model, x, out):
-    from kerasgen import plotting
+def plot_reconstructions(model, x, y, out, seed, count=16):
+    """Reconstructions of a seeded random `count` of `x`, stratified by class `y`."""
+    from kerasgen import datasets, plotting
 
-    inputs = x[:16]
+    inputs = x[datasets.subset_rows(len(x), count, y, seed)]
     grid = np.concatenate([inputs, np.clip(model.reconstruct(inputs), 0.0, 1.0)])
     return [plotting.save_image_grid(os.path.join(out, "reconstructions.png"), grid,
                                      columns=len(inputs), scale=2)]
@@ -148,7 +149,7 @@ def run(args):
     kinds = KINDS if args.kind == "all" else (args.kind,)
     # A PNG of the user's where one is written is refused before any work.
     check_output_files(args.output, [name for kind in kinds for name in FILES[kind]], "-o")
-    model = load_model(args.model)
+    model = load_model(args.model, onnx=False)
     if len(tuple(model.data_shape)) != 3 or not hasattr(model, "latent_dim"):
         raise ValueError(f"model must be an image model with a latent space, got {type(model).__name__} "
                          f"with data shape {tuple(model.data_shape)}")
@@ -167,7 +168,7 @@ def run(args):
     if "latent" in kinds:
         paths += plot_latent(model, decode, x, y, args.output, args.seed)
     if "reconstructions" in kinds:
-        paths += plot_reconstructions(model, x, args.output)
+        paths += plot_reconstructions(model, x, y, args.output, args.seed)
     if "interpolation" in kinds:
         paths += plot_interpolation(model, decode, x, args.output, args.seed)
     if "traversal" in kinds:

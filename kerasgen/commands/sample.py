@@ -18,7 +18,8 @@ def add_parser(subparsers):
         "the portable generator kerasgen-v1: the same seed gives the same samples as "
         "model.sample(n, seed) and as kerasgen-sample on its ONNX export.",
     )
-    parser.add_argument("model", help="a .keras file, a zoo entry name or an .onnx export")
+    parser.add_argument("model", help="a .keras file, a run folder holding model.keras, a zoo "
+                        "entry or an .onnx export")
     parser.add_argument("-n", "--num-samples", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--label", type=int, default=None,
@@ -34,20 +35,12 @@ def add_parser(subparsers):
     parser.set_defaults(func=run)
 
 
-def load_model(name_or_path):
-    """A `.keras` file (safe_mode) or a zoo entry name; `.onnx` gives the runtime Sampler."""
-    path = os.fspath(name_or_path)
-    if path.endswith(".onnx"):
-        from kerasgen_runtime import Sampler
+def load_model(name_or_path, argument="model", onnx=True):
+    """A `.keras` file (safe_mode), a run folder, a zoo entry; `.onnx` gives the runtime
+    Sampler (`kerasgen.commands.models`)."""
+    from kerasgen.commands.models import load_model as resolve
 
-        return Sampler(path)  # ValueError for a missing, corrupted or non-sampling file
-    if path.endswith(".keras"):
-        from kerasgen.io import load_model_file
-
-        return load_model_file(path, "model")
-    from kerasgen import zoo
-
-    return zoo.Entry.open(path).load_model()  # ValueError names the entries if unknown
+    return resolve(name_or_path, argument, onnx)[0]
 
 
 def check_samplable(model, label):

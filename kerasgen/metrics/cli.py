@@ -15,7 +15,8 @@ def add_parser(subparsers):
         "evaluate", help="FID, KID, IS, precision/recall, -log p(x) of a model",
         description=DESCRIPTION,
     )
-    parser.add_argument("model", help="a .keras model, an exported .onnx sampler or a zoo entry")
+    parser.add_argument("model", help="a .keras model, a run folder holding model.keras, an "
+                        "exported .onnx sampler or a zoo entry")
     parser.add_argument("--data", default=None,
                         help="dataset name or image folder (a zoo entry without --data runs "
                         "the entry's own protocol, the numbers of its model card)")
@@ -75,13 +76,13 @@ def run(args, model=None):
         from kerasgen.io import check_output_path
 
         check_output_path(args.output, flag="-o")  # before any work
-    if model is None and not str(args.model).endswith((".keras", ".onnx")):
-        from kerasgen import zoo
+    if model is None:
+        from kerasgen.commands.models import find_model, load_model
 
-        entry = zoo.Entry.open(args.model)  # ValueError names the entries if unknown
-        if args.data is None:
+        entry = find_model(args.model, "MODEL").entry  # ValueError names what was tried
+        if entry is not None and args.data is None:
             return run_entry_protocol(entry, args.json, getattr(args, "output", None))
-        model = entry.load_model()
+        model, _ = load_model(args.model, "MODEL")
     if any(name.strip() in ("linear_probe", "anomaly") for name in args.metrics.split(",")):
         from kerasgen.metrics import autoencoder_metrics
 

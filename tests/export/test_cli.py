@@ -52,7 +52,9 @@ def test_export_cli_errors(vae, tmp_path, capsys):
     assert cli.main(["export", str(tmp_path / "missing.keras"), "-o", str(tmp_path / "m.onnx")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert cli.main(["export", "vae_mnist6k", "-o", str(tmp_path / "m.onnx")]) == 2
-    assert "MODEL must be a .keras file or a zoo entry, got 'vae_mnist6k'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "MODEL must be a .keras file, a run folder holding model.keras or a zoo entry" in err
+    assert "got 'vae_mnist6k'" in err
     assert sorted(os.listdir(tmp_path)) == ["vae.keras"]
 
 

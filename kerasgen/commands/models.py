@@ -1,0 +1,73 @@
+"""The one place the commands turn a MODEL argument into a model.
+
+`kerasgen sample`, `export`, `evaluate`, `plot` and `encode` take the same kinds of
+MODEL: a zoo entry (a name or an entry folder), a `.keras` file, a run
+folder (one holding `model.keras`, as `kerasgen fit --out` writes) and, where the
+command runs one, an `.onnx` export. What is not one of them is one line naming the
+argument and what was tried.
+"""
+
+import os
+
+RUN_MODEL = "model.keras"  # what `kerasgen fit --out DIR` writes in DIR
+
+
+class Resolved:
+    """Where a model came from: `kind` ("zoo", "keras", "run" or "onnx"), `path` (the
+    `.keras` / `.onnx` file that was loaded, None for a zoo entry) and `entry` (the
+    `kerasgen.zoo.Entry`, else None)."""
+
+    def __init__(self, kind, path=None, entry=None):
+        self.kind, self.path, self.entry = kind, path, entry
+
+
+def find_model(name_or_path, argument="MODEL", onnx=True):
+    """What `name_or_path` names, as a `Resolved`, without loading it (ValueError if none)."""
+    path = os.fspath(name_or_path)
+    if path.endswith(".onnx"):
+        if not onnx:
+            raise ValueError(f"{argument} {path!r} is an .onnx export; this command needs the "
+                             "Keras model (a .keras file, a run folder or a zoo entry)")
+        if not os.path.isfile(path):
+            raise ValueError(f"{argument} file {path!r} does not exist")
+        return Resolved("onnx", path)
+    if path.endswith(".keras"):
+        return Resolved("keras", path)
+    from kerasgen import zoo
+    from kerasgen.zoo.entry import ENTRY_FILE
+
+    if os.path.isdir(path) and not os.path.isfile(os.path.join(path, ENTRY_FILE)):
+        if os.path.isfile(os.path.join(path, RUN_MODEL)):
+            return Resolved("run", os.path.join(path, RUN_MODEL))
+    try:
+        return Resolved("zoo", entry=zoo.Entry.open(path))
+    except ValueError:
+        pass
+    kinds = ["a .keras file", f"a run folder holding {RUN_MODEL}",
+             f"a zoo entry ({', '.join(zoo.list_entries())}) or entry folder"]
+    if onnx:
+        kinds.append("an .onnx export")
+    found = ""
+    if os.path.isdir(path):
+        found = f" (the folder holds no {RUN_MODEL} and no {ENTRY_FILE}"
+        found += "; a run that has not finished has only checkpoint-NNNN.keras files)"
+    elif not os.path.exists(path) and os.sep in path:
+        found = " (no such file or folder)"
+    raise ValueError(f"{argument} must be {', '.join(kinds[:-1])} or {kinds[-1]}, got {path!r}{found}")
+
+
+def load_model(name_or_path, argument="MODEL", onnx=True):
+    """`(model, Resolved)`: a `.keras` file or run folder loads with safe_mode=True, a zoo
+    entry with its weights sha256-verified, an `.onnx` export as the runtime Sampler."""
+    found = find_model(name_or_path, argument, onnx)
+    if found.kind == "onnx":
+        from kerasgen_runtime import Sampler
+
+        return Sampler(found.path), found  # ValueError for a corrupted or non-sampling file
+    if found.kind == "zoo":
+        return found.entry.load_model(), found
+    import kerasgen.models  # noqa: F401  (registers the serializable classes)
+    import kerasgen.networks  # noqa: F401
+    from kerasgen.io import load_model_file
+
+    return load_model_file(found.path, argument), found
