@@ -70,18 +70,7 @@ def to_web(model, directory, source=None, overwrite=False, onnxruntime_web=None,
         report = to_onnx(model, os.path.join(tmp, MODEL_FILE), source=source, opset=opset)
         for name in sorted(os.listdir(ASSETS)):
             shutil.copyfile(os.path.join(ASSETS, name), os.path.join(tmp, name))
-        os.makedirs(os.path.join(tmp, "ort"))
-        for name in ORT_FILES:
-            shutil.copyfile(os.path.join(dist, name), os.path.join(tmp, "ort", name))
-        files = {path: os.path.getsize(os.path.join(tmp, path)) for path in list_files(tmp)}
-        manifest = {"format": "kerasgen-web", "format_version": 1, "model": MODEL_FILE,
-                    "onnxruntime_web": version, "files": sorted([*files, MANIFEST])}
-        with open(os.path.join(tmp, MANIFEST), "w", encoding="utf-8") as f:
-            json.dump(manifest, f, indent=2)
-            f.write("\n")
-        write_directory_manifest(tmp)
-        check_destination(directory, overwrite)  # still new, or a previous export of ours
-        replace_directory(tmp, directory)
+        files = finish_site(tmp, directory, MODEL_FILE, (dist, version), WEB_EXPORT, overwrite)
     finally:
         if os.path.isdir(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
@@ -89,10 +78,30 @@ def to_web(model, directory, source=None, overwrite=False, onnxruntime_web=None,
             "onnxruntime_web": version}
 
 
-def check_destination(directory, overwrite):
+def check_destination(directory, overwrite, kind=WEB_EXPORT):
     """Refuses a destination that holds anything but a previous export of ours (with every
     file as it wrote it), or that without `overwrite`; see `check_output_path`."""
-    return check_output_path(directory, WEB_EXPORT, overwrite)
+    return check_output_path(directory, kind, overwrite)
+
+
+def finish_site(tmp, directory, model_file, onnxruntime_web, kind, overwrite):
+    """Adds onnxruntime-web (`(dist, version)`) and the manifests to the page built in
+    `tmp`, then renames it onto `directory` if that is still new or a previous export of
+    `kind`. Returns the files written (relative path -> bytes)."""
+    dist, version = onnxruntime_web
+    os.makedirs(os.path.join(tmp, "ort"))
+    for name in ORT_FILES:
+        shutil.copyfile(os.path.join(dist, name), os.path.join(tmp, "ort", name))
+    files = {path: os.path.getsize(os.path.join(tmp, path)) for path in list_files(tmp)}
+    manifest = {"format": "kerasgen-web", "format_version": 1, "model": model_file,
+                "onnxruntime_web": version, "files": sorted([*files, MANIFEST])}
+    with open(os.path.join(tmp, MANIFEST), "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    write_directory_manifest(tmp)
+    check_destination(directory, overwrite, kind)  # still new, or a previous export of ours
+    replace_directory(tmp, directory)
+    return files
 
 
 def find_onnxruntime_web(path=None):

@@ -12,15 +12,17 @@ so that `--overwrite` replaces only a previous export. Serve it with any static 
 import json
 import os
 import shutil
-import tempfile
 
-from kerasgen.export.web import (ASSETS, MANIFEST, ORT_FILES, check_destination,
-                                 find_onnxruntime_web, list_files)
-from kerasgen_runtime.files import replace_directory
+from kerasgen.export.web import ASSETS, MANIFEST, check_destination, find_onnxruntime_web, finish_site
+from kerasgen_runtime.files import DirectoryKind, _temporary_beside
 
 TEXT_ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_text_assets")
 STEP_FILE = "step.onnx"
 ENCODER_FILE = "encoder.onnx"
+# What a text page written here holds; only such a directory is ever replaced.
+TEXT_WEB_EXPORT = DirectoryKind("kerasgen text web export", required=(MANIFEST, STEP_FILE, "index.html"),
+                                allowed=("ort", "kerasgen_text.js", "kerasgen.css", "text_step.json",
+                                         ENCODER_FILE))
 
 
 def to_web_text(model, directory, source=None, overwrite=False, onnxruntime_web=None, opset=17):
@@ -37,12 +39,11 @@ def to_web_text(model, directory, source=None, overwrite=False, onnxruntime_web=
     from kerasgen.export.text_step import encoder_to_onnx, to_onnx_step
 
     directory = os.path.abspath(os.fspath(directory))
-    check_destination(directory, overwrite)
+    check_destination(directory, overwrite, TEXT_WEB_EXPORT)
     dist, version = find_onnxruntime_web(onnxruntime_web)
-    parent = os.path.dirname(directory)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(directory)}.", suffix=".tmp", dir=parent)
-    os.chmod(tmp, 0o755)
+    os.makedirs(os.path.dirname(directory), exist_ok=True)
+    tmp = _temporary_beside(directory, "tmp")
+    os.mkdir(tmp, 0o755)
     try:
         report = to_onnx_step(model, os.path.join(tmp, STEP_FILE), opset=opset, source=source)
         if model.encoder is not None:  # for interpolating between two typed items
@@ -53,16 +54,7 @@ def to_web_text(model, directory, source=None, overwrite=False, onnxruntime_web=
         for name in sorted(os.listdir(TEXT_ASSETS)):
             shutil.copyfile(os.path.join(TEXT_ASSETS, name), os.path.join(tmp, name))
         shutil.copyfile(os.path.join(ASSETS, "kerasgen.css"), os.path.join(tmp, "kerasgen.css"))
-        os.makedirs(os.path.join(tmp, "ort"))
-        for name in ORT_FILES:
-            shutil.copyfile(os.path.join(dist, name), os.path.join(tmp, "ort", name))
-        files = {path: os.path.getsize(os.path.join(tmp, path)) for path in list_files(tmp)}
-        manifest = {"format": "kerasgen-web", "format_version": 1, "model": STEP_FILE,
-                    "onnxruntime_web": version, "files": sorted([*files, MANIFEST])}
-        with open(os.path.join(tmp, MANIFEST), "w", encoding="utf-8") as f:
-            json.dump(manifest, f, indent=2)
-            f.write("\n")
-        replace_directory(tmp, directory)
+        files = finish_site(tmp, directory, STEP_FILE, (dist, version), TEXT_WEB_EXPORT, overwrite)
     finally:
         if os.path.isdir(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
