@@ -61,7 +61,8 @@ def train(name, out, scope=None, shard=None):
     backend.save_on_chief(model, os.path.join(folder, "model.keras"))  # every process calls it
     return {"history": history.history, "weights": weights_of(model),
             "files": sorted(os.path.relpath(os.path.join(root, name), folder)
-                            for root, _, names in os.walk(folder) for name in names)}
+                            for root, _, names in os.walk(folder) for name in names
+                            if name != ".kerasgen-files.json")}  # kerasgen's record of its files
 
 
 class _null:
