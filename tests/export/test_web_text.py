@@ -10,7 +10,7 @@ import pytest
 
 from kerasgen import cli, models, networks
 from kerasgen.data import text
-from tests.export.test_web import CHROMIUM, CHROMIUM_ARGS, needs_browser
+from tests.export.test_web import browser, needs_browser, open_page  # noqa: F401 (browser: a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -47,57 +47,44 @@ def test_the_site_holds_the_page_the_step_and_its_manifest(site):
 
 
 @needs_browser
-def test_the_page_samples_and_decodes_like_keras(site, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_the_page_samples_and_decodes_like_keras(site, browser):  # noqa: F811
     model, url, _ = site
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(url)
-        page.wait_for_function("['ready', 'error'].includes(document.body.dataset.kerasgenState)", timeout=120_000)
-        assert page.evaluate("document.body.dataset.kerasgenState") == "ready", page.inner_text("#error")
-        shown = page.eval_on_selector_all("#samples li", "items => items.map(i => i.textContent)")
-        assert len(shown) == 16 and set("".join(shown)) <= set(model.vocabulary.tokens)
-        z = np.random.default_rng(0).standard_normal((12, model.latent_dim)).astype("float32")
-        decoded = page.evaluate("z => window.kerasgenText.decode(z)", z.tolist())
-        assert decoded == model.decode(z)  # greedy: the same strings as Keras for the same codes
-        page.fill("#seed", "3")
-        page.fill("#temperature", "1")
-        page.fill("#top-k", "5")
-        page.evaluate("document.body.dataset.kerasgenState = 'submitted'")  # 'ready' again only after this run
-        page.click("#sample")
-        page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
-        again = page.evaluate("window.kerasgenText.sample(16, 3, {temperature: 1, topK: 5})")
-        assert page.eval_on_selector_all("#samples li", "items => items.map(i => i.textContent)") == again
-        browser.close()
+    page = open_page(browser, url)
+    assert page.evaluate("document.body.dataset.kerasgenState") == "ready", page.inner_text("#error")
+    shown = page.eval_on_selector_all("#samples li", "items => items.map(i => i.textContent)")
+    assert len(shown) == 16 and set("".join(shown)) <= set(model.vocabulary.tokens)
+    z = np.random.default_rng(0).standard_normal((12, model.latent_dim)).astype("float32")
+    decoded = page.evaluate("z => window.kerasgenText.decode(z)", z.tolist())
+    assert decoded == model.decode(z)  # greedy: the same strings as Keras for the same codes
+    page.fill("#seed", "3")
+    page.fill("#temperature", "1")
+    page.fill("#top-k", "5")
+    page.evaluate("document.body.dataset.kerasgenState = 'submitted'")  # 'ready' again only after this run
+    page.click("#sample")
+    page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
+    again = page.evaluate("window.kerasgenText.sample(16, 3, {temperature: 1, topK: 5})")
+    assert page.eval_on_selector_all("#samples li", "items => items.map(i => i.textContent)") == again
+    page.close()
 
 
 @needs_browser
-def test_the_page_interpolates_between_two_typed_items_like_keras(site, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_the_page_interpolates_between_two_typed_items_like_keras(site, browser):  # noqa: F811
     model, url, _ = site
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.goto(url)
-        page.wait_for_function("document.body.dataset.kerasgenState === 'ready'", timeout=120_000)
-        for a, b in (("mary", "john"), ("christopher", "ann")):
-            page.fill("#from", a)
-            page.fill("#to", b)
-            page.fill("#steps", "6")
-            page.evaluate("document.body.dataset.kerasgenState = 'submitted'")
-            page.click("#interpolate")
-            page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
-            shown = page.eval_on_selector_all("#path li", "items => items.map(i => i.textContent)")
-            assert shown == model.interpolate(a, b, steps=6)
-        page.fill("#to", "zoë")
+    page = open_page(browser, url)
+    assert page.evaluate("document.body.dataset.kerasgenState") == "ready", page.inner_text("#error")
+    for a, b in (("mary", "john"), ("christopher", "ann")):
+        page.fill("#from", a)
+        page.fill("#to", b)
+        page.fill("#steps", "6")
         page.evaluate("document.body.dataset.kerasgenState = 'submitted'")
         page.click("#interpolate")
         page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
-        assert page.inner_text("#interpolate-error") == (
-            "item \"zoë\" holds \"ë\", which is not in the model's vocabulary")
-        browser.close()
+        shown = page.eval_on_selector_all("#path li", "items => items.map(i => i.textContent)")
+        assert shown == model.interpolate(a, b, steps=6)
+    page.fill("#to", "zoë")
+    page.evaluate("document.body.dataset.kerasgenState = 'submitted'")
+    page.click("#interpolate")
+    page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
+    assert page.inner_text("#interpolate-error") == (
+        "item \"zoë\" holds \"ë\", which is not in the model's vocabulary")
+    page.close()
