@@ -29,17 +29,7 @@ def parse_classes(text):
     return sorted(classes)
 
 
-def load_model(path):
-    import keras
-
-    import kerasgen  # noqa: F401  (registers the classes a .keras file names)
-
-    if not str(path).endswith(".keras"):
-        raise ValueError(f"model must be a .keras file or a zoo entry for these metrics, got {path!r}")
-    return keras.saving.load_model(path, safe_mode=True)
-
-
-def run(args, model=None):
+def run(args, model):
     from kerasgen.data import sources
     from kerasgen.metrics.anomaly import anomaly_report
     from kerasgen.metrics.linear_probe import linear_probe
@@ -50,7 +40,6 @@ def run(args, model=None):
         raise ValueError(f"--metrics {', '.join(METRICS)} are computed on their own, got also {unknown}")
     if args.data is None:
         raise ValueError(f"--data is required for --metrics {args.metrics}")
-    model = load_model(args.model) if model is None else model
     columns = getattr(model, "columns", None)
     options = {"columns": columns, "label_column": args.label_column, "seed": args.seed}
     report = {"model": str(args.model), "data": str(args.data), "seed": args.seed, "metrics": {}}
