@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from kerasgen.io import DirectoryKind, atomic_path, check_output_path, sha256_file, write_json
+from kerasgen_runtime.files import DirectoryKind, atomic_path, check_output_path, sha256_file, write_json
 from kerasgen_runtime.files import MANIFEST, write_directory_manifest
 
 
