@@ -22,7 +22,6 @@ from kerasgen import schedules  # noqa: E402
 from kerasgen import data  # noqa: E402
 from kerasgen import networks  # noqa: E402
 from kerasgen import models  # noqa: E402
-from kerasgen import datasets  # noqa: E402
 from kerasgen import callbacks  # noqa: E402
 from kerasgen import metrics  # noqa: E402
 from kerasgen.metrics import domain_classifier  # noqa: E402,F401  (registers DomainClassifier)
@@ -35,7 +34,7 @@ from kerasgen import saving  # noqa: E402
 from kerasgen import cli  # noqa: E402
 
 __all__ = [
-    "backend", "callbacks", "checks", "cli", "data", "datasets", "export", "losses",
+    "backend", "callbacks", "checks", "cli", "data", "export", "losses",
     "metrics", "models", "networks", "plotting", "recipes", "saving", "schedules", "zoo",
     "__version__",
 ]

@@ -117,7 +117,7 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
     protocol (written for its named dataset) is skipped. An `out` that already holds an
     entry is refused unless `resume` or `overwrite`. Returns the entry config dict.
     """
-    from kerasgen import datasets
+    from kerasgen.data import sources
 
     name, spec = resolve_spec(source)
     for key, value in (("data", data), ("epochs", epochs), ("seed", seed), ("batch_size", batch_size)):
@@ -129,7 +129,7 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
         spec.update(color_mode=color_mode, image_size=list(image_size) if image_size else None)
     if limit:
         spec["limit"] = limit
-    kind, _ = datasets.resolve_source(spec["data"])
+    kind, _ = sources.resolve_source(spec["data"])
     if kind == "folder":
         spec.pop("split", None)
         if spec.get("validation_per_class"):

@@ -8,12 +8,12 @@ import os
 
 import numpy as np
 
-from kerasgen import datasets
+from kerasgen.data import dynamic_binarization, named_datasets
 
 
 def test_split(spec):
     """The test split of the recipe's dataset (mnist5k: the 1,000 test images)."""
-    (_, _), (x_test, y_test) = datasets.load(spec["data"])
+    (_, _), (x_test, y_test) = named_datasets.load(spec["data"])
     return x_test, y_test
 
 
@@ -28,7 +28,7 @@ def result(value, n, protocol, **extra):
 
 def iw_nll(model, spec, num_samples=1000, seed=0):
     x_test, _ = test_split(spec)
-    binary = datasets.binarize(x_test, seed=seed)
+    binary = dynamic_binarization.binarize(x_test, seed=seed)
     nll = model.log_likelihood(binary, num_samples=num_samples, seed=seed)
     mean, log_var = model.encode(binary)
     kl = 0.5 * np.sum(mean**2 + np.exp(log_var) - log_var - 1, axis=1)
@@ -46,7 +46,7 @@ def iw_nll(model, spec, num_samples=1000, seed=0):
 def pca_mse(model, spec):
     from kerasgen.models import LinearAutoencoder
 
-    (x_train, _), (x_test, _) = datasets.load(spec["data"])
+    (x_train, _), (x_test, _) = named_datasets.load(spec["data"])
     pca = LinearAutoencoder(model.data_shape, model.latent_dim).solve_pca(x_train)
     mse = model.reconstruction_mse(x_test)
     reference = pca.reconstruction_mse(x_test)
@@ -129,7 +129,7 @@ def fid_kid(model, spec, num_samples=1000, seed=0, extractor="classifier_mnist5k
             second_judges=None):
     """FID / KID / class histogram of `num_samples` generated vs the test images, next to
     the floor, under every judge of the data (the same samples for each)."""
-    (x_train, _), (x_test, _) = datasets.load(spec["data"])
+    (x_train, _), (x_test, _) = named_datasets.load(spec["data"])
     generated = unit_images(model, model.sample(num_samples, seed=seed, latent_generator=PROTOCOL_LATENTS))
     floor_rows = np.random.default_rng(seed).choice(len(x_train), size=len(x_test), replace=False)
     metrics, labels = {}, {}
@@ -278,5 +278,5 @@ def write_samples(model, spec, out, x_reference=None, seed=0):
         return plotting.save_image_grid(path, samples, model.output_range, scale=2)
     modes = None
     if spec.get("data") in ("ring8", "grid25"):
-        modes, _ = datasets.mixture_modes(spec["data"])
+        modes, _ = named_datasets.mixture_modes(spec["data"])
     return plotting.save_scatter(path, samples, reference=x_reference[:2500], modes=modes)

@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from kerasgen import datasets
+from kerasgen.data import named_datasets
 from kerasgen.zoo.evaluation import PROTOCOL_LATENTS
 
 SEGMENTER_ENTRY = "segmenter_layouts"
@@ -36,10 +36,10 @@ def load_pairs(spec, split="test"):
     """`(images in [0, 1], label maps)` of the spec's data (a name or a paired folder)."""
     data = spec["data"]
     if os.path.isdir(str(data)):
-        from kerasgen.layouts import from_paired_folder
+        from kerasgen.data.layouts import from_paired_folder
 
         return from_paired_folder(data)
-    train, test = datasets.load(data)
+    train, test = named_datasets.load(data)
     return test if split == "test" else train
 
 

@@ -25,7 +25,7 @@ class DomainClassifier(Network):
 
     Example:
     ```python
-    (x, y), (x_test, y_test) = kerasgen.datasets.load("mnist5k")
+    (x, y), (x_test, y_test) = kerasgen.data.named_datasets.load("mnist5k")
     classifier = kerasgen.metrics.train_domain_classifier(x, y, epochs=5)
     extractor = classifier.feature_extractor()
     features, probabilities = extractor.extract(x_test)
@@ -108,7 +108,7 @@ def train_domain_classifier(
         The trained classifier, compiled with Adam and sparse cross-entropy; its
         `history` attribute holds the `fit` history.
     """
-    from kerasgen.datasets import from_arrays
+    from kerasgen.data.user_arrays import from_arrays
 
     x, y = from_arrays(x, y, name="x")
     if y is None:

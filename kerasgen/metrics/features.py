@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from kerasgen.datasets import IMAGE_EXTENSIONS
+from kerasgen.data.image_files import IMAGE_EXTENSIONS
 from kerasgen.checks import check_positive_int
 
 # name -> factory(**options) returning a FeatureExtractor: the built-in extractors,
