@@ -3,6 +3,7 @@
 import keras
 
 from kerasgen.latents import check_positive_int
+from kerasgen.metrics.feature_extractor import FeatureExtractor
 from kerasgen.networks.network import Network, check_shape, check_units
 
 
@@ -78,8 +79,6 @@ class ResidualClassifier(Network):
 
     def feature_extractor(self):
         """A `FeatureExtractor` giving the feature layer and the class probabilities."""
-        from kerasgen.metrics.feature_extractor import FeatureExtractor
-
         return FeatureExtractor(
             self, self.name, features_layer="features", probabilities_layer="probabilities"
         )
