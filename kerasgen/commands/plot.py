@@ -144,13 +144,13 @@ def plot_traversal(model, decode, x, out, steps=9):
 
 
 def run(args):
-    from kerasgen.commands.sample import load_model
+    from kerasgen.commands.models import load_model
     from kerasgen_runtime.files import check_output_files
 
     kinds = KINDS if args.kind == "all" else (args.kind,)
     # A PNG of the user's where one is written is refused before any work.
     check_output_files(args.output, [name for kind in kinds for name in FILES[kind]], "-o")
-    model = load_model(args.model, onnx=False)
+    model, _ = load_model(args.model, "model", onnx=False)
     if len(tuple(model.data_shape)) != 3 or not hasattr(model, "latent_dim"):
         raise ValueError(f"model must be an image model with a latent space, got {type(model).__name__} "
                          f"with data shape {tuple(model.data_shape)}")
