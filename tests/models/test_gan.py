@@ -6,7 +6,8 @@ from kerasgen import backend as kg_backend
 from kerasgen import datasets, models, networks
 from kerasgen.latents import draw_latents
 from kerasgen.mode_coverage import mixture_coverage
-from kerasgen.models.adversarial import discriminator_loss, generator_loss, pack
+from kerasgen.losses import discriminator_loss, generator_loss
+from kerasgen.models.adversarial import pack
 from tests import harness
 from tests.models import gan_checks
 
