@@ -3,10 +3,10 @@ losses are in `kerasgen.losses`)."""
 
 import keras
 from keras import ops
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, draw_latents
 
 from kerasgen.backend import JointOptimizer
 from kerasgen.backend.joint_optimizer import trainable_variables
-from kerasgen.latents import DEFAULT_GENERATOR, draw_latents
 from kerasgen.losses import GAN_LOSSES
 from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
 
@@ -194,7 +194,7 @@ class AdversarialModel(GenerativeModel):
 
     def sample(self, num_samples, seed=None, batch_size=256, latent_generator=DEFAULT_GENERATOR):
         """Generates `num_samples` samples from host-drawn latents (seeded;
-        `latent_generator` as in `kerasgen.latents.draw_latents`)."""
+        `latent_generator` as in `kerasgen_runtime.latents.draw_latents`)."""
         z = draw_latents(num_samples, self.latent_dim, seed, latent_generator)
         return predict_in_batches(self.generator, z, batch_size)
 

@@ -1,9 +1,9 @@
 import keras
 import numpy as np
 from keras import ops
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 
 from kerasgen.datasets import from_arrays
-from kerasgen.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.losses import discriminator_loss, generator_loss, score
 from kerasgen.models.adversarial import (
     AdversarialModel,

@@ -11,7 +11,7 @@ from kerasgen.recipes import register
 def build_classifier(data_shape, num_classes=10, filters=(32, 64), feature_dim=128, dropout=0.25,
                      learning_rate=1e-3):
     classifier = DomainClassifier(tuple(data_shape), num_classes, filters=filters,
-                                  feature_dim=feature_dim, dropout=dropout)
+                                  feature_dim=feature_dim, dropout=dropout, name="domain_classifier")
     classifier.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",
@@ -24,7 +24,7 @@ def build_classifier(data_shape, num_classes=10, filters=(32, 64), feature_dim=1
 def build_residual_classifier(data_shape, num_classes=10, filters=(16, 32, 64), feature_dim=64,
                               dropout=0.2, learning_rate=1e-3):
     classifier = ResidualClassifier(tuple(data_shape), num_classes, filters=filters,
-                                    feature_dim=feature_dim, dropout=dropout)
+                                    feature_dim=feature_dim, dropout=dropout, name="residual_classifier")
     classifier.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",
