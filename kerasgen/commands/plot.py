@@ -51,7 +51,7 @@ def decoder_of(model):
 
 def codes_of(model, x):
     """Latent codes of images (posterior means for a VAE), or None without an encoder."""
-    if not model.reconstructs:
+    if not model.encodes:
         return None
     codes = model.encode(x)
     return codes[0] if isinstance(codes, (tuple, list)) else codes

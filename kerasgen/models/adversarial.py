@@ -38,12 +38,6 @@ def check_loss(loss):
     return loss
 
 
-def check_non_negative(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a float >= 0, got {value!r}")
-    return float(value)
-
-
 def check_label_smoothing(value, loss):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ValueError(f"label_smoothing must be a float in [0, 1), got {value!r}")

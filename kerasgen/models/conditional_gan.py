@@ -3,6 +3,7 @@ import numpy as np
 from keras import ops
 from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 
+from kerasgen.checks import check_non_negative
 from kerasgen.data.user_arrays import from_arrays
 from kerasgen.losses import discriminator_loss, generator_loss, score
 from kerasgen.models.adversarial import (
@@ -10,7 +11,6 @@ from kerasgen.models.adversarial import (
     check_discriminator,
     check_label_smoothing,
     check_loss,
-    check_non_negative,
 )
 
 

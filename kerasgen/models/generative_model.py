@@ -25,7 +25,9 @@ class GenerativeModel(keras.Model):
     - `conditioning`: what `sample` takes beside the seed: `"none"`, `"label"` (a class
       per sample, `num_classes`) or `"label_map"` (a map of classes per sample,
       `num_classes` and `map_shape`);
-    - `reconstructs`: it has `encode`, `decode` and `reconstruct`;
+    - `encodes`: it has `encode(x)`, the codes of data (a posterior's `(mean, log_var)`
+      or a deterministic code);
+    - `reconstructs`: it also has `decode` and `reconstruct`;
     - `interpolates`: it has `interpolate(a, b, steps)` (a decoded path between the
       codes of two inputs);
     - `scores_likelihood`: it has `log_likelihood(x, num_samples, seed)`, an estimate
@@ -39,6 +41,7 @@ class GenerativeModel(keras.Model):
     output_range = (0.0, 1.0)
     prior = "standard_normal"
     conditioning = "none"
+    encodes = False
     reconstructs = False
     interpolates = False
     scores_likelihood = False

@@ -71,7 +71,7 @@ class SequenceVAE(GenerativeModel):
     def reconstructs(self):
         return self.encoder is not None
 
-    interpolates = reconstructs
+    encodes = interpolates = reconstructs
 
     @property
     def monitors(self):

@@ -5,7 +5,8 @@ from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int
 from kerasgen_runtime.spade_sampler import check_label_maps, spade_batches
 
 from kerasgen import losses
-from kerasgen.models.adversarial import AdversarialModel, check_non_negative
+from kerasgen.checks import check_non_negative
+from kerasgen.models.adversarial import AdversarialModel
 from kerasgen.models.generative_model import predict_in_batches
 from kerasgen.networks.vgg_features import VGGFeatures
 
@@ -74,6 +75,7 @@ class SPADEGAN(AdversarialModel):
         "perceptual_loss", "real_score", "fake_score",
     )
     conditioning = "label_map"
+    encodes = True  # the style code of an image
 
     def __init__(self, encoder, generator, discriminator, feature_matching_weight=10.0, kl_weight=0.05,
                  perceptual_extractor=None, perceptual_weight=10.0, perceptual_layer_weights=None, seed=None,

@@ -49,7 +49,7 @@ class VAE(GenerativeModel):
 
     metric_names = ("loss", "reconstruction_loss", "kl_loss")
     anomaly_scores = ("negative_elbo", "negative_iw_bound")  # `anomaly_score` methods
-    reconstructs = interpolates = scores_likelihood = True
+    encodes = reconstructs = interpolates = scores_likelihood = True
     monitors = ("posterior_collapse",)
 
     def __init__(

@@ -3,12 +3,12 @@ import numpy as np
 from keras import ops
 
 from kerasgen import losses
+from kerasgen.checks import check_non_negative
 from kerasgen.losses import discriminator_loss, generator_loss, score
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
     check_loss,
-    check_non_negative,
 )
 from kerasgen.models.generative_model import predict_in_batches
 from kerasgen.models.vae import check_encoder_decoder
@@ -60,7 +60,7 @@ class VAEGAN(AdversarialModel):
         "encoder_loss", "generator_loss", "discriminator_loss", "kl_loss",
         "reconstruction_loss", "real_score", "fake_score",
     )
-    reconstructs = True
+    encodes = reconstructs = True
 
     def __init__(
         self,

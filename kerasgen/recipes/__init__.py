@@ -6,6 +6,7 @@ registered with `@register("name", epochs=..., batch_size=...)`.
 """
 
 import importlib
+import pkgutil
 
 RECIPES = {}
 
@@ -77,9 +78,6 @@ def names():
 
 
 def _load_all():
-    for module in ("autoencoders", "gans", "classifiers", "spade", "semi_supervised", "text"):
-        try:
-            importlib.import_module(f"kerasgen.recipes.{module}")
-        except ModuleNotFoundError as error:
-            if error.name != f"kerasgen.recipes.{module}":
-                raise
+    # Every module of this package registers its recipes: a new one needs no edit here.
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
