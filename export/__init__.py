@@ -1,7 +1,7 @@
 """Export of sampling networks to ONNX and SavedModel, checked against Keras.
 
 The onnxruntime-only sampler is the `kerasgen-zoo-runtime` distribution
-(`kerasgen_runtime.Sampler`, also `kerasgen.export.Sampler`).
+(`kerasgen_runtime.Sampler`).
 
     kerasgen.export.to_onnx(model, "decoder.onnx")           # checked against Keras
     kerasgen.export.to_saved_model(model, "decoder_savedmodel")
@@ -11,8 +11,6 @@ The onnxruntime-only sampler is the `kerasgen-zoo-runtime` distribution
 `kerasgen.export` is outside the core: it imports the models and the zoo (an int8
 export is judged by a zoo classifier), and nothing in the core imports it.
 """
-
-from kerasgen_runtime import Sampler  # noqa: F401
 
 from kerasgen.export import (  # noqa: F401
     bundle, checks, metadata, onnx_export, saved_model_export, serving, text_step, web, web_text,

@@ -22,7 +22,7 @@ from kerasgen_runtime.text_sampler import FORMAT, METADATA_KEY, SPECIAL_TOKENS
 
 from kerasgen.export import checks
 from kerasgen.export.logs import quiet_logging
-from kerasgen.io import atomic_path
+from kerasgen_runtime.files import atomic_path
 
 TOLERANCE = 1e-5
 

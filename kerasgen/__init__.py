@@ -22,8 +22,7 @@ import importlib
 from kerasgen_runtime import __version__  # noqa: F401  (one version source)
 
 from kerasgen import backend  # noqa: E402
-from kerasgen import io  # noqa: E402
-from kerasgen import latents  # noqa: E402
+from kerasgen import checks  # noqa: E402
 from kerasgen import losses  # noqa: E402
 from kerasgen import schedules  # noqa: E402
 from kerasgen import data  # noqa: E402
@@ -34,6 +33,7 @@ from kerasgen import callbacks  # noqa: E402
 from kerasgen import metrics  # noqa: E402
 from kerasgen import plotting  # noqa: E402
 from kerasgen import recipes  # noqa: E402
+from kerasgen import saving  # noqa: E402
 
 # attribute -> the outer module it names, imported on first access (PEP 562)
 OUTER = {"cli": "kerasgen.cli", "commands": "kerasgen.commands", "export": "kerasgen.export",
@@ -47,7 +47,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "backend", "callbacks", "cli", "commands", "data", "datasets", "export", "io", "latents", "losses",
-    "metrics", "models", "networks", "plotting", "recipes", "schedules", "zoo",
+    "backend", "callbacks", "checks", "cli", "commands", "data", "datasets", "export", "losses",
+    "metrics", "models", "networks", "plotting", "recipes", "saving", "schedules", "zoo",
     "__version__",
 ]

@@ -11,7 +11,7 @@ from kerasgen_runtime import __version__
 from kerasgen_runtime.files import written_by_kerasgen
 
 from kerasgen import datasets, recipes, training
-from kerasgen.io import atomic_path, sha256_file, write_json
+from kerasgen_runtime.files import atomic_path, sha256_file, write_json
 from kerasgen.run_folder import foreign_names, remove_run, remove_temporaries, run_lock
 from kerasgen.zoo.card import write_card
 from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR, Entry

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from kerasgen.io import write_text
+from kerasgen_runtime.files import write_text
 from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR, list_entries
 from kerasgen.zoo.text_entry import render_text_card
 

@@ -11,7 +11,7 @@ import os
 
 from kerasgen_runtime import __version__
 
-from kerasgen.io import sha256_file
+from kerasgen_runtime.files import sha256_file
 from kerasgen.zoo.entry import Entry
 
 CONFIG_FILE = "config.json"

@@ -162,7 +162,7 @@ def int8_judge(args, source):
 
 def check_output(args):
     """Refuses, before any loading or converting, an output path that is not ours to write."""
-    from kerasgen.io import check_output_path
+    from kerasgen_runtime.files import check_output_path
 
     if args.format == "onnx":
         check_output_path(args.output)

@@ -15,7 +15,8 @@ import os
 from kerasgen_runtime import Sampler
 
 from kerasgen import zoo
-from kerasgen.io import load_model_file, sha256_file
+from kerasgen.saving import load_model_file
+from kerasgen_runtime.files import sha256_file
 from kerasgen.zoo.entry import ENTRY_FILE
 
 RUN_MODEL = "model.keras"  # what `kerasgen fit --out DIR` writes in DIR

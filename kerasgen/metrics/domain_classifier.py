@@ -4,9 +4,10 @@ import keras
 import numpy as np
 
 from kerasgen.datasets import from_arrays
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 from kerasgen.metrics.feature_extractor import FeatureExtractor
-from kerasgen.networks.network import Network, check_shape, check_units
+from kerasgen.checks import check_shape, check_units
+from kerasgen.networks.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 from kerasgen.metrics.extractors import default_extractor_name, get_extractor
 from kerasgen.metrics.feature_statistics import FeatureStatistics
 from kerasgen.metrics.features import extract_features

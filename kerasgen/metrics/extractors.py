@@ -10,7 +10,7 @@ import os
 
 import keras
 
-from kerasgen.io import sha256_file
+from kerasgen_runtime.files import sha256_file
 from kerasgen.metrics import domain_classifier, residual_classifier  # noqa: F401  (register the classes a .keras extractor names)
 from kerasgen.metrics.feature_extractor import FeatureExtractor
 from kerasgen.metrics.inception import inception_v3

@@ -14,7 +14,7 @@ import numpy as np
 from kerasgen_runtime.images import read_image
 
 from kerasgen.datasets import IMAGE_EXTENSIONS
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 from kerasgen.metrics.progress import ProgressBar
 
 

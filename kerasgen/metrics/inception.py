@@ -15,7 +15,7 @@ import os
 
 import keras
 
-from kerasgen.io import sha256_file
+from kerasgen_runtime.files import sha256_file
 from kerasgen.metrics.feature_extractor import FeatureExtractor
 
 BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"

@@ -2,9 +2,10 @@
 
 import keras
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 from kerasgen.metrics.feature_extractor import FeatureExtractor
-from kerasgen.networks.network import Network, check_shape, check_units
+from kerasgen.checks import check_shape, check_units
+from kerasgen.networks.network import Network
 
 
 # Batch-norm moving averages with Keras's default momentum 0.99 still hold ~25% of their

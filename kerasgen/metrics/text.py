@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from kerasgen.data.text import PAD
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 
 ACTIVITY_THRESHOLD = 0.01
 
