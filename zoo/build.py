@@ -8,11 +8,10 @@ import platform
 import keras
 import tensorflow as tf
 from kerasgen_runtime import __version__
-from kerasgen_runtime.files import written_by_kerasgen
+from kerasgen_runtime.files import atomic_path, sha256_file, write_json, written_by_kerasgen
 
 from kerasgen import recipes, training
 from kerasgen.data import sources
-from kerasgen_runtime.files import atomic_path, sha256_file, write_json
 from kerasgen.run_folder import foreign_names, remove_run, remove_temporaries, run_lock
 from kerasgen.zoo.card import write_card
 from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR, Entry

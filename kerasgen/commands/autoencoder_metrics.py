@@ -15,7 +15,6 @@ import json
 import numpy as np
 
 from kerasgen.data import sources
-from kerasgen.data import sources
 from kerasgen.data.tables import is_table_path
 from kerasgen.metrics.anomaly import anomaly_report
 from kerasgen.metrics.linear_probe import linear_probe

@@ -3,10 +3,9 @@
 import keras
 import numpy as np
 
+from kerasgen.checks import check_positive_int, check_shape, check_units
 from kerasgen.data.user_arrays import from_arrays
-from kerasgen.checks import check_positive_int
 from kerasgen.metrics.feature_extractor import FeatureExtractor
-from kerasgen.checks import check_shape, check_units
 from kerasgen.networks.network import Network
 
 
