@@ -88,7 +88,8 @@ def benchmark_frechet(num_samples, dim, repeats):
 
 def benchmark_classifier(repeats, batch_size):
     from kerasgen.data import named_datasets
-    from kerasgen.metrics import DomainClassifier, extract_features
+    from kerasgen.metrics import extract_features
+    from kerasgen.networks import DomainClassifier
 
     (x_train, _), (x_test, _) = named_datasets.load("mnist5k")
     images = np.concatenate([x_train, x_test])

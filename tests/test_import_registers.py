@@ -6,9 +6,9 @@ import textwrap
 
 import numpy as np
 
-from kerasgen.metrics import DomainClassifier, ResidualClassifier
 from kerasgen.models import GAN, VAE, VAEGAN, WGANGP, Autoencoder, ConditionalGAN
 from kerasgen.networks import (
+    DomainClassifier, ResidualClassifier,
     ConditionalDCGANDiscriminator, ConditionalDCGANGenerator, DCGANDiscriminator,
     DCGANGenerator, DenseDecoder, DenseEncoder, ConvEncoder,
 )

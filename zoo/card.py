@@ -8,6 +8,7 @@ import os
 import sys
 
 from kerasgen_runtime.files import write_text
+from kerasgen import networks
 from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR, list_entries
 from kerasgen.zoo.text_entry import render_text_card
 
@@ -44,7 +45,7 @@ def render_card(config, recipe):
         return render_text_card(config)
     name = config["name"]
     lines = [f"# {name}", "", config.get("description", ""), ""]
-    package = "metrics" if config["class_name"].endswith("Classifier") else "models"  # the judges
+    package = "networks" if hasattr(networks, config["class_name"]) else "models"  # the judges
     lines += ["| | |", "|---|---|", f"| model | `kerasgen.{package}.{config['class_name']}` |"]
     if recipe:
         lines.append(f"| data | `{recipe['data']}` ({recipe.get('split', 'see kerasgen.data')}) |")

@@ -16,7 +16,7 @@ print(results["fid"])  # value with num_real, num_generated and the extractor id
 ```
 """
 
-from kerasgen.metrics.domain_classifier import DomainClassifier, train_domain_classifier
+from kerasgen.metrics.domain_classifier import train_domain_classifier
 from kerasgen.metrics.evaluate import evaluate
 from kerasgen.metrics.extractors import get_extractor, register_extractor
 from kerasgen.metrics.feature_extractor import FeatureExtractor, weights_sha256
@@ -34,5 +34,4 @@ from kerasgen.metrics.inception_score import inception_score
 from kerasgen.metrics.kid import kernel_inception_distance, mmd2_unbiased, polynomial_kernel
 from kerasgen.metrics.metric_result import MetricResult
 from kerasgen.metrics.precision_recall import density_coverage, prdc, precision_recall
-from kerasgen.metrics.residual_classifier import ResidualClassifier
 from kerasgen.metrics.stats_cache import cached_statistics, load_statistics, save_statistics

@@ -11,9 +11,9 @@ import os
 import keras
 
 from kerasgen_runtime.files import sha256_file
-from kerasgen.metrics import domain_classifier, residual_classifier  # noqa: F401  (register the classes a .keras extractor names)
 from kerasgen.metrics.feature_extractor import FeatureExtractor
 from kerasgen.metrics.inception import inception_v3
+from kerasgen.networks import DomainClassifier, ResidualClassifier  # noqa: F401  (register the classes a .keras extractor names)
 
 # name -> factory(**options) returning a FeatureExtractor: the built-in extractors,
 # filled below when this module is imported, and any the user adds (`register_extractor`).

@@ -31,7 +31,7 @@ class FeatureExtractor:
 
     Example:
     ```python
-    classifier = kerasgen.metrics.DomainClassifier((28, 28, 1), num_classes=10)
+    classifier = kerasgen.networks.DomainClassifier((28, 28, 1), num_classes=10)
     extractor = kerasgen.metrics.FeatureExtractor(classifier, "mnist_classifier",
                                                  features_layer="features",
                                                  probabilities_layer="probabilities")

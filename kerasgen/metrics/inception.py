@@ -121,7 +121,7 @@ def imagenet_weights_path(include_top=False, sha256=None, allow_download=None, c
         f"either copy it to {path} or pass its path: "
         "kerasgen.metrics.inception_v3(weights='/path/to/file.h5', sha256=...) or "
         "`kerasgen evaluate ... --extractor /path/to/file.h5 [--extractor-sha256 HEX]`. "
-        "For MNIST-like data prefer a domain classifier (kerasgen.metrics.DomainClassifier)."
+        "For MNIST-like data prefer a domain classifier (kerasgen.networks.DomainClassifier)."
     )
 
 

@@ -18,6 +18,8 @@ from kerasgen.networks.spade_encoder import SPADEEncoder
 from kerasgen.networks.multiscale_discriminator import MultiscaleDiscriminator
 from kerasgen.networks.vgg_features import VGGFeatures
 from kerasgen.networks.layout_segmenter import LayoutSegmenter
+from kerasgen.networks.domain_classifier import DomainClassifier
+from kerasgen.networks.residual_classifier import ResidualClassifier
 from kerasgen.networks.table_encoder import TableEncoder
 from kerasgen.networks.table_decoder import TableDecoder
 from kerasgen.networks.text_encoder import TextEncoder

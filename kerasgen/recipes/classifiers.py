@@ -2,8 +2,7 @@
 
 import keras
 
-from kerasgen.metrics.domain_classifier import DomainClassifier
-from kerasgen.metrics.residual_classifier import ResidualClassifier
+from kerasgen.networks import DomainClassifier, ResidualClassifier
 from kerasgen.recipes import register
 
 

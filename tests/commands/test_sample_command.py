@@ -8,7 +8,7 @@ from kerasgen_runtime.files import MANIFEST  # kerasgen's record of the files it
 from PIL import Image
 
 from kerasgen import cli
-from kerasgen.metrics import DomainClassifier
+from kerasgen.networks import DomainClassifier
 from kerasgen.models import VAE, Autoencoder, ConditionalGAN
 from kerasgen.networks import (
     ConditionalDCGANDiscriminator, ConditionalDCGANGenerator, DenseDecoder, DenseEncoder,

@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 
 from kerasgen.metrics import (
-    DomainClassifier,
     frechet_distance_from_features,
     inception_score,
     train_domain_classifier,
 )
+from kerasgen.networks import DomainClassifier
 
 
 def test_brief_training_gives_features_and_probabilities(classifier, mnist5k):

@@ -6,7 +6,8 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from kerasgen.metrics import DomainClassifier, extract_features, get_extractor
+from kerasgen.metrics import extract_features, get_extractor
+from kerasgen.networks import DomainClassifier
 
 
 @pytest.fixture(scope="module")

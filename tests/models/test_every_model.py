@@ -184,13 +184,13 @@ def classifier(network):
 
 
 def domain_classifier():
-    from kerasgen.metrics import DomainClassifier
+    from kerasgen.networks import DomainClassifier
 
     return DomainClassifier(SHAPE, CLASSES, filters=(4, 8), feature_dim=8)
 
 
 def residual_classifier():
-    from kerasgen.metrics import ResidualClassifier
+    from kerasgen.networks import ResidualClassifier
 
     return ResidualClassifier(SHAPE, CLASSES, filters=(4, 8), feature_dim=8)
 

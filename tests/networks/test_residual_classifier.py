@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasgen.metrics import ResidualClassifier
+from kerasgen.networks import ResidualClassifier
 
 
 def test_keras_round_trip_keeps_outputs_and_identity(tmp_path):

@@ -2,10 +2,7 @@
 
 import keras
 
-from kerasgen.checks import check_positive_int
-from kerasgen.metrics.feature_extractor import FeatureExtractor
-from kerasgen.checks import check_shape, check_units
-from kerasgen.networks.network import Network
+from kerasgen.networks.classifier import Classifier
 
 
 # Batch-norm moving averages with Keras's default momentum 0.99 still hold ~25% of their
@@ -15,7 +12,7 @@ MOMENTUM = 0.9
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class ResidualClassifier(Network):
+class ResidualClassifier(Classifier):
     """Residual convnet with batch normalization and global average pooling.
 
     A judge whose architecture shares little with `DomainClassifier` (plain stacked
@@ -34,7 +31,7 @@ class ResidualClassifier(Network):
 
     Example:
     ```python
-    classifier = kerasgen.metrics.ResidualClassifier((28, 28, 1), num_classes=10)
+    classifier = kerasgen.networks.ResidualClassifier((28, 28, 1), num_classes=10)
     features, probabilities = classifier.feature_extractor().extract(images)
     ```
 
@@ -51,38 +48,17 @@ class ResidualClassifier(Network):
         dropout=0.2,
         **kwargs,
     ):
-        image_shape = check_shape("image_shape", image_shape, ranks=(3,))
-        num_classes = check_positive_int("num_classes", num_classes)
-        filters = check_units("filters", filters)
-        feature_dim = check_positive_int("feature_dim", feature_dim)
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        inputs = keras.Input(shape=image_shape, name="images")
+        kwargs.setdefault("name", "residual_classifier")
+        super().__init__(image_shape, num_classes, filters, feature_dim, dropout, **kwargs)
+
+    @staticmethod
+    def body(inputs, filters, dropout):
         x = keras.layers.Conv2D(filters[0], 3, padding="same", use_bias=False, name="stem_conv")(inputs)
         x = keras.layers.BatchNormalization(momentum=MOMENTUM, name="stem_norm")(x)
         x = keras.layers.Activation("relu", name="stem_relu")(x)
         for index, count in enumerate(filters):
             x = _residual_block(x, count, f"block_{index}")
-        x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
-        x = keras.layers.Dense(feature_dim, activation="relu", name="features")(x)
-        x = keras.layers.Dropout(dropout, name="dropout")(x)
-        x = keras.layers.Dense(num_classes, name="logits")(x)
-        outputs = keras.layers.Activation("softmax", name="probabilities")(x)
-        kwargs.setdefault("name", "residual_classifier")
-        super().__init__(inputs, outputs, **kwargs)
-        self.image_shape = image_shape
-        self.num_classes = num_classes
-        self.feature_dim = feature_dim
-        self.remember(
-            image_shape=image_shape, num_classes=num_classes, filters=filters,
-            feature_dim=feature_dim, dropout=float(dropout),
-        )
-
-    def feature_extractor(self):
-        """A `FeatureExtractor` giving the feature layer and the class probabilities."""
-        return FeatureExtractor(
-            self, self.name, features_layer="features", probabilities_layer="probabilities"
-        )
+        return keras.layers.GlobalAveragePooling2D(name="pool")(x)
 
 
 def _residual_block(x, filters, name):
