@@ -8,7 +8,7 @@ import onnx
 import onnxruntime
 import tf2onnx
 
-from kerasgen.export import checks
+from kerasgen.export import checks, rewrites
 from kerasgen.export import optimize as graph_optimize
 from kerasgen.export.metadata import describe_model, to_onnx_props
 from kerasgen.export.serving import keras_outputs, layer_types, serving_function
@@ -91,6 +91,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
     tolerance, reason = checks.tolerance_for(layer_types(network), tolerance)
     proto = convert(serving_function(network, metadata), opset)
     order_outputs(proto, metadata)
+    proto, _ = rewrites.spatial_mean_as_pool(proto)  # the same bits in onnxruntime-web
     set_metadata(proto, metadata)
     differences = check_onnx(proto, network, metadata, tolerance)
     plain = proto
