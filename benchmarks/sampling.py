@@ -342,12 +342,12 @@ def main():
     table = markdown_table(manifest, results)
     print("\nbest ms per call (interleaved repeats)\n" + table)
     if args.markdown:
-        from kerasgen.io import atomic_path
+        from kerasgen_runtime.files import atomic_path
 
         with atomic_path(args.markdown) as tmp, open(tmp, "w") as f:
             f.write(table + "\n")
     if args.json:
-        from kerasgen.io import write_json
+        from kerasgen_runtime.files import write_json
 
         write_json(args.json, {"manifest": manifest, "results": results})
 

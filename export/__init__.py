@@ -1,11 +1,12 @@
-"""Export of sampling networks to ONNX and SavedModel, and the onnxruntime-only sampler.
+"""Export of sampling networks to ONNX, SavedModel and a web page.
 
 Importing `kerasgen.export` imports neither TensorFlow nor Keras: the exporters are
-loaded on first use, and `kerasgen.export.runtime` needs only NumPy and onnxruntime.
+loaded on first use. The onnxruntime-only sampler is the runtime distribution's
+(`kerasgen_runtime.Sampler`), which needs only NumPy and onnxruntime.
 
     kerasgen.export.to_onnx(model, "decoder.onnx")           # checked against Keras
     kerasgen.export.to_saved_model(model, "decoder_savedmodel")
-    kerasgen.export.runtime.Sampler("decoder.onnx").sample(16, seed=0)
+    kerasgen_runtime.Sampler("decoder.onnx").sample(16, seed=0)
     kerasgen.export.web.to_web(model, "site")                # a page that samples in the browser
 """
 
@@ -15,11 +16,9 @@ import importlib
 _LAZY = {
     "to_onnx": "kerasgen.export.onnx_export",
     "to_saved_model": "kerasgen.export.saved_model_export",
-    "Sampler": "kerasgen.export.runtime",
     "ExportCheckError": "kerasgen.export.checks",
 }
-_SUBMODULES = ("checks", "cli", "images", "metadata", "onnx_export", "runtime", "saved_model_export", "serving",
-               "web")
+_SUBMODULES = ("checks", "cli", "metadata", "onnx_export", "saved_model_export", "serving", "web")
 
 
 def __getattr__(name):

@@ -46,7 +46,7 @@ def resolve_model(name_or_path):
     recorded); see `kerasgen.commands.models`.
     """
     from kerasgen.commands.models import load_model
-    from kerasgen.io import sha256_file
+    from kerasgen_runtime.files import sha256_file
 
     model, found = load_model(name_or_path, "MODEL", onnx=False)
     if found.entry is not None:
@@ -135,7 +135,7 @@ def int8_judge(args, source):
 
 def check_output(args):
     """Refuses, before any loading or converting, an output path that is not ours to write."""
-    from kerasgen.io import check_output_path
+    from kerasgen_runtime.files import check_output_path
 
     if args.format == "onnx":
         check_output_path(args.output)

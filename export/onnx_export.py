@@ -12,7 +12,7 @@ from kerasgen.export import checks, rewrites
 from kerasgen.export import optimize as graph_optimize
 from kerasgen.export.metadata import describe_model, to_onnx_props
 from kerasgen.export.serving import keras_outputs, layer_types, serving_function
-from kerasgen.io import atomic_path
+from kerasgen_runtime.files import atomic_path
 
 MIN_OPSET = 17
 PRECISIONS = ("float32", "int8")
@@ -25,7 +25,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
     The graph takes `z` float32 `[batch, latent_dim]` (plus `label` int64 `[batch]` for
     conditional models) and returns `x`; an encoder takes `x` and returns `mean` and
     `log_var`. The batch dimension is dynamic and the graph holds no random op: draw
-    `z` with `kerasgen.latents.draw_latents` (or `kerasgen.export.runtime.Sampler`).
+    `z` with `kerasgen_runtime.latents.draw_latents` (or `kerasgen_runtime.Sampler`).
     Before the file is written, `onnx.checker` and onnxruntime-vs-Keras parity at batch
     1, 7 and 64 must pass (max |diff| <= 1e-5, 1e-4
     for transposed-conv stacks); a failure raises `ExportCheckError` and leaves `path`
@@ -61,7 +61,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
     Example:
     ```python
     report = kerasgen.export.to_onnx(vae, "vae_decoder.onnx")
-    sampler = kerasgen.export.runtime.Sampler("vae_decoder.onnx")
+    sampler = kerasgen_runtime.Sampler("vae_decoder.onnx")
     ```
     """
     path = os.fspath(path)

@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from kerasgen.export import checks
-from kerasgen.io import atomic_path
+from kerasgen_runtime.files import atomic_path
 from kerasgen_runtime.latents import KERASGEN_V1
 from kerasgen_runtime.text_sampler import FORMAT, METADATA_KEY, SPECIAL_TOKENS
 

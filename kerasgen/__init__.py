@@ -16,8 +16,7 @@ command answers `--help` and argument errors before this package is initialized
 from kerasgen_runtime import __version__  # noqa: F401  (one version source)
 
 from kerasgen import backend  # noqa: E402
-from kerasgen import io  # noqa: E402
-from kerasgen import latents  # noqa: E402
+from kerasgen import checks  # noqa: E402
 from kerasgen import losses  # noqa: E402
 from kerasgen import schedules  # noqa: E402
 from kerasgen import data  # noqa: E402
@@ -32,10 +31,11 @@ from kerasgen import plotting  # noqa: E402
 from kerasgen import recipes  # noqa: E402
 from kerasgen import export  # noqa: E402
 from kerasgen import zoo  # noqa: E402
+from kerasgen import saving  # noqa: E402
 from kerasgen import cli  # noqa: E402
 
 __all__ = [
-    "backend", "callbacks", "cli", "data", "datasets", "export", "io", "latents", "losses",
-    "metrics", "models", "networks", "plotting", "recipes", "schedules", "zoo",
+    "backend", "callbacks", "checks", "cli", "data", "datasets", "export", "losses",
+    "metrics", "models", "networks", "plotting", "recipes", "saving", "schedules", "zoo",
     "__version__",
 ]

@@ -4,7 +4,7 @@ import json
 import os
 import platform
 
-from kerasgen.io import atomic_path, sha256_file, write_json
+from kerasgen_runtime.files import atomic_path, sha256_file, write_json
 from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR
 
 WEIGHTS_FILE = "model.weights.h5"

@@ -8,7 +8,7 @@ import urllib.request
 
 from kerasgen_runtime.metadata import MAX_DIMENSION, check_shape
 
-from kerasgen.io import atomic_path, sha256_file
+from kerasgen_runtime.files import atomic_path, sha256_file
 
 ZOO_DIR = os.path.dirname(os.path.abspath(__file__))
 ENTRY_FILE = "entry.json"

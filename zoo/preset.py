@@ -9,7 +9,7 @@ before Keras reads them, as for zoo entries.
 import json
 import os
 
-from kerasgen.io import sha256_file
+from kerasgen_runtime.files import sha256_file
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"

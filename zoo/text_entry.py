@@ -9,7 +9,7 @@ same budget, then measured on the same held-out items.
 import os
 import platform
 
-from kerasgen.io import sha256_file, write_json, write_text
+from kerasgen_runtime.files import sha256_file, write_json, write_text
 
 COMMAND = "nice -n 10 python benchmarks/text_vae_collapse.py --out zoo/{name} --entry"
 ROWS = ("plain", "remedied", "language_model")

@@ -37,7 +37,7 @@ def run(args):
     from kerasgen.commands.sample import load_model
     from kerasgen.data import sources
     from kerasgen.data.tables import is_table_path
-    from kerasgen.io import atomic_path
+    from kerasgen_runtime.files import atomic_path
     from kerasgen.metrics.linear_probe import codes
 
     check_output(args.output, args.overwrite, "--output")

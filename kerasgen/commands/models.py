@@ -68,6 +68,6 @@ def load_model(name_or_path, argument="MODEL", onnx=True):
         return found.entry.load_model(), found
     import kerasgen.models  # noqa: F401  (registers the serializable classes)
     import kerasgen.networks  # noqa: F401
-    from kerasgen.io import load_model_file
+    from kerasgen.saving import load_model_file
 
     return load_model_file(found.path, argument), found

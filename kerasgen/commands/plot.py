@@ -116,7 +116,7 @@ def plot_reconstructions(model, x, y, out, seed, count=16):
 
 def plot_interpolation(model, decode, x, out, seed, steps=10):
     from kerasgen import plotting
-    from kerasgen.latents import draw_latents
+    from kerasgen_runtime.latents import draw_latents
 
     if hasattr(model, "interpolate") and x is not None and len(x) >= 2:
         images = model.interpolate(x[0], x[1], steps=steps)
@@ -144,7 +144,7 @@ def plot_traversal(model, decode, x, out, steps=9):
 
 def run(args):
     from kerasgen.commands.sample import load_model
-    from kerasgen.io import check_output_files
+    from kerasgen_runtime.files import check_output_files
 
     kinds = KINDS if args.kind == "all" else (args.kind,)
     # A PNG of the user's where one is written is refused before any work.

@@ -92,7 +92,7 @@ def run(args):
 
     check_positive_int("--num-samples", args.num_samples)
     check_positive_int("--batch-size", args.batch_size)
-    from kerasgen.io import check_output_path
+    from kerasgen_runtime.files import check_output_path
 
     check_output_path(args.output)  # before loading or downloading anything
     kind = output_kind(args.output, args.num_samples, grid=False)  # before loading anything

@@ -73,7 +73,7 @@ def run(args, model=None):
 
     check_cache_dir(args.cache_dir)
     if getattr(args, "output", None) is not None:
-        from kerasgen.io import check_output_path
+        from kerasgen_runtime.files import check_output_path
 
         check_output_path(args.output, flag="-o")  # before any work
     if model is None:
@@ -122,7 +122,7 @@ def run(args, model=None):
 def write_report(report, path):
     """Writes the JSON report to `path` (`-o`), atomically, as a file kerasgen owns."""
     if path is not None:
-        from kerasgen.io import write_json
+        from kerasgen_runtime.files import write_json
 
         write_json(path, report)
         print(f"Wrote {path}", file=sys.stderr)

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 from kerasgen.metrics.feature_statistics import FeatureStatistics
 from kerasgen.metrics.features import (
     _ProgressBar,
@@ -76,7 +76,7 @@ def load_generator(spec):
 
         return keras.saving.load_model(path, safe_mode=True)
     if path.endswith(".onnx"):
-        from kerasgen.export.runtime import Sampler
+        from kerasgen_runtime import Sampler
 
         return Sampler(path)
     from kerasgen import zoo

@@ -3,7 +3,7 @@
 Sources: NumPy arrays, `tf.data.Dataset`s, image folders, Keras `PyDataset`s /
 generators / Python iterables of batches, and generative models: any object with
 `sample(num_samples, seed)` and `latent_dim` (kerasgen models, the ONNX runtime
-`kerasgen.export.runtime.Sampler`). Elements may be `x` or `(x, y, ...)`.
+`kerasgen_runtime.Sampler`). Elements may be `x` or `(x, y, ...)`.
 """
 
 import os
@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from kerasgen.datasets import IMAGE_EXTENSIONS
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 
 # name -> factory(**options) returning a FeatureExtractor: the built-in extractors,
 # filled below when this module is imported, and any the user adds (`register_extractor`).
@@ -116,7 +116,7 @@ def default_extractor_name(data_name=None, data_shape=None):
 
 
 def _extractor_from_file(path, layer_name, sha256):
-    from kerasgen.io import sha256_file
+    from kerasgen_runtime.files import sha256_file
     from kerasgen.metrics.inception import inception_v3
 
     if path.endswith(".keras"):

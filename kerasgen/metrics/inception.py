@@ -13,7 +13,7 @@ weights are downloaded only when allowed (`allow_download`, or the environment v
 import hashlib
 import os
 
-from kerasgen.io import sha256_file
+from kerasgen_runtime.files import sha256_file
 
 BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
 # include_top -> (file name, MD5 pinned by keras.applications.inception_v3)

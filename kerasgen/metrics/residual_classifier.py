@@ -2,8 +2,8 @@
 
 import keras
 
-from kerasgen.latents import check_positive_int
-from kerasgen.networks.network import Network, check_shape, check_units
+from kerasgen.checks import check_positive_int, check_shape, check_units
+from kerasgen.networks.network import Network
 
 
 # Batch-norm moving averages with Keras's default momentum 0.99 still hold ~25% of their

@@ -36,7 +36,7 @@ def token_log_likelihood(model, ids, z, batch_size=4096):
 
 def importance_weighted_nll(model, ids, num_samples=100, seed=0, batch_size=4096):
     """-log p(x) per item: -logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] + log K."""
-    from kerasgen.latents import check_positive_int
+    from kerasgen.checks import check_positive_int
 
     num_samples = check_positive_int("num_samples", num_samples)
     if model.encoder is None:

@@ -7,9 +7,9 @@ import onnx
 from kerasgen import cli
 from kerasgen.export.cli import resolve_model
 from kerasgen.export.metadata import FILENAME, from_onnx_props
-from kerasgen.export.runtime import Sampler
-from kerasgen.export.runtime import main as sample_main
-from kerasgen.io import sha256_file
+from kerasgen_runtime import Sampler
+from kerasgen_runtime.cli import main as sample_main
+from kerasgen_runtime.files import sha256_file
 
 
 def test_export_then_sample_round_trip(vae, tmp_path, capsys):

@@ -10,7 +10,7 @@ from kerasgen.metrics import evaluate, load_generator
 
 def test_onnx_sampler_matches_its_keras_model(classifier, mnist5k, tmp_path):
     from kerasgen.export import to_onnx
-    from kerasgen.export.runtime import Sampler
+    from kerasgen_runtime import Sampler
     from kerasgen.models import VAE
     from kerasgen.networks import ConvDecoder, ConvEncoder
 
