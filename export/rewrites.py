@@ -19,8 +19,8 @@ NumPy and `onnx` only. Each rewrite computes the same function as the node it re
   (an instance normalization's mean and variance) becomes `Transpose` to NCHW,
   `GlobalAveragePool`, `Transpose` back. Not for speed but for portability: given the
   same input bits, onnxruntime's ReduceMean over those axes sums in another order on
-  x86 than in onnxruntime-web's WebAssembly build (up to 512 ulps apart on SPADE's
-  means), while GlobalAveragePool gives the same bits in both. `kerasgen.export.to_onnx`
+  x86 than in onnxruntime-web's WebAssembly build (up to 1.1e-6, about 18 ulps, apart
+  on SPADE's means), while GlobalAveragePool gives the same bits in both. `kerasgen.export.to_onnx`
   applies it to every export.
 
 Each function takes a `ModelProto` and returns `(new_proto, names of the rewritten
