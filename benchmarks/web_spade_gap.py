@@ -88,8 +88,8 @@ def main(argv=None):
     finally:
         server.shutdown()
     label_map = label_map.reshape(model.map_shape)
-    grids = {"page": grid, "runtime": SPADESampler(os.path.join(root, "spade", "model.onnx")).sample(label_map, COUNT, seed=SEED),
-             "keras": model.sample(COUNT, seed=SEED, label_maps=label_map)}
+    runtime = SPADESampler(os.path.join(root, "spade", "model.onnx")).sample(label_map, COUNT, seed=SEED)
+    grids = {"page": grid, "runtime": runtime, "keras": model.sample(COUNT, seed=SEED, label_maps=label_map)}
     gap = lambda a, b: float(np.abs(grids[a] - grids[b]).max())  # noqa: E731
     print(f"{args.entry or f'tiny SPADE, weight seed {args.weight_seed}'}"
           f"{', ReduceMean kept' if args.keep_reduce_mean else ''}: seed {SEED}, {COUNT} samples, the scene map")

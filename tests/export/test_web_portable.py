@@ -158,14 +158,17 @@ def test_spades_ops_give_the_page_and_onnxruntime_the_same_bits_but_arithmetic_k
     spec = {k: [str(v.dtype), list(v.shape), v.ravel().tolist()] for k, v in feeds.items()}
     bits = page.evaluate("""async (spec) => {
       const ort = await import('./ort/ort.wasm.min.mjs');
-      const session = await ort.InferenceSession.create('isolated.onnx', {executionProviders: ['wasm'], graphOptimizationLevel: 'disabled'});
+      const session = await ort.InferenceSession.create('isolated.onnx',
+        {executionProviders: ['wasm'], graphOptimizationLevel: 'disabled'});
       const feeds = {};
       for (const [name, [dtype, shape, data]] of Object.entries(spec)) {
         feeds[name] = dtype === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(data.map(BigInt)), shape)
           : new ort.Tensor('float32', Float32Array.from(data), shape);
       }
       const outputs = await session.run(feeds), bits = {};
-      for (const [name, tensor] of Object.entries(outputs)) bits[name] = Array.from(new Uint32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.length));
+      for (const [name, { data }] of Object.entries(outputs)) {
+        bits[name] = Array.from(new Uint32Array(data.buffer, data.byteOffset, data.length));
+      }
       return bits; }""", spec)
     page.close()
     differing = {ops[name] for name, value in expected.items()
