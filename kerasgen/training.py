@@ -228,6 +228,7 @@ def training_inputs(spec, recipe, x, y, initial_epoch):
         from kerasgen.data import LabelledBatches
 
         return LabelledBatches(x, y, batch_size, max_shift=spec.get("augmentation_shift", 0),
+                               binarize=spec["preprocessing"] == "dynamic_binarization",
                                seed=seed, initial_epoch=initial_epoch)
     if spec["preprocessing"] == "dynamic_binarization":
         return DynamicBinarization(x, batch_size, seed=seed, initial_epoch=initial_epoch)
