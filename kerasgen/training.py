@@ -32,8 +32,9 @@ import os
 import numpy as np
 
 from kerasgen import datasets
-from kerasgen.run_folder import (RUN_FILE, check_same_run, read_metrics_log, remove_run,
-                                 rewrite_metrics_log, run_lock, run_record, start_run)
+from kerasgen.run_folder import (OPTION_FIELDS, RUN_FILE, check_same_run, option_record,
+                                 read_metrics_log, remove_run, rewrite_metrics_log, run_lock,
+                                 run_record, start_run)
 
 PREPROCESSING = ("unit", "signed", "dynamic_binarization", "none")
 
@@ -102,6 +103,7 @@ def load_spec_data(spec, report=None):
     report = {} if report is None else report
     if tables.is_table_path(spec["data"]):
         table = tables.read_table(spec["data"], **spec.get("table", {}))
+        report["columns"] = table.columns
         return table.x, table.y
     kind, source = datasets.resolve_source(spec["data"])
     color_mode, image_size = spec.get("color_mode", "auto"), spec.get("image_size")
@@ -343,6 +345,9 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     removed = start_run(out, resume, overwrite)
     if removed:
         print(f"Removed {len(removed)} temporary file(s) an interrupted run left in {out}")
+    if resume and os.path.isfile(os.path.join(out, RUN_FILE)):
+        # The options first: they say how the data is read (a table's --impute, ...).
+        check_same_run(out, option_record(spec), OPTION_FIELDS)
     keras.utils.set_random_seed(seed)
     report = {}
     (x, y), validation = prepare_data(spec, limit, report)
