@@ -103,9 +103,20 @@ def describe_model(model, encoder=False, source=None):
     }
     if kind != "encoder" and prior is not None:
         metadata["latent_generator"] = KERASGEN_V1
+    if kind == "decoder" and getattr(model, "likelihood", None) in ("bernoulli", "gaussian", "table"):
+        metadata["likelihood"] = likelihood_of(model)  # what kerasgen_runtime.Scorer scores with
     if kind != "encoder" and getattr(model, "map_shape", None) is not None:
         describe_label_map(metadata, model)
     return network, validate(metadata)
+
+
+def likelihood_of(model):
+    """A VAE decoder's p(x|z) as plain values (`kerasgen_runtime.scorer`)."""
+    if model.likelihood == "table":
+        return model.decoder.get_layer("table_head").likelihood_metadata()
+    if model.likelihood == "gaussian":
+        return {"kind": "gaussian", "observation_std": float(model.observation_std)}
+    return {"kind": "bernoulli"}
 
 
 def describe_label_map(metadata, model):
