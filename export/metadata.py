@@ -103,6 +103,11 @@ def describe_model(model, encoder=False, source=None):
     }
     if kind != "encoder" and prior is not None:
         metadata["latent_generator"] = KERASGEN_V1
+    if kind == "encoder" and getattr(model, "likelihood", None) == "table":
+        # Rows in the table's units: the parity check draws them around these statistics.
+        standardize = model.encoder.get_layer("standardize")
+        metadata["input_statistics"] = {"mean": [float(v) for v in standardize.mean],
+                                        "std": [float(v) for v in standardize.std]}
     if kind == "decoder" and getattr(model, "likelihood", None) in ("bernoulli", "gaussian", "table"):
         metadata["likelihood"] = likelihood_of(model)  # what kerasgen_runtime.Scorer scores with
     if kind != "encoder" and getattr(model, "map_shape", None) is not None:

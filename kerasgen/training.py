@@ -93,6 +93,22 @@ def split_random_validation(x, y, fraction, seed):
     return (x[~held_out], None if y is None else y[~held_out]), validation
 
 
+def bundled_training_rows(spec, table):
+    """A bundled table's training rows: all but the seeded stratified test rows that
+    `kerasgen evaluate` scores (`kerasgen.data.sources.test_rows`), and of those only
+    the `normal_classes` (a label column's classes) when the spec names them."""
+    from kerasgen.data.sources import test_rows
+
+    train = ~test_rows(len(table.x), table.y, spec.get("seed", 0))
+    normal = spec.get("normal_classes")
+    if normal is not None:
+        if table.y is None:
+            raise ValueError(f"normal_classes needs a label column (table label_column), got data "
+                             f"{spec['data']!r} without one")
+        train &= np.isin(table.y, normal)
+    return table.x[train], None if table.y is None else table.y[train]
+
+
 def load_spec_data(spec, report=None):
     """`(x, y)` of the spec's data (a dataset name's training split, a folder, or a table
     file read by `kerasgen.data.read_table` with the spec's `table` options); `report`
@@ -104,6 +120,8 @@ def load_spec_data(spec, report=None):
     if tables.is_table_path(spec["data"]):
         table = tables.read_table(spec["data"], **spec.get("table", {}))
         report["columns"] = table.columns
+        if tables.is_bundled(spec["data"]):
+            return bundled_training_rows(spec, table)
         return table.x, table.y
     kind, source = datasets.resolve_source(spec["data"])
     color_mode, image_size = spec.get("color_mode", "auto"), spec.get("image_size")

@@ -39,7 +39,7 @@ def save_inference_weights(model, path):
 
 
 # The files of an entry folder that a build writes.
-ENTRY_OUTPUTS = (WEIGHTS_FILE, RECIPE_FILE, ENTRY_FILE, "README.md", "samples.png")
+ENTRY_OUTPUTS = (WEIGHTS_FILE, RECIPE_FILE, ENTRY_FILE, "README.md", "samples.png", "samples.csv")
 
 
 def check_entry_folder(out):
@@ -129,7 +129,10 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
         spec.update(color_mode=color_mode, image_size=list(image_size) if image_size else None)
     if limit:
         spec["limit"] = limit
-    kind, _ = datasets.resolve_source(spec["data"])
+    from kerasgen.data.tables import is_table_path
+
+    # A table (a bundled one by name, `sklearn:breast_cancer`, or a .csv / .npy file).
+    kind = "table" if is_table_path(spec["data"]) else datasets.resolve_source(spec["data"])[0]
     if kind == "folder":
         spec.pop("split", None)
         if spec.get("validation_per_class"):
@@ -181,8 +184,10 @@ def _build_entry(name, spec, kind, out, resume, overwrite, verbose, tensorboard,
     # The entry is complete and loadable before it is evaluated: an evaluation that
     # fails leaves a usable entry (re-run it with `python -m kerasgen.zoo.build --evaluate`).
     write_json(os.path.join(out, ENTRY_FILE), config)
-    # Sample grids of your own data show your images, not the recipe's dataset.
-    write_samples(model, spec, out, x_reference=x_train if kind == "folder" else None)
+    if kind == "table":  # rows in the table's units and categories
+        write_table_samples(model, spec, out)
+    else:  # sample grids of your own data show your images, not the recipe's dataset
+        write_samples(model, spec, out, x_reference=x_train if kind == "folder" else None)
     write_card(out)
     remove_scratch(work)
     if evaluate and spec.get("evaluation") and kind == "folder":
@@ -191,6 +196,20 @@ def _build_entry(name, spec, kind, out, resume, overwrite, verbose, tensorboard,
     elif evaluate and spec.get("evaluation"):
         config = evaluate_entry(out, model)
     return config
+
+
+def write_table_samples(model, spec, out, count=100):
+    """`samples.csv`: `count` rows a table VAE draws from its prior (seed 0), or an
+    autoencoder's reconstructions of the first training rows, with the table's header."""
+    from kerasgen import training
+    from kerasgen.data import tables
+
+    if model.prior is not None:
+        rows = model.sample(count, seed=0)
+    else:
+        x, _ = training.load_spec_data(spec)
+        rows = model.reconstruct(x[:count])
+    tables.write_csv(os.path.join(out, "samples.csv"), model.columns, rows)
 
 
 def write_recipe_entry(directory, data_shape, num_classes=None):

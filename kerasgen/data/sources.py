@@ -4,7 +4,7 @@
 import numpy as np
 
 from kerasgen import datasets
-from kerasgen.data.tables import is_table_path, read_table
+from kerasgen.data.tables import read_bundled, is_bundled, is_table_path, read_table
 
 TEST_FRACTION = 0.25
 
@@ -39,10 +39,18 @@ def load_splits(data, columns=None, label_column=None, seed=0, impute="refuse"):
     if not is_table_path(data) and datasets.resolve_source(data)[0] == "name":
         return datasets.load(data)
     x, y = load_examples(data, columns, label_column, impute=impute)
-    test = np.zeros(len(x), dtype=bool)
-    test[datasets.subset_rows(len(x), max(1, int(round(TEST_FRACTION * len(x)))), y, seed)] = True
+    test = test_rows(len(x), y, seed)
     pick = (lambda rows: None if y is None else y[rows])
     return (x[~test], pick(~test)), (x[test], pick(test))
+
+
+def test_rows(count, y, seed):
+    """A boolean mask of the test rows of a file, folder or bundled table: a seeded
+    random `TEST_FRACTION` of the `count` rows, stratified by `y` where it is given (the
+    split `load_splits` uses, and the one a bundled table's training rows leave out)."""
+    test = np.zeros(count, dtype=bool)
+    test[datasets.subset_rows(count, max(1, int(round(TEST_FRACTION * count))), y, seed)] = True
+    return test
 
 
 def recorded_table_options(found, data, label_column=None):
@@ -76,9 +84,11 @@ def table_header(path):
     import csv
 
     try:
+        if is_bundled(path):
+            return read_bundled(path)[0]
         if str(path).lower().endswith(".npy"):
             return [str(i) for i in range(np.load(path, mmap_mode="r").shape[1])]
         with open(path, newline="") as f:
             return [name.strip() for name in next(csv.reader(f), [])]
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, ImportError):
         return []

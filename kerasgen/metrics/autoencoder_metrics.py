@@ -6,7 +6,7 @@
 
 `linear_probe` trains on the data's training split and scores its test split (a file or
 folder: a seeded stratified 25% test split). `anomaly` scores `--data` (normal: a
-dataset name's test split, every row of a file or folder) against every row of
+dataset name's or bundled table's test split, every row of a file or folder) against every row of
 `--anomalies`, or, with `--normal-classes`, the other classes of `--data` as anomalies.
 """
 
@@ -64,7 +64,11 @@ def anomaly_data(args, sources, options, found):
 
     from kerasgen.data.tables import is_table_path
 
-    if not is_table_path(args.data) and datasets.resolve_source(args.data)[0] == "name":
+    from kerasgen.data.tables import is_bundled
+
+    # A dataset name or bundled table: its test split (its other rows may have trained the model).
+    named = not is_table_path(args.data) and datasets.resolve_source(args.data)[0] == "name"
+    if named or is_bundled(args.data):
         x, y = sources.load_split(args.data, "test", **options)
     else:
         x, y = sources.load_examples(args.data, options["columns"], options["label_column"],
