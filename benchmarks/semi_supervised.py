@@ -70,7 +70,8 @@ def main(argv=None):
     import keras
     import numpy as np
 
-    from kerasgen import datasets, recipes, training
+    from kerasgen import recipes, training
+    from kerasgen.data import named_datasets
     from kerasgen_runtime.files import atomic_path
 
     spec = benchmark_spec(args)
@@ -78,7 +79,7 @@ def main(argv=None):
     model, _, seconds, (x, y_partial) = training.train(spec, args.out, verbose=2, overwrite=args.overwrite)
     with atomic_path(os.path.join(args.out, "model.keras")) as tmp:
         model.save(tmp)
-    _, (x_test, y_test) = datasets.load(spec["data"])
+    _, (x_test, y_test) = named_datasets.load(spec["data"])
     m2_accuracy = float(np.mean(model.classify(x_test).argmax(1) == y_test))
     labelled = y_partial >= 0
     keras.utils.set_random_seed(spec["seed"])

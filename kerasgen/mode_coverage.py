@@ -12,7 +12,7 @@ generated images, the classes covered and the same reverse KL.
 
 import numpy as np
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 
 
 def mixture_coverage(samples, mixture, threshold=3.0):
@@ -96,7 +96,7 @@ def diversity(samples, num_pairs=2000, seed=0):
 
 def _mixture(mixture):
     if isinstance(mixture, str):
-        from kerasgen.datasets import mixture_modes
+        from kerasgen.data.named_datasets import mixture_modes
 
         return mixture_modes(mixture)
     try:

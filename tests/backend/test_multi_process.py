@@ -195,7 +195,7 @@ import kerasgen
 strategy = tf.distribute.MultiWorkerMirroredStrategy()
 with strategy.scope():
     model = kerasgen.recipes.get("vae").build((28, 28, 1))
-(x, _), _ = kerasgen.datasets.load("mnist5k")
+(x, _), _ = kerasgen.data.named_datasets.load("mnist5k")
 model.fit(x[:512], epochs=1000, batch_size=256, verbose=0,
           callbacks=[kerasgen.callbacks.EpochCheckpoint(".")])
 """
@@ -207,7 +207,7 @@ def test_a_dead_worker_stops_the_other_with_one_line_and_a_valid_checkpoint(tmp_
     import time
 
     from kerasgen.callbacks.epoch_checkpoint import latest_checkpoint, read_state
-    from kerasgen.io import sha256_file
+    from kerasgen_runtime.files import sha256_file
 
     folders = [tmp_path / "worker0", tmp_path / "worker1"]
     chief, other = processes = two_workers(LONG_RUN, folders, shrink=False)  # 1000 epochs: killed

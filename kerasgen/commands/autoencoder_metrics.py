@@ -14,6 +14,11 @@ import json
 
 import numpy as np
 
+from kerasgen.data import sources
+from kerasgen.data.tables import is_bundled, is_table_path
+from kerasgen.metrics.anomaly import anomaly_report
+from kerasgen.metrics.linear_probe import linear_probe
+
 METRICS = ("linear_probe", "anomaly")
 
 
@@ -30,12 +35,10 @@ def parse_classes(text):
 
 
 def run(args, model, found=None):
-    """Runs `--metrics linear_probe,anomaly`; a table is read with the options the model
-    was trained with (`found`: where it came from, `kerasgen.commands.models.Resolved`)."""
-    from kerasgen.data import sources
-    from kerasgen.metrics.anomaly import anomaly_report
-    from kerasgen.metrics.linear_probe import linear_probe
-
+    """Runs `kerasgen evaluate --metrics linear_probe,anomaly` on the loaded `model`
+    (imported by `kerasgen.commands.evaluate.run` only, so its imports are at the top);
+    a table is read with the options the model was trained with (`found`: where it came
+    from, `kerasgen.commands.models.Resolved`)."""
     names = [name.strip() for name in args.metrics.split(",") if name.strip()]
     unknown = sorted(set(names) - set(METRICS))
     if unknown:
@@ -60,14 +63,8 @@ def run(args, model, found=None):
 
 def anomaly_data(args, sources, options, found):
     """`(x_normal, x_anomalies)` from `--data` / `--anomalies` / `--normal-classes`."""
-    from kerasgen import datasets
-
-    from kerasgen.data.tables import is_table_path
-
-    from kerasgen.data.tables import is_bundled
-
     # A dataset name or bundled table: its test split (its other rows may have trained the model).
-    named = not is_table_path(args.data) and datasets.resolve_source(args.data)[0] == "name"
+    named = not is_table_path(args.data) and sources.resolve_source(args.data)[0] == "name"
     if named or is_bundled(args.data):
         x, y = sources.load_split(args.data, "test", **options)
     else:
