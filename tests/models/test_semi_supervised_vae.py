@@ -80,8 +80,9 @@ def test_fit_command_takes_labels_per_class(tmp_path, capsys):
     assert code == 0 and (out / "model.keras").exists() and (out / "samples.png").exists()
     code = cli.main(["fit", "m2", "--data", "digits", "--labels-per-class", "1000", "--epochs", "1",
                      "--out", str(tmp_path / "bad")])
-    error = capsys.readouterr().err
+    error = capsys.readouterr().err.strip()
     assert code == 2 and "--labels-per-class 1000 is more than class 0 holds" in error
+    assert error.count("\n") == 0
 
 
 def test_zoo_entry_refuses_flags_it_would_ignore(tmp_path, capsys):
