@@ -77,17 +77,18 @@ def run(args, model=None):
         from kerasgen_runtime.files import check_output_path
 
         check_output_path(args.output, flag="-o")  # before any work
+    found = None
     if model is None:
         from kerasgen.commands.models import find_model, load_model
 
         entry = find_model(args.model, "MODEL").entry  # ValueError names what was tried
         if entry is not None and args.data is None:
             return run_entry_protocol(entry, args.json, getattr(args, "output", None))
-        model, _ = load_model(args.model, "MODEL")
+        model, found = load_model(args.model, "MODEL")
     if any(name.strip() in ("linear_probe", "anomaly") for name in args.metrics.split(",")):
         from kerasgen.commands import autoencoder_metrics
 
-        return autoencoder_metrics.run(args, model)
+        return autoencoder_metrics.run(args, model, found)
     if args.data is None:
         raise ValueError(f"--data is required for model {args.model!r} (a dataset name or image folder)")
     subset = {}

@@ -29,6 +29,10 @@ Fields:
         `meaning` says what the tensor is and how to draw or read it.
     source: `{"zoo_entry", "weights_sha256", "file"}`, each `null` when unknown.
     check: the parity check the export passed (batch sizes, max |diff|, tolerance).
+    likelihood: a VAE decoder's p(x|z), what `kerasgen_runtime.Scorer` scores with:
+        `{"kind": "bernoulli"}`, `{"kind": "gaussian", "observation_std"}` or, for a
+        table VAE, `{"kind": "table", "numeric", "scale", "epsilon"}` (per slot of x:
+        1 for a numeric column's Gaussian, 0 for a one-hot slot; the Gaussian's std).
     precision: `"float32"`, or `"int8"` for a statically quantized graph.
     quantization: `null`, or how the graph was quantized, its measured speed against
         the float32 file and its quality gate (int8).
