@@ -4,6 +4,7 @@ from keras import ops
 
 from kerasgen.datasets import from_arrays
 from kerasgen.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
+from kerasgen.models.user_networks import accept_players
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
@@ -65,6 +66,7 @@ class ConditionalGAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
+        generator, discriminator = accept_players(generator, discriminator)
         num_classes = check_num_classes(num_classes, generator, discriminator)
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.num_classes = num_classes

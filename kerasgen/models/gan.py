@@ -3,6 +3,7 @@ from keras import ops
 
 from kerasgen import backend as kg_backend
 from kerasgen.latents import check_positive_int
+from kerasgen.models.user_networks import accept_players
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
@@ -78,6 +79,7 @@ class GAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
+        generator, discriminator = accept_players(generator, discriminator, packing)
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.loss_name = check_loss(loss)
         self.discriminator_steps = check_positive_int("discriminator_steps", discriminator_steps)

@@ -3,6 +3,7 @@ from keras import ops
 
 from kerasgen import backend as kg_backend
 from kerasgen.latents import check_positive_int
+from kerasgen.models.user_networks import accept_players
 from kerasgen.models.adversarial import AdversarialModel, check_discriminator, check_non_negative
 
 
@@ -54,6 +55,7 @@ class WGANGP(AdversarialModel):
         seed=None,
         **kwargs,
     ):
+        generator, discriminator = accept_players(generator, discriminator)
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.discriminator_steps = check_positive_int("discriminator_steps", discriminator_steps)
         self.gradient_penalty_weight = check_non_negative(
