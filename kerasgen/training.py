@@ -279,6 +279,7 @@ def monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorb
     probe = probe[datasets.subset_rows(len(probe), 500, seed=seed)]
     if hasattr(model, "encode") and hasattr(model, "log_likelihood"):  # a VAE
         callbacks.append(PosteriorCollapseMonitor(probe))
+    callbacks += gan_monitors(model, probe, spec, len(x))
     # Image models (not classifiers, nor SPADE, whose samples need label maps)
     if x.ndim == 4 and hasattr(model, "sample") and getattr(model, "map_shape", None) is None:
         if getattr(model, "prior", "standard_normal") is not None:
@@ -290,6 +291,24 @@ def monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorb
     if tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(os.path.join(out, "tensorboard")))
     return callbacks
+
+
+def gan_monitors(model, probe, spec, rows):
+    """For the GAN family: `BalanceMonitor` (a player winning for an epoch's steps, at
+    most 200) and `ModeCollapseMonitor` (sample diversity against `probe`, real data:
+    a fall to half its best). Both warn and log each epoch (`metrics.csv`)."""
+    from kerasgen.callbacks import BalanceMonitor, ModeCollapseMonitor
+    from kerasgen.callbacks.balance_monitor import FLOORED_LOSSES
+    from kerasgen.models.adversarial import AdversarialModel
+
+    if not isinstance(model, AdversarialModel) or getattr(model, "map_shape", None) is not None:
+        return []  # not a GAN, or SPADE (its samples need label maps)
+    steps = -(-rows // spec["batch_size"])  # per epoch
+    monitors = [ModeCollapseMonitor(reference=probe, num_samples=len(probe), seed=spec.get("seed", 0),
+                                    diversity_threshold=0.0, diversity_drop=0.5)]
+    if getattr(model, "loss_name", None) in FLOORED_LOSSES:
+        monitors.insert(0, BalanceMonitor(patience=max(1, min(200, steps))))
+    return monitors
 
 
 def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrite=False,
@@ -372,7 +391,8 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     extra = monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorboard) if monitor else []
     # The collapse monitor adds its logs before the checkpoint and the CSV record them;
     # early stopping updates its counters before the checkpoint records them.
-    first = [c for c in extra if type(c).__name__ == "PosteriorCollapseMonitor"]
+    first = [c for c in extra if type(c).__name__ in ("PosteriorCollapseMonitor", "BalanceMonitor",
+                                                      "ModeCollapseMonitor")]
     first += [stopping] if stopping is not None else []
     all_callbacks = [epoch_sync(inputs), *first, saver, *[c for c in extra if c not in first], *callbacks]
     if verbose and not any(isinstance(c, keras.callbacks.ProgbarLogger) for c in all_callbacks):

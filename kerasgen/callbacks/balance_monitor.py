@@ -49,6 +49,7 @@ class BalanceMonitor(keras.callbacks.Callback):
         self.stop_training = stop_training
         self.events = []
         self.streaks = {"discriminator": 0, "generator": 0}
+        self.epoch_wins = {"discriminator": 0, "generator": 0}  # steps won this epoch
         self._step = 0
         self._previous = None
 
@@ -64,6 +65,14 @@ class BalanceMonitor(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._previous = None  # Keras resets the running means each epoch
+        self.epoch_wins = {"discriminator": 0, "generator": 0}
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Logs the epoch's steps each player won (`discriminator_winning_steps`,
+        `generator_winning_steps`): CSVLogger and `metrics.csv` record them."""
+        if logs is not None:
+            logs.update({f"{player}_winning_steps": float(steps)
+                         for player, steps in self.epoch_wins.items()})
 
     def on_train_batch_end(self, batch, logs=None):
         names = ("discriminator_loss", "real_score", "fake_score")
@@ -93,6 +102,8 @@ class BalanceMonitor(keras.callbacks.Callback):
             winner = "generator"
         for player in self.streaks:
             self.streaks[player] = self.streaks[player] + steps if player == winner else 0
+        if winner:
+            self.epoch_wins[winner] += steps
         if winner and self.streaks[winner] >= self.patience and (
             not self.events or self.events[-1]["start_step"] != self._step - self.streaks[winner]
         ):

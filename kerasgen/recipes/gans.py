@@ -95,8 +95,9 @@ def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256
 @register("dcgan", epochs=50, batch_size=128, data="mnist5k", value_range=(-1.0, 1.0))
 def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4, packing=1,
                 loss="non_saturating", label_smoothing=0.0, generator_ema=0.0, share_fake_batch=True,
-                seed=0):
-    """DCGAN (Radford et al. 2016): Adam(2e-4, beta_1=0.5) for both players.
+                seed=0, discriminator_learning_rate=None):
+    """DCGAN (Radford et al. 2016): Adam(2e-4, beta_1=0.5) for both players
+    (`discriminator_learning_rate`, if given, is the discriminator's own: TTUR).
 
     `generator_ema` > 0 averages the generator's weights (see `adam`). With
     `share_fake_batch` (default) one generated batch serves both players' updates, as
@@ -108,7 +109,7 @@ def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4,
                        label_smoothing=label_smoothing, share_fake_batch=share_fake_batch, seed=seed)
     model.compile(
         generator_optimizer=adam(learning_rate, ema=generator_ema),
-        discriminator_optimizer=adam(learning_rate),
+        discriminator_optimizer=adam(discriminator_learning_rate or learning_rate),
         steps_per_execution=8,
     )
     return model
