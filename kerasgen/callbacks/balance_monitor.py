@@ -16,7 +16,8 @@ class BalanceMonitor(keras.callbacks.Callback):
     D(fake) ~ 1 (`fake_score >= 1 - score_margin`): the discriminator no longer tells
     samples apart. After `patience` consecutive steps of either it warns once per
     episode, records the episode in `self.events` and, with `stop_training=True`,
-    stops training.
+    stops training. Each epoch's logs (so `metrics.csv`) get the steps each player
+    won: `discriminator_winning_steps`, `generator_winning_steps`.
 
     Keras reports running means over the epoch; the monitor recovers the values of
     each reporting window (one step, or `steps_per_execution` steps) from them.
