@@ -123,6 +123,7 @@ def run_record(spec, x, y, limit, report):
         "augmentation_shift": spec.get("augmentation_shift", 0),
         "batch_size": spec["batch_size"],
         "seed": spec.get("seed", 0),
+        "class_names": report.get("class_names"),  # a class folder's sorted sub-folders
     }
 
 

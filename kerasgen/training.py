@@ -109,8 +109,9 @@ def load_spec_data(spec, report=None):
         x, y = datasets.from_folder(source, image_size=image_size, color_mode=color_mode)
         if not layouts.is_paired_folder(source):
             modes, skipped = summary.folder_facts(source)
-            report["data"] = summary.describe(source, x, y, datasets.list_images(source)[2],
-                                              modes=modes, skipped=skipped)
+            class_names = datasets.list_images(source)[2]
+            report["data"] = summary.describe(source, x, y, class_names, modes=modes, skipped=skipped)
+            report["class_names"] = class_names or None
         return x, y
     if color_mode != "auto" or image_size is not None:
         raise ValueError(f"--color-mode and --image-size apply to image folders, got the dataset "
@@ -378,6 +379,7 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
         print(f"Resuming from epoch {initial_epoch} ({checkpoint})")
     else:
         model = build_model(spec, x, y)
+        model.class_names = record["class_names"] and tuple(record["class_names"])
         if overwrite:  # only now that the new run's data and model are good
             remove_run(out)
     write_json(os.path.join(out, RUN_FILE), record)
