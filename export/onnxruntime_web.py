@@ -65,8 +65,9 @@ def given_package(candidate):
         if all(os.path.isfile(os.path.join(dist, name)) for name in FILES):
             return dist, package_version(os.path.dirname(dist) if dist.endswith("dist") else dist)
     raise ValueError(
-        f"onnxruntime-web PATH must be an installed npm package (node_modules/onnxruntime-web "
-        f"or its dist/) holding {list(FILES)}, got {candidate}"
+        f"onnxruntime-web not found in {candidate}: --onnxruntime-web PATH (or ${PATH_ENV}) must "
+        f"be an installed npm package (node_modules/onnxruntime-web or its dist/) holding "
+        f"{list(FILES)}; without it the pinned version is downloaded once"
     )
 
 
