@@ -3,8 +3,7 @@ import numpy as np
 from keras import ops
 
 from kerasgen.datasets import from_arrays
-from kerasgen.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
-from kerasgen.models.user_networks import accept_players
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
@@ -15,6 +14,7 @@ from kerasgen.models.adversarial import (
     generator_loss,
     score,
 )
+from kerasgen.models.user_networks import accept_players
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

@@ -2,8 +2,7 @@ import keras
 from keras import ops
 
 from kerasgen import backend as kg_backend
-from kerasgen.latents import check_positive_int
-from kerasgen.models.user_networks import accept_players
+from kerasgen.checks import check_positive_int
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
@@ -16,6 +15,7 @@ from kerasgen.models.adversarial import (
     packed_shape,
     score,
 )
+from kerasgen.models.user_networks import accept_players
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

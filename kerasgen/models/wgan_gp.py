@@ -2,9 +2,9 @@ import keras
 from keras import ops
 
 from kerasgen import backend as kg_backend
-from kerasgen.latents import check_positive_int
-from kerasgen.models.user_networks import accept_players
+from kerasgen.checks import check_positive_int
 from kerasgen.models.adversarial import AdversarialModel, check_discriminator, check_non_negative
+from kerasgen.models.user_networks import accept_players
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
