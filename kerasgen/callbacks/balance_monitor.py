@@ -79,7 +79,10 @@ class BalanceMonitor(keras.callbacks.Callback):
         names = ("discriminator_loss", "real_score", "fake_score")
         if not logs or any(name not in logs for name in names):
             return
-        count, means = batch + 1, {name: float(logs[name]) for name in names}
+        # With steps_per_execution > 1 Keras reports a group's last step as
+        # begin + steps_per_execution - 1, even past the epoch's end: count no further.
+        count = min(batch + 1, (self.params or {}).get("steps") or batch + 1)
+        means = {name: float(logs[name]) for name in names}
         previous_count, previous = self._previous or (0, None)
         steps = count - previous_count
         if steps <= 0:
