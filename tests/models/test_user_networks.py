@@ -217,3 +217,16 @@ def test_vaegan_says_a_subclassed_discriminator_hides_its_feature_layer():
     encoder.build((None, *SHAPE))
     with pytest.raises(ValueError, match=r"feature_layer must name a layer.*subclassed"):
         kerasgen.models.VAEGAN(encoder, Decoder(), Critic(), seed=0)
+
+
+def test_a_subclassed_decoder_exports_to_onnx(tmp_path):
+    from kerasgen.export import to_onnx
+    from kerasgen_runtime import Sampler
+
+    encoder = Encoder()
+    encoder(images(1))
+    vae = kerasgen.models.VAE(encoder, Decoder(), seed=0)
+    path = str(tmp_path / "decoder.onnx")
+    to_onnx(vae, path)  # checked against Keras by the exporter
+    z = np.random.default_rng(1).normal(size=(3, LATENT)).astype("float32")
+    np.testing.assert_allclose(Sampler(path).decode(z), vae.decode(z), atol=1e-5)
