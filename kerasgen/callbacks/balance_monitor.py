@@ -23,7 +23,8 @@ class BalanceMonitor(keras.callbacks.Callback):
     each reporting window (one step, or `steps_per_execution` steps) from them.
 
     Args:
-        patience: consecutive winning steps before warning.
+        patience: consecutive winning steps before warning, or `"epoch"`: one epoch's
+            steps (at most 200).
         score_margin: how close to 0 / 1 a mean score must be.
         loss_floor: discriminator losses at or below this count as winning.
         stop_training: stop `fit` when imbalance is detected.
@@ -38,8 +39,8 @@ class BalanceMonitor(keras.callbacks.Callback):
 
     def __init__(self, patience=200, score_margin=0.05, loss_floor=0.05, stop_training=False):
         super().__init__()
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience must be a positive int, got {patience!r}")
+        if patience != "epoch" and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
+            raise ValueError(f"patience must be a positive int or 'epoch', got {patience!r}")
         if not 0 < score_margin < 0.5:
             raise ValueError(f"score_margin must be in (0, 0.5), got {score_margin!r}")
         if not loss_floor >= 0:
@@ -63,6 +64,8 @@ class BalanceMonitor(keras.callbacks.Callback):
                 f"{type(self.model).__name__} with loss {loss!r}"
             )
         self._probabilities = loss in LOGISTIC_LOSSES
+        if self.patience == "epoch":  # one epoch's steps, at most 200
+            self.patience = max(1, min(200, (self.params or {}).get("steps") or 200))
 
     def on_epoch_begin(self, epoch, logs=None):
         self._previous = None  # Keras resets the running means each epoch

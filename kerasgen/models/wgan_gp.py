@@ -2,8 +2,8 @@ import keras
 from keras import ops
 
 from kerasgen import backend as kg_backend
-from kerasgen.checks import check_positive_int
-from kerasgen.models.adversarial import AdversarialModel, check_discriminator, check_non_negative
+from kerasgen.checks import check_non_negative, check_positive_int
+from kerasgen.models.adversarial import AdversarialModel, check_discriminator
 from kerasgen.models.user_networks import accept_players
 
 
@@ -42,6 +42,7 @@ class WGANGP(AdversarialModel):
         Gulrajani et al., "Improved Training of Wasserstein GANs", 2017.
     """
 
+    monitors = ("sample_diversity",)  # a critic's loss has no floor to call a win
     metric_names = (
         "discriminator_loss", "generator_loss", "real_score", "fake_score", "gradient_penalty"
     )

@@ -108,7 +108,7 @@ def test_balance_monitor_rejects_models_without_a_floored_loss():
     monitor.set_model(models.WGANGP(networks.MLP(2, 2, (4,)), networks.MLP(2, 1, (4,))))
     with pytest.raises(ValueError, match="BalanceMonitor needs a model whose discriminator loss has a floor"):
         monitor.on_train_begin()
-    with pytest.raises(ValueError, match="patience must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="patience must be a positive int or .epoch., got 0"):
         callbacks.BalanceMonitor(patience=0)
 
 
