@@ -33,7 +33,8 @@ def add_parser(subparsers):
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset (>= 17)")
     parser.add_argument("--onnxruntime-web", default=None, metavar="PATH",
                         help="--format web: the installed npm package onnxruntime-web (default: "
-                        "$KERASGEN_ONNXRUNTIME_WEB, else node_modules/ of the checkout; `npm ci`)")
+                        "$KERASGEN_ONNXRUNTIME_WEB, else the pinned version, downloaded once into "
+                        "~/.cache/kerasgen and checked by sha256)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace a previous kerasgen SavedModel or web export at -o "
                         "(no other directory is ever replaced)")
