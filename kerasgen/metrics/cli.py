@@ -114,6 +114,10 @@ def run(args, model=None):
         return 1
     report = make_report(results, model=str(args.model), data=str(args.data), seed=args.seed,
                          real_subset=subset.get("real_subset"))
+    if "judge" in subset:  # every feature metric's scale (kerasgen.metrics.scale)
+        from kerasgen.metrics.scale import add_to_report
+
+        add_to_report(report, subset["judge"])
     print(json.dumps(report, indent=2) if args.json else format_table(report))
     write_report(report, getattr(args, "output", None))
     return 0
@@ -193,4 +197,8 @@ def format_table(report):
     header = f"model: {report.get('model')}  data: {report.get('data')}"
     if report.get("real_subset"):
         header += f"  real: {report['real_subset']}"
+    if report.get("judge"):
+        from kerasgen.metrics.scale import scale_lines
+
+        return "\n".join([header, *lines, *scale_lines(report)])
     return "\n".join([header, *lines])

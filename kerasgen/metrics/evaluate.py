@@ -115,6 +115,8 @@ def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="aut
             color_mode = datasets.folder_color_mode(files)
         if report is not None:
             report["real_subset"] = _subset_text(len(rows), total, labels is not None, seed)
+            report.update(real_rows=rows, real_total=total, all_labels=labels,
+                          color_mode=color_mode)  # for the floor (kerasgen.metrics.scale)
         return datasets.load_images(files, image_size, color_mode)
     elif isinstance(data, str) and data in datasets.NAMES:
         if split not in ("train", "test"):
@@ -123,11 +125,14 @@ def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="aut
     else:
         datasets.resolve_source(data)  # names a missing folder or an unknown dataset
         raise ValueError(f"data must be a dataset name, an image folder or an array, got {data!r}")
-    total = len(x)
+    total, rows = len(x), np.arange(len(x))
     if num_samples is not None and num_samples < len(x):
-        x = x[datasets.subset_rows(len(x), num_samples, labels, seed)]
+        rows = datasets.subset_rows(len(x), num_samples, labels, seed)
+        x = x[rows]
     if report is not None:
         report["real_subset"] = _subset_text(len(x), total, labels is not None, seed)
+        if not isinstance(data, np.ndarray):  # for the floor (kerasgen.metrics.scale)
+            report.update(real_rows=rows, real_total=total, all_labels=labels)
     return x
 
 
@@ -208,6 +213,7 @@ def evaluate(
                 f"metric {metric!r} needs a model with {method} ({kind}), got "
                 f"{type(model).__name__}"
             )
+    report = {} if report is None else report
     real = load_real_data(data, split, num_samples, seed, color_mode, image_size, report)
     _check_shapes(model, real, data)
     results = {}
@@ -229,12 +235,32 @@ def evaluate(
                 kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, is_splits=is_splits,
             )
         )
+        results = _with_scale(results, metrics, extractor, real, real_statistics, data, split,
+                              num_samples, seed, color_mode, image_size, report, batch_size,
+                              dict(kid_subsets=kid_subsets, kid_subset_size=kid_subset_size,
+                                   is_splits=is_splits))
     if "nll" in metrics:
         results["nll"] = negative_log_likelihood(model, _as_array(real), nll_samples, seed,
                                                  progress)
     if "recon" in metrics:
         results["reconstruction_mse"] = reconstruction_error(model, _as_array(real))
     return results
+
+
+def _with_scale(results, metrics, extractor, real, real_statistics, data, split, num_samples,
+                seed, color_mode, image_size, report, batch_size, options):
+    """`results` with each one's scale (`kerasgen.metrics.scale`); `report["judge"]` is
+    the extractor's own quality."""
+    from kerasgen.metrics import scale
+
+    def score(features, probabilities, reference=None):
+        statistics = real_statistics if reference is None else FeatureStatistics.from_features(
+            reference, real_statistics.extractor, keep_features=True)
+        return feature_metrics(metrics, statistics, features, probabilities, seed=seed, **options)
+
+    scales, report["judge"] = scale.of_run(score, extractor, real, data, split, num_samples,
+                                           seed, color_mode, image_size, report, batch_size)
+    return scale.attach(results, scales)
 
 
 def reference_statistics(extractor, real, source, num_samples=None, cache_dir=None,
