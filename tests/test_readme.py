@@ -130,7 +130,7 @@ def test_card_command_runs_as_written(name, command, card_workdir):
     if entry.recipe["data"] in ("mnist", "fashion_mnist", "cifar10") and not os.environ.get("KERASGEN_NETWORK"):
         pytest.skip(f"{command}: downloads {entry.recipe['data']} (set KERASGEN_NETWORK=1 where there is internet)")
     if "--data DIR" in command and entry.recipe["data"] == "layouts":
-        pytest.skip(f"{command}: needs a folder of images/ + labels/ pairs, which tests/test_spade_cli.py builds")
+        pytest.skip(f"{command}: needs a folder of images/ + labels/ pairs, which tests/commands/test_spade_cli.py builds")
     if "--data DIR" in command and entry.recipe["data"] in ("ring8", "grid25"):
         pytest.skip(f"{command}: a 2-D point recipe; a folder of images is not its data")
     if "evaluate" in command and not entry.has_weights:

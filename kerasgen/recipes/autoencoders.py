@@ -24,9 +24,10 @@ def encoder_decoder(data_shape, latent_dim, variational, output_activation="sigm
         # The image default (512, 256) is far more than a table of tens of columns needs.
         hidden_units = (128, 64) if tuple(hidden_units) == (512, 256) else tuple(hidden_units)
         encoder = networks.TableEncoder(table["columns"], table["mean"], table["std"], latent_dim,
-                                        hidden_units=hidden_units, variational=variational)
+                                        hidden_units=hidden_units, variational=variational,
+                                        name="table_encoder")
         decoder = networks.TableDecoder(latent_dim, table["columns"], table["mean"], table["std"],
-                                        hidden_units=tuple(reversed(hidden_units)))
+                                        hidden_units=tuple(reversed(hidden_units)), name="table_decoder")
         return encoder, decoder
     if architecture not in ("auto", "conv", "mlp"):
         raise ValueError(f"architecture must be 'auto', 'conv' or 'mlp', got {architecture!r}")
@@ -35,14 +36,16 @@ def encoder_decoder(data_shape, latent_dim, variational, output_activation="sigm
     if architecture == "conv":
         filters = _filters(data_shape)
         encoder = networks.ConvEncoder(data_shape, latent_dim, filters=filters,
-                                       hidden_units=conv_hidden_units, variational=variational)
+                                       hidden_units=conv_hidden_units, variational=variational,
+                                       name="conv_encoder")
         decoder = networks.ConvDecoder(latent_dim, data_shape, filters=tuple(reversed(filters)),
-                                       hidden_units=conv_hidden_units, output_activation=output_activation)
+                                       hidden_units=conv_hidden_units, output_activation=output_activation,
+                                       name="conv_decoder")
     else:
         encoder = networks.DenseEncoder(data_shape, latent_dim, hidden_units=hidden_units,
-                                        variational=variational)
+                                        variational=variational, name="dense_encoder")
         decoder = networks.DenseDecoder(latent_dim, data_shape, hidden_units=tuple(reversed(hidden_units)),
-                                        output_activation=output_activation)
+                                        output_activation=output_activation, name="dense_decoder")
     return encoder, decoder
 
 
@@ -58,7 +61,7 @@ def build_vae(data_shape, num_classes=None, latent_dim=16, beta=1.0, learning_ra
         likelihood = "table"  # Gaussian per numeric column, categorical per one-hot group
     if warmup_steps:
         beta = LinearWarmup(beta, warmup_steps)
-    model = models.VAE(encoder, decoder, likelihood=likelihood, beta=beta, seed=seed)
+    model = models.VAE(encoder, decoder, likelihood=likelihood, beta=beta, seed=seed, name="vae")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), steps_per_execution=steps_per_execution)
     return model
 
@@ -80,7 +83,7 @@ def build_autoencoder(data_shape, num_classes=None, latent_dim=16, loss="bce", l
     else:
         encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False,
                                            conv_hidden_units=hidden_units)
-    model = models.Autoencoder(encoder, decoder, loss=loss)
+    model = models.Autoencoder(encoder, decoder, loss=loss, name="autoencoder")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model
 
@@ -92,13 +95,14 @@ def build_denoising_autoencoder(data_shape, num_classes=None, latent_dim=16, los
     encoder, decoder = encoder_decoder(data_shape, latent_dim, variational=False,
                                        conv_hidden_units=hidden_units)
     model = models.DenoisingAutoencoder(encoder, decoder, loss=loss, noise=noise,
-                                        noise_level=noise_level, seed=seed)
+                                        noise_level=noise_level, seed=seed,
+                                        name="denoising_autoencoder")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model
 
 
 @register("linear_ae", epochs=30, batch_size=256)
 def build_linear_autoencoder(data_shape, num_classes=None, latent_dim=16, learning_rate=3e-3):
-    model = models.LinearAutoencoder(data_shape, latent_dim)
+    model = models.LinearAutoencoder(data_shape, latent_dim, name="linear_autoencoder")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model

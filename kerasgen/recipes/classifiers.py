@@ -11,7 +11,7 @@ def build_classifier(data_shape, num_classes=10, filters=(32, 64), feature_dim=1
     from kerasgen.metrics import DomainClassifier
 
     classifier = DomainClassifier(tuple(data_shape), num_classes, filters=filters,
-                                  feature_dim=feature_dim, dropout=dropout)
+                                  feature_dim=feature_dim, dropout=dropout, name="domain_classifier")
     classifier.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",
@@ -26,7 +26,7 @@ def build_residual_classifier(data_shape, num_classes=10, filters=(16, 32, 64), 
     from kerasgen.metrics.residual_classifier import ResidualClassifier
 
     classifier = ResidualClassifier(tuple(data_shape), num_classes, filters=filters,
-                                    feature_dim=feature_dim, dropout=dropout)
+                                    feature_dim=feature_dim, dropout=dropout, name="residual_classifier")
     classifier.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",

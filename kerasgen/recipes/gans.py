@@ -46,12 +46,14 @@ def dcgan_networks(data_shape, latent_dim, num_classes=None, packing=1):
     down = tuple(reversed(filters))
     if num_classes:
         return (
-            networks.ConditionalDCGANGenerator(latent_dim, num_classes, data_shape, filters=filters),
-            networks.ConditionalDCGANDiscriminator(data_shape, num_classes, filters=down),
+            networks.ConditionalDCGANGenerator(latent_dim, num_classes, data_shape, filters=filters,
+                                               name="conditional_dcgan_generator"),
+            networks.ConditionalDCGANDiscriminator(data_shape, num_classes, filters=down,
+                                                   name="conditional_dcgan_discriminator"),
         )
     return (
-        networks.DCGANGenerator(latent_dim, data_shape, filters=filters),
-        networks.DCGANDiscriminator(data_shape, filters=down, packing=packing),
+        networks.DCGANGenerator(latent_dim, data_shape, filters=filters, name="dcgan_generator"),
+        networks.DCGANDiscriminator(data_shape, filters=down, packing=packing, name="dcgan_discriminator"),
     )
 
 
@@ -73,17 +75,18 @@ def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256
     """
     if len(tuple(data_shape)) == 1:
         dim = int(data_shape[0])
-        generator = networks.MLP(latent_dim, dim, hidden_units)
+        generator = networks.MLP(latent_dim, dim, hidden_units, name="mlp")
         if packing > 1:
             discriminator = networks.PackedMLPDiscriminator(
-                dim, packing, hidden_units=hidden_units[:-1] or hidden_units, head_units=hidden_units[-1:]
+                dim, packing, hidden_units=hidden_units[:-1] or hidden_units, head_units=hidden_units[-1:],
+                name="packed_mlp_discriminator",
             )
         else:
-            discriminator = networks.MLP(dim, 1, hidden_units)
+            discriminator = networks.MLP(dim, 1, hidden_units, name="mlp_discriminator")
     else:
         generator, discriminator = dcgan_networks(data_shape, latent_dim, packing=packing)
     model = models.GAN(generator, discriminator, loss=loss, packing=packing,
-                       label_smoothing=label_smoothing, seed=seed)
+                       label_smoothing=label_smoothing, seed=seed, name="gan")
     model.compile(
         generator_optimizer=adam(learning_rate, decay_steps=decay_steps, ema=generator_ema),
         discriminator_optimizer=adam(learning_rate, decay_steps=decay_steps),
@@ -105,7 +108,8 @@ def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4,
     """
     generator, discriminator = dcgan_networks(data_shape, latent_dim, packing=packing)
     model = models.GAN(generator, discriminator, loss=loss, packing=packing,
-                       label_smoothing=label_smoothing, share_fake_batch=share_fake_batch, seed=seed)
+                       label_smoothing=label_smoothing, share_fake_batch=share_fake_batch, seed=seed,
+                       name="gan")
     model.compile(
         generator_optimizer=adam(learning_rate, ema=generator_ema),
         discriminator_optimizer=adam(learning_rate),
@@ -120,7 +124,7 @@ def build_wgan_gp(data_shape, num_classes=None, latent_dim=64, learning_rate=1e-
     """WGAN-GP (Gulrajani et al. 2017): Adam(1e-4, beta_1=0, beta_2=0.9), 5 critic steps."""
     generator, critic = dcgan_networks(data_shape, latent_dim)
     model = models.WGANGP(generator, critic, discriminator_steps=discriminator_steps,
-                          gradient_penalty_weight=gradient_penalty_weight, seed=seed)
+                          gradient_penalty_weight=gradient_penalty_weight, seed=seed, name="wgangp")
     model.compile(
         generator_optimizer=adam(learning_rate, beta_1=0.0, beta_2=0.9, ema=generator_ema),
         discriminator_optimizer=adam(learning_rate, beta_1=0.0, beta_2=0.9),
@@ -135,7 +139,8 @@ def build_cgan(data_shape, num_classes=10, latent_dim=64, learning_rate=2e-4, se
     if not num_classes:
         raise ValueError(f"num_classes must be a positive int for cgan, got {num_classes!r}")
     generator, discriminator = dcgan_networks(data_shape, latent_dim, num_classes=num_classes)
-    model = models.ConditionalGAN(generator, discriminator, num_classes=num_classes, seed=seed)
+    model = models.ConditionalGAN(generator, discriminator, num_classes=num_classes, seed=seed,
+                                   name="conditional_gan")
     model.compile(
         generator_optimizer=adam(learning_rate), discriminator_optimizer=adam(learning_rate),
         steps_per_execution=8,
@@ -149,9 +154,9 @@ def build_vae_gan(data_shape, num_classes=None, latent_dim=32, learning_rate=2e-
     """VAE-GAN (Larsen et al. 2016): conv encoder, DCGAN decoder and discriminator."""
     generator, discriminator = dcgan_networks(data_shape, latent_dim)
     encoder = networks.ConvEncoder(tuple(data_shape), latent_dim, filters=(32, 64), hidden_units=256,
-                                   variational=True)
+                                   variational=True, name="conv_encoder")
     model = models.VAEGAN(encoder, generator, discriminator, kl_weight=kl_weight,
-                          reconstruction_weight=reconstruction_weight, seed=seed)
+                          reconstruction_weight=reconstruction_weight, seed=seed, name="vaegan")
     model.compile(
         encoder_optimizer=adam(learning_rate), generator_optimizer=adam(learning_rate, ema=generator_ema),
         discriminator_optimizer=adam(learning_rate), steps_per_execution=8,

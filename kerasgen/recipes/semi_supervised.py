@@ -28,12 +28,14 @@ def build_m2(data_shape, num_classes=None, latent_dim=32, hidden_units=(500, 500
                                          name="classifier")
     pixels = math.prod(data_shape)
     encoder = networks.DenseEncoder((pixels + num_classes,), latent_dim, hidden_units=hidden_units,
-                                    variational=True)
+                                    variational=True, name="dense_encoder")
     decoder = networks.DenseDecoder(latent_dim + num_classes, data_shape,
                                     hidden_units=tuple(reversed(hidden_units)),
-                                    output_activation="sigmoid" if likelihood == "bernoulli" else None)
+                                    output_activation="sigmoid" if likelihood == "bernoulli" else None,
+                                    name="dense_decoder")
     model = models.SemiSupervisedVAE(classify, encoder, decoder,
                                      classification_weight=classification_weight, likelihood=likelihood,
-                                     observation_std=observation_std, seed=seed)
+                                     observation_std=observation_std, seed=seed,
+                                     name="semi_supervised_vae")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model

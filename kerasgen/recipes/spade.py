@@ -28,12 +28,13 @@ def build_spade_model(data_shape, num_classes, conditioning, latent_dim, filters
     if not num_classes:
         raise ValueError(f"num_classes must be a positive int for spade (classes in the label maps), got {num_classes!r}")
     generator = networks.SPADEGenerator(latent_dim, num_classes, data_shape, filters=filters, hidden=hidden,
-                                        conditioning=conditioning)
-    encoder = networks.SPADEEncoder(data_shape, latent_dim, filters=encoder_filters)
+                                        conditioning=conditioning, name="spade_generator")
+    encoder = networks.SPADEEncoder(data_shape, latent_dim, filters=encoder_filters, name="spade_encoder")
     discriminator = networks.MultiscaleDiscriminator(data_shape, num_classes, filters=discriminator_filters,
-                                                     spectral_norm=spectral_norm)
+                                                     spectral_norm=spectral_norm,
+                                                     name="multiscale_discriminator")
     model = models.SPADEGAN(encoder, generator, discriminator, feature_matching_weight=feature_matching_weight,
-                            kl_weight=kl_weight, seed=seed)
+                            kl_weight=kl_weight, seed=seed, name="spadegan")
     generator_optimizer, discriminator_optimizer = spade_optimizers(generator_learning_rate,
                                                                     discriminator_learning_rate)
     model.compile(generator_optimizer=generator_optimizer, discriminator_optimizer=discriminator_optimizer,
@@ -71,7 +72,8 @@ def build_layout_segmenter(data_shape, num_classes=None, filters=(32, 32, 64, 64
     """The segmenter of the SPADE protocol: per-pixel cross-entropy on real layouts."""
     if not num_classes:
         raise ValueError(f"num_classes must be a positive int for layout_segmenter, got {num_classes!r}")
-    segmenter = networks.LayoutSegmenter(tuple(data_shape), num_classes, filters=filters)
+    segmenter = networks.LayoutSegmenter(tuple(data_shape), num_classes, filters=filters,
+                                         name="layout_segmenter")
     segmenter.compile(optimizer=keras.optimizers.Adam(learning_rate),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     return segmenter

@@ -35,15 +35,16 @@ def build_text_vae(data_shape, num_classes=None, vocabulary=(), level="char", la
     default; set all three to 0 for the plain model. `cycle_steps` > 0 replaces the
     warm-up by cyclical annealing (Fu et al. 2019) with cycles of that many steps."""
     encoder = networks.TextEncoder(len(vocabulary) + 4, data_shape[0], latent_dim,
-                                   embedding_dim=embedding_dim, hidden_units=encoder_units)
+                                   embedding_dim=embedding_dim, hidden_units=encoder_units,
+                                   name="text_encoder")
     decoder = networks.TextDecoder(len(vocabulary) + 4, latent_dim, embedding_dim=embedding_dim,
-                                   hidden_units=decoder_units)
+                                   hidden_units=decoder_units, name="text_decoder")
     schedule = LinearWarmup(beta, warmup_steps) if warmup_steps else beta
     if cycle_steps:
         schedule = Cyclical(beta, cycle_steps)
     model = models.SequenceVAE(encoder, decoder, list(vocabulary), data_shape[0] - 1, level=level,
                                beta=schedule, character_dropout=character_dropout,
-                               free_bits=free_bits, seed=seed)
+                               free_bits=free_bits, seed=seed, name="sequence_vae")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model
 
@@ -53,8 +54,9 @@ def build_text_lm(data_shape, num_classes=None, vocabulary=(), level="char", emb
                   decoder_units=256, learning_rate=2e-3, seed=0):
     """The text_vae decoder without z: a plain language model (the likelihood baseline)."""
     decoder = networks.TextDecoder(len(vocabulary) + 4, 0, embedding_dim=embedding_dim,
-                                   hidden_units=decoder_units)
-    model = models.SequenceVAE(None, decoder, list(vocabulary), data_shape[0] - 1, level=level, seed=seed)
+                                   hidden_units=decoder_units, name="text_decoder")
+    model = models.SequenceVAE(None, decoder, list(vocabulary), data_shape[0] - 1, level=level, seed=seed,
+                               name="sequence_vae")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model
 

@@ -2,8 +2,10 @@ import os
 
 import pytest
 
-from kerasgen.io import DirectoryKind, atomic_path, check_output_path, sha256_file, write_json
-from kerasgen_runtime.files import MANIFEST, write_directory_manifest
+from kerasgen_runtime.files import (
+    MANIFEST, DirectoryKind, atomic_path, check_output_path, sha256_file, write_directory_manifest,
+    write_json,
+)
 
 
 def listing(path):

@@ -15,7 +15,7 @@ from kerasgen.networks import (
 )
 from kerasgen_runtime.outputs import GRID_MAX_SAMPLES
 
-FIXTURES = os.path.join(os.path.dirname(__file__), "..", "runtime", "tests", "fixtures")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "runtime", "tests", "fixtures")
 SHAPE = (4, 4, 1)
 
 
