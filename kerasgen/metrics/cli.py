@@ -16,7 +16,8 @@ def add_parser(subparsers):
         description=DESCRIPTION,
     )
     parser.add_argument("model", help="a .keras model, a run folder holding model.keras, an "
-                        "exported .onnx sampler or a zoo entry")
+                        "exported .onnx sampler, a zoo entry, or a folder of images (FID "
+                        "between two folders: FOLDER_A --data FOLDER_B)")
     parser.add_argument("--data", default=None,
                         help="dataset name or image folder (a zoo entry without --data runs "
                         "the entry's own protocol, the numbers of its model card)")
@@ -79,10 +80,13 @@ def run(args, model=None):
     if model is None:
         from kerasgen.commands.models import find_model, load_model
 
-        entry = find_model(args.model, "MODEL").entry  # ValueError names what was tried
-        if entry is not None and args.data is None:
-            return run_entry_protocol(entry, args.json, getattr(args, "output", None))
-        model, _ = load_model(args.model, "MODEL")
+        found = find_model(args.model, "MODEL", images=True)  # ValueError names what was tried
+        if found.entry is not None and args.data is None:
+            return run_entry_protocol(found.entry, args.json, getattr(args, "output", None))
+        if found.kind == "images":  # FID between two folders: MODEL's images are the samples
+            model = image_folder_samples(args)
+        else:
+            model, _ = load_model(args.model, "MODEL")
     if any(name.strip() in ("linear_probe", "anomaly") for name in args.metrics.split(",")):
         from kerasgen.metrics import autoencoder_metrics
 
@@ -121,6 +125,17 @@ def run(args, model=None):
     print(json.dumps(report, indent=2) if args.json else format_table(report))
     write_report(report, getattr(args, "output", None))
     return 0
+
+
+def image_folder_samples(args):
+    """A seeded (stratified) subset of `-n` images of the folder MODEL, read as --data is."""
+    from kerasgen.metrics.evaluate import load_real_data
+
+    if args.data is None:
+        raise ValueError(f"--data is required to compare the image folder {args.model!r} with "
+                         "(a dataset name or another image folder)")
+    return load_real_data(args.model, args.split, args.num_samples, args.seed,
+                          args.color_mode, args.image_size)
 
 
 def write_report(report, path):

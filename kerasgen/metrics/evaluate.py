@@ -409,6 +409,8 @@ def _check_shapes(model, real, data):
         model_shape = getattr(model, "data_shape", None) or getattr(model, "image_shape", None)
     except NotImplementedError:
         model_shape = None
+    if isinstance(model, np.ndarray):  # images (e.g. a folder's) in place of samples
+        model_shape = model.shape[1:]
     if model_shape is None or not isinstance(real, np.ndarray):
         return
     if tuple(model_shape) != tuple(real.shape[1:]):
