@@ -167,9 +167,11 @@ def measure(score, extractor, real, floor, labels=None, batch_size=256, real_fea
         floor_note = (f"{floor_note}; so measured between two seeded halves of the reference "
                       f"({len(first)} vs {len(second)} images): at a smaller N, where FID's "
                       "bias is larger")
-    else:
+    else:  # shuffled: IS splits its rows in order, and real rows may be sorted by class
+        floor = floor[np.random.default_rng(seed).permutation(len(floor))]
         floors, num_floor = run(floor), len(floor)
-    baselines = {name: run(make(real)) for name, make in BASELINES.items()}
+    shuffled = real[np.random.default_rng(seed + 1).permutation(len(real))]
+    baselines = {name: run(make(shuffled)) for name, make in BASELINES.items()}
     scales = {}
     for name, result in floors.items():
         values = {b: float(results[name].value) for b, results in baselines.items()}
