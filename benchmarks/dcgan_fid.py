@@ -21,7 +21,7 @@ import keras  # noqa: E402
 
 from keras_io_dcgan import LATENT_DIM, keras_io_dcgan  # noqa: E402
 from kerasgen import datasets, zoo  # noqa: E402
-from kerasgen.latents import draw_latents  # noqa: E402
+from kerasgen_runtime.latents import draw_latents  # noqa: E402
 from kerasgen.zoo import evaluation  # noqa: E402
 
 ENTRIES = ["dcgan_mnist5k", "wgan_gp_mnist5k", "vae_gan_mnist5k"]

@@ -92,7 +92,7 @@ def export_all(entries, directory):
 def export_int8(model, entry, path):
     """`{"int8": path or None, "int8_note"}`: the int8 export, or why it was refused."""
     from kerasgen.export import ExportCheckError, to_onnx
-    from kerasgen.metrics.features import default_extractor_name
+    from kerasgen.zoo.extractors import default_extractor_name
 
     judge = default_extractor_name((entry.recipe or {}).get("data"))
     try:
@@ -342,12 +342,12 @@ def main():
     table = markdown_table(manifest, results)
     print("\nbest ms per call (interleaved repeats)\n" + table)
     if args.markdown:
-        from kerasgen.io import atomic_path
+        from kerasgen_runtime.files import atomic_path
 
         with atomic_path(args.markdown) as tmp, open(tmp, "w") as f:
             f.write(table + "\n")
     if args.json:
-        from kerasgen.io import write_json
+        from kerasgen_runtime.files import write_json
 
         write_json(args.json, {"manifest": manifest, "results": results})
 

@@ -95,7 +95,7 @@ def main(argv=None):
                            "importance_samples": args.importance_samples, "num_train": len(split["train_items"]),
                            "num_held_out": len(split["held_out_items"]), **settings}
     os.makedirs(args.out, exist_ok=True)
-    from kerasgen.io import atomic_path, write_json
+    from kerasgen_runtime.files import atomic_path, write_json
 
     for name, model in models.items() if args.save_models else ():
         with atomic_path(os.path.join(args.out, f"{name}.keras")) as tmp:

@@ -5,7 +5,7 @@ NumPy only; the exporters feed it Keras outputs and the exported artifact's outp
 
 import numpy as np
 
-from kerasgen.latents import draw_latents
+from kerasgen_runtime.latents import draw_latents
 
 # Odd and large batches too: a rewrite or a layout that mixes the batch dimension shows
 # up at 7 (not a multiple of anything) and at 64.

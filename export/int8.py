@@ -23,8 +23,13 @@ import tempfile
 
 import numpy as np
 import onnx
+from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
+                                      QuantType, quantize_static)
 
 from kerasgen.export import checks, optimize, rewrites, subpixel
+from kerasgen.export.logs import quiet_logging
+from kerasgen.metrics import frechet_distance_from_features
+from kerasgen.metrics.features import to_unit_interval
 
 CALIBRATION_SAMPLES = 512
 CALIBRATION_SEED = 20_000
@@ -123,11 +128,6 @@ def output_layers(proto):
 
 def quantize(proto, metadata, exclude):
     """Static QDQ quantization calibrated on latents drawn from the prior."""
-    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
-                                          QuantType, quantize_static)
-
-    from kerasgen.export.onnx_export import quiet_logging
-
     class Calibration(CalibrationDataReader):
         def __init__(self):
             inputs = checks.check_inputs(metadata, CALIBRATION_SAMPLES, seed=CALIBRATION_SEED)
@@ -157,8 +157,6 @@ def speed(float_proto, int8_proto, metadata, repeats=7):
 
 def samples(proto, metadata, seed):
     """`GATE_SAMPLES` images in [0, 1] from latents drawn with `seed`."""
-    from kerasgen.metrics.features import to_unit_interval
-
     session = optimize.session(proto, threads=os.cpu_count() or 1)
     inputs = checks.check_inputs(metadata, GATE_SAMPLES, seed=seed)
     images = np.concatenate([
@@ -201,8 +199,6 @@ def quality_gate(float_judged, int8_proto, metadata, judge):
 
 
 def fid(real, generated):
-    from kerasgen.metrics import frechet_distance_from_features
-
     return float(frechet_distance_from_features(real, generated).value)
 
 

@@ -1,18 +1,18 @@
 """ONNX export of a model's sampling network (or VAE encoder) through tf2onnx."""
 
-import contextlib
-import logging
 import os
 
 import onnx
 import onnxruntime
 import tf2onnx
 
-from kerasgen.export import checks
+from kerasgen.export import checks, int8
 from kerasgen.export import optimize as graph_optimize
+from kerasgen.export.logs import quiet_logging
 from kerasgen.export.metadata import describe_model, to_onnx_props
 from kerasgen.export.serving import keras_outputs, layer_types, serving_function
-from kerasgen.io import atomic_path
+from kerasgen_runtime.files import atomic_path
+from kerasgen.zoo.extractors import get_extractor
 
 MIN_OPSET = 17
 PRECISIONS = ("float32", "int8")
@@ -25,7 +25,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
     The graph takes `z` float32 `[batch, latent_dim]` (plus `label` int64 `[batch]` for
     conditional models) and returns `x`; an encoder takes `x` and returns `mean` and
     `log_var`. The batch dimension is dynamic and the graph holds no random op: draw
-    `z` with `kerasgen.latents.draw_latents` (or `kerasgen.export.runtime.Sampler`).
+    `z` with `kerasgen_runtime.latents.draw_latents` (or `kerasgen_runtime.Sampler`).
     Before the file is written, `onnx.checker` and onnxruntime-vs-Keras parity at batch
     1, 7 and 64 must pass (max |diff| <= 1e-5, 1e-4
     for transposed-conv stacks); a failure raises `ExportCheckError` and leaves `path`
@@ -43,7 +43,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
             float32 file and passes the quality gate under `judge`; otherwise
             `ExportCheckError` and nothing is written.
         judge: for int8, the data's domain classifier: a `FeatureExtractor` or a spec
-            of `kerasgen.metrics.get_extractor` (`"classifier_mnist5k"`, a `.keras`
+            of `kerasgen.zoo.extractors.get_extractor` (`"classifier_mnist5k"`, a `.keras`
             classifier file).
         reference: for int8, optional real images in [0, 1], or `(images, labels)`: the
             gate also reports each file's FID against them (and the judge's accuracy).
@@ -63,7 +63,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
     Example:
     ```python
     report = kerasgen.export.to_onnx(vae, "vae_decoder.onnx")
-    sampler = kerasgen.export.runtime.Sampler("vae_decoder.onnx")
+    sampler = kerasgen_runtime.Sampler("vae_decoder.onnx")
     ```
     """
     path = os.fspath(path)
@@ -75,9 +75,6 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
         raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
     network, metadata = describe_model(model, encoder=encoder, source=source)
     if precision == "int8":
-        from kerasgen.export import int8
-        from kerasgen.metrics import get_extractor
-
         int8.check_quantizable(metadata)
         if judge is None:
             raise ValueError(
@@ -191,15 +188,3 @@ def onnx_function(proto):
     )
     names = [output.name for output in session.get_outputs()]
     return lambda inputs: dict(zip(names, session.run(names, inputs)))
-
-
-@contextlib.contextmanager
-def quiet_logging():
-    """tf2onnx and the quantizer log chatty INFO/WARNING lines to the root logger."""
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        root.setLevel(level)

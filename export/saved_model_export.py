@@ -1,5 +1,6 @@
 """SavedModel export of a model's sampling network (or VAE encoder), reloaded and checked."""
 
+import errno
 import os
 
 import keras
@@ -9,7 +10,7 @@ import tensorflow as tf
 from kerasgen.export import checks
 from kerasgen.export.metadata import FILENAME, describe_model
 from kerasgen.export.serving import keras_outputs, layer_types, serving_function
-from kerasgen.io import DirectoryKind, atomic_path, check_output_path, write_json
+from kerasgen_runtime.files import DirectoryKind, atomic_path, check_output_path, write_json
 
 # What a SavedModel export written here holds; only such a directory is ever replaced.
 SAVED_MODEL = DirectoryKind(
@@ -49,7 +50,7 @@ def to_saved_model(model, path, encoder=False, source=None, tolerance=None, over
     ```python
     kerasgen.export.to_saved_model(vae, "vae_decoder")
     decoder = tf.saved_model.load("vae_decoder").signatures["serving_default"]
-    x = decoder(z=tf.constant(kerasgen.latents.draw_latents(16, vae.latent_dim, 0)))["x"]
+    x = decoder(z=tf.constant(kerasgen_runtime.latents.draw_latents(16, vae.latent_dim, 0)))["x"]
     ```
     """
     path = check_output_path(path, SAVED_MODEL, overwrite)
@@ -81,8 +82,6 @@ def to_saved_model(model, path, encoder=False, source=None, tolerance=None, over
 def write_archive(archive, tmp, path):
     """`archive.write_out(tmp)`; TensorFlow's error for a full or unwritable disk becomes
     an OSError naming `path` (the temporary folder is removed by the caller)."""
-    import errno
-
     try:
         archive.write_out(tmp, verbose=False)
     except tf.errors.OpError as error:

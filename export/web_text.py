@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 
+from kerasgen.export.text_step import encoder_to_onnx, to_onnx_step
 from kerasgen.export.web import ASSETS, MANIFEST, check_destination, find_onnxruntime_web, finish_site
 from kerasgen_runtime.files import DirectoryKind, _temporary_beside
 
@@ -36,8 +37,6 @@ def to_web_text(model, directory, source=None, overwrite=False, onnxruntime_web=
     kerasgen.export.web_text.to_web_text(kerasgen.zoo.load("text_vae_names"), "site")
     ```
     """
-    from kerasgen.export.text_step import encoder_to_onnx, to_onnx_step
-
     directory = os.path.abspath(os.fspath(directory))
     check_destination(directory, overwrite, TEXT_WEB_EXPORT)
     dist, version = find_onnxruntime_web(onnxruntime_web)

@@ -22,7 +22,7 @@ import os
 import numpy as np
 from kerasgen_runtime.images import check_regular_file, open_image, read_image
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 
 OFFLINE = ("mnist5k", "digits", "ring8", "grid25", "layouts")
 ONLINE = ("mnist", "fashion_mnist", "cifar10")

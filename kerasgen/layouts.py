@@ -202,7 +202,7 @@ def save_label_map(path, label_map):
     """Writes an int map `(H, W)` as an 8-bit single-channel PNG (atomically)."""
     from PIL import Image
 
-    from kerasgen.io import atomic_path
+    from kerasgen_runtime.files import atomic_path
 
     label_map = np.asarray(label_map)
     if label_map.ndim != 2 or label_map.min() < 0 or label_map.max() > 255:

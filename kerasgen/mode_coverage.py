@@ -12,7 +12,7 @@ generated images, the classes covered and the same reverse KL.
 
 import numpy as np
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 
 
 def mixture_coverage(samples, mixture, threshold=3.0):

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from kerasgen.io import atomic_path
+from kerasgen_runtime.files import atomic_path
 
 
 def to_uint8(images, value_range=(0.0, 1.0)):

@@ -2,7 +2,7 @@
 
 `kerasgen fit` records every field of `RUN_FIELDS` in `run.json`; `--resume` compares
 them. Every file a run writes is recorded in the folder's manifest
-(`kerasgen.io.atomic_path`), so a folder holding a user's file under a name a run writes
+(`kerasgen_runtime.files.atomic_path`), so a folder holding a user's file under a name a run writes
 is refused, and `--overwrite` removes only what the run recorded (TensorBoard's event
 files are recognised by their content), never a user's file in the folder, `samples/` or
 `tensorboard/`. A run holds an OS lock on `.kerasgen.lock` while it writes the folder,
@@ -34,7 +34,7 @@ RUN_OUTPUTS = (RUN_FILE, "checkpoint.json", "metrics.csv", "model.keras", "sampl
 RUN_FOLDERS = ("samples", "tensorboard")
 _CHECKPOINT = re.compile(r"^checkpoint-\d+\.keras$")
 _SAMPLE_GRID = re.compile(r"^epoch_\d{3,}\.png$")  # kerasgen.callbacks.ImageGrid's names
-# The temporaries `kerasgen.io.atomic_path` makes (`.NAME.PID.XXXXXXXX.tmpSUFFIX`); only
+# The temporaries `kerasgen_runtime.files.atomic_path` makes (`.NAME.PID.XXXXXXXX.tmpSUFFIX`); only
 # those of the run's own file names and of dead processes are removed.
 _TEMPORARY = re.compile(r"^\.(.+)\.(\d+)\.[a-z0-9_]{8}\.tmp(\.[A-Za-z0-9.]+)?$")
 _HELD = {}  # real path of a locked run folder -> [lock file descriptor, depth]
@@ -280,7 +280,7 @@ def read_metrics_log(path, epochs):
 def rewrite_metrics_log(path, history):
     """`metrics.csv` as `keras.callbacks.CSVLogger` writes it, from a checkpoint's history
     (a resumed run appends to it; rows after the checkpoint are dropped)."""
-    from kerasgen.io import atomic_path
+    from kerasgen_runtime.files import atomic_path
 
     keys = sorted(history)
     if keys and not any(key.startswith("val_") for key in keys):

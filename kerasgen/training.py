@@ -325,7 +325,7 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
 
     from kerasgen import recipes
     from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint
-    from kerasgen.io import write_json
+    from kerasgen_runtime.files import write_json
 
     recipe = recipes.get(spec["recipe"])
     epochs, batch_size, seed = spec["epochs"], spec["batch_size"], spec.get("seed", 0)
@@ -396,7 +396,7 @@ def early_stopping(out, patience, state):
     import keras
 
     from kerasgen.callbacks import ResumableEarlyStopping
-    from kerasgen.io import sha256_file
+    from kerasgen_runtime.files import sha256_file
 
     resumed = (state or {}).get("early_stopping")
     best_weights = None

@@ -64,7 +64,7 @@ def test_torn_and_damaged_checkpoints_fall_back_and_temporaries_are_removed(fold
     assert state["epoch"] == 2 and state["file"] == "checkpoint-0002.keras"
     assert state["previous"]["file"] == "checkpoint-0001.keras"
     # Killed after writing epoch 3's model but before committing it: ignored.
-    from kerasgen.io import write_bytes
+    from kerasgen_runtime.files import write_bytes
 
     write_bytes(os.path.join(out, "checkpoint-0003.keras"), b"partial")
     path, chosen = latest_checkpoint(out)
@@ -128,7 +128,7 @@ def test_early_stopping_patience_survives_resume(folder, tmp_path):
 
 
 def killed_while_writing(path):
-    """The temporary a process killed inside `kerasgen.io.atomic_path(path)` leaves."""
+    """The temporary a process killed inside `kerasgen_runtime.files.atomic_path(path)` leaves."""
     code = ("import os, sys\nfrom kerasgen_runtime.files import atomic_path\n"
             "with atomic_path(sys.argv[1]) as tmp:\n"
             "    open(tmp, 'w').write('partial'); print(tmp, flush=True); os._exit(1)")

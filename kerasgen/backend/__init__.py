@@ -143,7 +143,7 @@ def save_on_chief(model, path):
     import shutil
     import tempfile
 
-    from kerasgen.io import atomic_path
+    from kerasgen_runtime.files import atomic_path
 
     if is_chief():
         with atomic_path(path) as tmp:

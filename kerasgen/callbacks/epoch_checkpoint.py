@@ -6,7 +6,7 @@ import time
 import keras
 
 from kerasgen import backend
-from kerasgen.io import sha256_file, write_json
+from kerasgen_runtime.files import sha256_file, write_json
 from kerasgen_runtime.files import remove_own, written_by_kerasgen
 
 STATE_FILE = "checkpoint.json"

@@ -34,16 +34,16 @@ def run(args):
     import numpy as np
 
     from kerasgen import datasets
-    from kerasgen.commands.sample import load_model
+    from kerasgen.commands.models import load_model
     from kerasgen.data import sources
     from kerasgen.data.tables import is_table_path
-    from kerasgen.io import atomic_path
+    from kerasgen_runtime.files import atomic_path
     from kerasgen.metrics.linear_probe import codes
 
     check_output(args.output, args.overwrite, "--output")
     if args.labels_output:
         check_output(args.labels_output, args.overwrite, "--labels-output")
-    model = load_model(args.model, onnx=False)
+    model, _ = load_model(args.model, "model", onnx=False)
     if not callable(getattr(model, "encode", None)):
         raise ValueError(f"model {args.model!r} ({type(model).__name__}) has no encoder; "
                          "encode needs an autoencoder or a VAE")

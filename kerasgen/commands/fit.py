@@ -5,7 +5,7 @@ import os
 import sys
 import time
 
-from kerasgen.io import atomic_path, write_json
+from kerasgen_runtime.files import atomic_path, write_json
 
 
 def positive_int(text):

@@ -116,7 +116,7 @@ def plot_reconstructions(model, x, y, out, seed, count=16):
 
 def plot_interpolation(model, decode, x, out, seed, steps=10):
     from kerasgen import plotting
-    from kerasgen.latents import draw_latents
+    from kerasgen_runtime.latents import draw_latents
 
     if hasattr(model, "interpolate") and x is not None and len(x) >= 2:
         images = model.interpolate(x[0], x[1], steps=steps)
@@ -143,13 +143,13 @@ def plot_traversal(model, decode, x, out, steps=9):
 
 
 def run(args):
-    from kerasgen.commands.sample import load_model
-    from kerasgen.io import check_output_files
+    from kerasgen.commands.models import load_model
+    from kerasgen_runtime.files import check_output_files
 
     kinds = KINDS if args.kind == "all" else (args.kind,)
     # A PNG of the user's where one is written is refused before any work.
     check_output_files(args.output, [name for kind in kinds for name in FILES[kind]], "-o")
-    model = load_model(args.model, onnx=False)
+    model, _ = load_model(args.model, "model", onnx=False)
     if len(tuple(model.data_shape)) != 3 or not hasattr(model, "latent_dim"):
         raise ValueError(f"model must be an image model with a latent space, got {type(model).__name__} "
                          f"with data shape {tuple(model.data_shape)}")

@@ -1,7 +1,7 @@
 import keras
 import numpy as np
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 
 
 class LabelledBatches(keras.utils.PyDataset):

@@ -241,7 +241,7 @@ def write_csv(path, columns, x):
     """Writes model outputs `x` as a CSV with the table's header (atomically)."""
     import io
 
-    from kerasgen.io import write_text
+    from kerasgen_runtime.files import write_text
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

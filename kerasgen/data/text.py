@@ -139,7 +139,7 @@ def load_text(path, max_length=32, level="char", too_long="error", lowercase=Fal
             `"drop"` (longer lines are left out; the count is printed).
         lowercase: lowercase every line first.
     """
-    from kerasgen.latents import check_positive_int
+    from kerasgen.checks import check_positive_int
 
     max_length = check_positive_int("max_length", max_length)
     check_level(level)
@@ -194,6 +194,6 @@ def census_names(kind="first"):
 
 def write_items(path, items):
     """Writes `items` one a line to `path` (atomically)."""
-    from kerasgen.io import write_text
+    from kerasgen_runtime.files import write_text
 
     write_text(path, "".join(f"{item}\n" for item in items))

@@ -3,8 +3,11 @@
 import keras
 import numpy as np
 
-from kerasgen.latents import check_positive_int
-from kerasgen.networks.network import Network, check_shape, check_units
+from kerasgen.datasets import from_arrays
+from kerasgen.checks import check_positive_int
+from kerasgen.metrics.feature_extractor import FeatureExtractor
+from kerasgen.checks import check_shape, check_units
+from kerasgen.networks.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -74,8 +77,6 @@ class DomainClassifier(Network):
 
     def feature_extractor(self):
         """A `FeatureExtractor` giving the feature layer and the class probabilities."""
-        from kerasgen.metrics.feature_extractor import FeatureExtractor
-
         return FeatureExtractor(
             self, self.name, features_layer="features", probabilities_layer="probabilities"
         )
@@ -108,8 +109,6 @@ def train_domain_classifier(
         The trained classifier, compiled with Adam and sparse cross-entropy; its
         `history` attribute holds the `fit` history.
     """
-    from kerasgen.datasets import from_arrays
-
     x, y = from_arrays(x, y, name="x")
     if y is None:
         raise ValueError("y must hold one int label per image, got None")

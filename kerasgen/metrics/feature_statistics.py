@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from kerasgen.metrics.checks import check_features
+from kerasgen.checks import check_features
 
 
 class FeatureStatistics:

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from kerasgen.metrics.checks import check_features, check_same_dim, check_same_extractor
+from kerasgen.checks import check_features, check_same_dim, check_same_extractor
 from kerasgen.metrics.feature_statistics import FeatureStatistics
 from kerasgen.metrics.metric_result import MetricResult
 

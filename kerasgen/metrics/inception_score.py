@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from kerasgen.metrics.checks import check_features, check_int_at_least
+from kerasgen.checks import check_features, check_int_at_least
 from kerasgen.metrics.metric_result import MetricResult
 
 

@@ -8,7 +8,7 @@ theirs for the same features and subset settings.
 
 import numpy as np
 
-from kerasgen.metrics.checks import (
+from kerasgen.checks import (
     check_features,
     check_int_at_least,
     check_same_dim,

@@ -12,7 +12,7 @@ float64 in row blocks, so memory stays at `batch_size * N` floats.
 
 import numpy as np
 
-from kerasgen.metrics.checks import check_features, check_int_at_least, check_same_dim
+from kerasgen.checks import check_features, check_int_at_least, check_same_dim
 from kerasgen.metrics.metric_result import MetricResult
 
 

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from kerasgen.io import atomic_path
+from kerasgen_runtime.files import atomic_path
 from kerasgen.metrics.feature_statistics import FeatureStatistics
 
 FORMAT_VERSION = 2

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from kerasgen.backend import JointOptimizer
-from kerasgen.latents import DEFAULT_GENERATOR, draw_latents
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, draw_latents
 from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
 
 LOSSES = ("non_saturating", "minimax", "hinge", "least_squares")
@@ -215,7 +215,7 @@ class AdversarialModel(GenerativeModel):
 
     def sample(self, num_samples, seed=None, batch_size=256, latent_generator=DEFAULT_GENERATOR):
         """Generates `num_samples` samples from host-drawn latents (seeded;
-        `latent_generator` as in `kerasgen.latents.draw_latents`)."""
+        `latent_generator` as in `kerasgen_runtime.latents.draw_latents`)."""
         z = draw_latents(num_samples, self.latent_dim, seed, latent_generator)
         return predict_in_batches(self.generator, z, batch_size)
 

@@ -3,7 +3,7 @@ import numpy as np
 from keras import ops
 
 from kerasgen.datasets import from_arrays
-from kerasgen.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,

@@ -2,7 +2,7 @@ import keras
 from keras import ops
 
 from kerasgen import backend as kg_backend
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,

@@ -2,10 +2,9 @@ import keras
 import numpy as np
 
 from kerasgen import losses
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int, check_shape
 from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
 from kerasgen.networks import DenseDecoder, DenseEncoder
-from kerasgen.networks.network import check_shape
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

@@ -5,7 +5,7 @@ import numpy as np
 from keras import ops
 
 from kerasgen import losses
-from kerasgen.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
 
 
@@ -176,7 +176,7 @@ class SemiSupervisedVAE(GenerativeModel):
                latent_generator=DEFAULT_GENERATOR):
         """Decodes prior draws of z for the given labels (one int, one per sample, or None
         for 0, 1, ..., num_classes - 1 in turn), as `ConditionalGAN.sample` does
-        (`latent_generator` as in `kerasgen.latents.draw_latents`)."""
+        (`latent_generator` as in `kerasgen_runtime.latents.draw_latents`)."""
         num_samples = check_positive_int("num_samples", num_samples)
         if labels is None:
             labels = np.arange(num_samples) % self.num_classes

@@ -4,7 +4,7 @@ from keras import ops
 
 from kerasgen import backend as kg_backend
 from kerasgen.data.text import BOS, PAD, UNK, Vocabulary
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.schedules import check_beta
 from kerasgen_runtime.text_sampler import decode_loop, draw_noise

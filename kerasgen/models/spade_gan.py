@@ -4,7 +4,7 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen.backend import JointOptimizer
-from kerasgen.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.models.adversarial import AdversarialModel, check_non_negative, discriminator_loss, distinct_optimizers
 from kerasgen.models.generative_model import predict_in_batches
 

@@ -3,7 +3,7 @@ import numpy as np
 from keras import ops
 
 from kerasgen import losses
-from kerasgen.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
 from kerasgen.schedules import check_beta
 
@@ -151,7 +151,7 @@ class VAE(GenerativeModel):
 
     def sample(self, num_samples, seed=None, latent_generator=DEFAULT_GENERATOR):
         """Decodes `num_samples` draws of the standard-normal prior (seeded on the host;
-        `latent_generator` as in `kerasgen.latents.draw_latents`)."""
+        `latent_generator` as in `kerasgen_runtime.latents.draw_latents`)."""
         return self.decode(draw_latents(num_samples, self.latent_dim, seed, latent_generator))
 
     def reconstruct(self, x):

@@ -1,8 +1,8 @@
 import keras
 
-from kerasgen.latents import check_positive_int
-from kerasgen.networks.dcgan_discriminator import check_rate, downsampling_stack
-from kerasgen.networks.network import Network, check_shape, check_units
+from kerasgen.checks import check_positive_int, check_rate, check_shape, check_units
+from kerasgen.networks.dcgan_discriminator import downsampling_stack
+from kerasgen.networks.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

@@ -1,8 +1,8 @@
 import keras
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int, check_shape, check_units
 from kerasgen.networks.dcgan_generator import upsampling_stack
-from kerasgen.networks.network import Network, check_shape, check_units
+from kerasgen.networks.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

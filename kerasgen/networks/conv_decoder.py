@@ -1,9 +1,9 @@
 
 import keras
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int, check_shape, check_units
 from kerasgen.networks import narrow_conv
-from kerasgen.networks.network import Network, base_size, check_shape, check_units
+from kerasgen.networks.network import Network, base_size
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

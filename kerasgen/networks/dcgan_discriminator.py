@@ -1,7 +1,7 @@
 import keras
 
-from kerasgen.latents import check_positive_int
-from kerasgen.networks.network import Network, check_shape, check_units
+from kerasgen.checks import check_positive_int, check_rate, check_shape, check_units
+from kerasgen.networks.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -67,9 +67,3 @@ def downsampling_stack(x, filters, kernel_size):
         )(x)
         x = keras.layers.LeakyReLU(0.2, name=f"conv_{index}_activation")(x)
     return keras.layers.Flatten(name="features")(x)
-
-
-def check_rate(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a float in [0, 1), got {value!r}")
-    return float(value)

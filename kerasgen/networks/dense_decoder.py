@@ -2,8 +2,8 @@ import math
 
 import keras
 
-from kerasgen.latents import check_positive_int
-from kerasgen.networks.network import Network, check_shape, check_units
+from kerasgen.checks import check_positive_int, check_shape, check_units
+from kerasgen.networks.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 
 
 def resize_map(label_map, height, width):

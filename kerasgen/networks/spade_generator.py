@@ -1,8 +1,8 @@
 import keras
 from keras import ops
 
-from kerasgen.latents import check_positive_int
-from kerasgen.networks.network import Network, check_shape, check_units
+from kerasgen.checks import check_positive_int, check_shape, check_units
+from kerasgen.networks.network import Network
 from kerasgen.networks.spade_res_block import SPADEResBlock
 
 

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 from kerasgen.networks.spade import SPADE, resize_map
 
 CONDITIONINGS = ("spade", "concat")

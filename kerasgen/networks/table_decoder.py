@@ -2,8 +2,8 @@ import keras
 
 from kerasgen.data.table_head import TableHead
 from kerasgen.data.tables import layout
-from kerasgen.latents import check_positive_int
-from kerasgen.networks.network import Network, check_units
+from kerasgen.checks import check_positive_int, check_units
+from kerasgen.networks.network import Network
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

@@ -1,7 +1,7 @@
 import keras
 from keras import ops
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

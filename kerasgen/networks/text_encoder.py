@@ -1,6 +1,6 @@
 import keras
 
-from kerasgen.latents import check_positive_int
+from kerasgen.checks import check_positive_int
 from kerasgen.networks.network import Network
 
 

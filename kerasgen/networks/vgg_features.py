@@ -1,7 +1,8 @@
 import keras
 from keras import ops
 
-from kerasgen.networks.network import Network, check_shape
+from kerasgen.checks import check_shape
+from kerasgen.networks.network import Network
 
 VGG_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1")
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)

@@ -112,7 +112,7 @@ def train_text(recipe_name, data, out=None, epochs=None, batch_size=None, seed=0
 
 def write_run(model, out, recipe_name, data, options, hyperparameters, history, seconds, seed, split):
     from kerasgen.data.text import write_items
-    from kerasgen.io import atomic_path, write_json
+    from kerasgen_runtime.files import atomic_path, write_json
 
     os.makedirs(out, exist_ok=True)
     with atomic_path(os.path.join(out, "model.keras")) as tmp:

@@ -5,8 +5,7 @@ This distribution (`kerasgen-zoo-runtime`) installs neither TensorFlow nor Keras
     from kerasgen_runtime import Sampler
     Sampler("decoder.onnx").save_grid("grid.png", 64, seed=0)
 
-The full `kerasgen-zoo` distribution depends on it at exactly this version; there,
-`kerasgen.export.runtime.Sampler` is this same class.
+The full `kerasgen-zoo` distribution depends on it at exactly this version.
 """
 
 # The one version source of both distributions (runtime/pyproject.toml reads it;

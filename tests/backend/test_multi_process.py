@@ -207,7 +207,7 @@ def test_a_dead_worker_stops_the_other_with_one_line_and_a_valid_checkpoint(tmp_
     import time
 
     from kerasgen.callbacks.epoch_checkpoint import latest_checkpoint, read_state
-    from kerasgen.io import sha256_file
+    from kerasgen_runtime.files import sha256_file
 
     folders = [tmp_path / "worker0", tmp_path / "worker1"]
     chief, other = processes = two_workers(LONG_RUN, folders, shrink=False)  # 1000 epochs: killed

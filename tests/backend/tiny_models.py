@@ -12,7 +12,7 @@ import numpy as np
 from keras import ops
 
 from kerasgen import losses, models, networks
-from kerasgen.latents import draw_latents
+from kerasgen_runtime.latents import draw_latents
 from kerasgen.schedules import LinearWarmup
 
 IMAGE_SHAPE = (8, 8, 1)

@@ -14,9 +14,10 @@ import os
 import sys
 
 import keras
+import kerasgen_runtime
 import numpy as np
 
-from kerasgen.latents import draw_latents
+from kerasgen_runtime.latents import draw_latents
 from tests.backend import tiny_models
 
 # Compared across backends: deterministic steps (the VAE only up to its noise, see
@@ -81,7 +82,7 @@ def reference(out, other):
         loaded, report[name] = load_other(name, other)
         if name in EXPORTED:
             onnx = export.to_onnx(loaded, os.path.join(out, f"{name}_from_other.onnx"))
-            sampler = export.Sampler(onnx["path"])
+            sampler = kerasgen_runtime.Sampler(onnx["path"])
             expected = np.load(os.path.join(other, f"{name}_samples.npy"))
             runtime = sampler.sample(8, seed=0)
             report[name]["onnx_parity"] = max(onnx["max_abs_diff"].values())

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from kerasgen import cli, training
-from kerasgen.io import written_by_kerasgen
+from kerasgen_runtime.files import written_by_kerasgen
 from kerasgen_runtime.files import MANIFEST
 from tests.own_data import write_digit_folder
 
@@ -176,7 +176,7 @@ def train_two_epochs(digits, out):
 
 @pytest.mark.parametrize("state", [None, "{}"])
 def test_resume_without_committed_state_keeps_every_checkpoint(digits, tmp_path, capsys, state):
-    from kerasgen.io import write_text
+    from kerasgen_runtime.files import write_text
 
     out = str(tmp_path / "run")
     spec = train_two_epochs(digits, out)

@@ -282,7 +282,7 @@ def test_plot_writes_every_picture(grey_classes, tmp_path):
 def test_own_folder_end_to_end_through_onnxruntime(recipe, size, rgb, tmp_path):
     from PIL import Image
 
-    from kerasgen.export import runtime
+    from kerasgen_runtime import cli as runtime
 
     folder = str(tmp_path / "images")
     write_digit_folder(folder, size=(size, size), rgb=rgb, classes=False, per_class=4)

@@ -86,7 +86,7 @@ def test_int8_refusals_name_what_is_missing(vae, tmp_path):
 
 
 def test_the_cli_judges_a_zoo_entry_with_its_datas_classifier():
-    from kerasgen.export.cli import int8_judge
+    from kerasgen.commands.export import int8_judge
 
     args = argparse.Namespace(model="dcgan_mnist5k", judge=None)
     judge, (reference, labels) = int8_judge(args, {"zoo_entry": "dcgan_mnist5k"})

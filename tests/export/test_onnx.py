@@ -9,10 +9,10 @@ from kerasgen.export import ExportCheckError, to_onnx
 from kerasgen.export.checks import check_inputs
 from kerasgen.export.metadata import from_onnx_props
 from kerasgen.export.onnx_export import check_onnx, convert
-from kerasgen.export.runtime import Sampler
+from kerasgen_runtime import Sampler
 from kerasgen.export.serving import serving_function
-from kerasgen.io import sha256_file
-from kerasgen.latents import draw_latents
+from kerasgen_runtime.files import sha256_file
+from kerasgen_runtime.latents import draw_latents
 from tests.export.conftest import (
     IMAGE_SHAPE, LATENT_DIM, NUM_CLASSES, SamplingContract, keras_samples, noisy_model,
 )
@@ -166,7 +166,7 @@ def test_plain_autoencoder_export_warns_and_its_file_refuses_noise(tmp_path):
 
 
 def test_graph_with_random_ops_fails_and_writes_nothing(tmp_path):
-    from kerasgen.io import write_bytes
+    from kerasgen_runtime.files import write_bytes
     from kerasgen_runtime.files import MANIFEST
 
     path = tmp_path / "noisy.onnx"

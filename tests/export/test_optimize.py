@@ -231,7 +231,7 @@ def tiny_generator(batch_norm=False, kind="generator"):
                                                (False, "decoder")])
 def test_export_applies_only_exact_rewrites_and_passes_parity(tmp_path, batch_norm, kind):
     from kerasgen.export import to_onnx
-    from kerasgen.export.runtime import Sampler
+    from kerasgen_runtime import Sampler
 
     model = tiny_generator(batch_norm, kind)
     report = to_onnx(model, tmp_path / "g.onnx")

@@ -1,3 +1,4 @@
+import importlib
 import json
 import os
 import shutil
@@ -11,8 +12,9 @@ import pytest
 from kerasgen_runtime.files import MANIFEST  # kerasgen's record of the files it wrote
 from PIL import Image
 
-from kerasgen.export.runtime import Sampler, main
-from kerasgen.latents import draw_latents
+from kerasgen_runtime import Sampler
+from kerasgen_runtime.cli import main
+from kerasgen_runtime.latents import draw_latents
 from tests.export.conftest import IMAGE_SHAPE, LATENT_DIM, NUM_CLASSES, keras_samples
 
 # Put on PYTHONPATH, this makes `import tensorflow` (keras, tf2onnx, onnx) raise ImportError.
@@ -54,12 +56,16 @@ NO_TENSORFLOW_SCRIPT = textwrap.dedent(
 )
 
 
-def test_kerasgen_export_runtime_is_the_runtime_distribution():
+@pytest.mark.parametrize("module", ["kerasgen.io", "kerasgen.latents", "kerasgen.export.images",
+                                    "kerasgen.export.runtime"])
+def test_the_runtime_has_one_home(module):
+    """The sampler, latents, files and images live in `kerasgen_runtime` alone: no
+    kerasgen module re-exports them under a second name."""
     import kerasgen.export
-    import kerasgen_runtime
 
-    assert kerasgen.export.runtime.Sampler is kerasgen_runtime.Sampler is kerasgen.export.Sampler
-    assert kerasgen.export.runtime.main is kerasgen_runtime.cli.main
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(module)
+    assert not hasattr(kerasgen.export, "Sampler")
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from kerasgen.export.runtime import Sampler
+from kerasgen_runtime import Sampler
 
 
 @pytest.mark.parametrize("name", ["vae", "dcgan", "conditional"])

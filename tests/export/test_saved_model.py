@@ -10,7 +10,7 @@ import pytest
 
 from kerasgen.export import ExportCheckError, to_saved_model
 from kerasgen.export.metadata import FILENAME
-from kerasgen.latents import draw_latents
+from kerasgen_runtime.latents import draw_latents
 from tests.export.conftest import LATENT_DIM, NUM_CLASSES, keras_samples, noisy_model
 
 # Loads each SavedModel in a process that never saw the Keras models, runs its
@@ -20,7 +20,7 @@ FRESH_PROCESS = textwrap.dedent(
     import json, os, sys
     import numpy as np
     import tensorflow as tf
-    from kerasgen.latents import draw_latents
+    from kerasgen_runtime.latents import draw_latents
     for path in sys.argv[1:]:
         with open(os.path.join(path, "kerasgen_metadata.json")) as f:
             metadata = json.load(f)

@@ -126,8 +126,8 @@ def write_latents(path, z):
 ])
 def test_browser_samples_match_the_python_sampler(sites, browser, name, z_file):
     from kerasgen.export.metadata import from_onnx_props
-    from kerasgen.export.runtime import Sampler
-    from kerasgen.latents import draw_latents
+    from kerasgen_runtime import Sampler
+    from kerasgen_runtime.latents import draw_latents
 
     root, base = sites
     sampler = Sampler(root / name / "model.onnx")
@@ -146,7 +146,7 @@ def test_browser_samples_match_the_python_sampler(sites, browser, name, z_file):
 
 @needs_browser
 def test_class_picker_changes_the_conditional_samples(sites, browser):
-    from kerasgen.export.runtime import Sampler
+    from kerasgen_runtime import Sampler
 
     root, base = sites
     sampler = Sampler(root / "conditional" / "model.onnx")
@@ -175,9 +175,9 @@ def test_class_picker_changes_the_conditional_samples(sites, browser):
 def test_screenshot_shows_the_grid(sites, browser, tmp_path):
     from PIL import Image
 
-    from kerasgen.export.images import image_grid
-    from kerasgen.export.runtime import Sampler
-    from kerasgen.latents import draw_latents
+    from kerasgen_runtime.images import image_grid
+    from kerasgen_runtime import Sampler
+    from kerasgen_runtime.latents import draw_latents
 
     root, base = sites
     sampler = Sampler(root / "vae" / "model.onnx")
@@ -200,7 +200,7 @@ def test_screenshot_shows_the_grid(sites, browser, tmp_path):
 
 @needs_browser
 def test_page_latents_and_interpolation(sites, browser):
-    from kerasgen.export.runtime import Sampler
+    from kerasgen_runtime import Sampler
 
     root, base = sites
     sampler = Sampler(root / "vae" / "model.onnx")

@@ -41,7 +41,7 @@ def page_map(page):
 
 @needs_browser
 def test_browser_spade_samples_match_the_spade_sampler(spade_site, browser):
-    from kerasgen.latents import draw_latents
+    from kerasgen_runtime.latents import draw_latents
     from tests.models.spade_checks import tiny_data
 
     root, base = spade_site
@@ -118,7 +118,7 @@ def test_painting_and_presets_change_the_spade_samples(spade_site, browser):
 def test_spade_screenshot_shows_the_grid_and_the_map(spade_site, browser, tmp_path):
     from PIL import Image
 
-    from kerasgen.latents import draw_latents
+    from kerasgen_runtime.latents import draw_latents
     from kerasgen_runtime.images import image_grid
     from tests.export.test_web import SCALE
 

@@ -14,7 +14,7 @@ def test_zoo_export_matches_keras(tmp_path, name):
     from kerasgen.export import to_onnx
     from kerasgen.export.optimize import EXACT_TOLERANCE
     from kerasgen.export.checks import check_inputs
-    from kerasgen.export.runtime import Sampler
+    from kerasgen_runtime import Sampler
     from kerasgen.export.serving import keras_outputs
 
     model = zoo.Entry.open(name).load_model()

@@ -3,7 +3,7 @@ import os
 import numpy as np
 import pytest
 
-from kerasgen.io import sha256_file
+from kerasgen_runtime.files import sha256_file
 from kerasgen.metrics import get_extractor, inception_v3
 
 

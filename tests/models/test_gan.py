@@ -4,7 +4,7 @@ import pytest
 
 from kerasgen import backend as kg_backend
 from kerasgen import datasets, models, networks
-from kerasgen.latents import draw_latents
+from kerasgen_runtime.latents import draw_latents
 from kerasgen.mode_coverage import mixture_coverage
 from kerasgen.models.adversarial import discriminator_loss, generator_loss, pack
 from tests import harness

@@ -246,7 +246,7 @@ def test_quickstart_writes_an_onnx_file_and_a_grid(tmp_path, capsys):
 
 def test_export_and_sample_cli_take_entry_names(tmp_path):
     from kerasgen import cli
-    from kerasgen.export.runtime import Sampler
+    from kerasgen_runtime import Sampler
 
     onnx_path = str(tmp_path / "vae.onnx")
     assert cli.main(["export", "vae_mnist5k", "--format", "onnx", "-o", onnx_path]) == 0

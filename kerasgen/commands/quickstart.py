@@ -48,7 +48,7 @@ def run(args):
 
         to_onnx(model, onnx_path, source={"zoo_entry": entry.name, "weights_sha256": entry.config["weights"]["sha256"]})
     with _Step(f"sample {args.num_samples} images with onnxruntime (seed {args.seed}) -> {grid_path}"):
-        from kerasgen.export.runtime import Sampler
+        from kerasgen_runtime import Sampler
 
         Sampler(onnx_path).save_grid(grid_path, args.num_samples, seed=args.seed)
     print(f"Quickstart finished in {time.perf_counter() - total:.1f} s: {grid_path}")

@@ -1,5 +1,6 @@
-"""Extractor names resolve explicitly: zoo classifiers by entry name, and by default for
-the data they were trained on, whatever has been imported before."""
+"""Extractor names resolve explicitly: zoo classifiers by entry name (kerasgen.zoo.extractors),
+and by default for the data they were trained on, whatever has been imported before; the
+metrics themselves know no zoo name."""
 
 import json
 import subprocess
@@ -8,28 +9,34 @@ import warnings
 
 import pytest
 
-from kerasgen.metrics import features
+from kerasgen.metrics import extractors as metric_extractors
+from kerasgen.zoo import extractors
 
 
 def test_zoo_classifiers_are_found_in_the_zoo_and_are_the_default_for_their_data():
-    assert features.zoo_classifiers() == {
+    assert extractors.classifiers() == {
         "classifier_mnist5k": "mnist5k", "residual_classifier_mnist5k": "mnist5k",
         "segmenter_layouts": "layouts",
     }
-    assert features.default_extractor_name("layouts", (32, 32, 3)) == "segmenter_layouts"
-    assert features.default_extractor_name("mnist5k", (28, 28, 1)) == "classifier_mnist5k"
-    assert features.default_extractor_name("cifar10", (32, 32, 3)) == "inception_v3"
-    assert features.default_extractor_name("ring8", (2,)) == "identity"
+    assert extractors.default_extractor_name("layouts", (32, 32, 3)) == "segmenter_layouts"
+    assert extractors.default_extractor_name("mnist5k", (28, 28, 1)) == "classifier_mnist5k"
+    assert extractors.default_extractor_name("cifar10", (32, 32, 3)) == "inception_v3"
+    assert extractors.default_extractor_name("ring8", (2,)) == "identity"
     with pytest.raises(ValueError, match="classifier_mnist5k"):
-        features.get_extractor("classifier_nope")
+        extractors.get_extractor("classifier_nope")
     with pytest.raises(ValueError, match="sha256 does not apply to zoo entry"):
-        features.get_extractor("classifier_mnist5k", sha256="0" * 64)
+        extractors.get_extractor("classifier_mnist5k", sha256="0" * 64)
+    # The metrics' own table names no zoo entry, and their default is not a zoo judge.
+    assert "classifier_mnist5k" not in metric_extractors.EXTRACTORS
+    assert metric_extractors.default_extractor_name("mnist5k", (28, 28, 1)) == "inception_v3"
+    with pytest.raises(ValueError, match="extractor must be one of"):
+        metric_extractors.get_extractor("classifier_mnist5k")
 
 
 def test_extractor_by_zoo_name_in_a_fresh_process():
-    # Nothing imported beforehand but kerasgen.metrics: the name still resolves.
+    # Nothing imported beforehand but the zoo's extractors: the name still resolves.
     code = (
-        "from kerasgen.metrics import get_extractor; "
+        "from kerasgen.zoo.extractors import get_extractor; "
         "print(get_extractor('classifier_mnist5k').extractor_id)"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
@@ -57,10 +64,12 @@ def test_evaluate_a_dcgan_offline_with_the_default_extractor(tmp_path, monkeypat
     assert report["metrics"]["kid"]["extractor"] == report["extractor"]
 
 
-def test_evaluate_takes_a_zoo_entry_name():
+def test_evaluate_takes_a_model_the_zoo_loaded_and_no_name():
+    from kerasgen import zoo
     from kerasgen.metrics import evaluate
 
-    results = evaluate("vae_mnist5k", "mnist5k", metrics="recon", num_samples=20, progress=False)
+    results = evaluate(zoo.load("vae_mnist5k"), "mnist5k", metrics="recon", num_samples=20,
+                       progress=False)
     assert results["reconstruction_mse"].num_real == 20
-    with pytest.raises(ValueError, match="or a zoo entry"):
-        evaluate("vae_nope", "mnist5k", metrics="recon", num_samples=20, progress=False)
+    with pytest.raises(ValueError, match="kerasgen.zoo.load"):
+        evaluate("vae_mnist5k", "mnist5k", metrics="recon", num_samples=20, progress=False)

@@ -70,11 +70,12 @@ def add_parser(subparsers):
 
 def run(args, model=None):
     """Runs the command; `model` (already loaded, e.g. a zoo entry) overrides args.model."""
-    from kerasgen.metrics.evaluate import evaluate
+    from kerasgen.metrics.evaluate import FEATURE_METRICS, evaluate, parse_metrics
+    from kerasgen.zoo import extractors
 
     check_cache_dir(args.cache_dir)
     if getattr(args, "output", None) is not None:
-        from kerasgen.io import check_output_path
+        from kerasgen_runtime.files import check_output_path
 
         check_output_path(args.output, flag="-o")  # before any work
     if model is None:
@@ -88,19 +89,25 @@ def run(args, model=None):
         else:
             model, _ = load_model(args.model, "MODEL")
     if any(name.strip() in ("linear_probe", "anomaly") for name in args.metrics.split(",")):
-        from kerasgen.metrics import autoencoder_metrics
+        from kerasgen.commands import autoencoder_metrics
 
         return autoencoder_metrics.run(args, model)
     if args.data is None:
         raise ValueError(f"--data is required for model {args.model!r} (a dataset name or image folder)")
     subset = {}
+    # The zoo's names are resolved here: a zoo classifier named by --extractor, else the
+    # data's zoo judge (the metrics know only their own extractors, files and models).
+    extractor = args.extractor or extractors.judge_name(args.data)
     try:
+        if extractor is not None and set(parse_metrics(args.metrics)) & set(FEATURE_METRICS):
+            extractor = extractors.get_extractor(extractor, args.extractor_layer,
+                                                 args.extractor_sha256)
         results = evaluate(
-            model if model is not None else args.model,
+            model,
             args.data,
             metrics=args.metrics,
             num_samples=args.num_samples,
-            extractor=args.extractor,
+            extractor=extractor,
             extractor_layer=args.extractor_layer,
             extractor_sha256=args.extractor_sha256,
             split=args.split,
@@ -129,7 +136,7 @@ def run(args, model=None):
 
 def image_folder_samples(args):
     """A seeded (stratified) subset of `-n` images of the folder MODEL, read as --data is."""
-    from kerasgen.metrics.evaluate import load_real_data
+    from kerasgen.metrics.real_data import load_real_data
 
     if args.data is None:
         raise ValueError(f"--data is required to compare the image folder {args.model!r} with "
@@ -141,7 +148,7 @@ def image_folder_samples(args):
 def write_report(report, path):
     """Writes the JSON report to `path` (`-o`), atomically, as a file kerasgen owns."""
     if path is not None:
-        from kerasgen.io import write_json
+        from kerasgen_runtime.files import write_json
 
         write_json(path, report)
         print(f"Wrote {path}", file=sys.stderr)

@@ -1,21 +1,16 @@
-"""Atomic file writing (lives in the runtime distribution, `kerasgen_runtime.files`)."""
+"""Loading `.keras` files safely: `safe_mode=True` and one-line errors for bad files."""
 
-from kerasgen_runtime.files import (  # noqa: F401
-    DirectoryKind, atomic_path, check_output_files, check_output_path, record_written, remove_own,
-    sha256_file, temporary_pattern, write_bytes, write_json, write_text, written_by_kerasgen,
-)
+import os
+import re
+import zipfile
+
+import keras
 
 
 def load_model_file(path, what="MODEL"):
     """`keras.saving.load_model(path, safe_mode=True)` with a one-line error for a file
     that is missing, truncated or damaged (not a complete zip archive), or that names a
     class no imported package registered."""
-    import os
-    import re
-    import zipfile
-
-    import keras
-
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ValueError(f"{what} file {path!r} does not exist")
