@@ -9,7 +9,7 @@ import pytest
 
 from kerasgen.metrics import scale
 from kerasgen.metrics.evaluate import evaluate, load_real_data
-from kerasgen.metrics.cli import format_table, make_report
+from kerasgen.commands.evaluate import format_table, make_report
 from tests.metrics.conftest import ImageSource
 from tests.own_data import write_digit_folder
 
