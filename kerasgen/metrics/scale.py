@@ -233,7 +233,7 @@ def floor_images(data, split, num_samples, seed, color_mode, image_size, subset)
         color_mode = subset.get("color_mode", color_mode)  # what the reference was read as
         image_size = datasets.check_image_options(color_mode, image_size)
         return datasets.load_images([files[i] for i in others], image_size, color_mode), None
-    from kerasgen.metrics.evaluate import _dataset_images
+    from kerasgen.metrics.real_data import _dataset_images
 
     x, labels = _dataset_images(data, split)
     others = floor_rows(len(x), rows, num_samples, labels, seed)
@@ -279,8 +279,8 @@ def scale_lines(report):
         baselines = ", ".join(f"{b} {v:.4g}" for b, v in scale["baselines"].items())
         lines.append(f"  {name} {entry['value']:.4g}: real-vs-real floor {scale['floor']:.4g} "
                      f"(N={scale['num_floor']}), trivial baselines: {baselines}")
-        if scale.get("floor_note"):
-            lines.append(f"    floor: {scale['floor_note']}")
+        if scale.get("floor_note") and f"  floor: {scale['floor_note']}" not in lines:
+            lines.append(f"  floor: {scale['floor_note']}")
         if scale["verdict"] != "ok":
             weak.append(f"{name}: {scale['verdict']}")
     if report["judge"].get("weak"):
