@@ -33,3 +33,15 @@ def test_a_folder_without_images_is_named(tmp_path, capsys):
     assert code == 2
     error = capsys.readouterr().err
     assert "a folder of images" in error and "no images" in error
+
+
+def test_a_folder_used_whole_gets_its_floor_from_two_halves(tmp_path, capsys):
+    first, second = str(tmp_path / "a"), str(tmp_path / "b")
+    write_digit_folder(first, size=(8, 8), rgb=True, per_class=20, num_classes=3, seed=0)
+    write_digit_folder(second, size=(8, 8), rgb=True, per_class=20, num_classes=3, seed=1)
+    assert cli.main(["evaluate", first, "--data", second, "--metrics", "fid", "-n", "100",
+                     "--extractor", "identity", "--no-progress", "--json"]) == 0
+    scale = json.loads(capsys.readouterr().out)["metrics"]["fid"]["details"]["scale"]
+    assert scale["num_floor"] == 30  # 60 images, all in the reference: 30 vs 30
+    assert scale["floor_note"].startswith("the folder holds 60 images, all of them in the reference")
+    assert "two seeded halves" in scale["floor_note"] and scale["floor"] > 0
