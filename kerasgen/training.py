@@ -7,8 +7,8 @@ defaults) with these keys:
 |---------------------|-----------------------------------------------------------------|
 | `recipe`            | registered builder name (`kerasgen.recipes`)                    |
 | `hyperparameters`   | keyword arguments of the builder                                |
-| `data`              | dataset name (`kerasgen.datasets`) or a folder of images        |
-| `color_mode`, `image_size` | how a folder is read (`kerasgen.datasets.from_folder`)   |
+| `data`              | dataset name (`kerasgen.data.NAMES`) or a folder of images     |
+| `color_mode`, `image_size` | how a folder is read (`kerasgen.data.folders.from_folder`)   |
 | `preprocessing`     | `unit` ([0, 1]), `signed` ([-1, 1]), `dynamic_binarization`     |
 |                     | (a fresh binary sample each epoch) or `none` (2-D points)      |
 | `validation_per_class` | hold out the last N training rows of each class of a named |
@@ -31,7 +31,8 @@ import os
 
 import numpy as np
 
-from kerasgen import datasets
+from kerasgen.checks import check_positive_int
+from kerasgen.data import dynamic_binarization, folders, image_files, named_datasets, sources, subsets, value_ranges
 from kerasgen.run_folder import (RUN_FILE, check_same_run, read_metrics_log, remove_run,
                                  rewrite_metrics_log, run_lock, run_record, start_run)
 
@@ -87,7 +88,7 @@ def split_random_validation(x, y, fraction, seed):
     if count >= len(x):
         raise ValueError(f"validation_fraction {fraction} leaves no training data of {len(x)} rows")
     held_out = np.zeros(len(x), dtype=bool)
-    held_out[datasets.subset_rows(len(x), count, y, seed)] = True
+    held_out[subsets.subset_rows(len(x), count, y, seed)] = True
     validation = (x[held_out], None if y is None else y[held_out])
     return (x[~held_out], None if y is None else y[~held_out]), validation
 
@@ -96,26 +97,26 @@ def load_spec_data(spec, report=None):
     """`(x, y)` of the spec's data (a dataset name's training split, a folder, or a table
     file read by `kerasgen.data.read_table` with the spec's `table` options); `report`
     (a dict) receives `"data"`, one line about what was read (`kerasgen.data.summary`)."""
-    from kerasgen import layouts
+    from kerasgen.data import layouts
     from kerasgen.data import summary, tables
 
     report = {} if report is None else report
     if tables.is_table_path(spec["data"]):
         table = tables.read_table(spec["data"], **spec.get("table", {}))
         return table.x, table.y
-    kind, source = datasets.resolve_source(spec["data"])
+    kind, source = sources.resolve_source(spec["data"])
     color_mode, image_size = spec.get("color_mode", "auto"), spec.get("image_size")
     if kind == "folder":
-        x, y = datasets.from_folder(source, image_size=image_size, color_mode=color_mode)
+        x, y = folders.from_folder(source, image_size=image_size, color_mode=color_mode)
         if not layouts.is_paired_folder(source):
             modes, skipped = summary.folder_facts(source)
-            report["data"] = summary.describe(source, x, y, datasets.list_images(source)[2],
+            report["data"] = summary.describe(source, x, y, image_files.list_images(source)[2],
                                               modes=modes, skipped=skipped)
         return x, y
     if color_mode != "auto" or image_size is not None:
         raise ValueError(f"--color-mode and --image-size apply to image folders, got the dataset "
-                         f"name {source!r} (its images are {datasets.__name__}'s)")
-    (x, y), _ = datasets.load(source)
+                         f"name {source!r} (a named dataset's images have a fixed size and colour mode)")
+    (x, y), _ = named_datasets.load(source)
     report["data"] = summary.describe(source, x, y)
     return x, y
 
@@ -134,7 +135,7 @@ def prepare_data(spec, limit=None, report=None):
     x, y = load_spec_data(spec, report)
     report["num_available"] = len(x)
     if limit:
-        x, y = datasets.random_subset(x, y, datasets.check_positive_int("limit", limit), seed=seed)
+        x, y = subsets.random_subset(x, y, check_positive_int("limit", limit), seed=seed)
         report["subset"] = (f"a seeded random subset of {len(x)} of {report['num_available']} "
                             f"examples ({'stratified by class, ' if y is not None else ''}seed {seed})")
     if spec.get("labels_per_class"):  # semi-supervised: a seeded N labels per class, -1 the rest
@@ -152,11 +153,11 @@ def prepare_data(spec, limit=None, report=None):
     else:
         validation = None
     if preprocessing == "signed":
-        x = datasets.to_signed_range(x)
-        validation = None if validation is None else (datasets.to_signed_range(validation[0]), validation[1])
+        x = value_ranges.to_signed_range(x)
+        validation = None if validation is None else (value_ranges.to_signed_range(validation[0]), validation[1])
     if preprocessing == "dynamic_binarization" and validation is not None:
         # A fixed binary sample of the validation images, so val_loss is comparable.
-        validation = (datasets.binarize(validation[0], seed=seed + 1), validation[1])
+        validation = (dynamic_binarization.binarize(validation[0], seed=seed + 1), validation[1])
     return (x, y), validation
 
 
@@ -176,7 +177,7 @@ def check_image_shape(recipe_name, shape):
         raise ValueError(
             f"image size {height}x{width} does not fit recipe {recipe_name!r}, whose networks "
             f"need height and width divisible by {factor}; resize the images with "
-            f"--image-size {fit[0]} {fit[1]} (kerasgen.datasets.from_folder(image_size=...))"
+            f"--image-size {fit[0]} {fit[1]} (kerasgen.data.folders.from_folder(image_size=...))"
         )
 
 
@@ -219,9 +220,9 @@ def table_settings(spec, recipe, x):
 
 def training_inputs(spec, recipe, x, y, initial_epoch):
     """The batches `fit` trains on, each a function of (seed, epoch, batch index)."""
-    from kerasgen.dynamic_binarization import DynamicBinarization
-    from kerasgen.random_shift import RandomShift
-    from kerasgen.shuffled_batches import ShuffledBatches
+    from kerasgen.data.dynamic_binarization import DynamicBinarization
+    from kerasgen.data.random_shift import RandomShift
+    from kerasgen.data.shuffled_batches import ShuffledBatches
 
     batch_size, seed = spec["batch_size"], spec.get("seed", 0)
     if spec.get("labels_per_class"):
@@ -276,7 +277,7 @@ def monitoring_callbacks(model, out, spec, x, validation, initial_epoch, tensorb
     seed = spec.get("seed", 0)
     callbacks = []
     probe = validation[0] if validation is not None else x
-    probe = probe[datasets.subset_rows(len(probe), 500, seed=seed)]
+    probe = probe[subsets.subset_rows(len(probe), 500, seed=seed)]
     if hasattr(model, "encode") and hasattr(model, "log_likelihood"):  # a VAE
         callbacks.append(PosteriorCollapseMonitor(probe))
     # Image models (not classifiers, nor SPADE, whose samples need label maps)

@@ -22,8 +22,9 @@ import os
 
 import numpy as np
 
-from kerasgen import datasets, plotting
-from kerasgen.layouts import from_paired_folder
+from kerasgen import plotting
+from kerasgen.data import named_datasets
+from kerasgen.data.layouts import from_paired_folder
 from kerasgen.metrics import frechet_distance_from_features, kernel_inception_distance
 from kerasgen.models.generative_model import predict_in_batches
 from kerasgen.zoo.entry import Entry
@@ -37,7 +38,7 @@ def load_pairs(spec, split="test"):
     data = spec["data"]
     if os.path.isdir(str(data)):
         return from_paired_folder(data)
-    train, test = datasets.load(data)
+    train, test = named_datasets.load(data)
     return test if split == "test" else train
 
 

@@ -166,16 +166,16 @@ def int8_judge(args, source):
         judge = default_extractor_name(data)
     reference = None
     if getattr(args, "judge_data", None) is not None:
-        from kerasgen import datasets
+        from kerasgen.data.folders import from_folder
 
-        reference = datasets.from_folder(args.judge_data)  # (images, labels)
+        reference = from_folder(args.judge_data)  # (images, labels)
         if reference[1] is None:
             raise ValueError(f"--judge-data must hold one sub-folder per class, got "
                              f"{args.judge_data!r} (no class sub-folders)")
     elif data is not None:
-        from kerasgen import datasets
+        from kerasgen.data import named_datasets
 
-        _, reference = datasets.load(data)  # the test split: (images, labels)
+        _, reference = named_datasets.load(data)  # the test split: (images, labels)
     return judge, reference
 
 

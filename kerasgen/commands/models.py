@@ -80,7 +80,7 @@ def find_model(name_or_path, argument="MODEL", onnx=True, images=False):
 
 
 def _holds_images(folder):
-    from kerasgen.datasets import list_images
+    from kerasgen.data.image_files import list_images
 
     try:
         return bool(list_images(folder)[0])

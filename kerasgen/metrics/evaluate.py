@@ -68,7 +68,7 @@ def evaluate(
     Args:
         model: a kerasgen model or a runtime sampler (`kerasgen_runtime.Sampler`); load
             a file or a zoo entry first (`keras.saving.load_model`, `kerasgen.zoo.load`).
-        data: a dataset name (`kerasgen.datasets.NAMES`), an image folder, or an array.
+        data: a dataset name (`kerasgen.data.named_datasets.NAMES`), an image folder, or an array.
         metrics: names among `fid, kid, is, prd, nll, recon` (a list or `"fid,kid"`).
         num_samples: generated samples, and real samples (a seeded subset of `split`).
         extractor: a `FeatureExtractor` or a spec for `get_extractor`; default: one
@@ -84,7 +84,7 @@ def evaluate(
         is_splits: Inception Score splits.
         nll_samples: importance samples per image for `nll`.
         progress: progress bars on stderr.
-        color_mode, image_size: how an image folder is read (`datasets.from_folder`).
+        color_mode, image_size: how an image folder is read (`folders.from_folder`).
         report: a dict that receives `real_subset` (which real examples were used).
 
     Returns:

@@ -199,7 +199,7 @@ def attach(results, scales):
 
 def floor_rows(total, used_rows, n, labels=None, seed=0):
     """Rows of a seeded (stratified) subset of up to `n` rows not in `used_rows`."""
-    from kerasgen.datasets import subset_rows
+    from kerasgen.data.subsets import subset_rows
 
     rest = np.setdiff1d(np.arange(total), np.asarray(used_rows))
     if len(rest) == 0:
@@ -219,7 +219,7 @@ def floor_images(data, split, num_samples, seed, color_mode, image_size, subset)
     """
     import os
 
-    from kerasgen import datasets
+    from kerasgen.data import image_files, subsets
 
     rows, total = subset.get("real_rows"), subset.get("real_total")
     if rows is None:
@@ -229,10 +229,10 @@ def floor_images(data, split, num_samples, seed, color_mode, image_size, subset)
         others = floor_rows(total, rows, num_samples, labels, seed)
         if len(others) == 0:
             return None, f"the folder holds {total} images, all of them in the reference"
-        files, _, _ = datasets.list_images(os.fspath(data))
+        files, _, _ = image_files.list_images(os.fspath(data))
         color_mode = subset.get("color_mode", color_mode)  # what the reference was read as
-        image_size = datasets.check_image_options(color_mode, image_size)
-        return datasets.load_images([files[i] for i in others], image_size, color_mode), None
+        image_size = image_files.check_image_options(color_mode, image_size)
+        return image_files.load_images([files[i] for i in others], image_size, color_mode), None
     from kerasgen.metrics.real_data import _dataset_images
 
     x, labels = _dataset_images(data, split)
@@ -241,7 +241,7 @@ def floor_images(data, split, num_samples, seed, color_mode, image_size, subset)
         return x[others], None
     other_split = "train" if split == "test" else "test"
     x, labels = _dataset_images(data, other_split)
-    return x[datasets.subset_rows(len(x), min(num_samples, len(x)), labels, seed + 1)], (
+    return x[subsets.subset_rows(len(x), min(num_samples, len(x)), labels, seed + 1)], (
         f"from the {other_split} split (the {split} split is all in the reference)")
 
 

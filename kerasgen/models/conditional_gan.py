@@ -2,7 +2,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from kerasgen.datasets import from_arrays
+from kerasgen.data.user_arrays import from_arrays
 from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.models.adversarial import (
     AdversarialModel,

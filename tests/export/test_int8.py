@@ -19,9 +19,9 @@ def dcgan():
 
 @pytest.fixture(scope="module")
 def test_images():
-    from kerasgen import datasets
+    from kerasgen.data import named_datasets
 
-    _, (x_test, _) = datasets.load("mnist5k")
+    _, (x_test, _) = named_datasets.load("mnist5k")
     return x_test
 
 

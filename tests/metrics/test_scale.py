@@ -76,10 +76,10 @@ def test_raw_pixels_rank_grey_tiles_above_coloured_blobs_and_are_called_weak(fol
 
 
 def classifier_file(folder, directory, shuffle):
-    from kerasgen import datasets
+    from kerasgen.data.folders import from_folder
     from kerasgen.metrics import train_domain_classifier
 
-    x, y = datasets.from_folder(folder)
+    x, y = from_folder(folder)
     if shuffle:  # a judge that learned nothing about the classes: near chance
         y = np.random.default_rng(0).permutation(y)
     model = train_domain_classifier(x, y, epochs=3 if shuffle else 40, batch_size=32,

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from kerasgen import cli, datasets, recipes
+from kerasgen import cli, recipes
+from kerasgen.data import named_datasets
 from kerasgen.data import LabelledBatches, hide_labels
 
 
@@ -35,7 +36,7 @@ def test_batches_mix_unlabelled_and_labelled_rows():
 
 
 def test_m2_learns_from_few_labels_and_round_trips(tmp_path):
-    (x, y), (x_test, y_test) = datasets.load("digits")
+    (x, y), (x_test, y_test) = named_datasets.load("digits")
     y_partial = hide_labels(y, 5, seed=0)
     model = small_m2(x)
     history = model.fit(LabelledBatches(x, y_partial, batch_size=64, labelled_batch_size=32, seed=0),
