@@ -55,14 +55,6 @@ BASELINES = {
 }
 
 
-def badness(name, value, floor=None):
-    """How far `value` is from a perfect score of metric `name` (>= 0 for sane values)."""
-    if name in HIGHER_IS_BETTER:
-        best = floor if floor is not None else value
-        return float(best - value)
-    return float(value)
-
-
 def separated(name, floor, baselines):
     """`(True, None)` if every baseline scores at least `SEPARATION` times further from a
     perfect score than the floor, else `(False, reason)`."""
