@@ -99,6 +99,22 @@ def test_the_cli_judges_a_zoo_entry_with_its_datas_classifier():
         int8_judge(args, {"zoo_entry": None})
 
 
+def test_judge_data_gives_the_judge_labelled_images(tmp_path):
+    from kerasgen.commands.export import int8_judge
+    from tests.own_data import write_digit_folder
+
+    write_digit_folder(tmp_path / "classes", size=(28, 28), per_class=2)
+    args = argparse.Namespace(model="mine.keras", judge="mine_judge.keras",
+                              judge_data=str(tmp_path / "classes"))
+    judge, (images, labels) = int8_judge(args, {"zoo_entry": None})
+    assert judge == "mine_judge.keras" and images.shape == (20, 28, 28, 1)
+    assert sorted(labels) == sorted(list(range(10)) * 2)
+    write_digit_folder(tmp_path / "flat", size=(28, 28), per_class=1, classes=False)
+    args.judge_data = str(tmp_path / "flat")
+    with pytest.raises(ValueError, match="--judge-data must hold one sub-folder per class"):
+        int8_judge(args, {"zoo_entry": None})
+
+
 def test_output_layers_are_found_through_weightless_ops_and_sums(dcgan, tmp_path):
     import onnx
 
