@@ -151,7 +151,7 @@ def near_chance_judge(mnist5k):
 
 
 def test_a_near_chance_judge_is_refused_and_nothing_is_written(dcgan, near_chance_judge, mnist5k,
-                                                               tmp_path):
+                                                               tmp_path, smaller_gate):
     _, (x_test, y_test) = mnist5k
     path = tmp_path / "dcgan_int8.onnx"
     with pytest.raises(ExportCheckError, match=r"int8 cannot be judged, nothing was written: weak "
@@ -162,7 +162,7 @@ def test_a_near_chance_judge_is_refused_and_nothing_is_written(dcgan, near_chanc
 
 
 def test_a_weak_judge_accepted_writes_int8_marked_unjudged(dcgan, near_chance_judge, mnist5k,
-                                                           tmp_path):
+                                                           tmp_path, smaller_gate):
     from kerasgen_runtime import Sampler
 
     _, (x_test, y_test) = mnist5k
