@@ -101,11 +101,29 @@ def describe_model(model, encoder=False, source=None):
         "tensors": tensors,
         "source": check_source(source),
     }
+    if getattr(model, "class_names", None):  # a class folder's names, recorded by fit
+        metadata["class_names"] = list(model.class_names)
     if kind != "encoder" and prior is not None:
         metadata["latent_generator"] = KERASGEN_V1
+    if kind == "encoder" and getattr(model, "likelihood", None) == "table":
+        # Rows in the table's units: the parity check draws them around these statistics.
+        standardize = model.encoder.get_layer("standardize")
+        metadata["input_statistics"] = {"mean": [float(v) for v in standardize.mean],
+                                        "std": [float(v) for v in standardize.std]}
+    if kind == "decoder" and getattr(model, "likelihood", None) in ("bernoulli", "gaussian", "table"):
+        metadata["likelihood"] = likelihood_of(model)  # what kerasgen_runtime.Scorer scores with
     if kind != "encoder" and conditioning == "label_map":
         describe_label_map(metadata, model)
     return network, validate(metadata)
+
+
+def likelihood_of(model):
+    """A VAE decoder's p(x|z) as plain values (`kerasgen_runtime.scorer`)."""
+    if model.likelihood == "table":
+        return model.decoder.get_layer("table_head").likelihood_metadata()
+    if model.likelihood == "gaussian":
+        return {"kind": "gaussian", "observation_std": float(model.observation_std)}
+    return {"kind": "bernoulli"}
 
 
 def describe_label_map(metadata, model):

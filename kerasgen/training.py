@@ -40,8 +40,9 @@ from kerasgen_runtime.files import write_json
 from kerasgen import recipes
 from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint, latest_checkpoint, uncommitted_checkpoint
 from kerasgen.data import tables
-from kerasgen.run_folder import (RUN_FILE, check_same_run, read_metrics_log, remove_run,
-                                 rewrite_metrics_log, run_lock, run_record, start_run)
+from kerasgen.run_folder import (OPTION_FIELDS, RUN_FILE, check_same_run, option_record,
+                                 read_metrics_log, remove_run, rewrite_metrics_log, run_lock,
+                                 run_record, start_run)
 from kerasgen.training_callbacks import EpochSync, StepProgress, early_stopping, monitoring_callbacks
 from kerasgen.training_data import prepare_data, training_inputs
 
@@ -129,6 +130,9 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     removed = start_run(out, resume, overwrite)
     if removed:
         print(f"Removed {len(removed)} temporary file(s) an interrupted run left in {out}")
+    if resume and os.path.isfile(os.path.join(out, RUN_FILE)):
+        # The options first: they say how the data is read (a table's --impute, ...).
+        check_same_run(out, option_record(spec), OPTION_FIELDS)
     keras.utils.set_random_seed(spec.get("seed", 0))
     report = {}
     (x, y), validation = prepare_data(spec, limit, report)
@@ -188,6 +192,7 @@ def start_model(out, spec, recipe, x, y, record, resume, overwrite):
         print(f"Resuming from epoch {state['epoch']} ({checkpoint})")
         return keras.saving.load_model(checkpoint, safe_mode=True), state
     model = build_model(spec, x, y, recipe)
+    model.class_names = record["class_names"] and tuple(record["class_names"])
     if overwrite:  # only now that the new run's data and model are good
         remove_run(out)
     return model, {"history": {}, "epoch": 0, "seconds": 0.0}

@@ -50,6 +50,20 @@ def split_random_validation(x, y, fraction, seed):
     return (x[~held_out], None if y is None else y[~held_out]), validation
 
 
+def bundled_training_rows(spec, table):
+    """A bundled table's training rows: all but the seeded stratified test rows that
+    `kerasgen evaluate` scores (`kerasgen.data.sources.test_rows`), and of those only
+    the `normal_classes` (a label column's classes) when the spec names them."""
+    train = ~sources.test_rows(len(table.x), table.y, spec.get("seed", 0))
+    normal = spec.get("normal_classes")
+    if normal is not None:
+        if table.y is None:
+            raise ValueError(f"normal_classes needs a label column (table label_column), got data "
+                             f"{spec['data']!r} without one")
+        train &= np.isin(table.y, normal)
+    return table.x[train], None if table.y is None else table.y[train]
+
+
 def load_spec_data(spec, report=None):
     """`(x, y)` of the spec's data (a dataset name's training split, a folder, or a table
     file read by `kerasgen.data.read_table` with the spec's `table` options); `report`
@@ -57,6 +71,9 @@ def load_spec_data(spec, report=None):
     report = {} if report is None else report
     if tables.is_table_path(spec["data"]):
         table = tables.read_table(spec["data"], **spec.get("table", {}))
+        report["columns"] = table.columns
+        if tables.is_bundled(spec["data"]):
+            return bundled_training_rows(spec, table)
         return table.x, table.y
     kind, source = sources.resolve_source(spec["data"])
     color_mode, image_size = spec.get("color_mode", "auto"), spec.get("image_size")
@@ -64,8 +81,9 @@ def load_spec_data(spec, report=None):
         x, y = folders.from_folder(source, image_size=image_size, color_mode=color_mode)
         if not layouts.is_paired_folder(source):
             modes, skipped = summary.folder_facts(source)
-            report["data"] = summary.describe(source, x, y, image_files.list_images(source)[2],
-                                              modes=modes, skipped=skipped)
+            class_names = image_files.list_images(source)[2]
+            report["data"] = summary.describe(source, x, y, class_names, modes=modes, skipped=skipped)
+            report["class_names"] = class_names or None
         return x, y
     if color_mode != "auto" or image_size is not None:
         raise ValueError(f"--color-mode and --image-size apply to image folders, got the dataset "
@@ -118,6 +136,7 @@ def training_inputs(spec, recipe, x, y, initial_epoch):
     batch_size, seed = spec["batch_size"], spec.get("seed", 0)
     if spec.get("labels_per_class"):
         return LabelledBatches(x, y, batch_size, max_shift=spec.get("augmentation_shift", 0),
+                               binarize=spec["preprocessing"] == "dynamic_binarization",
                                seed=seed, initial_epoch=initial_epoch)
     if spec["preprocessing"] == "dynamic_binarization":
         return DynamicBinarization(x, batch_size, seed=seed, initial_epoch=initial_epoch)

@@ -22,12 +22,15 @@ class LabelledBatches(ShuffledBatches):
         batch_size: unlabelled rows per batch (an epoch visits every row once).
         labelled_batch_size: labelled rows per batch.
         max_shift: shift images by up to this many pixels (0: no augmentation).
+        binarize: dynamic binarization (each pixel of each batch drawn as 1 with its
+            intensity, a fresh sample every time: data in [0, 1] for a Bernoulli
+            likelihood).
         seed: seed of the orders and the shifts.
         initial_epoch: the epoch the next `fit` starts at.
     """
 
-    def __init__(self, x, y, batch_size=100, labelled_batch_size=50, max_shift=0, seed=0,
-                 initial_epoch=0, **kwargs):
+    def __init__(self, x, y, batch_size=100, labelled_batch_size=50, max_shift=0, binarize=False,
+                 seed=0, initial_epoch=0, **kwargs):
         self.x = np.asarray(x, "float32")
         self.y = np.asarray(y).astype("int64")
         if self.y.shape != (len(self.x),):
@@ -38,6 +41,9 @@ class LabelledBatches(ShuffledBatches):
         batch_size = check_positive_int("batch_size", batch_size)
         self.labelled_batch_size = check_positive_int("labelled_batch_size", labelled_batch_size)
         self.max_shift = int(max_shift)
+        if binarize and (self.x.min() < 0 or self.x.max() > 1):
+            raise ValueError(f"binarize needs x in [0, 1], got values in [{self.x.min()}, {self.x.max()}]")
+        self.binarize = bool(binarize)
         super().__init__((self.x, self.y), batch_size, seed, initial_epoch, **kwargs)
 
     def draw_order(self, rng):
@@ -54,8 +60,11 @@ class LabelledBatches(ShuffledBatches):
         labelled = self.pool[index * self.labelled_batch_size:(index + 1) * self.labelled_batch_size]
         x = np.concatenate([self.x[unlabelled], self.x[labelled]])
         y = np.concatenate([np.full(len(unlabelled), -1), self.y[labelled]])
+        rng = self.batch_rng(index)  # the shifts, then the binary draws
         if self.max_shift:
-            x = shift_images(x, self.max_shift, self.batch_rng(index))
+            x = shift_images(x, self.max_shift, rng)
+        if self.binarize:
+            x = (rng.random(x.shape, dtype=np.float32) < x).astype("float32")
         return x, y
 
 
