@@ -190,13 +190,13 @@ def _build_entry(name, spec, kind, out, resume, overwrite, verbose, tensorboard,
 def write_table_samples(model, spec, out, count=100):
     """`samples.csv`: `count` rows a table VAE draws from its prior (seed 0), or an
     autoencoder's reconstructions of the first training rows, with the table's header."""
-    from kerasgen import training
+    from kerasgen import training_data
     from kerasgen.data import tables
 
     if model.prior is not None:
         rows = model.sample(count, seed=0)
     else:
-        x, _ = training.load_spec_data(spec)
+        x, _ = training_data.load_spec_data(spec)
         rows = model.reconstruct(x[:count])
     tables.write_csv(os.path.join(out, "samples.csv"), model.columns, rows)
 

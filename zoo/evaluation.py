@@ -14,7 +14,7 @@ from kerasgen.metrics import FeatureStatistics
 from kerasgen.metrics.evaluate import feature_metrics
 from kerasgen.metrics.features import to_unit_interval
 from kerasgen.mode_coverage import class_coverage, mixture_coverage
-from kerasgen.models import LinearAutoencoder
+from kerasgen.models import GenerativeModel, LinearAutoencoder
 from kerasgen.zoo import spade_evaluation
 from kerasgen.zoo.extractors import JUDGES, classifier_extractor
 from kerasgen.zoo.protocol import PROTOCOL_LATENTS, result
@@ -256,22 +256,17 @@ def write_samples(model, spec, out, x_reference=None, seed=0):
     `x_reference` (images or points) defaults to the test split of `spec["data"]`.
     """
     path = os.path.join(out, "samples.png")
-    if hasattr(model, "map_shape"):  # semantic image synthesis: samples for test maps
+    generative = isinstance(model, GenerativeModel)
+    if generative and model.conditioning == "label_map":  # semantic image synthesis: samples for test maps
         return spade_evaluation.write_spade_samples(model, spec, path, seed=seed)
     if x_reference is None:
         x_reference, _ = test_split(spec)
-    if not hasattr(model, "sample"):  # a classifier: show the data it was trained on
+    if not generative:  # a classifier: show the data it was trained on
         return plotting.save_image_grid(path, x_reference[:64], (0.0, 1.0), scale=2)
-    if getattr(model, "num_classes", None):
-        labels = np.repeat(np.arange(model.num_classes), 8)
-        samples = model.sample(len(labels), seed=seed, labels=labels)
-        return plotting.save_image_grid(path, samples, model.output_range, columns=8, scale=2)
-    if model.prior is None:  # deterministic autoencoders have no prior to sample
-        grid = np.concatenate([x_reference[:32], model.reconstruct(x_reference[:32])])
-        return plotting.save_image_grid(path, grid, (0.0, 1.0), columns=8, scale=2)
-    samples = model.sample(64 if len(model.data_shape) == 3 else 2500, seed=seed)
+    samples, columns = model.preview(64 if len(model.data_shape) == 3 else 2500, seed=seed,
+                                     images=x_reference[:32])
     if samples.ndim == 4:
-        return plotting.save_image_grid(path, samples, model.output_range, scale=2)
+        return plotting.save_image_grid(path, samples, model.output_range, columns=columns, scale=2)
     modes = None
     if spec.get("data") in ("ring8", "grid25"):
         modes, _ = named_datasets.mixture_modes(spec["data"])

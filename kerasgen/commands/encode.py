@@ -39,12 +39,13 @@ def run(args):
     from kerasgen.data.tables import is_table_path
     from kerasgen_runtime.files import atomic_path
     from kerasgen.metrics.linear_probe import codes
+    from kerasgen.models import GenerativeModel
 
     check_output(args.output, args.overwrite, "--output")
     if args.labels_output:
         check_output(args.labels_output, args.overwrite, "--labels-output")
     model, found = load_model(args.model, "model", onnx=False)
-    if not callable(getattr(model, "encode", None)):
+    if not (isinstance(model, GenerativeModel) and model.encodes):
         raise ValueError(f"model {args.model!r} ({type(model).__name__}) has no encoder; "
                          "encode needs an autoencoder or a VAE")
     columns = getattr(model, "columns", None)

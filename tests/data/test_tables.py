@@ -96,7 +96,7 @@ def test_unknown_category_is_refused(tmp_path):
 
 
 def test_bundled_tables_are_read_by_name_and_split_like_files():
-    from kerasgen import training
+    from kerasgen import training_data
     from kerasgen.data import sources
 
     table = read_table("sklearn:breast_cancer", label_column="target")
@@ -106,7 +106,7 @@ def test_bundled_tables_are_read_by_name_and_split_like_files():
     # A recipe on a bundled table trains on what `kerasgen evaluate` does not test on.
     spec = {"data": "sklearn:breast_cancer", "table": {"label_column": "target"}, "seed": 0,
             "normal_classes": [1]}
-    x, y = training.load_spec_data(spec)
+    x, y = training_data.load_spec_data(spec)
     _, (x_test, _) = sources.load_splits("sklearn:breast_cancer", label_column="target", seed=0)
     assert len(x) == 357 - 89 and (y == 1).all() and len(x_test) == 142
     assert not (x[:, None, :] == x_test[None]).all(axis=2).any()  # no test row in training
