@@ -101,6 +101,8 @@ def describe_model(model, encoder=False, source=None):
         "tensors": tensors,
         "source": check_source(source),
     }
+    if getattr(model, "class_names", None):  # a class folder's names, recorded by fit
+        metadata["class_names"] = list(model.class_names)
     if kind != "encoder" and prior is not None:
         metadata["latent_generator"] = KERASGEN_V1
     if kind == "encoder" and getattr(model, "likelihood", None) == "table":

@@ -131,6 +131,7 @@ def run_record(spec, x, y, limit, report):
         "seed": spec.get("seed", 0),
         "columns": report.get("columns"),
         **option_record(spec),
+        "class_names": report.get("class_names"),  # a class folder's sorted sub-folders
     }
 
 

@@ -192,6 +192,7 @@ def start_model(out, spec, recipe, x, y, record, resume, overwrite):
         print(f"Resuming from epoch {state['epoch']} ({checkpoint})")
         return keras.saving.load_model(checkpoint, safe_mode=True), state
     model = build_model(spec, x, y, recipe)
+    model.class_names = record["class_names"] and tuple(record["class_names"])
     if overwrite:  # only now that the new run's data and model are good
         remove_run(out)
     return model, {"history": {}, "epoch": 0, "seconds": 0.0}

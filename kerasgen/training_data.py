@@ -81,8 +81,9 @@ def load_spec_data(spec, report=None):
         x, y = folders.from_folder(source, image_size=image_size, color_mode=color_mode)
         if not layouts.is_paired_folder(source):
             modes, skipped = summary.folder_facts(source)
-            report["data"] = summary.describe(source, x, y, image_files.list_images(source)[2],
-                                              modes=modes, skipped=skipped)
+            class_names = image_files.list_images(source)[2]
+            report["data"] = summary.describe(source, x, y, class_names, modes=modes, skipped=skipped)
+            report["class_names"] = class_names or None
         return x, y
     if color_mode != "auto" or image_size is not None:
         raise ValueError(f"--color-mode and --image-size apply to image folders, got the dataset "

@@ -10,7 +10,7 @@ import tensorflow as tf
 from kerasgen_runtime import __version__
 from kerasgen_runtime.files import atomic_path, sha256_file, write_json, written_by_kerasgen
 
-from kerasgen import recipes, training
+from kerasgen import recipes, training, training_data
 from kerasgen.data import sources
 from kerasgen.run_folder import foreign_names, remove_run, remove_temporaries, run_lock
 from kerasgen.zoo.card import write_card
@@ -189,15 +189,15 @@ def _build_entry(name, spec, kind, out, resume, overwrite, verbose, tensorboard,
 
 def write_table_samples(model, spec, out, count=100):
     """`samples.csv`: `count` rows a table VAE draws from its prior (seed 0), or an
-    autoencoder's reconstructions of the first training rows, with the table's header."""
-    from kerasgen import training_data
-    from kerasgen.data import tables
+    autoencoder's reconstructions of a seeded random `count` of the training rows, with
+    the table's header."""
+    from kerasgen.data import subsets, tables
 
     if model.prior is not None:
         rows = model.sample(count, seed=0)
     else:
         x, _ = training_data.load_spec_data(spec)
-        rows = model.reconstruct(x[:count])
+        rows = model.reconstruct(x[subsets.subset_rows(len(x), min(count, len(x)), seed=0)])
     tables.write_csv(os.path.join(out, "samples.csv"), model.columns, rows)
 
 

@@ -690,7 +690,10 @@ export async function start() {
     $("model-info").textContent = describe(metadata);
     const conditional = generator.session.inputNames.includes("label");
     if (conditional) {
-      for (let k = 0; k < metadata.num_classes; k++) $("class").add(new Option(String(k), String(k)));
+      // A class folder's names (metadata class_names) where the model records them
+      const names = metadata.class_names || [];
+      for (let k = 0; k < metadata.num_classes; k++) $("class").add(new Option(names[k] ?? String(k), String(k)));
+      if (names.length) $("class").options[0].text = `all (${names.slice(0, 2).join(", ")}, …)`;
       $("class-field").hidden = false;
     }
     // Every draw sets lastBatch/lastShape; state is "busy" while a draw from the forms or
@@ -738,7 +741,8 @@ export async function start() {
     let labelMaps = null;
     if (metadata.label_map_shape) labelMaps = await setupLabelMap(api, generator, params, () => $("grid-form").requestSubmit());
 
-    const label = params.has("label") ? intParam(params, "label") : null;
+    const named = (metadata.class_names || []).indexOf(params.get("label")); // ?label=square
+    const label = named >= 0 ? named : params.has("label") ? intParam(params, "label") : null;
     if (label !== null) $("class").value = String(label);
     $("seed").value = intParam(params, "seed", 0);
     $("count").value = checkCount("n", intParam(params, "n", 64), MAX_SAMPLES);

@@ -154,6 +154,19 @@ def interrupted(work, argv):
 
 
 def run(args):
+    """Trains; a warning (a monitor's: GAN imbalance, mode or posterior collapse) is one
+    line on stderr."""
+    import warnings
+
+    def one_line(message, category, filename, lineno, file=None, line=None):
+        print(f"kerasgen fit: warning: {message}", file=file or sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = one_line
+        return fit(args)
+
+
+def fit(args):
     start = time.perf_counter()
     hyperparameters = parse_settings(args)
     from kerasgen.zoo.build import SCRATCH_DIR, build_entry, find_recipe

@@ -100,7 +100,8 @@ def plot_latent(model, decode, x, y, out, seed):
             points, title = centred @ vt[:2].T, f"PCA of {len(codes)} encoded examples (seed {seed})"
         else:
             points, title = codes, f"{len(codes)} encoded examples (seed {seed})"
-        paths.append(plotting.save_projection(os.path.join(out, "latent_projection.png"), points, y, title))
+        paths.append(plotting.save_projection(os.path.join(out, "latent_projection.png"), points, y, title,
+                                              getattr(model, "class_names", None)))
     return paths
 
 

@@ -21,8 +21,9 @@ def add_parser(subparsers):
                         "entry or an .onnx export")
     parser.add_argument("-n", "--num-samples", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--label", type=int, default=None,
-                        help="class of every sample (conditional models; default: all classes)")
+    parser.add_argument("--label", default=None,
+                        help="class of every sample, an index or a class name (conditional "
+                        "models; default: all classes)")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--label-map", default=None,
                         help="semantic synthesis (SPADE): single-channel PNG of class indices")
@@ -51,8 +52,12 @@ def check_samplable(model, label):
         )
     if label is not None and model.conditioning != "label":
         raise ValueError(f"--label needs a conditional model (a cGAN), got a {name}")
+    from kerasgen_runtime.metadata import resolve_label
+
+    label = resolve_label(label, getattr(model, "class_names", None))
     if label is not None and not 0 <= label < model.num_classes:
         raise ValueError(f"--label must be in [0, {model.num_classes - 1}], got {label}")
+    return label
 
 
 def keras_batches(model, num_samples, seed, label, batch_size):
@@ -100,8 +105,8 @@ def run(args):
         batches = model.sample_batches(args.num_samples, args.seed, args.label, args.batch_size)
         shape, value_range = model.image_shape, model.value_range
     else:
-        check_samplable(model, args.label)
-        batches = keras_batches(model, args.num_samples, args.seed, args.label, args.batch_size)
+        label = check_samplable(model, args.label)
+        batches = keras_batches(model, args.num_samples, args.seed, label, args.batch_size)
         shape, value_range = model.data_shape, model.output_range
     if kind == "npy":
         write_npy(args.output, batches, args.num_samples, shape)

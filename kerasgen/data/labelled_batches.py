@@ -60,7 +60,7 @@ class LabelledBatches(ShuffledBatches):
         labelled = self.pool[index * self.labelled_batch_size:(index + 1) * self.labelled_batch_size]
         x = np.concatenate([self.x[unlabelled], self.x[labelled]])
         y = np.concatenate([np.full(len(unlabelled), -1), self.y[labelled]])
-        rng = self.batch_rng(index)  # the shifts first, then the binary draws
+        rng = self.batch_rng(index)  # the shifts, then the binary draws
         if self.max_shift:
             x = shift_images(x, self.max_shift, rng)
         if self.binarize:

@@ -104,6 +104,7 @@ def evaluate(
                 f"metric {metric!r} needs a model with {method} ({kind}), got "
                 f"{type(model).__name__}"
             )
+    report = {} if report is None else report
     real = load_real_data(data, split, num_samples, seed, color_mode, image_size, report)
     _check_shapes(model, real, data)
     results = {}
@@ -125,6 +126,10 @@ def evaluate(
                 kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, is_splits=is_splits,
             )
         )
+        results = _with_scale(results, metrics, extractor, real, real_statistics, data, split,
+                              num_samples, seed, color_mode, image_size, report, batch_size,
+                              dict(kid_subsets=kid_subsets, kid_subset_size=kid_subset_size,
+                                   is_splits=is_splits))
     if "nll" in metrics:
         results["nll"] = negative_log_likelihood(model, as_array(real), nll_samples, seed,
                                                  progress)
@@ -140,6 +145,22 @@ def check_model(model):
             "model must be a loaded model or sampler (keras.saving.load_model, "
             f"kerasgen.zoo.load, kerasgen_runtime.Sampler), got the name {os.fspath(model)!r}"
         )
+
+
+def _with_scale(results, metrics, extractor, real, real_statistics, data, split, num_samples,
+                seed, color_mode, image_size, report, batch_size, options):
+    """`results` with each one's scale (`kerasgen.metrics.scale`); `report["judge"]` is
+    the extractor's own quality."""
+    from kerasgen.metrics import scale
+
+    def score(features, probabilities, reference=None):
+        statistics = real_statistics if reference is None else FeatureStatistics.from_features(
+            reference, real_statistics.extractor, keep_features=True)
+        return feature_metrics(metrics, statistics, features, probabilities, seed=seed, **options)
+
+    scales, report["judge"] = scale.of_run(score, extractor, real, data, split, num_samples,
+                                           seed, color_mode, image_size, report, batch_size)
+    return scale.attach(results, scales)
 
 
 def reference_statistics(extractor, real, source, num_samples=None, cache_dir=None,
@@ -268,6 +289,8 @@ def _check_shapes(model, real, data):
         model_shape = getattr(model, "data_shape", None) or getattr(model, "image_shape", None)
     except NotImplementedError:
         model_shape = None
+    if isinstance(model, np.ndarray):  # images (e.g. a folder's) in place of samples
+        model_shape = model.shape[1:]
     if model_shape is None or not isinstance(real, np.ndarray):
         return
     if tuple(model_shape) != tuple(real.shape[1:]):

@@ -124,6 +124,7 @@ class AdversarialModel(GenerativeModel):
     """
 
     players = ("generator", "discriminator")
+    monitors = ("gan_balance", "sample_diversity")  # kerasgen.callbacks.MONITORS
     # The networks (attribute names) each player's optimizer trains; a player not named
     # trains its own network.
     player_networks = {}

@@ -12,6 +12,7 @@ from kerasgen.models.adversarial import (
     check_label_smoothing,
     check_loss,
 )
+from kerasgen.models.user_networks import accept_players
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -64,6 +65,7 @@ class ConditionalGAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
+        generator, discriminator = accept_players(generator, discriminator)
         num_classes = check_num_classes(num_classes, generator, discriminator)
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.num_classes = num_classes

@@ -12,6 +12,7 @@ from kerasgen.models.adversarial import (
     pack,
     packed_shape,
 )
+from kerasgen.models.user_networks import accept_players
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -75,6 +76,7 @@ class GAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
+        generator, discriminator = accept_players(generator, discriminator, packing)
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.loss_name = check_loss(loss)
         self.discriminator_steps = check_positive_int("discriminator_steps", discriminator_steps)

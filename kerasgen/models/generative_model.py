@@ -47,9 +47,18 @@ class GenerativeModel(keras.Model):
     scores_likelihood = False
     monitors = ()
 
-    def __init__(self, **kwargs):
+    def __init__(self, class_names=None, **kwargs):
         super().__init__(**kwargs)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
+        # Names of the classes of the data (a class folder's sorted sub-folders), if known:
+        # kept in the `.keras` config, the exports' metadata, shown wherever a class is.
+        self.class_names = None if class_names is None else tuple(str(name) for name in class_names)
+
+    def get_config(self):
+        config = super().get_config()
+        if self.class_names is not None:
+            config["class_names"] = list(self.class_names)
+        return config
 
     @property
     def metrics(self):

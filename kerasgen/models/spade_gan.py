@@ -68,6 +68,7 @@ class SPADEGAN(AdversarialModel):
     """
 
     players = ("generator", "discriminator")
+    monitors = ()  # its samples need label maps
     # The generator's optimizer also trains the style encoder (NVlabs's optimizer_G).
     player_networks = {"generator": ("generator", "encoder")}
     metric_names = (

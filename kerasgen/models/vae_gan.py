@@ -11,6 +11,7 @@ from kerasgen.models.adversarial import (
     check_loss,
 )
 from kerasgen.models.generative_model import predict_in_batches
+from kerasgen.models.user_networks import accept_players
 from kerasgen.models.vae import check_encoder_decoder
 
 
@@ -74,7 +75,8 @@ class VAEGAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
-        check_encoder_decoder(encoder, generator, variational=True)
+        encoder, generator = check_encoder_decoder(encoder, generator, variational=True)
+        generator, discriminator = accept_players(generator, discriminator)
         check_discriminator(discriminator, tuple(generator.output_shape[1:]))
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.kl_weight = check_non_negative("kl_weight", kl_weight)
@@ -208,6 +210,8 @@ def features_and_logits(discriminator, feature_layer):
     if feature_layer not in names:
         raise ValueError(
             f"feature_layer must name a layer of the discriminator ({names}), got {feature_layer!r}"
+            + (" (a subclassed discriminator hides its layers: give VAEGAN a functional or "
+               "Sequential one)" if len(names) == 2 else "")
         )
     features = discriminator.get_layer(feature_layer).output
     inputs = discriminator.inputs

@@ -104,8 +104,9 @@ def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256
           image_divisor=dcgan_divisor)
 def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4, packing=1,
                 loss="non_saturating", label_smoothing=0.0, generator_ema=0.0, share_fake_batch=True,
-                seed=0):
-    """DCGAN (Radford et al. 2016): Adam(2e-4, beta_1=0.5) for both players.
+                seed=0, discriminator_learning_rate=None):
+    """DCGAN (Radford et al. 2016): Adam(2e-4, beta_1=0.5) for both players
+    (`discriminator_learning_rate`, if given, is the discriminator's own: TTUR).
 
     `generator_ema` > 0 averages the generator's weights (see `adam`). With
     `share_fake_batch` (default) one generated batch serves both players' updates, as
@@ -118,7 +119,7 @@ def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4,
                        name="gan")
     model.compile(
         generator_optimizer=adam(learning_rate, ema=generator_ema),
-        discriminator_optimizer=adam(learning_rate),
+        discriminator_optimizer=adam(discriminator_learning_rate or learning_rate),
         steps_per_execution=8,
     )
     return model
