@@ -92,7 +92,7 @@ def export_all(entries, directory):
 def export_int8(model, entry, path):
     """`{"int8": path or None, "int8_note"}`: the int8 export, or why it was refused."""
     from kerasgen.export import ExportCheckError, to_onnx
-    from kerasgen.metrics.features import default_extractor_name
+    from kerasgen.zoo.extractors import default_extractor_name
 
     judge = default_extractor_name((entry.recipe or {}).get("data"))
     try:

@@ -24,7 +24,7 @@ def supervised_baseline(x, y, x_test, y_test, classifier, steps, seed, max_shift
     import keras
     import numpy as np
 
-    from kerasgen.data.labelled_batches import shift_images
+    from kerasgen.data.random_shift import shift_images
 
     keras.utils.set_random_seed(seed)
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3),
@@ -54,10 +54,11 @@ def main(argv=None):
     import keras
     import numpy as np
 
-    from kerasgen import datasets, recipes
+    from kerasgen import recipes
+    from kerasgen.data import named_datasets
     from kerasgen.data import LabelledBatches, hide_labels
 
-    (x, y), (x_test, y_test) = datasets.load("mnist5k")
+    (x, y), (x_test, y_test) = named_datasets.load("mnist5k")
     y_partial = hide_labels(y, args.labels_per_class, seed=args.seed)
     keras.utils.set_random_seed(args.seed)
     build = recipes.get("m2").build

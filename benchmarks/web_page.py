@@ -71,12 +71,12 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as directory:
         site = args.site
         if site is None:
-            from kerasgen.export.cli import resolve_model
+            from kerasgen.commands.models import load_model
             from kerasgen.export.web import to_web
 
             site = os.path.join(directory, "site")
-            model, source = resolve_model(args.entry)
-            to_web(model, site, source=source)
+            model, found = load_model(args.entry, onnx=False)
+            to_web(model, site, source=found.source())
         server = serve(site)
         url = f"http://127.0.0.1:{server.server_port}/index.html"
         times = first_grid_ms(url, args.chromium, args.repeats, args.screenshot)

@@ -1,33 +1,20 @@
-"""Export of sampling networks to ONNX, SavedModel and a web page.
+"""Export of sampling networks to ONNX and SavedModel, checked against Keras.
 
-Importing `kerasgen.export` imports neither TensorFlow nor Keras: the exporters are
-loaded on first use. The onnxruntime-only sampler is the runtime distribution's
-(`kerasgen_runtime.Sampler`), which needs only NumPy and onnxruntime.
+The onnxruntime-only sampler is the `kerasgen-zoo-runtime` distribution
+(`kerasgen_runtime.Sampler`).
 
     kerasgen.export.to_onnx(model, "decoder.onnx")           # checked against Keras
     kerasgen.export.to_saved_model(model, "decoder_savedmodel")
     kerasgen_runtime.Sampler("decoder.onnx").sample(16, seed=0)
     kerasgen.export.web.to_web(model, "site")                # a page that samples in the browser
+
+`kerasgen.export` is outside the core: it imports the models and the zoo (an int8
+export is judged by a zoo classifier), and nothing in the core imports it.
 """
 
-import importlib
-
-# public name -> module that defines it (imported on first access)
-_LAZY = {
-    "to_onnx": "kerasgen.export.onnx_export",
-    "to_saved_model": "kerasgen.export.saved_model_export",
-    "ExportCheckError": "kerasgen.export.checks",
-}
-_SUBMODULES = ("checks", "cli", "metadata", "onnx_export", "saved_model_export", "serving", "web")
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f"kerasgen.export.{name}")
-    raise AttributeError(f"module 'kerasgen.export' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(list(globals()) + list(_LAZY) + list(_SUBMODULES))
+from kerasgen.export import (  # noqa: F401
+    bundle, checks, metadata, onnx_export, saved_model_export, serving, text_step, web, web_text,
+)
+from kerasgen.export.checks import ExportCheckError  # noqa: F401
+from kerasgen.export.onnx_export import to_onnx  # noqa: F401
+from kerasgen.export.saved_model_export import to_saved_model  # noqa: F401

@@ -21,13 +21,18 @@ import shutil
 import tempfile
 
 import numpy as np
-
+import onnxruntime
+from kerasgen_runtime import Sampler
 from kerasgen_runtime.bundle import FORMAT, FORMAT_VERSION, MANIFEST
 from kerasgen_runtime.files import MANIFEST as FILES_RECORD
 from kerasgen_runtime.files import (
     DirectoryKind, check_output_path, replace_directory, sha256_file, write_directory_manifest,
 )
 from kerasgen_runtime.latents import KERASGEN_V1, draw_latents
+
+from kerasgen.export.checks import ExportCheckError
+from kerasgen.export.onnx_export import to_onnx
+from kerasgen.zoo.preset import save_preset
 
 # (name, seed, batch size) of the reference batches: odd and even sizes
 REFERENCE_BATCHES = (("seed0_n1", 0, 1), ("seed7_n7", 7, 7), ("seed42_n16", 42, 16))
@@ -96,9 +101,6 @@ def to_bundle(model, directory, source=None, layout="bundle", precision="float32
 
 
 def write_contents(model, tmp, source, layout, precision, judge, reference, card, opset):
-    from kerasgen.export.checks import ExportCheckError
-    from kerasgen.export.onnx_export import to_onnx
-
     names = LAYOUTS[layout]
     os.makedirs(os.path.join(tmp, os.path.dirname(names["model"]) or "."), exist_ok=True)
     report = to_onnx(model, os.path.join(tmp, names["model"]), source=source, opset=opset)
@@ -122,8 +124,6 @@ def write_contents(model, tmp, source, layout, precision, judge, reference, card
     }
     write_text(tmp, "README.md", render_card(manifest, metadata, layout, card, samples))
     if layout == "hub":  # a KerasHub-style preset too: kerasgen.zoo.load(folder)
-        from kerasgen.zoo.preset import save_preset
-
         save_preset(model, tmp, {"kerasgen": metadata, "onnx_files": sorted(models)})
     for name in walk(tmp):  # the per-folder records of the writers: one for the bundle below
         if os.path.basename(name) == FILES_RECORD:
@@ -150,8 +150,6 @@ def reference_inputs(metadata, seed, count):
 
 def write_references(model, tmp, metadata, models):
     """Saves each batch's inputs and every model's outputs (onnxruntime, at export)."""
-    import onnxruntime
-
     sessions = {name: onnxruntime.InferenceSession(os.path.join(tmp, name), providers=["CPUExecutionProvider"])
                 for name in models}
     references = []
@@ -182,8 +180,6 @@ def write_samples(tmp, model_file, metadata):
     shape = metadata["image_shape"]
     if metadata.get("label_map_shape") or len(shape) != 3 or shape[2] not in (1, 3, 4) or None in metadata["value_range"]:
         return False
-    from kerasgen_runtime import Sampler
-
     sampler = Sampler(os.path.join(tmp, model_file), split_batches=False)
     sampler.save_grid(os.path.join(tmp, "samples.png"), 64, seed=0)
     return True
@@ -229,24 +225,3 @@ def walk(tmp):
     for root, _, files in os.walk(tmp):
         for name in files:
             yield os.path.relpath(os.path.join(root, name), tmp).replace(os.sep, "/")
-
-
-def export_command(args, model, source, int8_judge):
-    """`kerasgen export MODEL --format bundle|hub -o DIR [--precision int8]`."""
-    judge, reference = int8_judge(args, source) if args.precision == "int8" else (None, None)
-    card = None
-    if source.get("zoo_entry"):
-        from kerasgen import zoo
-
-        path = os.path.join(zoo.Entry.open(source["zoo_entry"]).directory, "README.md")
-        if os.path.isfile(path):
-            with open(path, encoding="utf-8") as f:
-                card = f.read()
-    manifest = to_bundle(model, args.output, source=source, layout=args.format, precision=args.precision,
-                         judge=judge, reference=reference, card=card, overwrite=args.overwrite, opset=args.opset)
-    print(f"wrote {args.format} of {manifest['model_class']} to {manifest['path']}: "
-          f"{len(manifest['files'])} files, {', '.join(manifest['models'])}")
-    if manifest["int8"] and not manifest["int8"]["written"]:
-        print(f"  no int8 variant: {manifest['int8']['reason']}")
-    print(f"  check it anywhere: kerasgen verify {args.output} (or kerasgen-sample --verify {args.output})")
-    return 0

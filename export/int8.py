@@ -23,8 +23,13 @@ import tempfile
 
 import numpy as np
 import onnx
+from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
+                                      QuantType, quantize_static)
 
 from kerasgen.export import checks, optimize, rewrites, subpixel
+from kerasgen.export.logs import quiet_logging
+from kerasgen.metrics import frechet_distance_from_features
+from kerasgen.metrics.features import to_unit_interval
 
 CALIBRATION_SAMPLES = 512
 CALIBRATION_SEED = 20_000
@@ -106,11 +111,6 @@ def output_layers(proto):
 
 def quantize(proto, metadata, exclude):
     """Static QDQ quantization calibrated on latents drawn from the prior."""
-    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
-                                          QuantType, quantize_static)
-
-    from kerasgen.export.onnx_export import quiet_logging
-
     class Calibration(CalibrationDataReader):
         def __init__(self):
             inputs = checks.check_inputs(metadata, CALIBRATION_SAMPLES, seed=CALIBRATION_SEED)
@@ -140,8 +140,6 @@ def speed(float_proto, int8_proto, metadata, repeats=7):
 
 def samples(proto, metadata, seed):
     """`GATE_SAMPLES` images in [0, 1] from latents drawn with `seed`."""
-    from kerasgen.metrics.features import to_unit_interval
-
     session = optimize.session(proto, threads=os.cpu_count() or 1)
     inputs = checks.check_inputs(metadata, GATE_SAMPLES, seed=seed)
     images = np.concatenate([
@@ -165,8 +163,6 @@ def float_judgement(float_proto, metadata, judge, reference=None):
 def quality_gate(float_judged, int8_proto, metadata, judge):
     """The gate's measurements under `judge` (a `FeatureExtractor`) against
     `float_judgement`'s; `passed` says if they are within `GATE_RULE`."""
-    from kerasgen.metrics import frechet_distance_from_features
-
     first, second = GATE_SEEDS
     (feat_a, prob_a), (feat_b, prob_b) = float_judged[first], float_judged[second]
     fp32_a, int8_a = float_judged["images"], samples(int8_proto, metadata, first)

@@ -1,18 +1,18 @@
 """ONNX export of a model's sampling network (or VAE encoder) through tf2onnx."""
 
-import contextlib
-import logging
 import os
 
 import onnx
 import onnxruntime
 import tf2onnx
 
-from kerasgen.export import checks
+from kerasgen.export import checks, int8, rewrites
 from kerasgen.export import optimize as graph_optimize
+from kerasgen.export.logs import quiet_logging
 from kerasgen.export.metadata import describe_model, to_onnx_props
 from kerasgen.export.serving import keras_outputs, layer_types, serving_function
 from kerasgen_runtime.files import atomic_path
+from kerasgen.zoo.extractors import get_extractor
 
 MIN_OPSET = 17
 PRECISIONS = ("float32", "int8")
@@ -43,7 +43,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
             float32 file and passes the quality gate under `judge`; otherwise
             `ExportCheckError` and nothing is written.
         judge: for int8, the data's domain classifier: a `FeatureExtractor` or a spec
-            of `kerasgen.metrics.get_extractor` (`"classifier_mnist5k"`, a `.keras`
+            of `kerasgen.zoo.extractors.get_extractor` (`"classifier_mnist5k"`, a `.keras`
             classifier file).
         reference: for int8, optional real images in [0, 1]: the gate also reports
             each file's FID against them.
@@ -73,9 +73,6 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
         raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {precision!r}")
     network, metadata = describe_model(model, encoder=encoder, source=source)
     if precision == "int8":
-        from kerasgen.export import int8
-        from kerasgen.metrics import get_extractor
-
         int8.check_quantizable(metadata)
         if judge is None:
             raise ValueError(
@@ -91,6 +88,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
     tolerance, reason = checks.tolerance_for(layer_types(network), tolerance)
     proto = convert(serving_function(network, metadata), opset)
     order_outputs(proto, metadata)
+    proto, _ = rewrites.spatial_mean_as_pool(proto)  # the same bits in onnxruntime-web
     set_metadata(proto, metadata)
     differences = check_onnx(proto, network, metadata, tolerance)
     plain = proto
@@ -188,15 +186,3 @@ def onnx_function(proto):
     )
     names = [output.name for output in session.get_outputs()]
     return lambda inputs: dict(zip(names, session.run(names, inputs)))
-
-
-@contextlib.contextmanager
-def quiet_logging():
-    """tf2onnx and the quantizer log chatty INFO/WARNING lines to the root logger."""
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        root.setLevel(level)

@@ -1,5 +1,6 @@
 """SavedModel export of a model's sampling network (or VAE encoder), reloaded and checked."""
 
+import errno
 import os
 
 import keras
@@ -81,8 +82,6 @@ def to_saved_model(model, path, encoder=False, source=None, tolerance=None, over
 def write_archive(archive, tmp, path):
     """`archive.write_out(tmp)`; TensorFlow's error for a full or unwritable disk becomes
     an OSError naming `path` (the temporary folder is removed by the caller)."""
-    import errno
-
     try:
         archive.write_out(tmp, verbose=False)
     except tf.errors.OpError as error:

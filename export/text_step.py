@@ -12,11 +12,18 @@ file's metadata (`kerasgen.text_step`), so the file is all the sampler needs.
 import json
 import os
 
+import keras
 import numpy as np
+import onnx
+import onnxruntime
+import tensorflow as tf
+import tf2onnx
+from kerasgen_runtime.text_sampler import FORMAT, METADATA_KEY, SPECIAL_TOKENS
 
 from kerasgen.export import checks
+from kerasgen.export.logs import quiet_logging
 from kerasgen_runtime.files import atomic_path
-from kerasgen_runtime.text_sampler import FORMAT, METADATA_KEY, SPECIAL_TOKENS
+from kerasgen_runtime.latents import KERASGEN_V1
 
 TOLERANCE = 1e-5
 
@@ -30,6 +37,7 @@ def step_metadata(model, source=None):
         "latent_dim": decoder.latent_dim, "hidden_units": decoder.hidden_units,
         "max_length": model.max_length, "inputs": ["token", "state", "z"],
         "outputs": ["logits", "state_out"], "source": source,
+        "latent_generator": KERASGEN_V1,  # z and token draws from a seed (kerasgen_runtime.latents)
     }
 
 
@@ -56,9 +64,6 @@ def to_onnx_step(model, path, opset=17, source=None):
     kerasgen_runtime.TextSampler("names_step.onnx").sample(8, seed=0)  # == vae.sample(8, seed=0)
     ```
     """
-    import keras
-    import onnx
-
     path = os.fspath(path)
     if not path.endswith(".onnx"):
         raise ValueError(f"path must end with .onnx, got {path!r}")
@@ -89,11 +94,6 @@ def to_onnx_step(model, path, opset=17, source=None):
 
 
 def convert(decoder, opset):
-    import tensorflow as tf
-    import tf2onnx
-
-    from kerasgen.export.onnx_export import quiet_logging
-
     signature = [tf.TensorSpec([None], tf.int32, name="token"),
                  tf.TensorSpec([None, decoder.hidden_units], tf.float32, name="state"),
                  tf.TensorSpec([None, decoder.latent_dim], tf.float32, name="z")]
@@ -117,9 +117,6 @@ def convert(decoder, opset):
 
 def parity(decoder, proto, batch_sizes=(1, 7, 64)):
     """max |onnxruntime - Keras| over both outputs, per batch size; raises past TOLERANCE."""
-    import keras
-    import onnxruntime
-
     session = onnxruntime.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(0)
     differences = {}
@@ -136,41 +133,11 @@ def parity(decoder, proto, batch_sizes=(1, 7, 64)):
     return differences
 
 
-def export_command(model, args, source):
-    """`kerasgen export TEXT_MODEL.keras -o step.onnx`: the decoder step (ONNX), or with
-    `--format web` a page that samples it in the browser (`kerasgen.export.web_text`)."""
-    if args.format not in ("onnx", "web") or args.encoder or args.precision != "float32":
-        raise ValueError(f"a text model exports its decoder step as --format onnx or web (float32, no "
-                         f"--encoder), got --format {args.format}{' --encoder' if args.encoder else ''} "
-                         f"--precision {args.precision}")
-    if args.format == "web":
-        from kerasgen.export.web_text import to_web_text
-
-        report = to_web_text(model, args.output, source=source, overwrite=args.overwrite,
-                             onnxruntime_web=args.onnxruntime_web, opset=args.opset)
-        print(f"wrote the text page of {type(model).__name__} to {report['path']}\n"
-              f"  serve it: python -m http.server -d {args.output} (browsers do not load wasm from file://)")
-        return 0
-    report = to_onnx_step(model, args.output, opset=args.opset, source=source)
-    differences = ", ".join(f"batch {b}: {d:.2g}" for b, d in report["max_abs_diff"].items())
-    print(f"wrote the decoder step of {type(model).__name__} to {report['path']}\n"
-          f"  checked against Keras: max |diff| {differences} (tolerance {TOLERANCE:g})\n"
-          f"  sample it without TensorFlow: kerasgen-sample {report['path']} -n 16 --seed 0 -o samples.txt")
-    return 0
-
-
 def encoder_to_onnx(model, path, opset=17):
     """Writes `model`'s encoder as ONNX: `tokens` int32 `[batch, max_length + 1]` (ids as
     `kerasgen.data.text` writes them) to the posterior `mean` `[batch, latent_dim]`,
     checked against Keras at batch 1, 7 and 64 (max |diff| <= 1e-5) before writing.
     The text page uses it to interpolate between two typed items."""
-    import keras
-    import onnx
-    import tensorflow as tf
-    import tf2onnx
-
-    from kerasgen.export.onnx_export import quiet_logging
-
     if getattr(model, "sampling_graph", None) != "text_step" or model.encoder is None:
         raise ValueError(f"model must be a SequenceVAE with an encoder, got {type(model).__name__}")
     signature = [tf.TensorSpec([None, model.max_length + 1], tf.int32, name="tokens")]
@@ -183,8 +150,6 @@ def encoder_to_onnx(model, path, opset=17):
         proto, _ = tf2onnx.convert.from_function(encode, input_signature=signature, opset=opset)
     onnx.checker.check_model(proto, full_check=True)
     checks.check_no_random_ops([node.op_type for node in proto.graph.node], "the encoder graph")
-    import onnxruntime
-
     session = onnxruntime.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(0)
     tokens = model.vocabulary.tokens

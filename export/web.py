@@ -18,6 +18,8 @@ from functools import partial
 from kerasgen_runtime.files import (DirectoryKind, _temporary_beside, check_output_path,
                                     list_files, replace_directory, write_directory_manifest)
 
+from kerasgen.export.onnx_export import to_onnx
+
 MANIFEST = "kerasgen_web.json"
 MODEL_FILE = "model.onnx"
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_assets")
@@ -58,8 +60,6 @@ def to_web(model, directory, source=None, overwrite=False, onnxruntime_web=None,
     kerasgen.export.web.to_web(vae, "site")   # then: python -m http.server -d site
     ```
     """
-    from kerasgen.export.onnx_export import to_onnx
-
     directory = os.path.abspath(os.fspath(directory))
     check_destination(directory, overwrite)
     dist, version = find_onnxruntime_web(onnxruntime_web)

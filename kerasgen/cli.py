@@ -14,15 +14,9 @@ import sys
 
 # subcommand name -> module that implements it
 SUBCOMMANDS = {
-    "fit": "kerasgen.commands.fit",
-    "sample": "kerasgen.commands.sample",
-    "export": "kerasgen.export.cli",
-    "evaluate": "kerasgen.metrics.cli",
-    "zoo": "kerasgen.zoo.cli",
-    "quickstart": "kerasgen.zoo.quickstart",
-    "plot": "kerasgen.commands.plot",
-    "verify": "kerasgen.commands.verify",
-    "encode": "kerasgen.commands.encode",
+    name: f"kerasgen.commands.{name}"
+    for name in ("fit", "sample", "export", "evaluate", "zoo", "quickstart", "plot", "verify",
+                 "encode")
 }
 
 

@@ -7,8 +7,8 @@ defaults) with these keys:
 |---------------------|-----------------------------------------------------------------|
 | `recipe`            | registered builder name (`kerasgen.recipes`)                    |
 | `hyperparameters`   | keyword arguments of the builder                                |
-| `data`              | dataset name (`kerasgen.datasets`) or a folder of images        |
-| `color_mode`, `image_size` | how a folder is read (`kerasgen.datasets.from_folder`)   |
+| `data`              | dataset name (`kerasgen.data.NAMES`) or a folder of images     |
+| `color_mode`, `image_size` | how a folder is read (`kerasgen.data.folders.from_folder`)   |
 | `preprocessing`     | `unit` ([0, 1]), `signed` ([-1, 1]), `dynamic_binarization`     |
 |                     | (a fresh binary sample each epoch) or `none` (2-D points)      |
 | `validation_per_class` | hold out the last N training rows of each class of a named |

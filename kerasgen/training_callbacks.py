@@ -7,8 +7,8 @@ import os
 import keras
 from kerasgen_runtime.files import sha256_file
 
-from kerasgen import datasets
 from kerasgen.callbacks import MONITORS, ImageGrid, ResumableEarlyStopping
+from kerasgen.data import subsets
 from kerasgen.models import GenerativeModel
 
 
@@ -45,7 +45,7 @@ def monitoring_callbacks(model, out, spec, x, validation, tensorboard):
         return [], others
     seed = spec.get("seed", 0)
     probe = validation[0] if validation is not None else x
-    probe = probe[datasets.subset_rows(len(probe), 500, seed=seed)]
+    probe = probe[subsets.subset_rows(len(probe), 500, seed=seed)]
     monitors = [MONITORS[name](probe) for name in model.monitors]
     if x.ndim == 4:  # images (a model without a prior shows these with its reconstructions)
         others.insert(0, ImageGrid(os.path.join(out, "samples"), seed=seed, images=probe[:16]))

@@ -6,12 +6,15 @@ import os
 
 import numpy as np
 
-from kerasgen import datasets, layouts
-from kerasgen.data import LabelledBatches, summary, tables
+from kerasgen.checks import check_positive_int
+from kerasgen.data import (
+    LabelledBatches, dynamic_binarization, folders, image_files, layouts, named_datasets, sources,
+    subsets, summary, tables, value_ranges,
+)
+from kerasgen.data.dynamic_binarization import DynamicBinarization
 from kerasgen.data.labelled_batches import hide_labels
-from kerasgen.dynamic_binarization import DynamicBinarization
-from kerasgen.random_shift import RandomShift
-from kerasgen.shuffled_batches import ShuffledBatches
+from kerasgen.data.random_shift import RandomShift
+from kerasgen.data.shuffled_batches import ShuffledBatches
 
 PREPROCESSING = ("unit", "signed", "dynamic_binarization", "none")
 
@@ -42,7 +45,7 @@ def split_random_validation(x, y, fraction, seed):
     if count >= len(x):
         raise ValueError(f"validation_fraction {fraction} leaves no training data of {len(x)} rows")
     held_out = np.zeros(len(x), dtype=bool)
-    held_out[datasets.subset_rows(len(x), count, y, seed)] = True
+    held_out[subsets.subset_rows(len(x), count, y, seed)] = True
     validation = (x[held_out], None if y is None else y[held_out])
     return (x[~held_out], None if y is None else y[~held_out]), validation
 
@@ -55,19 +58,19 @@ def load_spec_data(spec, report=None):
     if tables.is_table_path(spec["data"]):
         table = tables.read_table(spec["data"], **spec.get("table", {}))
         return table.x, table.y
-    kind, source = datasets.resolve_source(spec["data"])
+    kind, source = sources.resolve_source(spec["data"])
     color_mode, image_size = spec.get("color_mode", "auto"), spec.get("image_size")
     if kind == "folder":
-        x, y = datasets.from_folder(source, image_size=image_size, color_mode=color_mode)
+        x, y = folders.from_folder(source, image_size=image_size, color_mode=color_mode)
         if not layouts.is_paired_folder(source):
             modes, skipped = summary.folder_facts(source)
-            report["data"] = summary.describe(source, x, y, datasets.list_images(source)[2],
+            report["data"] = summary.describe(source, x, y, image_files.list_images(source)[2],
                                               modes=modes, skipped=skipped)
         return x, y
     if color_mode != "auto" or image_size is not None:
         raise ValueError(f"--color-mode and --image-size apply to image folders, got the dataset "
-                         f"name {source!r} (its images are {datasets.__name__}'s)")
-    (x, y), _ = datasets.load(source)
+                         f"name {source!r} (a named dataset's images have a fixed size and colour mode)")
+    (x, y), _ = named_datasets.load(source)
     report["data"] = summary.describe(source, x, y)
     return x, y
 
@@ -86,7 +89,7 @@ def prepare_data(spec, limit=None, report=None):
     x, y = load_spec_data(spec, report)
     report["num_available"] = len(x)
     if limit:
-        x, y = datasets.random_subset(x, y, datasets.check_positive_int("limit", limit), seed=seed)
+        x, y = subsets.random_subset(x, y, check_positive_int("limit", limit), seed=seed)
         report["subset"] = (f"a seeded random subset of {len(x)} of {report['num_available']} "
                             f"examples ({'stratified by class, ' if y is not None else ''}seed {seed})")
     if spec.get("labels_per_class"):  # semi-supervised: a seeded N labels per class, -1 the rest
@@ -102,11 +105,11 @@ def prepare_data(spec, limit=None, report=None):
     else:
         validation = None
     if preprocessing == "signed":
-        x = datasets.to_signed_range(x)
-        validation = None if validation is None else (datasets.to_signed_range(validation[0]), validation[1])
+        x = value_ranges.to_signed_range(x)
+        validation = None if validation is None else (value_ranges.to_signed_range(validation[0]), validation[1])
     if preprocessing == "dynamic_binarization" and validation is not None:
         # A fixed binary sample of the validation images, so val_loss is comparable.
-        validation = (datasets.binarize(validation[0], seed=seed + 1), validation[1])
+        validation = (dynamic_binarization.binarize(validation[0], seed=seed + 1), validation[1])
     return (x, y), validation
 
 

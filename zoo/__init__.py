@@ -14,6 +14,7 @@ images = vae.sample(16, seed=0)
 ```
 """
 
-from kerasgen.zoo.entry import ZOO_DIR, Entry, list_entries, load, recipe, show
+from kerasgen.zoo.entry import ZOO_DIR, Entry, list_entries, recipe, show
+from kerasgen.zoo.loader import load
 
 __all__ = ["ZOO_DIR", "Entry", "list_entries", "load", "recipe", "show"]

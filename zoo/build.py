@@ -1,24 +1,29 @@
 """Trains a zoo entry from its recipe and writes a complete entry folder."""
 
+import argparse
 import json
 import os
 import platform
 
-from kerasgen_runtime.files import atomic_path, sha256_file, write_json
-from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR
+import keras
+import tensorflow as tf
+from kerasgen_runtime import __version__
+from kerasgen_runtime.files import atomic_path, sha256_file, write_json, written_by_kerasgen
+
+from kerasgen import recipes, training
+from kerasgen.data import sources
+from kerasgen.run_folder import foreign_names, remove_run, remove_temporaries, run_lock
+from kerasgen.zoo.card import write_card
+from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR, Entry
+from kerasgen.zoo.evaluation import evaluate_model, write_samples
 
 WEIGHTS_FILE = "model.weights.h5"
 SCRATCH_DIR = ".training"  # the build's run folder inside --out, removed once the entry is written
 
 
 def versions():
-    import keras
-    import tensorflow as tf
-
-    import kerasgen
-
     return {
-        "kerasgen": kerasgen.__version__,
+        "kerasgen": __version__,
         "keras": keras.__version__,
         "tensorflow": tf.__version__,
         "keras_backend": keras.backend.backend(),
@@ -45,8 +50,6 @@ ENTRY_OUTPUTS = (WEIGHTS_FILE, RECIPE_FILE, ENTRY_FILE, "README.md", "samples.pn
 def check_entry_folder(out):
     """Refuses, before training, an entry folder holding a user's file (one kerasgen did
     not record) where the build writes; such a file is never replaced."""
-    from kerasgen_runtime.files import written_by_kerasgen
-
     if os.path.lexists(out) and not os.path.isdir(out):
         raise ValueError(f"--out {out!r} is an existing file; expected a folder for the zoo entry")
     clashing = [name for name in ENTRY_OUTPUTS if os.path.lexists(os.path.join(out, name))
@@ -60,8 +63,6 @@ def check_entry_folder(out):
 def check_scratch(work):
     """Refuses a scratch run folder `work` that holds anything a kerasgen run does not write
     (the build removes that folder when it ends, so it must hold nothing of the user's)."""
-    from kerasgen.run_folder import foreign_names, remove_temporaries
-
     if os.path.islink(work) or (os.path.lexists(work) and not os.path.isdir(work)):
         raise ValueError(f"--out: {work!r} exists and is not a folder of ours (the build trains "
                          "there and removes it); move it away or choose another --out")
@@ -75,8 +76,6 @@ def check_scratch(work):
 
 def remove_scratch(work):
     """Removes what the build's run wrote in `work`, then `work` if that left it empty."""
-    from kerasgen.run_folder import remove_run, remove_temporaries
-
     remove_run(work)
     remove_temporaries(work)
     try:
@@ -96,8 +95,6 @@ def find_recipe(source):
 
 def resolve_spec(source):
     """`(name, spec)` from a zoo entry (its recipe.json) or a registered recipe name."""
-    from kerasgen import training
-
     path = find_recipe(source)
     if path is not None:
         with open(path) as f:
@@ -117,8 +114,6 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
     protocol (written for its named dataset) is skipped. An `out` that already holds an
     entry is refused unless `resume` or `overwrite`. Returns the entry config dict.
     """
-    from kerasgen import datasets
-
     name, spec = resolve_spec(source)
     for key, value in (("data", data), ("epochs", epochs), ("seed", seed), ("batch_size", batch_size)):
         if value is not None:
@@ -129,7 +124,7 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
         spec.update(color_mode=color_mode, image_size=list(image_size) if image_size else None)
     if limit:
         spec["limit"] = limit
-    kind, _ = datasets.resolve_source(spec["data"])
+    kind, _ = sources.resolve_source(spec["data"])
     if kind == "folder":
         spec.pop("split", None)
         if spec.get("validation_per_class"):
@@ -138,8 +133,6 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
     if os.path.isfile(os.path.join(out, ENTRY_FILE)) and not (resume or overwrite):
         raise ValueError(f"--out {out!r} already holds a zoo entry ({ENTRY_FILE}); pass --overwrite "
                          "to replace it (or --resume to continue its interrupted training)")
-    from kerasgen.run_folder import run_lock
-
     with run_lock(out):  # the entry folder is written by one build at a time
         return _build_entry(name, spec, kind, out, resume, overwrite, verbose, tensorboard,
                             evaluate, description)
@@ -147,10 +140,6 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
 
 def _build_entry(name, spec, kind, out, resume, overwrite, verbose, tensorboard, evaluate,
                  description):
-    from kerasgen import training
-    from kerasgen.zoo.card import write_card
-    from kerasgen.zoo.evaluation import write_samples
-
     work = os.path.join(out, SCRATCH_DIR)
     check_scratch(work)
     model, history, seconds, (x_train, _) = training.train(
@@ -199,9 +188,6 @@ def write_recipe_entry(directory, data_shape, num_classes=None):
     The model is built from the recipe (untrained) only to record its exact config and
     parameter count; `kerasgen fit ENTRY` trains it where the data can be downloaded.
     """
-    from kerasgen import recipes
-    from kerasgen.zoo.card import write_card
-
     with open(os.path.join(directory, RECIPE_FILE)) as f:
         spec = json.load(f)
     model = recipes.get(spec["recipe"]).build(tuple(data_shape), num_classes=num_classes,
@@ -227,10 +213,6 @@ def evaluate_entry(name_or_path, model=None):
 
     Updates `metrics` in `entry.json` and rewrites the card. Returns the entry config.
     """
-    from kerasgen.zoo.card import write_card
-    from kerasgen.zoo.entry import Entry
-    from kerasgen.zoo.evaluation import evaluate_model
-
     entry = Entry.open(name_or_path)
     model = model if model is not None else entry.load_model()
     entry.config["metrics"] = evaluate_model(model, entry.recipe)
@@ -240,8 +222,6 @@ def evaluate_entry(name_or_path, model=None):
 
 
 def main(argv=None):
-    import argparse
-
     parser = argparse.ArgumentParser(description="Re-evaluate zoo entries on their shipped weights, "
                                      "or write recipe-only entries.")
     parser.add_argument("--evaluate", nargs="+", default=[], metavar="ENTRY")

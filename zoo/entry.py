@@ -89,11 +89,9 @@ class Entry:
 
     def build_model(self):
         """The model from the entry's exact config, without weights."""
-        import keras
-
-        import kerasgen.metrics.domain_classifier  # noqa: F401  (registers DomainClassifier)
-        import kerasgen.metrics.residual_classifier  # noqa: F401  (registers ResidualClassifier)
-        import kerasgen.models  # noqa: F401  (registers the model classes)
+        # Keras inside: `kerasgen zoo list` / `show` read entries with this module and run
+        # without Keras or TensorFlow (kerasgen_cli, needs_keras=False).
+        import keras  # every class an entry names is registered by `import kerasgen`
 
         registered_name = self.config.get("registered_name")
         cls = None
@@ -228,27 +226,3 @@ def show(name_or_path):
 def recipe(name_or_path):
     """The entry's training recipe (a dict, the spec of `kerasgen.training`)."""
     return Entry.open(name_or_path).recipe
-
-
-def load(name_or_path, sha256=None):
-    """Loads a zoo entry (name, folder or URI) as a Keras model; weights sha256-verified.
-
-    `name_or_path` may be an `https://` / `http://` URL of an entry file (its weights are
-    downloaded to the cache, checked against the entry's sha256, then loaded) or a
-    `file://` URI of an entry folder or its entry.json; `sha256` pins the entry file of
-    a URI. A KerasHub-style preset folder (config.json, model.weights.h5, metadata.json
-    with the weights' sha256; `kerasgen export --format hub` writes one) loads too. The
-    model is built from the entry's exact `get_config()` and is not compiled; compile
-    it to continue training.
-    """
-    from kerasgen.zoo import remote
-
-    if remote.is_uri(name_or_path):
-        return remote.open_uri(name_or_path, sha256).load_model()
-    if sha256 is not None:
-        raise ValueError(f"sha256 pins the entry file of a URI; {name_or_path!r} is a name or folder")
-    from kerasgen.zoo import preset
-
-    if not os.path.isfile(os.path.join(str(name_or_path), ENTRY_FILE)) and preset.is_preset(name_or_path):
-        return preset.open_preset(name_or_path).load_model()  # KerasHub-style folder
-    return Entry.open(name_or_path).load_model()

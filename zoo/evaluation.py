@@ -8,27 +8,27 @@ import os
 
 import numpy as np
 
-from kerasgen import datasets
+from kerasgen import plotting
+from kerasgen.data import dynamic_binarization, named_datasets
+from kerasgen.metrics import FeatureStatistics
+from kerasgen.metrics.evaluate import feature_metrics
+from kerasgen.metrics.features import to_unit_interval
+from kerasgen.mode_coverage import class_coverage, mixture_coverage
+from kerasgen.models import GenerativeModel, LinearAutoencoder
+from kerasgen.zoo import spade_evaluation
+from kerasgen.zoo.extractors import JUDGES, classifier_extractor
+from kerasgen.zoo.protocol import PROTOCOL_LATENTS, result
 
 
 def test_split(spec):
     """The test split of the recipe's dataset (mnist5k: the 1,000 test images)."""
-    (_, _), (x_test, y_test) = datasets.load(spec["data"])
+    (_, _), (x_test, y_test) = named_datasets.load(spec["data"])
     return x_test, y_test
-
-
-# The latent generator every sampling protocol draws z with: the one the published card
-# numbers were measured with (sample grids use the portable default, kerasgen-v1).
-PROTOCOL_LATENTS = "numpy-pcg64"
-
-
-def result(value, n, protocol, **extra):
-    return {"value": float(f"{float(value):.6g}"), "n": int(n), "protocol": protocol, **extra}
 
 
 def iw_nll(model, spec, num_samples=1000, seed=0):
     x_test, _ = test_split(spec)
-    binary = datasets.binarize(x_test, seed=seed)
+    binary = dynamic_binarization.binarize(x_test, seed=seed)
     nll = model.log_likelihood(binary, num_samples=num_samples, seed=seed)
     mean, log_var = model.encode(binary)
     kl = 0.5 * np.sum(mean**2 + np.exp(log_var) - log_var - 1, axis=1)
@@ -44,9 +44,7 @@ def iw_nll(model, spec, num_samples=1000, seed=0):
 
 
 def pca_mse(model, spec):
-    from kerasgen.models import LinearAutoencoder
-
-    (x_train, _), (x_test, _) = datasets.load(spec["data"])
+    (x_train, _), (x_test, _) = named_datasets.load(spec["data"])
     pca = LinearAutoencoder(model.data_shape, model.latent_dim).solve_pca(x_train)
     mse = model.reconstruction_mse(x_test)
     reference = pca.reconstruction_mse(x_test)
@@ -93,20 +91,6 @@ def accuracy(model, spec):
     return {"test_accuracy": result(correct.mean(), len(correct), "top-1 accuracy on the test split")}
 
 
-# The judges of each dataset, zoo classifier entries. The first gives each entry's
-# headline numbers (some epoch counts were chosen by watching them); the others were
-# trained independently (another architecture and seed) and used for no choice, so a
-# number tuned to the first judge's quirks shows up as a disagreement.
-JUDGES = {"mnist5k": ("classifier_mnist5k", "residual_classifier_mnist5k")}
-
-
-def classifier_extractor(name="classifier_mnist5k"):
-    """The zoo's domain classifier as a feature extractor (weights sha256-verified)."""
-    from kerasgen import zoo
-
-    return zoo.load(name).feature_extractor()
-
-
 def judges(spec, extractor, second_judges=None):
     """`extractor` first, then `second_judges` (default: the other judges of the data)."""
     if second_judges is None:
@@ -120,8 +104,6 @@ def judged(name, judge, primary):
 
 
 def unit_images(model, images):
-    from kerasgen.metrics.features import to_unit_interval
-
     return to_unit_interval(images, model.output_range)
 
 
@@ -129,7 +111,7 @@ def fid_kid(model, spec, num_samples=1000, seed=0, extractor="classifier_mnist5k
             second_judges=None):
     """FID / KID / class histogram of `num_samples` generated vs the test images, next to
     the floor, under every judge of the data (the same samples for each)."""
-    (x_train, _), (x_test, _) = datasets.load(spec["data"])
+    (x_train, _), (x_test, _) = named_datasets.load(spec["data"])
     generated = unit_images(model, model.sample(num_samples, seed=seed, latent_generator=PROTOCOL_LATENTS))
     floor_rows = np.random.default_rng(seed).choice(len(x_train), size=len(x_test), replace=False)
     metrics, labels = {}, {}
@@ -150,9 +132,6 @@ def fid_kid(model, spec, num_samples=1000, seed=0, extractor="classifier_mnist5k
 def fid_kid_under(features, generated, x_test, x_floor, seed):
     """The `fid_kid` numbers under one judge (a `FeatureExtractor`), and its labels of the
     generated and the test images."""
-    from kerasgen.metrics import frechet_distance_from_features, kernel_inception_distance
-    from kerasgen.mode_coverage import class_coverage
-
     num_samples = len(generated)
     real_f, real_p = features.extract(x_test)
     gen_f, gen_p = features.extract(generated)
@@ -160,10 +139,10 @@ def fid_kid_under(features, generated, x_test, x_floor, seed):
     extractor_id = features.extractor_id
     n = f"{num_samples} generated (seed {seed}) vs the {len(x_test)} test images"
     floor = f"{len(x_test)} training images (numpy seed {seed}) vs the {len(x_test)} test images"
-    fid = frechet_distance_from_features(real_f, gen_f, extractor=extractor_id)
-    kid = kernel_inception_distance(real_f, gen_f, extractor=extractor_id, seed=seed)
-    fid_floor = frechet_distance_from_features(real_f, floor_f, extractor=extractor_id)
-    kid_floor = kernel_inception_distance(real_f, floor_f, extractor=extractor_id, seed=seed)
+    # FID and KID by the function `kerasgen.metrics.evaluate` computes them with.
+    real = FeatureStatistics.from_features(real_f, extractor_id, keep_features=True)
+    fid, kid = feature_metrics(("fid", "kid"), real, gen_f, seed=seed).values()
+    fid_floor, kid_floor = feature_metrics(("fid", "kid"), real, floor_f, seed=seed).values()
     coverage = class_coverage(gen_p)
     real_coverage = class_coverage(real_p)
     return {
@@ -200,8 +179,6 @@ def conditional_accuracy(model, spec, per_class=100, seed=0, extractor="classifi
 
 def mode_coverage(model, spec, num_samples=2500, seeds=(0, 1, 2)):
     """The PacGAN / VEEGAN 2-D protocol on the shipped generator, per sampling seed."""
-    from kerasgen.mode_coverage import mixture_coverage
-
     metrics = {}
     for seed in seeds:
         stats = mixture_coverage(model.sample(num_samples, seed=seed, latent_generator=PROTOCOL_LATENTS), spec["data"])
@@ -213,22 +190,10 @@ def mode_coverage(model, spec, num_samples=2500, seeds=(0, 1, 2)):
     return metrics
 
 
-def semantic_synthesis(model, spec, **options):
-    """SPADE's protocol (layout mIoU, FID/KID, style, diversity, KL): see spade_evaluation."""
-    from kerasgen.zoo.spade_evaluation import semantic_synthesis as measure
-
-    return measure(model, spec, **options)
-
-
-def segmentation(model, spec):
-    from kerasgen.zoo.spade_evaluation import segmentation as measure
-
-    return measure(model, spec)
-
-
 PROTOCOLS = {
-    "semantic_synthesis": semantic_synthesis,
-    "segmentation": segmentation,
+    # SPADE's protocol (layout mIoU, FID/KID, style, diversity, KL): see spade_evaluation
+    "semantic_synthesis": spade_evaluation.semantic_synthesis,
+    "segmentation": spade_evaluation.segmentation,
     "fid_kid": fid_kid,
     "conditional_accuracy": conditional_accuracy,
     "mode_coverage": mode_coverage,
@@ -255,16 +220,10 @@ def write_samples(model, spec, out, x_reference=None, seed=0):
 
     `x_reference` (images or points) defaults to the test split of `spec["data"]`.
     """
-    from kerasgen import plotting
-
-    from kerasgen.models import GenerativeModel
-
     path = os.path.join(out, "samples.png")
     generative = isinstance(model, GenerativeModel)
     if generative and model.conditioning == "label_map":  # semantic image synthesis: samples for test maps
-        from kerasgen.zoo.spade_evaluation import write_spade_samples
-
-        return write_spade_samples(model, spec, path, seed=seed)
+        return spade_evaluation.write_spade_samples(model, spec, path, seed=seed)
     if x_reference is None:
         x_reference, _ = test_split(spec)
     if not generative:  # a classifier: show the data it was trained on
@@ -275,5 +234,5 @@ def write_samples(model, spec, out, x_reference=None, seed=0):
         return plotting.save_image_grid(path, samples, model.output_range, columns=columns, scale=2)
     modes = None
     if spec.get("data") in ("ring8", "grid25"):
-        modes, _ = datasets.mixture_modes(spec["data"])
+        modes, _ = named_datasets.mixture_modes(spec["data"])
     return plotting.save_scatter(path, samples, reference=x_reference[:2500], modes=modes)

@@ -9,7 +9,10 @@ before Keras reads them, as for zoo entries.
 import json
 import os
 
+from kerasgen_runtime import __version__
+
 from kerasgen_runtime.files import sha256_file
+from kerasgen.zoo.entry import Entry
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
@@ -24,9 +27,9 @@ def is_preset(path):
 def save_preset(model, folder, metadata=None):
     """Writes `model`'s config, weights and metadata (with the weights' sha256) into `folder`
     (an existing folder the caller owns, e.g. a bundle being built)."""
+    # Keras inside: `kerasgen zoo list` imports this module (through kerasgen.zoo.load)
+    # and runs without Keras or TensorFlow.
     import keras
-
-    import kerasgen
 
     config = keras.saving.serialize_keras_object(model)
     with open(os.path.join(folder, CONFIG_FILE), "w", encoding="utf-8") as f:
@@ -35,7 +38,7 @@ def save_preset(model, folder, metadata=None):
     model.save_weights(weights)
     record = {
         "keras_version": keras.__version__,
-        "kerasgen_version": kerasgen.__version__,
+        "kerasgen_version": __version__,
         "parameter_count": int(model.count_params()),
         "weights": {"file": WEIGHTS_FILE, "sha256": sha256_file(weights), "size": os.path.getsize(weights)},
         **(metadata or {}),
@@ -47,8 +50,6 @@ def save_preset(model, folder, metadata=None):
 
 def open_preset(folder):
     """The preset as a zoo `Entry` (its `load_model` verifies the weights, then loads)."""
-    from kerasgen.zoo.entry import Entry
-
     folder = os.path.abspath(os.fspath(folder))
     config, metadata = (read_json(os.path.join(folder, name)) for name in (CONFIG_FILE, METADATA_FILE))
     weights = metadata.get("weights")

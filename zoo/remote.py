@@ -18,6 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from kerasgen.zoo import preset
 from kerasgen.zoo.entry import ENTRY_FILE, Entry, cache_dir, download, file_component, inside
 
 SCHEMES = ("https://", "http://", "file://")
@@ -38,8 +39,6 @@ def open_uri(uri, sha256=None, timeout=60):
         folder = os.path.dirname(path) if os.path.basename(path) == ENTRY_FILE else path
         if sha256 is not None:
             check_pin(read_local(os.path.join(folder, ENTRY_FILE)), sha256, uri)
-        from kerasgen.zoo import preset
-
         if not os.path.isfile(os.path.join(folder, ENTRY_FILE)) and preset.is_preset(folder):
             return preset.open_preset(folder)
         return Entry.open(folder)

@@ -22,38 +22,34 @@ import os
 
 import numpy as np
 
-from kerasgen import datasets
-from kerasgen.zoo.evaluation import PROTOCOL_LATENTS
+from kerasgen import plotting
+from kerasgen.data import named_datasets
+from kerasgen.data.layouts import from_paired_folder
+from kerasgen.metrics import FeatureStatistics
+from kerasgen.metrics.evaluate import feature_metrics
+from kerasgen.models.generative_model import predict_in_batches
+from kerasgen.zoo.entry import Entry
+from kerasgen.zoo.protocol import PROTOCOL_LATENTS, result
 
 SEGMENTER_ENTRY = "segmenter_layouts"
-
-
-def result(value, n, protocol, **extra):
-    return {"value": float(f"{float(value):.6g}"), "n": int(n), "protocol": protocol, **extra}
 
 
 def load_pairs(spec, split="test"):
     """`(images in [0, 1], label maps)` of the spec's data (a name or a paired folder)."""
     data = spec["data"]
     if os.path.isdir(str(data)):
-        from kerasgen.layouts import from_paired_folder
-
         return from_paired_folder(data)
-    train, test = datasets.load(data)
+    train, test = named_datasets.load(data)
     return test if split == "test" else train
 
 
 def segmenter(name=SEGMENTER_ENTRY):
     """The zoo's layout segmenter (weights sha256-verified) and its extractor id."""
-    from kerasgen import zoo
-
-    entry = zoo.Entry.open(name)
+    entry = Entry.open(name)
     return entry.load_model(), f"{name}@sha256:{entry.config['weights']['sha256']}"
 
 
 def segment(network, images, batch_size=250):
-    from kerasgen.models.generative_model import predict_in_batches
-
     return np.argmax(predict_in_batches(network, images, batch_size), axis=-1)
 
 
@@ -83,14 +79,10 @@ def to_unit(images):
 
 
 def semantic_synthesis(model, spec, num_samples=1000, seed=0, diversity_maps=50, diversity_samples=8):
-    from kerasgen.metrics import frechet_distance_from_features, kernel_inception_distance
-
     network, extractor_id = segmenter()
     features_of = network.feature_extractor()
 
     def features(images):
-        from kerasgen.models.generative_model import predict_in_batches
-
         pooled, logits = predict_in_batches(features_of, images, 250)
         return pooled, np.argmax(logits, axis=-1)
 
@@ -108,10 +100,11 @@ def semantic_synthesis(model, spec, num_samples=1000, seed=0, diversity_maps=50,
     floor_f, _ = features(x_train[floor_rows])
     miou, accuracy = layout_scores(gen_seg, maps_test, k)
     real_miou, real_accuracy = layout_scores(real_seg, maps_test, k)
-    fid = frechet_distance_from_features(real_f, gen_f, extractor=extractor_id).value
-    fid_floor = frechet_distance_from_features(real_f, floor_f, extractor=extractor_id).value
-    kid = kernel_inception_distance(real_f, gen_f, extractor=extractor_id, seed=seed)
-    kid_floor = kernel_inception_distance(real_f, floor_f, extractor=extractor_id, seed=seed).value
+    # FID and KID by the function `kerasgen.metrics.evaluate` computes them with.
+    real = FeatureStatistics.from_features(real_f, extractor_id, keep_features=True)
+    fid, kid = feature_metrics(("fid", "kid"), real, gen_f, seed=seed).values()
+    fid_floor, kid_floor = feature_metrics(("fid", "kid"), real, floor_f, seed=seed).values()
+    fid, fid_floor, kid_floor = fid.value, fid_floor.value, kid_floor.value
 
     # Style: the reference's colours on another map, against random z
     references = rng.permutation(n)
@@ -169,8 +162,6 @@ def segmentation(model, spec):
 
 def write_spade_samples(model, spec, path, seed=0, num_maps=8, per_map=7):
     """`samples.png`: per row, a test map (grey levels), its real image, and samples over z."""
-    from kerasgen import plotting
-
     x_test, maps_test = load_pairs(spec, "test")
     rows = np.sort(np.random.default_rng(seed).choice(len(x_test), size=min(num_maps, len(x_test)), replace=False))
     grid = []

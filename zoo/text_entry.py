@@ -6,6 +6,7 @@ The card tells the posterior-collapse story in numbers: the plain SequenceVAE, t
 same budget, then measured on the same held-out items.
 """
 
+import json
 import os
 import platform
 
@@ -35,11 +36,11 @@ def entry_metrics(result, settings):
 
 def write_entry(model, results, out, argv=()):
     """Writes `out/model.weights.h5`, `entry.json`, `evaluation.json` and `README.md`."""
+    # Keras inside: zoo.card imports this module, and `kerasgen zoo list` reads cards
+    # without Keras or TensorFlow (zoo.build imports both, and zoo.card).
     import keras
-    import tensorflow as tf
 
-    import kerasgen
-    from kerasgen.zoo.build import save_inference_weights
+    from kerasgen.zoo.build import save_inference_weights, versions
 
     name = os.path.basename(os.path.normpath(out))
     weights = os.path.join(out, "model.weights.h5")
@@ -59,14 +60,11 @@ def write_entry(model, results, out, argv=()):
                      "device": f"CPU ({platform.machine()}, {os.cpu_count()} cores, shared)",
                      "command": COMMAND.format(name=name),
                      "written_by": "python benchmarks/text_vae_collapse.py " + " ".join(argv)},
-        "versions": {"kerasgen": kerasgen.__version__, "keras": keras.__version__, "tensorflow": tf.__version__,
-                     "keras_backend": keras.backend.backend(), "python": platform.python_version()},
+        "versions": versions(),
         "key_metric": "nll_per_token",
         "metrics": entry_metrics(results["remedied"], settings),
         "text_card": {"settings": settings, "runs": {row: summary(results[row]) for row in ROWS}},
     }
-    import json
-
     config = json.loads(json.dumps(config))
     write_json(os.path.join(out, "entry.json"), config)
     write_json(os.path.join(out, "evaluation.json"), results)

@@ -5,9 +5,19 @@ MODEL: a zoo entry (a name or an entry folder), a `.keras` file, a run
 folder (one holding `model.keras`, as `kerasgen fit --out` writes) and, where the
 command runs one, an `.onnx` export. What is not one of them is one line naming the
 argument and what was tried.
+
+Imported by the commands' `run` functions only (not at `kerasgen --help` time), so it
+imports what it needs at the top.
 """
 
 import os
+
+from kerasgen_runtime import Sampler
+
+from kerasgen import zoo
+from kerasgen.saving import load_model_file
+from kerasgen_runtime.files import sha256_file
+from kerasgen.zoo.entry import ENTRY_FILE
 
 RUN_MODEL = "model.keras"  # what `kerasgen fit --out DIR` writes in DIR
 
@@ -19,6 +29,16 @@ class Resolved:
 
     def __init__(self, kind, path=None, entry=None):
         self.kind, self.path, self.entry = kind, path, entry
+
+    def source(self):
+        """What an export records of its source: `{"zoo_entry", "weights_sha256", "file"}`
+        (a zoo entry's verified weights, else the loaded file's own sha256)."""
+        if self.entry is not None:
+            weights = self.entry.config["weights"]
+            return {"zoo_entry": self.entry.name, "weights_sha256": weights["sha256"],
+                    "file": weights["file"]}
+        return {"zoo_entry": None, "weights_sha256": sha256_file(self.path),
+                "file": os.path.basename(self.path)}
 
 
 def find_model(name_or_path, argument="MODEL", onnx=True):
@@ -33,9 +53,6 @@ def find_model(name_or_path, argument="MODEL", onnx=True):
         return Resolved("onnx", path)
     if path.endswith(".keras"):
         return Resolved("keras", path)
-    from kerasgen import zoo
-    from kerasgen.zoo.entry import ENTRY_FILE
-
     if os.path.isdir(path) and not os.path.isfile(os.path.join(path, ENTRY_FILE)):
         if os.path.isfile(os.path.join(path, RUN_MODEL)):
             return Resolved("run", os.path.join(path, RUN_MODEL))
@@ -61,13 +78,7 @@ def load_model(name_or_path, argument="MODEL", onnx=True):
     entry with its weights sha256-verified, an `.onnx` export as the runtime Sampler."""
     found = find_model(name_or_path, argument, onnx)
     if found.kind == "onnx":
-        from kerasgen_runtime import Sampler
-
         return Sampler(found.path), found  # ValueError for a corrupted or non-sampling file
     if found.kind == "zoo":
         return found.entry.load_model(), found
-    import kerasgen.models  # noqa: F401  (registers the serializable classes)
-    import kerasgen.networks  # noqa: F401
-    from kerasgen.saving import load_model_file
-
     return load_model_file(found.path, argument), found

@@ -58,18 +58,18 @@ def codes_of(model, x):
 
 
 def load_data(args, model):
-    from kerasgen import datasets
+    from kerasgen.data import folders, named_datasets, sources, subsets
 
-    kind, source = datasets.resolve_source(args.data)
+    kind, source = sources.resolve_source(args.data)
     if kind == "folder":
-        x, y = datasets.from_folder(source, tuple(args.image_size) if args.image_size else None,
+        x, y = folders.from_folder(source, tuple(args.image_size) if args.image_size else None,
                                     args.color_mode)
     else:
-        _, (x, y) = datasets.load(source)
+        _, (x, y) = named_datasets.load(source)
     if tuple(x.shape[1:]) != tuple(model.data_shape):
         raise ValueError(f"--data {args.data!r} has images of shape {tuple(x.shape[1:])}, the model "
                          f"takes {tuple(model.data_shape)}; read them with --color-mode / --image-size")
-    rows = datasets.subset_rows(len(x), args.num_samples, y, args.seed)
+    rows = subsets.subset_rows(len(x), args.num_samples, y, args.seed)
     return x[rows], (None if y is None else y[rows])
 
 
@@ -106,9 +106,10 @@ def plot_latent(model, decode, x, y, out, seed):
 
 def plot_reconstructions(model, x, y, out, seed, count=16):
     """Reconstructions of a seeded random `count` of `x`, stratified by class `y`."""
-    from kerasgen import datasets, plotting
+    from kerasgen import plotting
+    from kerasgen.data import folders, named_datasets, sources, subsets
 
-    inputs = x[datasets.subset_rows(len(x), count, y, seed)]
+    inputs = x[subsets.subset_rows(len(x), count, y, seed)]
     grid = np.concatenate([inputs, np.clip(model.reconstruct(inputs), 0.0, 1.0)])
     return [plotting.save_image_grid(os.path.join(out, "reconstructions.png"), grid,
                                      columns=len(inputs), scale=2)]
@@ -143,14 +144,14 @@ def plot_traversal(model, decode, x, out, steps=9):
 
 
 def run(args):
-    from kerasgen.commands.sample import load_model
+    from kerasgen.commands.models import load_model
     from kerasgen_runtime.files import check_output_files
     from kerasgen.models import GenerativeModel
 
     kinds = KINDS if args.kind == "all" else (args.kind,)
     # A PNG of the user's where one is written is refused before any work.
     check_output_files(args.output, [name for kind in kinds for name in FILES[kind]], "-o")
-    model = load_model(args.model, onnx=False)
+    model, _ = load_model(args.model, "model", onnx=False)
     if not isinstance(model, GenerativeModel):
         raise ValueError(f"model must be an image model with a latent space, got {type(model).__name__}")
     if len(tuple(model.data_shape)) != 3:

@@ -5,7 +5,6 @@
 2-D points, a scatter plot. The output is checked before the model is loaded.
 """
 
-import os
 
 from kerasgen_runtime.outputs import GRID_MAX_SAMPLES
 
@@ -33,14 +32,6 @@ def add_parser(subparsers):
                         help="float32 samples (.npy, streamed to disk) or a PNG (.png: a grid "
                         f"of at most {GRID_MAX_SAMPLES} images, or a scatter plot of points)")
     parser.set_defaults(func=run)
-
-
-def load_model(name_or_path, argument="model", onnx=True):
-    """A `.keras` file (safe_mode), a run folder, a zoo entry; `.onnx` gives the runtime
-    Sampler (`kerasgen.commands.models`)."""
-    from kerasgen.commands.models import load_model as resolve
-
-    return resolve(name_or_path, argument, onnx)[0]
 
 
 def check_samplable(model, label):
@@ -93,6 +84,7 @@ def run(args):
 
     check_positive_int("--num-samples", args.num_samples)
     check_positive_int("--batch-size", args.batch_size)
+    from kerasgen.commands.models import load_model
     from kerasgen_runtime.files import check_output_path
 
     check_output_path(args.output)  # before loading or downloading anything
@@ -101,7 +93,7 @@ def run(args):
 
     from kerasgen.models import GenerativeModel
 
-    model = load_model(args.model)
+    model, _ = load_model(args.model, "model")
     if isinstance(model, GenerativeModel) and model.conditioning == "label_map":
         return sample_maps(model, args, kind)
     if isinstance(model, Sampler):  # an .onnx file: the runtime sampler

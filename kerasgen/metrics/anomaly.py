@@ -1,13 +1,14 @@
 """Anomaly detection with a model's `anomaly_score`: AUROC and the threshold at a chosen
 false-positive rate."""
 
+import inspect
+
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 
 def auroc(normal_scores, anomaly_scores):
     """Area under the ROC curve with anomalies as positives (higher score: anomalous)."""
-    from sklearn.metrics import roc_auc_score
-
     labels = np.r_[np.zeros(len(normal_scores)), np.ones(len(anomaly_scores))]
     return float(roc_auc_score(labels, np.r_[normal_scores, anomaly_scores]))
 
@@ -33,8 +34,6 @@ def anomaly_report(model, x_normal, x_anomalies, false_positive_rate=0.05, metho
     unknown = sorted(set(methods) - set(declared))
     if unknown:
         raise ValueError(f"methods must be among {list(declared)}, got {unknown}")
-    import inspect
-
     accepted = inspect.signature(model.anomaly_score).parameters
     options = {key: value for key, value in options.items() if key in accepted}
     report = {}

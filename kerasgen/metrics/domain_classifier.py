@@ -4,6 +4,8 @@ import keras
 import numpy as np
 
 from kerasgen.checks import check_positive_int, check_shape, check_units
+from kerasgen.data.user_arrays import from_arrays
+from kerasgen.metrics.feature_extractor import FeatureExtractor
 from kerasgen.networks.network import Network
 
 
@@ -25,7 +27,7 @@ class DomainClassifier(Network):
 
     Example:
     ```python
-    (x, y), (x_test, y_test) = kerasgen.datasets.load("mnist5k")
+    (x, y), (x_test, y_test) = kerasgen.data.named_datasets.load("mnist5k")
     classifier = kerasgen.metrics.train_domain_classifier(x, y, epochs=5)
     extractor = classifier.feature_extractor()
     features, probabilities = extractor.extract(x_test)
@@ -74,8 +76,6 @@ class DomainClassifier(Network):
 
     def feature_extractor(self):
         """A `FeatureExtractor` giving the feature layer and the class probabilities."""
-        from kerasgen.metrics.feature_extractor import FeatureExtractor
-
         return FeatureExtractor(
             self, self.name, features_layer="features", probabilities_layer="probabilities"
         )
@@ -108,8 +108,6 @@ def train_domain_classifier(
         The trained classifier, compiled with Adam and sparse cross-entropy; its
         `history` attribute holds the `fit` history.
     """
-    from kerasgen.datasets import from_arrays
-
     x, y = from_arrays(x, y, name="x")
     if y is None:
         raise ValueError("y must hold one int label per image, got None")

@@ -1,6 +1,5 @@
 """One entry point: the requested metrics of a generative model against a dataset."""
 
-import functools
 import hashlib
 import os
 import warnings
@@ -8,19 +7,18 @@ import warnings
 import numpy as np
 
 from kerasgen.checks import check_positive_int
+from kerasgen.metrics.extractors import default_extractor_name, get_extractor
 from kerasgen.metrics.feature_statistics import FeatureStatistics
-from kerasgen.metrics.features import (
-    _ProgressBar,
-    default_extractor_name,
-    extract_features,
-    get_extractor,
-)
+from kerasgen.metrics.features import extract_features
 from kerasgen.metrics.frechet import frechet_distance_from_statistics
 from kerasgen.metrics.inception_score import inception_score
 from kerasgen.metrics.kid import kernel_inception_distance
 from kerasgen.metrics.metric_result import MetricResult
 from kerasgen.metrics.precision_recall import prdc
+from kerasgen.metrics.progress import ProgressBar
+from kerasgen.metrics.real_data import as_array, load_real_data, source_key
 from kerasgen.metrics.stats_cache import cached_statistics
+from kerasgen.models import GenerativeModel
 
 # metric name -> what it reports
 METRICS = {
@@ -32,18 +30,6 @@ METRICS = {
     "recon": "mean squared reconstruction error per pixel on real data (autoencoders)",
 }
 FEATURE_METRICS = ("fid", "kid", "is", "prd")
-# functions `spec -> model or None`, tried before file paths (the zoo adds entry names)
-MODEL_RESOLVERS = []
-
-
-def register_model_resolver(resolver):
-    """Lets `evaluate` / `kerasgen evaluate` accept more model specs (e.g. zoo names).
-
-    `resolver(spec)` returns a model (or sampler) for specs it knows, else `None`.
-    """
-    MODEL_RESOLVERS.append(resolver)
-
-
 def parse_metrics(metrics):
     """`"fid,kid"` or a sequence -> a tuple of known metric names, in request order."""
     names = metrics.split(",") if isinstance(metrics, str) else list(metrics)
@@ -55,97 +41,6 @@ def parse_metrics(metrics):
             f"{metrics!r}" + (f" (unknown: {', '.join(unknown)})" if unknown else "")
         )
     return tuple(dict.fromkeys(names))
-
-
-def load_generator(spec):
-    """A model from a registered resolver, a `.keras` file, an `.onnx` file (runtime
-    sampler), a zoo entry name or folder, or the object itself."""
-    if not isinstance(spec, (str, os.PathLike)):
-        return spec
-    for resolver in MODEL_RESOLVERS:
-        model = resolver(spec)
-        if model is not None:
-            return model
-    path = os.fspath(spec)
-    if path.endswith((".keras", ".onnx")) and not os.path.isfile(path):
-        raise ValueError(f"model file {path!r} does not exist")
-    if path.endswith(".keras"):
-        import keras
-
-        import kerasgen.models  # noqa: F401  (registers the model classes)
-
-        return keras.saving.load_model(path, safe_mode=True)
-    if path.endswith(".onnx"):
-        from kerasgen_runtime import Sampler
-
-        return Sampler(path)
-    from kerasgen import zoo
-
-    try:
-        entry = zoo.Entry.open(path)
-    except ValueError:
-        raise ValueError(
-            f"model must be a .keras or .onnx file or a zoo entry ({', '.join(zoo.list_entries())}), "
-            f"got {path!r}"
-        ) from None
-    return entry.load_model()
-
-
-def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="auto",
-                   image_size=None, report=None):
-    """Real images of a dataset name's `split` or of an image folder, as an array.
-
-    Fewer than all of them (`num_samples`) are a seeded random subset, stratified by
-    class where there are labels (a class-sorted folder or split keeps every class in
-    proportion). A folder is read with `color_mode` / `image_size` as
-    `kerasgen.datasets.from_folder` reads it. `report` (a dict) receives `real_subset`.
-    """
-    from kerasgen import datasets
-
-    labels = None
-    if isinstance(data, np.ndarray):
-        x = data
-    elif isinstance(data, (str, os.PathLike)) and os.path.isdir(data):
-        image_size = datasets.check_image_options(color_mode, image_size)
-        files, labels, _ = datasets.list_images(os.fspath(data))
-        total = len(files)  # what the folder holds, labelled or not
-        rows = datasets.subset_rows(total, num_samples or total, labels, seed)
-        files = [files[i] for i in rows]
-        if color_mode == "auto":
-            color_mode = datasets.folder_color_mode(files)
-        if report is not None:
-            report["real_subset"] = _subset_text(len(rows), total, labels is not None, seed)
-        return datasets.load_images(files, image_size, color_mode)
-    elif isinstance(data, str) and data in datasets.NAMES:
-        if split not in ("train", "test"):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-        x, labels = _dataset_images(data, split)
-    else:
-        datasets.resolve_source(data)  # names a missing folder or an unknown dataset
-        raise ValueError(f"data must be a dataset name, an image folder or an array, got {data!r}")
-    total = len(x)
-    if num_samples is not None and num_samples < len(x):
-        x = x[datasets.subset_rows(len(x), num_samples, labels, seed)]
-    if report is not None:
-        report["real_subset"] = _subset_text(len(x), total, labels is not None, seed)
-    return x
-
-
-def _subset_text(n, total, stratified, seed):
-    if n >= total:
-        return f"all {total} real examples"
-    return (f"a seeded random subset of {n} of {total} real examples "
-            f"({'stratified by class, ' if stratified else ''}seed {seed})")
-
-
-@functools.lru_cache(maxsize=2)
-def _dataset_images(name, split):
-    # Loading a dataset (parsing mnist5k takes seconds) once per process serves repeated
-    # evaluations, e.g. of every zoo entry. Callers never modify the arrays.
-    from kerasgen import datasets
-
-    (x_train, y_train), (x_test, y_test) = datasets.load(name)
-    return (x_test, y_test) if split == "test" else (x_train, y_train)
 
 
 def evaluate(
@@ -172,14 +67,14 @@ def evaluate(
     """Computes `metrics` for `model` against real `data`.
 
     Args:
-        model: a kerasgen model, a runtime sampler, or a spec for `load_generator`
-            (`.keras`, `.onnx`, or a zoo entry name).
-        data: a dataset name (`kerasgen.datasets.NAMES`), an image folder, or an array.
+        model: a kerasgen model or a runtime sampler (`kerasgen_runtime.Sampler`); load
+            a file or a zoo entry first (`keras.saving.load_model`, `kerasgen.zoo.load`).
+        data: a dataset name (`kerasgen.data.named_datasets.NAMES`), an image folder, or an array.
         metrics: names among `fid, kid, is, prd, nll, recon` (a list or `"fid,kid"`).
         num_samples: generated samples, and real samples (a seeded subset of `split`).
-        extractor: extractor spec for `get_extractor`; default: the zoo's classifier for
-            `data` (`classifier_mnist5k` for mnist5k), `"identity"` for 2-D points, else
-            `"inception_v3"`.
+        extractor: a `FeatureExtractor` or a spec for `get_extractor`; default: one
+            registered for `data`, `"identity"` for 2-D points, else `"inception_v3"`
+            (`kerasgen evaluate` uses the data's zoo judge, e.g. `classifier_mnist5k`).
         extractor_layer: feature layer when `extractor` is a generic Keras model.
         extractor_sha256: expected sha256 of the extractor's weights file.
         split: `"test"` or `"train"` for dataset names.
@@ -200,7 +95,7 @@ def evaluate(
     """
     metrics = parse_metrics(metrics)
     num_samples = check_positive_int("num_samples", num_samples)
-    model = load_generator(model)
+    check_model(model)
     for metric, declaration, method, kind in (
             ("nll", "scores_likelihood", "log_likelihood", "a kerasgen VAE"),
             ("recon", "reconstructs", "reconstruct", "an autoencoder or VAE")):
@@ -231,11 +126,20 @@ def evaluate(
             )
         )
     if "nll" in metrics:
-        results["nll"] = negative_log_likelihood(model, _as_array(real), nll_samples, seed,
+        results["nll"] = negative_log_likelihood(model, as_array(real), nll_samples, seed,
                                                  progress)
     if "recon" in metrics:
-        results["reconstruction_mse"] = reconstruction_error(model, _as_array(real))
+        results["reconstruction_mse"] = reconstruction_error(model, as_array(real))
     return results
+
+
+def check_model(model):
+    """`model` must be a model object: this function loads no file and no zoo entry."""
+    if isinstance(model, (str, os.PathLike)):
+        raise ValueError(
+            "model must be a loaded model or sampler (keras.saving.load_model, "
+            f"kerasgen.zoo.load, kerasgen_runtime.Sampler), got the name {os.fspath(model)!r}"
+        )
 
 
 def reference_statistics(extractor, real, source, num_samples=None, cache_dir=None,
@@ -291,28 +195,9 @@ def feature_metrics(metrics, real_statistics, generated, probabilities=None, see
     return results
 
 
-def source_key(data, real, split, num_samples, seed=0):
-    """A string naming the real data exactly: a dataset name and split, else a content
-    hash of the array, or of the folder's file names, sizes and modification times."""
-    if isinstance(data, str) and not os.path.isdir(data):
-        # The subset is seeded and stratified (see load_real_data): the key names both.
-        return f"{data}:{split}:{num_samples}:stratified-seed{seed}"
-    digest = hashlib.sha256()
-    if isinstance(real, np.ndarray):
-        digest.update(np.ascontiguousarray(real).tobytes())
-        return f"array:{digest.hexdigest()}:{num_samples}"
-    for root, _, names in sorted(os.walk(real)):
-        for name in sorted(names):
-            info = os.stat(os.path.join(root, name))
-            digest.update(f"{root}/{name}:{info.st_size}:{info.st_mtime_ns};".encode())
-    return f"{os.path.abspath(real)}:{digest.hexdigest()}:{num_samples}"
-
-
 def declares(model, what):
     """Whether `model` is a kerasgen model that declares `what` (`reconstructs`,
     `scores_likelihood`: see `kerasgen.models.GenerativeModel`)."""
-    from kerasgen.models import GenerativeModel
-
     return isinstance(model, GenerativeModel) and bool(getattr(model, what))
 
 
@@ -324,7 +209,7 @@ def negative_log_likelihood(model, x, num_samples=100, seed=0, progress=False):
             "metric 'nll' needs a model with log_likelihood (a kerasgen VAE), got "
             f"{type(model).__name__}"
         )
-    bar = _ProgressBar(len(x), "nll", enabled=progress, unit="examples")
+    bar = ProgressBar(len(x), "nll", enabled=progress, unit="examples")
     values = np.asarray(
         model.log_likelihood(x, num_samples=num_samples, seed=seed, progress=bar.update)
     )
@@ -375,15 +260,6 @@ def _resolve_extractor(spec, layer_name, sha256, data, real, metrics):
             f"or inception_v3_top), got extractor {extractor.name!r}"
         )
     return extractor
-
-
-def _as_array(real):
-    if isinstance(real, np.ndarray):
-        return real
-    from kerasgen.datasets import from_folder
-
-    x, _ = from_folder(real)
-    return x
 
 
 def _check_shapes(model, real, data):

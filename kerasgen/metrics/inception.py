@@ -13,7 +13,10 @@ weights are downloaded only when allowed (`allow_download`, or the environment v
 import hashlib
 import os
 
+import keras
+
 from kerasgen_runtime.files import sha256_file
+from kerasgen.metrics.feature_extractor import FeatureExtractor
 
 BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
 # include_top -> (file name, MD5 pinned by keras.applications.inception_v3)
@@ -102,8 +105,6 @@ def imagenet_weights_path(include_top=False, sha256=None, allow_download=None, c
         allow_download = os.environ.get("KERASGEN_OFFLINE", "") not in ("1", "true", "yes")
     reason = "downloading is disabled (allow_download=False or KERASGEN_OFFLINE=1)"
     if allow_download:
-        import keras
-
         try:
             downloaded = keras.utils.get_file(
                 file_name, BASE_URL + file_name, file_hash=md5, cache_subdir="models",
@@ -125,10 +126,6 @@ def imagenet_weights_path(include_top=False, sha256=None, allow_download=None, c
 
 
 def _build(path, include_top):
-    import keras
-
-    from kerasgen.metrics.feature_extractor import FeatureExtractor
-
     model = keras.applications.InceptionV3(
         include_top=include_top,
         weights=None,

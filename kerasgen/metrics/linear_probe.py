@@ -7,6 +7,10 @@ the number in context.
 """
 
 import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 
 def codes(model, x, batch_size=256):
@@ -18,10 +22,6 @@ def codes(model, x, batch_size=256):
 
 def probe_accuracy(train_features, y_train, test_features, y_test, max_iter=2000):
     """Test accuracy of a standardized logistic regression fit on the training features."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
     probe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=max_iter))
     probe.fit(train_features, y_train)
     return float(probe.score(test_features, y_test))
@@ -29,8 +29,6 @@ def probe_accuracy(train_features, y_train, test_features, y_test, max_iter=2000
 
 def linear_probe(model, train, test, seed=0):
     """`{"code", "pca", "raw"}` test accuracies and the sizes, for `(x, y)` splits."""
-    from sklearn.decomposition import PCA
-
     (x_train, y_train), (x_test, y_test) = train, test
     if y_train is None or y_test is None:
         raise ValueError("linear_probe needs labelled data (a dataset name, a folder with one "

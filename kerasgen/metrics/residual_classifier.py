@@ -2,7 +2,9 @@
 
 import keras
 
-from kerasgen.checks import check_positive_int, check_shape, check_units
+from kerasgen.checks import check_positive_int
+from kerasgen.metrics.feature_extractor import FeatureExtractor
+from kerasgen.checks import check_shape, check_units
 from kerasgen.networks.network import Network
 
 
@@ -78,8 +80,6 @@ class ResidualClassifier(Network):
 
     def feature_extractor(self):
         """A `FeatureExtractor` giving the feature layer and the class probabilities."""
-        from kerasgen.metrics.feature_extractor import FeatureExtractor
-
         return FeatureExtractor(
             self, self.name, features_layer="features", probabilities_layer="probabilities"
         )

@@ -12,17 +12,17 @@ reconstruction, and what its samples are.
   valid (in a dictionary).
 """
 
+import keras
 import numpy as np
 
 from kerasgen.data.text import PAD
+from kerasgen.checks import check_positive_int
 
 ACTIVITY_THRESHOLD = 0.01
 
 
 def token_log_likelihood(model, ids, z, batch_size=4096):
     """log p(x|z) in nats per row (teacher forcing), for ids `(N, T)` and codes `(N, L)`."""
-    import keras
-
     out = np.empty(len(ids), dtype="float64")
     for start in range(0, len(ids), batch_size):
         x = ids[start:start + batch_size]
@@ -36,8 +36,6 @@ def token_log_likelihood(model, ids, z, batch_size=4096):
 
 def importance_weighted_nll(model, ids, num_samples=100, seed=0, batch_size=4096):
     """-log p(x) per item: -logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] + log K."""
-    from kerasgen.checks import check_positive_int
-
     num_samples = check_positive_int("num_samples", num_samples)
     if model.encoder is None:
         return -token_log_likelihood(model, ids, np.zeros((len(ids), 0), "float32"), batch_size)

@@ -4,7 +4,7 @@ from keras import ops
 from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 
 from kerasgen.checks import check_non_negative
-from kerasgen.datasets import from_arrays
+from kerasgen.data.user_arrays import from_arrays
 from kerasgen.losses import discriminator_loss, generator_loss, score
 from kerasgen.models.adversarial import (
     AdversarialModel,

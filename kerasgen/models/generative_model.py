@@ -4,7 +4,8 @@ import keras
 import numpy as np
 
 from kerasgen import backend as kg_backend
-from kerasgen.datasets import check_training_range, from_arrays
+from kerasgen.data.user_arrays import from_arrays
+from kerasgen.data.value_ranges import check_training_range
 
 SEED_STATE_KEY = "noise_seed_state"
 

@@ -41,7 +41,7 @@ class Recipe:
             raise ValueError(
                 f"image size {height}x{width} does not fit recipe {self.name!r}, whose networks "
                 f"need height and width divisible by {factor}; resize the images with "
-                f"--image-size {fit[0]} {fit[1]} (kerasgen.datasets.from_folder(image_size=...))"
+                f"--image-size {fit[0]} {fit[1]} (kerasgen.data.from_folder(image_size=...))"
             )
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import onnx
 
 from kerasgen import cli
-from kerasgen.export.cli import resolve_model
+from kerasgen.commands.models import load_model
 from kerasgen.export.metadata import FILENAME, from_onnx_props
 from kerasgen_runtime import Sampler
 from kerasgen_runtime.cli import main as sample_main
@@ -25,7 +25,8 @@ def test_export_then_sample_round_trip(vae, tmp_path, capsys):
     grid = str(tmp_path / "grid.png")
     assert sample_main([onnx_path, "-n", "9", "--seed", "0", "-o", grid]) == 0
     assert os.path.getsize(grid) > 0
-    loaded, _ = resolve_model(keras_path)
+    loaded, found = load_model(keras_path)
+    assert found.source() == metadata["source"]
     np.testing.assert_allclose(Sampler(onnx_path).sample(9, seed=0), loaded.sample(9, seed=0), atol=1e-4)
 
     saved_model = str(tmp_path / "vae_encoder")

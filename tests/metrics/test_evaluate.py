@@ -1,4 +1,3 @@
-import importlib
 import json
 import os
 
@@ -8,7 +7,8 @@ from kerasgen_runtime.files import MANIFEST  # kerasgen's record of the files it
 
 from PIL import Image
 
-from kerasgen import cli, datasets
+from kerasgen import cli
+from kerasgen.data import named_datasets
 from kerasgen.metrics import evaluate
 from tests.metrics.conftest import ImageSource
 
@@ -60,8 +60,8 @@ def test_better_generator_gets_better_numbers_with_sizes_and_identity(
 
 
 def test_points_use_the_identity_extractor():
-    collapsed = ImageSource(datasets.mixture_modes("ring8")[0][:1] + np.zeros((10, 2)))
-    exact = ImageSource(datasets.sample_mixture("ring8", 2000, seed=5)[0])
+    collapsed = ImageSource(named_datasets.mixture_modes("ring8")[0][:1] + np.zeros((10, 2)))
+    exact = ImageSource(named_datasets.sample_mixture("ring8", 2000, seed=5)[0])
     good = evaluate(exact, "ring8", metrics="prd", num_samples=500, progress=False)
     bad = evaluate(collapsed, "ring8", metrics="prd", num_samples=500, progress=False)
     assert good["precision"].extractor == "identity"
@@ -141,12 +141,12 @@ def test_cli_table_and_errors(vae_path, image_folder, capsys, monkeypatch, tmp_p
 def test_default_extractor_prefers_a_registered_domain_classifier(
     sources, real_images, classifier, monkeypatch, tmp_path
 ):
-    from kerasgen.metrics import features
+    from kerasgen.metrics import extractors
 
-    monkeypatch.setitem(features.EXTRACTORS, "test_classifier", classifier.feature_extractor)
-    monkeypatch.setitem(features.DEFAULT_EXTRACTORS, "mnist5k", "test_classifier")
-    assert features.default_extractor_name("mnist5k", (28, 28, 1)) == "test_classifier"
-    assert features.default_extractor_name("ring8", (2,)) == "identity"
+    monkeypatch.setitem(extractors.EXTRACTORS, "test_classifier", classifier.feature_extractor)
+    monkeypatch.setitem(extractors.DEFAULT_EXTRACTORS, "mnist5k", "test_classifier")
+    assert extractors.default_extractor_name("mnist5k", (28, 28, 1)) == "test_classifier"
+    assert extractors.default_extractor_name("ring8", (2,)) == "identity"
     # Without one, grayscale data falls back to ImageNet features with a warning.
     monkeypatch.setenv("KERASGEN_OFFLINE", "1")
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
@@ -191,8 +191,8 @@ def test_the_report_says_how_many_real_examples_were_drawn_of_how_many(classes, 
         folder = tmp_path / (str(index % 3) if classes else "")
         folder.mkdir(exist_ok=True)
         Image.fromarray(rng.integers(0, 256, (8, 8), dtype="uint8")).save(folder / f"{index:02d}.png")
-    # kerasgen.metrics.evaluate is also the name of the function the package exports.
-    load_real_data = importlib.import_module("kerasgen.metrics.evaluate").load_real_data
+    from kerasgen.metrics.real_data import load_real_data
+
     report = {}
     x = load_real_data(str(tmp_path), num_samples=10, seed=4, report=report)
     assert len(x) == 10

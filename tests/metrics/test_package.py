@@ -8,7 +8,7 @@ def test_every_subcommand_parser_builds_without_keras():
     code = (
         "import sys, kerasgen_cli; kerasgen_cli.uninitialized_package(); "
         "from kerasgen import cli; parser = cli.build_parser(); "
-        "import kerasgen.metrics.cli, kerasgen.export.cli, kerasgen.zoo.cli; "
+        "import kerasgen.commands.evaluate, kerasgen.commands.export, kerasgen.commands.zoo; "
         "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules; "
         "assert {'fit', 'sample', 'export', 'evaluate', 'zoo'} <= set("
         "parser._subparsers._group_actions[0].choices)"

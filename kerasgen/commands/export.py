@@ -1,4 +1,8 @@
-"""`kerasgen export MODEL.keras --format onnx|saved_model|web -o PATH [--encoder] [--precision int8]`."""
+"""`kerasgen export MODEL.keras --format onnx|saved_model|web -o PATH [--encoder] [--precision int8]`.
+
+An argparse-level module: `kerasgen --help` imports it before Keras, so the exporters
+(TensorFlow, tf2onnx) are imported inside the functions that run an export.
+"""
 
 import os
 import warnings
@@ -37,27 +41,8 @@ def add_parser(subparsers):
     return parser
 
 
-def resolve_model(name_or_path):
-    """Loads the model to export; returns `(model, source)`.
-
-    `source` is the metadata's `{"zoo_entry", "weights_sha256", "file"}`.
-    `name_or_path` is a `.keras` file or a run folder holding `model.keras` (the file's
-    sha256 is recorded) or a zoo entry name or folder (its verified weights' sha256 is
-    recorded); see `kerasgen.commands.models`.
-    """
-    from kerasgen.commands.models import load_model
-    from kerasgen_runtime.files import sha256_file
-
-    model, found = load_model(name_or_path, "MODEL", onnx=False)
-    if found.entry is not None:
-        weights = found.entry.config["weights"]
-        return model, {"zoo_entry": found.entry.name, "weights_sha256": weights["sha256"],
-                       "file": weights["file"]}
-    return model, {"zoo_entry": None, "weights_sha256": sha256_file(found.path),
-                   "file": os.path.basename(found.path)}
-
-
 def run(args):
+    from kerasgen.commands.models import load_model
     from kerasgen.export.checks import ExportCheckError
 
     if args.precision != "float32" and (args.format not in ("onnx", "bundle", "hub") or args.encoder):
@@ -67,18 +52,15 @@ def run(args):
     if args.format in ("web", "bundle", "hub") and args.encoder:
         raise ValueError(f"--encoder needs --format onnx or saved_model, got --format {args.format}")
     check_output(args)
-    model, source = resolve_model(args.model)
+    model, found = load_model(args.model, "MODEL", onnx=False)
+    source = found.source()  # the zoo entry's verified weights, or the file's sha256
     if getattr(model, "sampling_graph", None) == "text_step":  # a text model: its decoder step
-        from kerasgen.export.text_step import export_command
-
-        return export_command(model, args, source)
+        return export_text(model, args, source)
     # A CLI process runs one export: the no-prior warning is said once, in the summary.
     warnings.filterwarnings("ignore", "(?s).*latent has no prior", RuntimeWarning)
     try:
         if args.format in ("bundle", "hub"):
-            from kerasgen.export.bundle import export_command
-
-            return export_command(args, model, source, int8_judge)
+            return export_bundle(args, model, source)
         if args.format == "web":
             from kerasgen.export.web import to_web
 
@@ -105,6 +87,52 @@ def run(args):
     return 0
 
 
+def export_text(model, args, source):
+    """`kerasgen export TEXT_MODEL.keras -o step.onnx`: the decoder step (ONNX), or with
+    `--format web` a page that samples it in the browser (`kerasgen.export.web_text`)."""
+    if args.format not in ("onnx", "web") or args.encoder or args.precision != "float32":
+        raise ValueError(f"a text model exports its decoder step as --format onnx or web (float32, no "
+                         f"--encoder), got --format {args.format}{' --encoder' if args.encoder else ''} "
+                         f"--precision {args.precision}")
+    from kerasgen.export.text_step import TOLERANCE, to_onnx_step
+    from kerasgen.export.web_text import to_web_text
+
+    if args.format == "web":
+        report = to_web_text(model, args.output, source=source, overwrite=args.overwrite,
+                             onnxruntime_web=args.onnxruntime_web, opset=args.opset)
+        print(f"wrote the text page of {type(model).__name__} to {report['path']}\n"
+              f"  serve it: python -m http.server -d {args.output} (browsers do not load wasm from file://)")
+        return 0
+    report = to_onnx_step(model, args.output, opset=args.opset, source=source)
+    differences = ", ".join(f"batch {b}: {d:.2g}" for b, d in report["max_abs_diff"].items())
+    print(f"wrote the decoder step of {type(model).__name__} to {report['path']}\n"
+          f"  checked against Keras: max |diff| {differences} (tolerance {TOLERANCE:g})\n"
+          f"  sample it without TensorFlow: kerasgen-sample {report['path']} -n 16 --seed 0 -o samples.txt")
+    return 0
+
+
+def export_bundle(args, model, source):
+    """`kerasgen export MODEL --format bundle|hub -o DIR [--precision int8]`."""
+    from kerasgen import zoo
+    from kerasgen.export.bundle import to_bundle
+
+    judge, reference = int8_judge(args, source) if args.precision == "int8" else (None, None)
+    card = None
+    if source.get("zoo_entry"):
+        path = os.path.join(zoo.Entry.open(source["zoo_entry"]).directory, "README.md")
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                card = f.read()
+    manifest = to_bundle(model, args.output, source=source, layout=args.format, precision=args.precision,
+                         judge=judge, reference=reference, card=card, overwrite=args.overwrite, opset=args.opset)
+    print(f"wrote {args.format} of {manifest['model_class']} to {manifest['path']}: "
+          f"{len(manifest['files'])} files, {', '.join(manifest['models'])}")
+    if manifest["int8"] and not manifest["int8"]["written"]:
+        print(f"  no int8 variant: {manifest['int8']['reason']}")
+    print(f"  check it anywhere: kerasgen verify {args.output} (or kerasgen-sample --verify {args.output})")
+    return 0
+
+
 def int8_judge(args, source):
     """`(judge, reference images or None)` for the int8 quality gate: `--judge`, else
     the primary judge of a zoo entry's data (and that data's test images)."""
@@ -115,8 +143,7 @@ def int8_judge(args, source):
         data = (zoo.Entry.open(source["zoo_entry"]).recipe or {}).get("data")
     judge = args.judge
     if judge is None:
-        from kerasgen.metrics.features import default_extractor_name
-        from kerasgen.zoo.evaluation import JUDGES
+        from kerasgen.zoo.extractors import JUDGES, default_extractor_name
 
         if data not in JUDGES:
             raise ValueError(
@@ -127,9 +154,9 @@ def int8_judge(args, source):
         judge = default_extractor_name(data)
     reference = None
     if data is not None:
-        from kerasgen import datasets
+        from kerasgen.data import named_datasets
 
-        _, (reference, _) = datasets.load(data)
+        _, (reference, _) = named_datasets.load(data)
     return judge, reference
 
 

@@ -69,7 +69,8 @@ def add_parser(subparsers):
 
 def run(args, model=None):
     """Runs the command; `model` (already loaded, e.g. a zoo entry) overrides args.model."""
-    from kerasgen.metrics.evaluate import evaluate
+    from kerasgen.metrics.evaluate import FEATURE_METRICS, evaluate, parse_metrics
+    from kerasgen.zoo import extractors
 
     check_cache_dir(args.cache_dir)
     if getattr(args, "output", None) is not None:
@@ -84,19 +85,25 @@ def run(args, model=None):
             return run_entry_protocol(entry, args.json, getattr(args, "output", None))
         model, _ = load_model(args.model, "MODEL")
     if any(name.strip() in ("linear_probe", "anomaly") for name in args.metrics.split(",")):
-        from kerasgen.metrics import autoencoder_metrics
+        from kerasgen.commands import autoencoder_metrics
 
         return autoencoder_metrics.run(args, model)
     if args.data is None:
         raise ValueError(f"--data is required for model {args.model!r} (a dataset name or image folder)")
     subset = {}
+    # The zoo's names are resolved here: a zoo classifier named by --extractor, else the
+    # data's zoo judge (the metrics know only their own extractors, files and models).
+    extractor = args.extractor or extractors.judge_name(args.data)
     try:
+        if extractor is not None and set(parse_metrics(args.metrics)) & set(FEATURE_METRICS):
+            extractor = extractors.get_extractor(extractor, args.extractor_layer,
+                                                 args.extractor_sha256)
         results = evaluate(
-            model if model is not None else args.model,
+            model,
             args.data,
             metrics=args.metrics,
             num_samples=args.num_samples,
-            extractor=args.extractor,
+            extractor=extractor,
             extractor_layer=args.extractor_layer,
             extractor_sha256=args.extractor_sha256,
             split=args.split,

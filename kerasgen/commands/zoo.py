@@ -2,7 +2,7 @@
 
 Both read only the entries' JSON files, so they declare `needs_keras=False` and the
 console script runs them without importing Keras or TensorFlow (keep this module's
-imports, and `kerasgen.zoo.entry` / `kerasgen.zoo.card`'s top-level ones, free of both).
+imports, and the top-level ones of `kerasgen.zoo` and `kerasgen.zoo.card`, free of both).
 """
 
 import json

@@ -14,6 +14,11 @@ import json
 
 import numpy as np
 
+from kerasgen.data import sources
+from kerasgen.data.tables import is_table_path
+from kerasgen.metrics.anomaly import anomaly_report
+from kerasgen.metrics.linear_probe import linear_probe
+
 METRICS = ("linear_probe", "anomaly")
 
 
@@ -30,10 +35,8 @@ def parse_classes(text):
 
 
 def run(args, model):
-    from kerasgen.data import sources
-    from kerasgen.metrics.anomaly import anomaly_report
-    from kerasgen.metrics.linear_probe import linear_probe
-
+    """Runs `kerasgen evaluate --metrics linear_probe,anomaly` on the loaded `model`
+    (imported by `kerasgen.commands.evaluate.run` only, so its imports are at the top)."""
     names = [name.strip() for name in args.metrics.split(",") if name.strip()]
     unknown = sorted(set(names) - set(METRICS))
     if unknown:
@@ -57,11 +60,7 @@ def run(args, model):
 
 def anomaly_data(args, sources, options):
     """`(x_normal, x_anomalies)` from `--data` / `--anomalies` / `--normal-classes`."""
-    from kerasgen import datasets
-
-    from kerasgen.data.tables import is_table_path
-
-    if not is_table_path(args.data) and datasets.resolve_source(args.data)[0] == "name":
+    if not is_table_path(args.data) and sources.resolve_source(args.data)[0] == "name":
         x, y = sources.load_split(args.data, "test", **options)
     else:
         x, y = sources.load_examples(args.data, options["columns"], options["label_column"])
