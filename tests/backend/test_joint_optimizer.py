@@ -15,14 +15,14 @@ def test_a_player_of_two_networks_routes_both_to_its_optimizer():
     first, second, other = dense(2, "first"), dense(2, "second"), dense(1, "other")
     together, alone = keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1)
     joint = JointOptimizer([(together, [first, second]), (alone, other)])
-    # Each optimizer's state holds its own networks' variables (SGD: the iteration count and
-    # the learning rate, built for the variables it updates).
+    # One step: every variable of both networks moves by the first optimizer's rate.
     variables = first.trainable_variables + second.trainable_variables + other.trainable_variables
-    before = [np.array(v) for v in variables]
-    joint.apply([keras.ops.ones_like(v) for v in variables], variables)
+    before = [keras.ops.convert_to_numpy(v) for v in variables]
+    joint.apply([keras.ops.ones(v.shape) for v in variables], variables)
     for old, variable in zip(before, variables):
-        np.testing.assert_allclose(np.array(variable), old - 0.1, rtol=1e-6)
-    assert int(joint.iterations) == int(together.iterations) == 1
+        np.testing.assert_allclose(keras.ops.convert_to_numpy(variable), old - 0.1, rtol=1e-6)
+    assert int(keras.ops.convert_to_numpy(joint.iterations)) == 1
+    assert int(keras.ops.convert_to_numpy(together.iterations)) == 1
 
 
 def test_one_optimizer_keeps_the_state_of_all_its_networks():
