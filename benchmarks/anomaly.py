@@ -26,10 +26,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 def digits(out, epochs, seed, num_samples):
     import keras
 
-    from kerasgen import datasets, recipes
+    from kerasgen import recipes
+    from kerasgen.data import named_datasets, subsets
     from kerasgen.metrics.anomaly import anomaly_report
 
-    (x, y), (x_test, y_test) = datasets.load("mnist5k")
+    (x, y), (x_test, y_test) = named_datasets.load("mnist5k")
     keras.utils.set_random_seed(seed)
     model = recipes.get("vae").build(x.shape[1:], latent_dim=16, architecture="mlp", seed=seed)
     model.fit(x[y != 9], epochs=epochs, batch_size=128, verbose=0)
@@ -46,7 +47,8 @@ def breast_cancer(out, epochs, seed, num_samples):
     import keras
     import sklearn.datasets
 
-    from kerasgen import datasets, recipes
+    from kerasgen import recipes
+    from kerasgen.data import named_datasets, subsets
     from kerasgen.data import read_table
     from kerasgen.data.tables import feature_statistics
     from kerasgen.metrics.anomaly import anomaly_report
@@ -54,7 +56,7 @@ def breast_cancer(out, epochs, seed, num_samples):
     frame = sklearn.datasets.load_breast_cancer(as_frame=True).frame.drop(columns="target")
     target = sklearn.datasets.load_breast_cancer().target
     benign = frame[target == 1]
-    test_rows = datasets.subset_rows(len(benign), int(round(0.25 * len(benign))), seed=seed)
+    test_rows = subsets.subset_rows(len(benign), int(round(0.25 * len(benign))), seed=seed)
     is_test = benign.index.isin(benign.index[test_rows])
     files = {name: os.path.join(out, f"breast_cancer_{name}.csv") for name in ("benign_train", "benign_test", "malignant")}
     benign[~is_test].to_csv(files["benign_train"], index=False)

@@ -37,14 +37,15 @@ def measure(images, epochs):
     """In a worker process: images/s of each model under the active backend."""
     import keras
 
-    from kerasgen import datasets, recipes
+    from kerasgen import recipes
+    from kerasgen.data import named_datasets, value_ranges
 
-    (x, _), _ = datasets.load("mnist5k")
+    (x, _), _ = named_datasets.load("mnist5k")
     x = x[:images]
     result = {"backend": keras.backend.backend()}
     for name in MODELS:
         recipe = recipes.get(name)
-        data = datasets.to_signed_range(x) if recipe.value_range == (-1.0, 1.0) else x
+        data = value_ranges.to_signed_range(x) if recipe.value_range == (-1.0, 1.0) else x
         model = recipe.build(x.shape[1:])
         model.fit(data, epochs=1, batch_size=recipe.batch_size, verbose=0)  # compile
         start = time.perf_counter()

@@ -20,7 +20,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 from keras_io_dcgan import LATENT_DIM, keras_io_dcgan  # noqa: E402
-from kerasgen import datasets, zoo  # noqa: E402
+from kerasgen import zoo  # noqa: E402
+from kerasgen.data import named_datasets, value_ranges
 from kerasgen_runtime.latents import draw_latents  # noqa: E402
 from kerasgen.zoo import evaluation  # noqa: E402
 
@@ -58,7 +59,7 @@ def main():
                         ".weights.h5 file) and reuse it when it exists, to re-measure the entries only")
     args = parser.parse_args()
     spec = {"data": "mnist5k"}
-    (x, _), _ = datasets.load("mnist5k")
+    (x, _), _ = named_datasets.load("mnist5k")
     keras.utils.set_random_seed(args.seed)
     model = keras_io_dcgan()
     seconds = float("nan")
@@ -67,7 +68,7 @@ def main():
         print(f"keras.io generator loaded from {args.baseline_weights}")
     else:
         start = time.perf_counter()
-        model.fit(datasets.to_signed_range(x), epochs=args.epochs, batch_size=args.batch_size, verbose=0)
+        model.fit(value_ranges.to_signed_range(x), epochs=args.epochs, batch_size=args.batch_size, verbose=0)
         seconds = time.perf_counter() - start
         if args.baseline_weights:
             model.generator.save_weights(args.baseline_weights)

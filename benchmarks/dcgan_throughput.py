@@ -45,7 +45,8 @@ import keras  # noqa: E402
 
 from fit_throughput import best_throughputs, print_ratios  # noqa: E402
 from keras_io_dcgan import LATENT_DIM, keras_io_dcgan  # noqa: E402
-from kerasgen import datasets, recipes  # noqa: E402
+from kerasgen import recipes  # noqa: E402
+from kerasgen.data import named_datasets, value_ranges
 
 
 def kerasgen_dcgan(steps_per_execution=None, share_fake_batch=True, narrow_conv=True):
@@ -67,8 +68,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    (x, _), _ = datasets.load("mnist5k")
-    x = datasets.to_signed_range(x)
+    (x, _), _ = named_datasets.load("mnist5k")
+    x = value_ranges.to_signed_range(x)
     keras.utils.set_random_seed(0)
     recipe_steps = kerasgen_dcgan().steps_per_execution
     reference_name = "keras.io DCGAN (Keras defaults)"

@@ -87,10 +87,10 @@ def benchmark_frechet(num_samples, dim, repeats):
 
 
 def benchmark_classifier(repeats, batch_size):
-    from kerasgen import datasets
+    from kerasgen.data import named_datasets
     from kerasgen.metrics import DomainClassifier, extract_features
 
-    (x_train, _), (x_test, _) = datasets.load("mnist5k")
+    (x_train, _), (x_test, _) = named_datasets.load("mnist5k")
     images = np.concatenate([x_train, x_test])
     extractor = DomainClassifier((28, 28, 1), 10).feature_extractor()
     extract_features(extractor, images[:batch_size], batch_size=batch_size, progress=False)

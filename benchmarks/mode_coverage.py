@@ -30,7 +30,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from kerasgen import datasets, recipes  # noqa: E402
+from kerasgen import recipes  # noqa: E402
+from kerasgen.data import named_datasets
 from kerasgen.mode_coverage import mixture_coverage  # noqa: E402
 
 TARGETS = {"ring8": (8, 0.95), "grid25": (25, 0.90)}
@@ -57,7 +58,7 @@ def build(kind, args, seed, steps):
 def run(kind, name, seed, steps, args):
     keras.utils.set_random_seed(seed)
     model = build(kind, args, seed, steps)
-    (x, _), _ = datasets.load(name, num_train=steps * args.batch_size, num_test=1, seed=seed)
+    (x, _), _ = named_datasets.load(name, num_train=steps * args.batch_size, num_test=1, seed=seed)
     start = time.perf_counter()
     model.fit(x, epochs=1, batch_size=args.batch_size, shuffle=False, verbose=0)
     seconds = time.perf_counter() - start

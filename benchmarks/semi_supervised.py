@@ -54,10 +54,11 @@ def main(argv=None):
     import keras
     import numpy as np
 
-    from kerasgen import datasets, recipes
+    from kerasgen import recipes
+    from kerasgen.data import named_datasets
     from kerasgen.data import LabelledBatches, hide_labels
 
-    (x, y), (x_test, y_test) = datasets.load("mnist5k")
+    (x, y), (x_test, y_test) = named_datasets.load("mnist5k")
     y_partial = hide_labels(y, args.labels_per_class, seed=args.seed)
     keras.utils.set_random_seed(args.seed)
     build = recipes.get("m2").build

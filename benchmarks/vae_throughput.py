@@ -23,7 +23,8 @@ import tensorflow as tf  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
 from fit_throughput import best_throughputs, print_ratios  # noqa: E402
-from kerasgen import datasets, models, networks  # noqa: E402
+from kerasgen import models, networks  # noqa: E402
+from kerasgen.data import named_datasets
 
 LATENT_DIM = 2
 
@@ -111,7 +112,7 @@ def main():
     parser.add_argument("--steps-per-execution", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    (x, _), _ = datasets.load("mnist5k")
+    (x, _), _ = named_datasets.load("mnist5k")
     keras.utils.set_random_seed(0)
     steps = args.steps_per_execution
     candidates = {  # name: (build, pipeline), see fit_throughput

@@ -28,7 +28,6 @@ from kerasgen import schedules  # noqa: E402
 from kerasgen import data  # noqa: E402
 from kerasgen import networks  # noqa: E402
 from kerasgen import models  # noqa: E402
-from kerasgen import datasets  # noqa: E402
 from kerasgen import callbacks  # noqa: E402
 from kerasgen import metrics  # noqa: E402
 from kerasgen import plotting  # noqa: E402
@@ -47,7 +46,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "backend", "callbacks", "checks", "cli", "commands", "data", "datasets", "export", "losses",
+    "backend", "callbacks", "checks", "cli", "commands", "data", "export", "losses",
     "metrics", "models", "networks", "plotting", "recipes", "saving", "schedules", "zoo",
     "__version__",
 ]

@@ -96,7 +96,7 @@ def diversity(samples, num_pairs=2000, seed=0):
 
 def _mixture(mixture):
     if isinstance(mixture, str):
-        from kerasgen.datasets import mixture_modes
+        from kerasgen.data.named_datasets import mixture_modes
 
         return mixture_modes(mixture)
     try:

@@ -9,9 +9,9 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session")
 def mnist5k():
-    from kerasgen import datasets
+    from kerasgen.data import named_datasets
 
-    return datasets.load("mnist5k")
+    return named_datasets.load("mnist5k")
 
 
 @pytest.fixture(autouse=True)

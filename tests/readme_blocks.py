@@ -128,16 +128,16 @@ def write_fixtures(folder):
     import numpy as np
     from PIL import Image
 
-    from kerasgen import datasets
+    from kerasgen.data import named_datasets, subsets
 
-    (x, y), _ = datasets.load("mnist5k")
-    rows = datasets.subset_rows(len(x), 120, labels=y, seed=0)
+    (x, y), _ = named_datasets.load("mnist5k")
+    rows = subsets.subset_rows(len(x), 120, labels=y, seed=0)
     for folder_name in ("path/to/images", "my_images", "DIR"):
         for row in rows:
             target = os.path.join(folder, folder_name, str(y[row]), f"{row}.png")
             os.makedirs(os.path.dirname(target), exist_ok=True)
             Image.fromarray((x[row, :, :, 0] * 255).round().astype(np.uint8)).save(target)
-    (images, label_maps), _ = datasets.load("layouts")
+    (images, label_maps), _ = named_datasets.load("layouts")
     os.makedirs(os.path.join(folder, "my_rgb"), exist_ok=True)
     for i in range(60):
         pixels = (np.asarray(images[i]) * 255).round().astype(np.uint8)

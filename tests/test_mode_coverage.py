@@ -3,14 +3,14 @@ import math
 import numpy as np
 import pytest
 
-from kerasgen import datasets
+from kerasgen.data import named_datasets
 from kerasgen.mode_coverage import class_coverage, diversity, mixture_coverage, reverse_kl_to_uniform
 
 
 def test_real_mixture_samples_pass_the_protocol():
     # A 2-D Gaussian puts 1 - exp(-9/2) = 98.9% of its mass within 3 std of its mean.
     for name, num_modes in (("ring8", 8), ("grid25", 25)):
-        points, _ = datasets.sample_mixture(name, 2500, seed=0)
+        points, _ = named_datasets.sample_mixture(name, 2500, seed=0)
         result = mixture_coverage(points, name)
         assert result["modes_captured"] == result["num_modes"] == num_modes
         assert result["high_quality_fraction"] == pytest.approx(1 - math.exp(-4.5), abs=0.006)
@@ -19,7 +19,7 @@ def test_real_mixture_samples_pass_the_protocol():
 
 
 def test_high_quality_threshold_and_captured_modes():
-    modes, std = datasets.mixture_modes("ring8")
+    modes, std = named_datasets.mixture_modes("ring8")
     # 2.9 std from mode 0 is high quality, 3.1 std from mode 1 is not.
     points = np.array([modes[0] + [2.9 * std, 0], modes[1] + [0, 3.1 * std]])
     result = mixture_coverage(points, "ring8")
@@ -53,7 +53,7 @@ def test_class_coverage_from_classifier_probabilities():
 
 
 def test_diversity_drops_for_collapsed_samples():
-    points, _ = datasets.sample_mixture("grid25", 2000, seed=0)
+    points, _ = named_datasets.sample_mixture("grid25", 2000, seed=0)
     collapsed = points[:1] + 0.01 * np.random.default_rng(0).normal(size=(2000, 2))
     assert diversity(collapsed) / diversity(points) < 0.01
     assert diversity(points[:1000]) / diversity(points[1000:]) == pytest.approx(1.0, abs=0.1)

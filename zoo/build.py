@@ -8,10 +8,10 @@ import platform
 import keras
 import tensorflow as tf
 from kerasgen_runtime import __version__
-from kerasgen_runtime.files import written_by_kerasgen
+from kerasgen_runtime.files import atomic_path, sha256_file, write_json, written_by_kerasgen
 
-from kerasgen import datasets, recipes, training
-from kerasgen_runtime.files import atomic_path, sha256_file, write_json
+from kerasgen import recipes, training
+from kerasgen.data import sources
 from kerasgen.run_folder import foreign_names, remove_run, remove_temporaries, run_lock
 from kerasgen.zoo.card import write_card
 from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR, Entry
@@ -124,7 +124,7 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
         spec.update(color_mode=color_mode, image_size=list(image_size) if image_size else None)
     if limit:
         spec["limit"] = limit
-    kind, _ = datasets.resolve_source(spec["data"])
+    kind, _ = sources.resolve_source(spec["data"])
     if kind == "folder":
         spec.pop("split", None)
         if spec.get("validation_per_class"):

@@ -47,7 +47,7 @@ def render_card(config, recipe):
     package = "metrics" if config["class_name"].endswith("Classifier") else "models"  # the judges
     lines += ["| | |", "|---|---|", f"| model | `kerasgen.{package}.{config['class_name']}` |"]
     if recipe:
-        lines.append(f"| data | `{recipe['data']}` ({recipe.get('split', 'see kerasgen.datasets')}) |")
+        lines.append(f"| data | `{recipe['data']}` ({recipe.get('split', 'see kerasgen.data')}) |")
         lines.append(f"| preprocessing | {recipe['preprocessing']} |")
     if config.get("weights"):
         weights = config["weights"]

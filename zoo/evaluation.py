@@ -8,12 +8,13 @@ import os
 
 import numpy as np
 
-from kerasgen import datasets, plotting
+from kerasgen import plotting
+from kerasgen.data import dynamic_binarization, named_datasets
 from kerasgen.metrics import FeatureStatistics
 from kerasgen.metrics.evaluate import feature_metrics
 from kerasgen.metrics.features import to_unit_interval
 from kerasgen.mode_coverage import class_coverage, mixture_coverage
-from kerasgen.models import LinearAutoencoder
+from kerasgen.models import GenerativeModel, LinearAutoencoder
 from kerasgen.zoo import spade_evaluation
 from kerasgen.zoo.extractors import JUDGES, classifier_extractor
 from kerasgen.zoo.protocol import PROTOCOL_LATENTS, result
@@ -21,13 +22,13 @@ from kerasgen.zoo.protocol import PROTOCOL_LATENTS, result
 
 def test_split(spec):
     """The test split of the recipe's dataset (mnist5k: the 1,000 test images)."""
-    (_, _), (x_test, y_test) = datasets.load(spec["data"])
+    (_, _), (x_test, y_test) = named_datasets.load(spec["data"])
     return x_test, y_test
 
 
 def iw_nll(model, spec, num_samples=1000, seed=0):
     x_test, _ = test_split(spec)
-    binary = datasets.binarize(x_test, seed=seed)
+    binary = dynamic_binarization.binarize(x_test, seed=seed)
     nll = model.log_likelihood(binary, num_samples=num_samples, seed=seed)
     mean, log_var = model.encode(binary)
     kl = 0.5 * np.sum(mean**2 + np.exp(log_var) - log_var - 1, axis=1)
@@ -43,7 +44,7 @@ def iw_nll(model, spec, num_samples=1000, seed=0):
 
 
 def pca_mse(model, spec):
-    (x_train, _), (x_test, _) = datasets.load(spec["data"])
+    (x_train, _), (x_test, _) = named_datasets.load(spec["data"])
     pca = LinearAutoencoder(model.data_shape, model.latent_dim).solve_pca(x_train)
     mse = model.reconstruction_mse(x_test)
     reference = pca.reconstruction_mse(x_test)
@@ -110,7 +111,7 @@ def fid_kid(model, spec, num_samples=1000, seed=0, extractor="classifier_mnist5k
             second_judges=None):
     """FID / KID / class histogram of `num_samples` generated vs the test images, next to
     the floor, under every judge of the data (the same samples for each)."""
-    (x_train, _), (x_test, _) = datasets.load(spec["data"])
+    (x_train, _), (x_test, _) = named_datasets.load(spec["data"])
     generated = unit_images(model, model.sample(num_samples, seed=seed, latent_generator=PROTOCOL_LATENTS))
     floor_rows = np.random.default_rng(seed).choice(len(x_train), size=len(x_test), replace=False)
     metrics, labels = {}, {}
@@ -220,23 +221,18 @@ def write_samples(model, spec, out, x_reference=None, seed=0):
     `x_reference` (images or points) defaults to the test split of `spec["data"]`.
     """
     path = os.path.join(out, "samples.png")
-    if hasattr(model, "map_shape"):  # semantic image synthesis: samples for test maps
+    generative = isinstance(model, GenerativeModel)
+    if generative and model.conditioning == "label_map":  # semantic image synthesis: samples for test maps
         return spade_evaluation.write_spade_samples(model, spec, path, seed=seed)
     if x_reference is None:
         x_reference, _ = test_split(spec)
-    if not hasattr(model, "sample"):  # a classifier: show the data it was trained on
+    if not generative:  # a classifier: show the data it was trained on
         return plotting.save_image_grid(path, x_reference[:64], (0.0, 1.0), scale=2)
-    if getattr(model, "num_classes", None):
-        labels = np.repeat(np.arange(model.num_classes), 8)
-        samples = model.sample(len(labels), seed=seed, labels=labels)
-        return plotting.save_image_grid(path, samples, model.output_range, columns=8, scale=2)
-    if model.prior is None:  # deterministic autoencoders have no prior to sample
-        grid = np.concatenate([x_reference[:32], model.reconstruct(x_reference[:32])])
-        return plotting.save_image_grid(path, grid, (0.0, 1.0), columns=8, scale=2)
-    samples = model.sample(64 if len(model.data_shape) == 3 else 2500, seed=seed)
+    samples, columns = model.preview(64 if len(model.data_shape) == 3 else 2500, seed=seed,
+                                     images=x_reference[:32])
     if samples.ndim == 4:
-        return plotting.save_image_grid(path, samples, model.output_range, scale=2)
+        return plotting.save_image_grid(path, samples, model.output_range, columns=columns, scale=2)
     modes = None
     if spec.get("data") in ("ring8", "grid25"):
-        modes, _ = datasets.mixture_modes(spec["data"])
+        modes, _ = named_datasets.mixture_modes(spec["data"])
     return plotting.save_scatter(path, samples, reference=x_reference[:2500], modes=modes)

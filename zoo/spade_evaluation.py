@@ -22,8 +22,9 @@ import os
 
 import numpy as np
 
-from kerasgen import datasets, plotting
-from kerasgen.layouts import from_paired_folder
+from kerasgen import plotting
+from kerasgen.data import named_datasets
+from kerasgen.data.layouts import from_paired_folder
 from kerasgen.metrics import FeatureStatistics
 from kerasgen.metrics.evaluate import feature_metrics
 from kerasgen.models.generative_model import predict_in_batches
@@ -38,7 +39,7 @@ def load_pairs(spec, split="test"):
     data = spec["data"]
     if os.path.isdir(str(data)):
         return from_paired_folder(data)
-    train, test = datasets.load(data)
+    train, test = named_datasets.load(data)
     return test if split == "test" else train
 
 

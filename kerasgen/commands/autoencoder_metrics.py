@@ -14,7 +14,6 @@ import json
 
 import numpy as np
 
-from kerasgen import datasets
 from kerasgen.data import sources
 from kerasgen.data.tables import is_table_path
 from kerasgen.metrics.anomaly import anomaly_report
@@ -61,7 +60,7 @@ def run(args, model):
 
 def anomaly_data(args, sources, options):
     """`(x_normal, x_anomalies)` from `--data` / `--anomalies` / `--normal-classes`."""
-    if not is_table_path(args.data) and datasets.resolve_source(args.data)[0] == "name":
+    if not is_table_path(args.data) and sources.resolve_source(args.data)[0] == "name":
         x, y = sources.load_split(args.data, "test", **options)
     else:
         x, y = sources.load_examples(args.data, options["columns"], options["label_column"])

@@ -33,22 +33,22 @@ def check_output(path, overwrite, flag):
 def run(args):
     import numpy as np
 
-    from kerasgen import datasets
     from kerasgen.commands.models import load_model
     from kerasgen.data import sources
     from kerasgen.data.tables import is_table_path
     from kerasgen_runtime.files import atomic_path
     from kerasgen.metrics.linear_probe import codes
+    from kerasgen.models import GenerativeModel
 
     check_output(args.output, args.overwrite, "--output")
     if args.labels_output:
         check_output(args.labels_output, args.overwrite, "--labels-output")
     model, _ = load_model(args.model, "model", onnx=False)
-    if not callable(getattr(model, "encode", None)):
+    if not (isinstance(model, GenerativeModel) and model.encodes):
         raise ValueError(f"model {args.model!r} ({type(model).__name__}) has no encoder; "
                          "encode needs an autoencoder or a VAE")
     columns = getattr(model, "columns", None)
-    named = not is_table_path(args.data) and datasets.resolve_source(args.data)[0] == "name"
+    named = not is_table_path(args.data) and sources.resolve_source(args.data)[0] == "name"
     if named and args.split != "all":
         x, y = sources.load_split(args.data, args.split)
     else:

@@ -154,9 +154,9 @@ def int8_judge(args, source):
         judge = default_extractor_name(data)
     reference = None
     if data is not None:
-        from kerasgen import datasets
+        from kerasgen.data import named_datasets
 
-        _, (reference, _) = datasets.load(data)
+        _, (reference, _) = named_datasets.load(data)
     return judge, reference
 
 

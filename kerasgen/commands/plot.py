@@ -41,7 +41,7 @@ def add_parser(subparsers):
 
 def decoder_of(model):
     """z -> images for a VAE / autoencoder (`decode`) or a GAN (its generator)."""
-    if hasattr(model, "decode"):
+    if model.reconstructs:
         return model.decode
     from kerasgen.models.generative_model import predict_in_batches
 
@@ -51,25 +51,25 @@ def decoder_of(model):
 
 def codes_of(model, x):
     """Latent codes of images (posterior means for a VAE), or None without an encoder."""
-    if not hasattr(model, "encode"):
+    if not model.encodes:
         return None
     codes = model.encode(x)
     return codes[0] if isinstance(codes, (tuple, list)) else codes
 
 
 def load_data(args, model):
-    from kerasgen import datasets
+    from kerasgen.data import folders, named_datasets, sources, subsets
 
-    kind, source = datasets.resolve_source(args.data)
+    kind, source = sources.resolve_source(args.data)
     if kind == "folder":
-        x, y = datasets.from_folder(source, tuple(args.image_size) if args.image_size else None,
+        x, y = folders.from_folder(source, tuple(args.image_size) if args.image_size else None,
                                     args.color_mode)
     else:
-        _, (x, y) = datasets.load(source)
+        _, (x, y) = named_datasets.load(source)
     if tuple(x.shape[1:]) != tuple(model.data_shape):
         raise ValueError(f"--data {args.data!r} has images of shape {tuple(x.shape[1:])}, the model "
                          f"takes {tuple(model.data_shape)}; read them with --color-mode / --image-size")
-    rows = datasets.subset_rows(len(x), args.num_samples, y, args.seed)
+    rows = subsets.subset_rows(len(x), args.num_samples, y, args.seed)
     return x[rows], (None if y is None else y[rows])
 
 
@@ -106,9 +106,10 @@ def plot_latent(model, decode, x, y, out, seed):
 
 def plot_reconstructions(model, x, y, out, seed, count=16):
     """Reconstructions of a seeded random `count` of `x`, stratified by class `y`."""
-    from kerasgen import datasets, plotting
+    from kerasgen import plotting
+    from kerasgen.data import folders, named_datasets, sources, subsets
 
-    inputs = x[datasets.subset_rows(len(x), count, y, seed)]
+    inputs = x[subsets.subset_rows(len(x), count, y, seed)]
     grid = np.concatenate([inputs, np.clip(model.reconstruct(inputs), 0.0, 1.0)])
     return [plotting.save_image_grid(os.path.join(out, "reconstructions.png"), grid,
                                      columns=len(inputs), scale=2)]
@@ -118,7 +119,7 @@ def plot_interpolation(model, decode, x, out, seed, steps=10):
     from kerasgen import plotting
     from kerasgen_runtime.latents import draw_latents
 
-    if hasattr(model, "interpolate") and x is not None and len(x) >= 2:
+    if model.interpolates and x is not None and len(x) >= 2:
         images = model.interpolate(x[0], x[1], steps=steps)
     else:
         z_a, z_b = draw_latents(2, model.latent_dim, seed)
@@ -145,18 +146,21 @@ def plot_traversal(model, decode, x, out, steps=9):
 def run(args):
     from kerasgen.commands.models import load_model
     from kerasgen_runtime.files import check_output_files
+    from kerasgen.models import GenerativeModel
 
     kinds = KINDS if args.kind == "all" else (args.kind,)
     # A PNG of the user's where one is written is refused before any work.
     check_output_files(args.output, [name for kind in kinds for name in FILES[kind]], "-o")
     model, _ = load_model(args.model, "model", onnx=False)
-    if len(tuple(model.data_shape)) != 3 or not hasattr(model, "latent_dim"):
+    if not isinstance(model, GenerativeModel):
+        raise ValueError(f"model must be an image model with a latent space, got {type(model).__name__}")
+    if len(tuple(model.data_shape)) != 3:
         raise ValueError(f"model must be an image model with a latent space, got {type(model).__name__} "
                          f"with data shape {tuple(model.data_shape)}")
-    if getattr(model, "num_classes", None):
+    if model.conditioning != "none":
         raise ValueError("plot does not draw conditional models yet; use kerasgen sample --label")
     x, y = load_data(args, model) if args.data is not None else (None, None)
-    if "reconstructions" in kinds and not hasattr(model, "reconstruct"):
+    if "reconstructions" in kinds and not model.reconstructs:
         if args.kind == "reconstructions":
             raise ValueError(f"reconstructions need a model with an encoder, got {type(model).__name__}")
         kinds = tuple(k for k in kinds if k != "reconstructions")

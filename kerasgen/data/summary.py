@@ -6,23 +6,24 @@ import collections
 import os
 
 import numpy as np
+from kerasgen_runtime.images import open_image
+
+from kerasgen.data.image_files import GREY_MODES, IMAGE_EXTENSIONS
 
 
 def folder_facts(directory):
     """`(file modes, skipped)` of an image folder: a Counter of "grey" / "colour" over its
     images, and the names of the files it holds that are not images."""
-    from kerasgen import datasets
-
     modes, skipped = collections.Counter(), []
     for root, dirs, names in os.walk(directory):
         dirs.sort()
         for name in sorted(names):
             path = os.path.join(root, name)
-            if not name.lower().endswith(datasets.IMAGE_EXTENSIONS):
+            if not name.lower().endswith(IMAGE_EXTENSIONS):
                 skipped.append(os.path.relpath(path, directory))
                 continue
-            with datasets.open_image(path) as image:
-                modes["grey" if image.mode in datasets.GREY_MODES else "colour"] += 1
+            with open_image(path) as image:
+                modes["grey" if image.mode in GREY_MODES else "colour"] += 1
     return modes, skipped
 
 

@@ -3,10 +3,9 @@
 import keras
 import numpy as np
 
-from kerasgen.datasets import from_arrays
-from kerasgen.checks import check_positive_int
+from kerasgen.checks import check_positive_int, check_shape, check_units
+from kerasgen.data.user_arrays import from_arrays
 from kerasgen.metrics.feature_extractor import FeatureExtractor
-from kerasgen.checks import check_shape, check_units
 from kerasgen.networks.network import Network
 
 
@@ -28,7 +27,7 @@ class DomainClassifier(Network):
 
     Example:
     ```python
-    (x, y), (x_test, y_test) = kerasgen.datasets.load("mnist5k")
+    (x, y), (x_test, y_test) = kerasgen.data.named_datasets.load("mnist5k")
     classifier = kerasgen.metrics.train_domain_classifier(x, y, epochs=5)
     extractor = classifier.feature_extractor()
     features, probabilities = extractor.extract(x_test)

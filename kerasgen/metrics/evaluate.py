@@ -18,6 +18,7 @@ from kerasgen.metrics.precision_recall import prdc
 from kerasgen.metrics.progress import ProgressBar
 from kerasgen.metrics.real_data import as_array, load_real_data, source_key
 from kerasgen.metrics.stats_cache import cached_statistics
+from kerasgen.models import GenerativeModel
 
 # metric name -> what it reports
 METRICS = {
@@ -68,7 +69,7 @@ def evaluate(
     Args:
         model: a kerasgen model or a runtime sampler (`kerasgen_runtime.Sampler`); load
             a file or a zoo entry first (`keras.saving.load_model`, `kerasgen.zoo.load`).
-        data: a dataset name (`kerasgen.datasets.NAMES`), an image folder, or an array.
+        data: a dataset name (`kerasgen.data.named_datasets.NAMES`), an image folder, or an array.
         metrics: names among `fid, kid, is, prd, nll, recon` (a list or `"fid,kid"`).
         num_samples: generated samples, and real samples (a seeded subset of `split`).
         extractor: a `FeatureExtractor` or a spec for `get_extractor`; default: one
@@ -84,7 +85,7 @@ def evaluate(
         is_splits: Inception Score splits.
         nll_samples: importance samples per image for `nll`.
         progress: progress bars on stderr.
-        color_mode, image_size: how an image folder is read (`datasets.from_folder`).
+        color_mode, image_size: how an image folder is read (`folders.from_folder`).
         report: a dict that receives `real_subset` (which real examples were used).
 
     Returns:
@@ -95,9 +96,10 @@ def evaluate(
     metrics = parse_metrics(metrics)
     num_samples = check_positive_int("num_samples", num_samples)
     check_model(model)
-    for metric, method, kind in (("nll", "log_likelihood", "a kerasgen VAE"),
-                                 ("recon", "reconstruct", "an autoencoder or VAE")):
-        if metric in metrics and not hasattr(model, method):
+    for metric, declaration, method, kind in (
+            ("nll", "scores_likelihood", "log_likelihood", "a kerasgen VAE"),
+            ("recon", "reconstructs", "reconstruct", "an autoencoder or VAE")):
+        if metric in metrics and not declares(model, declaration):
             raise ValueError(
                 f"metric {metric!r} needs a model with {method} ({kind}), got "
                 f"{type(model).__name__}"
@@ -193,10 +195,16 @@ def feature_metrics(metrics, real_statistics, generated, probabilities=None, see
     return results
 
 
+def declares(model, what):
+    """Whether `model` is a kerasgen model that declares `what` (`reconstructs`,
+    `scores_likelihood`: see `kerasgen.models.GenerativeModel`)."""
+    return isinstance(model, GenerativeModel) and bool(getattr(model, what))
+
+
 def negative_log_likelihood(model, x, num_samples=100, seed=0, progress=False):
     """Mean importance-weighted -log p(x) in nats (`model.log_likelihood`, VAEs);
     `progress` shows a bar on stderr, like feature extraction."""
-    if not hasattr(model, "log_likelihood"):
+    if not declares(model, "scores_likelihood"):
         raise ValueError(
             "metric 'nll' needs a model with log_likelihood (a kerasgen VAE), got "
             f"{type(model).__name__}"
@@ -215,7 +223,7 @@ def negative_log_likelihood(model, x, num_samples=100, seed=0, progress=False):
 
 def reconstruction_error(model, x, batch_size=256):
     """Mean squared error per pixel between `x` and `model.reconstruct(x)`."""
-    if not hasattr(model, "reconstruct"):
+    if not declares(model, "reconstructs"):
         raise ValueError(
             "metric 'recon' needs a model with reconstruct (an autoencoder or VAE), got "
             f"{type(model).__name__}"

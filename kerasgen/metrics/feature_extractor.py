@@ -178,7 +178,7 @@ def check_images(images, name="images"):
     low, high = float(images.min()), float(images.max())
     if low < -1e-3 or high > 1.0 + 1e-3:
         hint = (
-            "; map tanh outputs with kerasgen.datasets.to_unit_range" if low < 0 else
+            "; map tanh outputs with kerasgen.data.value_ranges.to_unit_range" if low < 0 else
             "; divide 0-255 pixels by 255" if high > 1.5 else ""
         )
         raise ValueError(

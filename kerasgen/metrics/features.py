@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 from kerasgen_runtime.images import read_image
 
-from kerasgen.datasets import IMAGE_EXTENSIONS
+from kerasgen.data.image_files import IMAGE_EXTENSIONS
 from kerasgen.checks import check_positive_int
 from kerasgen.metrics.progress import ProgressBar
 

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from kerasgen import datasets
+from kerasgen.data import folders, image_files, named_datasets, sources, subsets
 
 
 def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="auto",
@@ -17,32 +17,32 @@ def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="aut
     Fewer than all of them (`num_samples`) are a seeded random subset, stratified by
     class where there are labels (a class-sorted folder or split keeps every class in
     proportion). A folder is read with `color_mode` / `image_size` as
-    `kerasgen.datasets.from_folder` reads it. `report` (a dict) receives `real_subset`.
+    `kerasgen.data.folders.from_folder` reads it. `report` (a dict) receives `real_subset`.
     """
     labels = None
     if isinstance(data, np.ndarray):
         x = data
     elif isinstance(data, (str, os.PathLike)) and os.path.isdir(data):
-        image_size = datasets.check_image_options(color_mode, image_size)
-        files, labels, _ = datasets.list_images(os.fspath(data))
+        image_size = image_files.check_image_options(color_mode, image_size)
+        files, labels, _ = image_files.list_images(os.fspath(data))
         total = len(files)  # what the folder holds, labelled or not
-        rows = datasets.subset_rows(total, num_samples or total, labels, seed)
+        rows = subsets.subset_rows(total, num_samples or total, labels, seed)
         files = [files[i] for i in rows]
         if color_mode == "auto":
-            color_mode = datasets.folder_color_mode(files)
+            color_mode = image_files.folder_color_mode(files)
         if report is not None:
             report["real_subset"] = _subset_text(len(rows), total, labels is not None, seed)
-        return datasets.load_images(files, image_size, color_mode)
-    elif isinstance(data, str) and data in datasets.NAMES:
+        return image_files.load_images(files, image_size, color_mode)
+    elif isinstance(data, str) and data in named_datasets.NAMES:
         if split not in ("train", "test"):
             raise ValueError(f"split must be 'train' or 'test', got {split!r}")
         x, labels = _dataset_images(data, split)
     else:
-        datasets.resolve_source(data)  # names a missing folder or an unknown dataset
+        sources.resolve_source(data)  # names a missing folder or an unknown dataset
         raise ValueError(f"data must be a dataset name, an image folder or an array, got {data!r}")
     total = len(x)
     if num_samples is not None and num_samples < len(x):
-        x = x[datasets.subset_rows(len(x), num_samples, labels, seed)]
+        x = x[subsets.subset_rows(len(x), num_samples, labels, seed)]
     if report is not None:
         report["real_subset"] = _subset_text(len(x), total, labels is not None, seed)
     return x
@@ -59,7 +59,7 @@ def _subset_text(n, total, stratified, seed):
 def _dataset_images(name, split):
     # Loading a dataset (parsing mnist5k takes seconds) once per process serves repeated
     # evaluations, e.g. of every zoo entry. Callers never modify the arrays.
-    (x_train, y_train), (x_test, y_test) = datasets.load(name)
+    (x_train, y_train), (x_test, y_test) = named_datasets.load(name)
     return (x_test, y_test) if split == "test" else (x_train, y_train)
 
 
@@ -84,5 +84,5 @@ def as_array(real):
     """`real` (what `load_real_data` returned: an array, or an image folder) as an array."""
     if isinstance(real, np.ndarray):
         return real
-    x, _ = datasets.from_folder(real)
+    x, _ = folders.from_folder(real)
     return x

@@ -30,6 +30,7 @@ class Autoencoder(GenerativeModel):
     """
 
     prior = None  # a deterministic code: nothing to draw new samples from
+    encodes = reconstructs = True
     anomaly_scores = ("reconstruction_error",)  # `anomaly_score` methods
 
     def __init__(self, encoder, decoder, loss="mse", **kwargs):

@@ -1,18 +1,16 @@
 import keras
 import numpy as np
 from keras import ops
-
-from kerasgen.datasets import from_arrays
 from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
+
+from kerasgen.checks import check_non_negative
+from kerasgen.data.user_arrays import from_arrays
+from kerasgen.losses import discriminator_loss, generator_loss, score
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
     check_label_smoothing,
     check_loss,
-    check_non_negative,
-    discriminator_loss,
-    generator_loss,
-    score,
 )
 
 
@@ -52,6 +50,7 @@ class ConditionalGAN(AdversarialModel):
     """
 
     metric_names = ("discriminator_loss", "generator_loss", "real_score", "fake_score")
+    conditioning = "label"
 
     def __init__(
         self,

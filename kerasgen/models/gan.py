@@ -2,18 +2,15 @@ import keras
 from keras import ops
 
 from kerasgen import backend as kg_backend
-from kerasgen.checks import check_positive_int
+from kerasgen.checks import check_non_negative, check_positive_int
+from kerasgen.losses import discriminator_loss, generator_loss, score
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
     check_label_smoothing,
     check_loss,
-    check_non_negative,
-    discriminator_loss,
-    generator_loss,
     pack,
     packed_shape,
-    score,
 )
 
 

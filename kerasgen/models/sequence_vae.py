@@ -64,6 +64,18 @@ class SequenceVAE(GenerativeModel):
 
     metric_names = ("loss", "reconstruction_loss", "kl_loss")
     output_range = (None, None)
+    scores_likelihood = True  # an estimate of log p(x); exact for a language model
+
+    # A language model (no encoder) has no codes to reconstruct from or to watch.
+    @property
+    def reconstructs(self):
+        return self.encoder is not None
+
+    encodes = interpolates = reconstructs
+
+    @property
+    def monitors(self):
+        return ("posterior_collapse",) if self.encoder is not None else ()
     # What `kerasgen export` writes for it: the decoder's step (kerasgen.export.text_step).
     sampling_graph = "text_step"
 
@@ -228,6 +240,8 @@ class SequenceVAE(GenerativeModel):
     def log_likelihood(self, items, num_samples=100, seed=0, batch_size=4096):
         """Importance-weighted estimate of -log p(x) in nats per item (Burda et al. 2016):
         -log mean_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x). Exact for a language model."""
+        # Imported here: kerasgen.metrics imports the models (a top-level import would be
+        # a circle).
         from kerasgen.metrics.text import importance_weighted_nll
 
         return importance_weighted_nll(self, self.to_ids(items), num_samples, seed, batch_size)

@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 from keras import ops
+from kerasgen_runtime.scorer import check_method, vae_scores
 
 from kerasgen import losses
 from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
@@ -48,6 +49,8 @@ class VAE(GenerativeModel):
 
     metric_names = ("loss", "reconstruction_loss", "kl_loss")
     anomaly_scores = ("negative_elbo", "negative_iw_bound")  # `anomaly_score` methods
+    encodes = reconstructs = interpolates = scores_likelihood = True
+    monitors = ("posterior_collapse",)
 
     def __init__(
         self,
@@ -234,8 +237,6 @@ class VAE(GenerativeModel):
         exported encoder and decoder give the same scores with
         `kerasgen_runtime.Scorer`, without TensorFlow.
         """
-        from kerasgen_runtime.scorer import check_method, vae_scores
-
         check_method(method)
         x = self.check_data(x, self.data_shape)
         scores = vae_scores(x, self.encode, lambda z: self.decode(z, 8192), self._numpy_log_likelihood,

@@ -1,15 +1,14 @@
 import keras
+import numpy as np
 from keras import ops
 
 from kerasgen import losses
+from kerasgen.checks import check_non_negative
+from kerasgen.losses import discriminator_loss, generator_loss, score
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
     check_loss,
-    check_non_negative,
-    discriminator_loss,
-    generator_loss,
-    score,
 )
 from kerasgen.models.generative_model import predict_in_batches
 from kerasgen.models.vae import check_encoder_decoder
@@ -61,6 +60,7 @@ class VAEGAN(AdversarialModel):
         "encoder_loss", "generator_loss", "discriminator_loss", "kl_loss",
         "reconstruction_loss", "real_score", "fake_score",
     )
+    encodes = reconstructs = True
 
     def __init__(
         self,
@@ -182,10 +182,14 @@ class VAEGAN(AdversarialModel):
         x = self.check_data(x, self.data_shape)
         return tuple(predict_in_batches(self.encoder, x, batch_size))
 
+    def decode(self, z, batch_size=256):
+        """The generator's images for codes `z`, as NumPy."""
+        return predict_in_batches(self.generator, np.asarray(z, "float32"), batch_size)
+
     def reconstruct(self, x, batch_size=256):
         """Decodes the posterior mean of each input."""
         mean, _ = self.encode(x, batch_size)
-        return predict_in_batches(self.generator, mean, batch_size)
+        return self.decode(mean, batch_size)
 
     def get_config(self):
         config = super().get_config()

@@ -2,8 +2,8 @@ import keras
 from keras import ops
 
 from kerasgen import backend as kg_backend
-from kerasgen.checks import check_positive_int
-from kerasgen.models.adversarial import AdversarialModel, check_discriminator, check_non_negative
+from kerasgen.checks import check_non_negative, check_positive_int
+from kerasgen.models.adversarial import AdversarialModel, check_discriminator
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")

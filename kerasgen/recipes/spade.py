@@ -2,7 +2,7 @@
 
 They train on `(images, label_maps)` pairs (`labels=True`: the dataset's `y` is a map
 per image), images in [-1, 1]. Data: `layouts`, or a folder with `images/` and
-`labels/` (see `kerasgen.layouts.from_paired_folder`).
+`labels/` (see `kerasgen.data.layouts.from_paired_folder`).
 """
 
 import keras

@@ -195,7 +195,7 @@ import kerasgen
 strategy = tf.distribute.MultiWorkerMirroredStrategy()
 with strategy.scope():
     model = kerasgen.recipes.get("vae").build((28, 28, 1))
-(x, _), _ = kerasgen.datasets.load("mnist5k")
+(x, _), _ = kerasgen.data.named_datasets.load("mnist5k")
 model.fit(x[:512], epochs=1000, batch_size=256, verbose=0,
           callbacks=[kerasgen.callbacks.EpochCheckpoint(".")])
 """

@@ -5,7 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from kerasgen import callbacks, datasets, models, networks
+from kerasgen import callbacks, models, networks
+from kerasgen.data import named_datasets
 
 
 def linear_gan(scale, shift=(0.0, 0.0), packing=1):
@@ -26,7 +27,7 @@ def quadrant_classifier():
 
 
 def test_mode_collapse_monitor_warns_when_coverage_and_diversity_drop():
-    reference, _ = datasets.sample_mixture("grid25", 2500, seed=0)
+    reference, _ = named_datasets.sample_mixture("grid25", 2500, seed=0)
     monitor = callbacks.ModeCollapseMonitor(mixture="grid25", classifier=quadrant_classifier(), reference=reference)
     spread = linear_gan(3.0)
     monitor.set_model(spread)
@@ -51,7 +52,7 @@ def test_mode_collapse_monitor_warns_when_coverage_and_diversity_drop():
 
 
 def test_mode_collapse_monitor_logs_into_fit_history():
-    (x, _), _ = datasets.load("ring8", num_train=256, num_test=10)
+    (x, _), _ = named_datasets.load("ring8", num_train=256, num_test=10)
     gan = linear_gan(1.0)
     gan.compile(run_eagerly=True)
     monitor = callbacks.ModeCollapseMonitor(mixture="ring8", num_samples=500, every=2)
@@ -65,7 +66,7 @@ def test_mode_collapse_monitor_logs_into_fit_history():
 
 
 def test_balance_monitor_warns_when_the_discriminator_wins():
-    (x, _), _ = datasets.load("ring8", num_train=2560, num_test=10)
+    (x, _), _ = named_datasets.load("ring8", num_train=2560, num_test=10)
     # A frozen generator far from the data (all samples near (3, 3)) against a fast
     # discriminator: D(real) -> 1, D(fake) -> 0 within a few dozen steps.
     gan = linear_gan(0.01, shift=(3.0, 3.0))

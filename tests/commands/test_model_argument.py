@@ -4,8 +4,6 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -39,15 +37,18 @@ def test_every_command_takes_a_run_folder(run, tmp_path, capsys):
     assert report["model"] == out
 
 
-def test_a_folder_that_is_no_model_is_one_line_naming_what_was_tried(tmp_path):
+def test_a_folder_that_is_no_model_is_one_line_naming_what_was_tried(tmp_path, capsys):
+    # In this process: the console script's own error handling (no traceback, exit 2)
+    # is checked in a fresh process by tests/commands/test_cli_errors.py.
+    import kerasgen_cli
+
     (tmp_path / "empty").mkdir()
-    code = "import sys, kerasgen_cli; sys.exit(kerasgen_cli.main(sys.argv[1:]))"
     for command in (["sample", str(tmp_path / "empty"), "-o", str(tmp_path / "s.png")],
                     ["export", str(tmp_path / "empty"), "-o", str(tmp_path / "m.onnx")]):
-        result = subprocess.run([sys.executable, "-c", code, *command], capture_output=True,
-                                text=True, timeout=300)
-        lines = result.stderr.strip().splitlines()
-        assert result.returncode == 2 and len(lines) == 1, result.stderr[-2000:]
+        capsys.readouterr()
+        code = kerasgen_cli.main(command)
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert code == 2 and len(lines) == 1, lines
         argument = "model" if command[0] == "sample" else "MODEL"
         assert lines[0].startswith(f"kerasgen {command[0]}: error: {argument} must be a .keras file, "
                                    "a run folder holding model.keras")

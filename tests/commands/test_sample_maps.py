@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kerasgen import cli, layouts
+from kerasgen import cli
+from kerasgen.data import layouts
 from tests.models.spade_checks import CLASSES, SIZE, tiny_spade
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kerasgen import cli, layouts
+from kerasgen import cli
+from kerasgen.data import layouts
 
 
 @pytest.mark.slow  # about 30 s idle, builds the full recipe

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kerasgen import cli, datasets, layouts
+from kerasgen import cli
+from kerasgen.data import folders, layouts
 from tests.own_data import unblock_after, write_bomb
 
 
@@ -28,7 +29,7 @@ def test_a_fifo_named_x_png_is_refused_by_name(folder, tmp_path, capsys):
     timer = unblock_after(fifo, 20)
     try:
         with pytest.raises(ValueError, match=r"x\.png' is a FIFO; expected a regular PNG/JPEG file"):
-            datasets.from_folder(str(folder))
+            folders.from_folder(str(folder))
         code, err = fit(capsys, "vae", "--data", folder, "--epochs", "1", "--out", tmp_path / "run")
     finally:
         timer.cancel()
@@ -48,7 +49,7 @@ def test_a_fifo_in_a_paired_folder_is_refused(tmp_path):
     timer = unblock_after(str(tmp_path / "labels" / "2.png"), 20)
     try:
         with pytest.raises(ValueError, match=r"2\.png' is a FIFO"):
-            datasets.from_folder(str(tmp_path))
+            folders.from_folder(str(tmp_path))
     finally:
         timer.cancel()
 
@@ -56,7 +57,7 @@ def test_a_fifo_in_a_paired_folder_is_refused(tmp_path):
 def test_a_decompression_bomb_is_one_line_naming_the_file(folder, tmp_path, capsys):
     write_bomb(folder / "bomb.png")
     with pytest.raises(ValueError, match=r"bomb\.png' is too large \(225000000 pixels\)"):
-        datasets.from_folder(str(folder))
+        folders.from_folder(str(folder))
     code, err = fit(capsys, "vae", "--data", folder, "--epochs", "1", "--out", tmp_path / "run")
     assert code == 2 and "bomb.png' is too large" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kerasgen import datasets, layouts
+from kerasgen.data import folders, layouts, named_datasets
 
 
 def test_layouts_are_seeded_with_a_fixed_split_and_style_apart_from_the_map():
@@ -21,9 +21,9 @@ def test_layouts_are_seeded_with_a_fixed_split_and_style_apart_from_the_map():
 
 
 def test_datasets_load_layouts_matches_the_module():
-    (x, y), (x_test, _) = datasets.load("layouts", num_train=8, num_test=4)
+    (x, y), (x_test, _) = named_datasets.load("layouts", num_train=8, num_test=4)
     np.testing.assert_array_equal(x, layouts.draw_layouts(8, 32, seed=0)[0])
-    assert x_test.shape == (4, 32, 32, 3) and "layouts" in datasets.OFFLINE
+    assert x_test.shape == (4, 32, 32, 3) and "layouts" in named_datasets.OFFLINE
 
 
 def write_pair(directory, name, image, label):
@@ -39,7 +39,7 @@ def test_paired_folder_loads_images_and_maps_and_from_folder_recognizes_it(tmp_p
         write_pair(tmp_path, name, rng.integers(0, 255, (8, 8, 3), dtype="uint8"), rng.integers(0, 3, (8, 8)))
     x, y = layouts.from_paired_folder(tmp_path, num_classes=3)
     assert x.shape == (2, 8, 8, 3) and y.shape == (2, 8, 8) and y.dtype == np.int64
-    x2, y2 = datasets.from_folder(str(tmp_path), color_mode="rgb")
+    x2, y2 = folders.from_folder(str(tmp_path), color_mode="rgb")
     np.testing.assert_array_equal(y, y2)
     np.testing.assert_array_equal(y[1], layouts.read_label_map(os.path.join(tmp_path, "labels", "b.png")))
 

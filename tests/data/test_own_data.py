@@ -6,7 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from kerasgen import cli, datasets
+from kerasgen import cli
+from kerasgen.data import folders, subsets
 from tests.own_data import write_digit_folder
 
 
@@ -33,13 +34,13 @@ def rgb_flat(tmp_path_factory):
 
 def test_subsets_are_seeded_stratified_samples_not_the_first_rows():
     labels = np.repeat(np.arange(10), [50] * 5 + [10] * 5)  # class-sorted, unbalanced
-    rows = datasets.subset_rows(len(labels), 60, labels, seed=0)
+    rows = subsets.subset_rows(len(labels), 60, labels, seed=0)
     counts = np.bincount(labels[rows], minlength=10)
     np.testing.assert_array_equal(counts, [10] * 5 + [2] * 5)  # each class in proportion
     assert len(set(rows)) == 60 and not np.array_equal(rows, np.arange(60))
-    assert not np.array_equal(rows, datasets.subset_rows(len(labels), 60, labels, seed=1))
-    np.testing.assert_array_equal(rows, datasets.subset_rows(len(labels), 60, labels, seed=0))
-    unlabelled = datasets.subset_rows(300, 30, seed=0)
+    assert not np.array_equal(rows, subsets.subset_rows(len(labels), 60, labels, seed=1))
+    np.testing.assert_array_equal(rows, subsets.subset_rows(len(labels), 60, labels, seed=0))
+    unlabelled = subsets.subset_rows(300, 30, seed=0)
     assert len(set(unlabelled)) == 30 and unlabelled.max() > 30
 
 
@@ -80,20 +81,20 @@ def test_folders_keep_their_channels_and_convert_by_the_stated_rule(tmp_path):
 
     grey = str(tmp_path / "grey")
     write_digit_folder(grey, size=(8, 8), per_class=1, num_classes=2)
-    assert datasets.from_folder(grey)[0].shape == (2, 8, 8, 1)
+    assert folders.from_folder(grey)[0].shape == (2, 8, 8, 1)
     colour = str(tmp_path / "rgb")
     write_digit_folder(colour, size=(8, 8), rgb=True, per_class=1, num_classes=2)
-    x, _ = datasets.from_folder(colour)
+    x, _ = folders.from_folder(colour)
     assert x.shape == (2, 8, 8, 3) and not np.allclose(x[..., 0], x[..., 2])
-    assert datasets.from_folder(colour, color_mode="grayscale")[0].shape == (2, 8, 8, 1)
-    assert datasets.from_folder(colour, image_size=(4, 6))[0].shape == (2, 4, 6, 3)
+    assert folders.from_folder(colour, color_mode="grayscale")[0].shape == (2, 8, 8, 1)
+    assert folders.from_folder(colour, image_size=(4, 6))[0].shape == (2, 4, 6, 3)
     # RGBA: alpha dropped, colour kept as stored; palette: expanded through the palette.
     rgba = np.zeros((4, 4, 4), np.uint8)
     rgba[..., 0], rgba[..., 3] = 200, 0
     os.makedirs(tmp_path / "alpha")
     Image.fromarray(rgba, "RGBA").save(tmp_path / "alpha" / "a.png")
     Image.fromarray(np.full((4, 4, 3), (0, 102, 0), np.uint8)).convert("P").save(tmp_path / "alpha" / "p.png")
-    x, _ = datasets.from_folder(str(tmp_path / "alpha"))
+    x, _ = folders.from_folder(str(tmp_path / "alpha"))
     assert x.shape == (2, 4, 4, 3)
     np.testing.assert_allclose(x[0, 0, 0], [200 / 255, 0, 0], atol=1e-6)
     np.testing.assert_allclose(x[1, 0, 0], [0, 102 / 255, 0], atol=1e-6)
@@ -161,7 +162,7 @@ def test_every_model_checks_its_value_range_on_arrays_and_first_batches():
     import tensorflow as tf
 
     from kerasgen import recipes
-    from kerasgen.shuffled_batches import ShuffledBatches
+    from kerasgen.data.shuffled_batches import ShuffledBatches
 
     rng = np.random.default_rng(0)
     unit = rng.random((16, 16, 16, 1)).astype("float32")

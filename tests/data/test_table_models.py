@@ -19,11 +19,24 @@ def fit(tmp_path, recipe, data, *flags):
     return out, keras.saving.load_model(out / "model.keras", safe_mode=True)
 
 
-def test_vae_on_wine_keeps_statistics_and_samples_in_real_units(tmp_path):
+def fit_wine(tmp_path, epochs):
     data = write_csv(tmp_path / "wine.csv", "wine", text_target=True)
-    out, model = fit(tmp_path, "vae", data, "--epochs", "150", "--batch-size", "32",
+    out, model = fit(tmp_path, "vae", data, "--epochs", str(epochs), "--batch-size", "32",
                      "--set", "latent_dim=4", "--learning-rate", "0.003")
-    table = read_table(data)
+    return read_table(data), out, model
+
+
+def elbo_gain(model, table):
+    """How much lower the negative ELBO (per-column Gaussian + categorical, nats) is
+    than the same model's untrained."""
+    untrained = type(model).from_config(model.get_config())
+    untrained.compile()
+    trained_loss = model.evaluate(table.x, verbose=0, return_dict=True)["loss"]
+    return untrained.evaluate(table.x, verbose=0, return_dict=True)["loss"] - trained_loss
+
+
+def test_vae_on_wine_keeps_statistics_and_samples_in_real_units(tmp_path):
+    table, out, model = fit_wine(tmp_path, epochs=10)
     assert model.likelihood == "table" and model.columns == table.columns
     standardize = model.encoder.get_layer("standardize")
     np.testing.assert_allclose(standardize.mean[:13], table.x[:, :13].mean(axis=0), rtol=1e-4)
@@ -36,16 +49,20 @@ def test_vae_on_wine_keeps_statistics_and_samples_in_real_units(tmp_path):
         rows = list(csv.reader(f))
     assert rows[0] == [column["name"] for column in table.columns] and len(rows) == 101
     assert {row[-1] for row in rows[1:]} <= {"class_0", "class_1", "class_2"}
-    # Training lowered the negative ELBO (per-column Gaussian + categorical, nats).
-    untrained = type(model).from_config(model.get_config())
-    untrained.compile()
-    trained_loss = model.evaluate(table.x, verbose=0, return_dict=True)["loss"]
-    assert trained_loss < untrained.evaluate(table.x, verbose=0, return_dict=True)["loss"] - 5.0
+    assert elbo_gain(model, table) > 1.0  # training lowered the negative ELBO
+
+
+@pytest.mark.slow
+def test_vae_on_wine_trains_150_epochs_to_a_5_nat_lower_negative_elbo(tmp_path):
+    # The reproduction (minutes); the default run checks the same behaviour after 10
+    # epochs: test_vae_on_wine_keeps_statistics_and_samples_in_real_units.
+    table, _, model = fit_wine(tmp_path, epochs=150)
+    assert elbo_gain(model, table) > 5.0
 
 
 def test_autoencoder_on_diabetes_beats_the_mean(tmp_path):
     data = write_csv(tmp_path / "diabetes.csv", "diabetes")
-    _, model = fit(tmp_path, "ae", data, "--epochs", "60", "--batch-size", "32",
+    _, model = fit(tmp_path, "ae", data, "--epochs", "20", "--batch-size", "32",
                    "--set", "latent_dim=6")
     x = read_table(data).x
     error = (model.reconstruct(x) - x) / x.std(axis=0)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from kerasgen.export.onnx_export import to_onnx
-from kerasgen.layouts import save_label_map
+from kerasgen.data.layouts import save_label_map
 from kerasgen_runtime import SPADESampler
 from kerasgen_runtime.cli import main as sample_main
 from kerasgen_runtime.files import MANIFEST  # kerasgen's record of the files it wrote

@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from kerasgen import cli, datasets, recipes
+from kerasgen import cli, recipes
+from kerasgen.data import named_datasets
 from kerasgen.metrics.anomaly import anomaly_report, auroc, threshold_at
 from kerasgen.metrics.linear_probe import linear_probe
 
@@ -17,7 +18,7 @@ def digits_vae(tmp_path_factory):
     import keras
 
     keras.utils.set_random_seed(0)
-    (x, y), _ = datasets.load("digits")
+    (x, y), _ = named_datasets.load("digits")
     model = recipes.get("vae").build(x.shape[1:], latent_dim=6, hidden_units=(128, 64), seed=0)
     model.fit(x[y != 9], epochs=40, batch_size=64, verbose=0)
     path = tmp_path_factory.mktemp("vae") / "vae.keras"
@@ -36,7 +37,7 @@ def test_auroc_and_threshold():
 
 def test_vae_scores_separate_unseen_digits(digits_vae):
     model, _ = digits_vae
-    _, (x_test, y_test) = datasets.load("digits")
+    _, (x_test, y_test) = named_datasets.load("digits")
     elbo = model.anomaly_score(x_test, num_samples=20, seed=0)
     iw = model.anomaly_score(x_test, method="negative_iw_bound", num_samples=20, seed=0)
     assert np.all(iw <= elbo + 1e-9) and np.all(np.isfinite(elbo))
@@ -56,7 +57,7 @@ def test_evaluate_command_reports_what_the_api_measures(digits_vae, capsys):
                      "--normal-classes", "0-8", "--anomaly-samples", "10", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 0
-    _, (x_test, y_test) = datasets.load("digits")
+    _, (x_test, y_test) = named_datasets.load("digits")
     expected = anomaly_report(model, x_test[y_test != 9], x_test[y_test == 9], num_samples=10)
     for method in ("negative_elbo", "negative_iw_bound"):
         assert report["metrics"]["anomaly"][method]["auroc"] == pytest.approx(expected[method]["auroc"])
@@ -66,7 +67,7 @@ def test_evaluate_command_reports_what_the_api_measures(digits_vae, capsys):
 
 def test_linear_probe_and_encode(digits_vae, tmp_path, capsys):
     model, path = digits_vae
-    train, test = datasets.load("digits")
+    train, test = named_datasets.load("digits")
     probe = linear_probe(model, train, test)
     assert probe["code_dim"] == 6 and probe["num_test"] == len(test[0])
     assert probe["code"] > 0.6 and probe["raw"] > 0.85  # 10 classes: chance is 0.1
@@ -81,7 +82,7 @@ def test_linear_probe_and_encode(digits_vae, tmp_path, capsys):
 
 
 def test_autoencoder_reconstruction_error_score():
-    (x, y), (x_test, y_test) = datasets.load("digits")
+    (x, y), (x_test, y_test) = named_datasets.load("digits")
     model = recipes.get("ae").build(x.shape[1:], latent_dim=6, hidden_units=(64,))
     model.fit(x, epochs=20, batch_size=64, verbose=0)
     report = anomaly_report(model, x_test, 1.0 - x_test)
@@ -97,7 +98,7 @@ def test_runtime_scorer_matches_keras(digits_vae, tmp_path):
     model, _ = digits_vae
     to_onnx(model, tmp_path / "encoder.onnx", encoder=True)
     to_onnx(model, tmp_path / "decoder.onnx")
-    _, (x_test, _) = datasets.load("digits")
+    _, (x_test, _) = named_datasets.load("digits")
     scorer = Scorer(tmp_path / "encoder.onnx", tmp_path / "decoder.onnx")
     for method in ("negative_elbo", "negative_iw_bound"):
         np.testing.assert_allclose(scorer.score(x_test[:50], method, num_samples=16, seed=4),
@@ -108,7 +109,7 @@ def test_runtime_scorer_matches_keras(digits_vae, tmp_path):
 def test_linear_autoencoder_scores_its_distance_to_the_pca_subspace():
     from kerasgen import models
 
-    (x, _), (x_test, _) = datasets.load("digits")
+    (x, _), (x_test, _) = named_datasets.load("digits")
     model = models.LinearAutoencoder(x.shape[1:], 8).solve_pca(x)
     scores = model.anomaly_score(x_test)
     np.testing.assert_allclose(scores.mean() / 64, model.reconstruction_mse(x_test), rtol=1e-4)

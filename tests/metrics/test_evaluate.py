@@ -7,7 +7,8 @@ from kerasgen_runtime.files import MANIFEST  # kerasgen's record of the files it
 
 from PIL import Image
 
-from kerasgen import cli, datasets
+from kerasgen import cli
+from kerasgen.data import named_datasets
 from kerasgen.metrics import evaluate
 from tests.metrics.conftest import ImageSource
 
@@ -59,8 +60,8 @@ def test_better_generator_gets_better_numbers_with_sizes_and_identity(
 
 
 def test_points_use_the_identity_extractor():
-    collapsed = ImageSource(datasets.mixture_modes("ring8")[0][:1] + np.zeros((10, 2)))
-    exact = ImageSource(datasets.sample_mixture("ring8", 2000, seed=5)[0])
+    collapsed = ImageSource(named_datasets.mixture_modes("ring8")[0][:1] + np.zeros((10, 2)))
+    exact = ImageSource(named_datasets.sample_mixture("ring8", 2000, seed=5)[0])
     good = evaluate(exact, "ring8", metrics="prd", num_samples=500, progress=False)
     bad = evaluate(collapsed, "ring8", metrics="prd", num_samples=500, progress=False)
     assert good["precision"].extractor == "identity"

@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from kerasgen import datasets, models, networks
+from kerasgen import models, networks
+from kerasgen.data import named_datasets, value_ranges
 from tests import harness
 from tests.models import gan_checks
 
@@ -21,8 +22,8 @@ def small_cgan(rates=None, num_classes=10, **kwargs):
 
 @pytest.fixture(scope="module")
 def digits():
-    (x, y), _ = datasets.load("digits")
-    return datasets.to_signed_range(x[:256]), y[:256]
+    (x, y), _ = named_datasets.load("digits")
+    return value_ranges.to_signed_range(x[:256]), y[:256]
 
 
 def test_conditional_sampling_returns_the_requested_labels_and_uses_them(digits):

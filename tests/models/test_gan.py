@@ -3,10 +3,12 @@ import numpy as np
 import pytest
 
 from kerasgen import backend as kg_backend
-from kerasgen import datasets, models, networks
+from kerasgen import models, networks
+from kerasgen.data import named_datasets
 from kerasgen_runtime.latents import draw_latents
 from kerasgen.mode_coverage import mixture_coverage
-from kerasgen.models.adversarial import discriminator_loss, generator_loss, pack
+from kerasgen.losses import discriminator_loss, generator_loss
+from kerasgen.models.adversarial import pack
 from tests import harness
 from tests.models import gan_checks
 
@@ -25,7 +27,7 @@ def small_gan(packing=1, latent_dim=4, hidden=(32, 32), rates=None, **kwargs):
 
 @pytest.fixture(scope="module")
 def ring8():
-    (x, _), _ = datasets.load("ring8", num_train=40000, num_test=10)
+    (x, _), _ = named_datasets.load("ring8", num_train=40000, num_test=10)
     return x
 
 
@@ -94,7 +96,7 @@ def test_discriminator_steps_per_generator_step(ring8):
 
 
 def test_short_run_on_ring8_covers_most_modes():
-    (x, _), _ = datasets.load("ring8", num_train=51200, num_test=10, seed=0)
+    (x, _), _ = named_datasets.load("ring8", num_train=51200, num_test=10, seed=0)
     schedule = lambda: keras.optimizers.schedules.CosineDecay(1e-3, 800, alpha=0.01)  # noqa: E731
     gan = models.GAN(networks.MLP(2, 2, (128, 128, 128)), networks.MLP(2, 1, (128, 128, 128)), seed=0)
     gan.compile(
@@ -170,7 +172,7 @@ def test_bad_inputs_raise_clear_errors():
     image_gan = models.GAN(networks.DCGANGenerator(4, (8, 8, 1), filters=(8,)),
                            networks.DCGANDiscriminator((8, 8, 1), filters=(8,)))
     image_gan.compile()
-    with pytest.raises(ValueError, match=r"x must lie in \[-1, 1\] for this model, got values in \[0, 255\]; convert with kerasgen.datasets.to_signed_range"):
+    with pytest.raises(ValueError, match=r"x must lie in \[-1, 1\] for this model, got values in \[0, 255\]; convert with kerasgen.data.value_ranges.to_signed_range"):
         image_gan.fit(np.full((4, 8, 8, 1), 255.0, "float32") * np.arange(2).reshape(2, 1, 1, 1).repeat(2, 0))
     with pytest.raises(ValueError, match=r"per-example shape \(2,\)"):
         gan.compile()

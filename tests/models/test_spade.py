@@ -1,5 +1,3 @@
-import os
-
 import keras
 import numpy as np
 import pytest
@@ -7,6 +5,7 @@ from keras import ops
 
 from kerasgen import networks
 from kerasgen.models import SPADEGAN
+from tests.harness import check_config_round_trip, check_saved_model_round_trip
 from tests.models.spade_checks import CLASSES, LATENT, SIZE, tiny_data, tiny_spade
 
 
@@ -34,8 +33,8 @@ def test_kl_and_feature_matching_equal_hand_computed_values():
     model = tiny_spade()
     x, maps = tiny_data(count=4)
     noise = np.random.default_rng(0).normal(size=(4, LATENT)).astype("float32")
-    _, logs = model.losses_of(ops.convert_to_tensor(x), ops.convert_to_tensor(maps), ops.convert_to_tensor(noise),
-                              training=False)
+    _, logs = model.generator_objective(ops.convert_to_tensor(x), ops.convert_to_tensor(maps),
+                                        ops.convert_to_tensor(noise), training=False)
 
     mean, log_var = (keras.ops.convert_to_numpy(t) for t in model.encoder(x, training=False))
     kl = np.mean(np.sum(0.5 * (mean**2 + np.exp(log_var) - log_var - 1), axis=1))
@@ -62,8 +61,8 @@ def test_discriminator_loss_is_the_mean_hinge_over_scales():
     model = tiny_spade()
     x, maps = tiny_data(count=4)
     fake = -x
-    loss, _ = model.discriminator_losses(ops.convert_to_tensor(x), ops.convert_to_tensor(fake),
-                                         ops.convert_to_tensor(maps), training=False)
+    loss, _ = model.discriminator_objective(ops.convert_to_tensor(x), ops.convert_to_tensor(fake),
+                                            ops.convert_to_tensor(maps), training=False)
     real_outputs = [keras.ops.convert_to_numpy(t) for t in model.discriminator([x, maps], training=False)]
     fake_outputs = [keras.ops.convert_to_numpy(t) for t in model.discriminator([fake, maps], training=False)]
     step = model.discriminator.outputs_per_scale
@@ -78,11 +77,7 @@ def test_keras_file_round_trip_keeps_weights_optimizers_and_noise(tmp_path):
     model = tiny_spade()
     x, maps = tiny_data()
     model.fit(x, maps, epochs=1, batch_size=4, verbose=0)
-    path = os.path.join(tmp_path, "spade.keras")
-    model.save(path)
-    loaded = keras.saving.load_model(path, safe_mode=True)
-    assert type(loaded) is SPADEGAN
-    np.testing.assert_array_equal(loaded.sample(3, seed=1, label_maps=maps[:3]), model.sample(3, seed=1, label_maps=maps[:3]))
+    loaded = check_saved_model_round_trip(model, tmp_path, outputs=lambda m: m.sample(3, seed=1, label_maps=maps[:3]))
     for name in ("generator_optimizer", "discriminator_optimizer"):
         for a, b in zip(values(getattr(model, name).variables), values(getattr(loaded, name).variables)):
             np.testing.assert_array_equal(a, b)
@@ -91,7 +86,7 @@ def test_keras_file_round_trip_keeps_weights_optimizers_and_noise(tmp_path):
     loaded.fit(x, maps, epochs=1, batch_size=4, verbose=0, shuffle=False)
     for a, b in zip(values(model.encoder.weights), values(loaded.encoder.weights)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    assert SPADEGAN.from_config(model.get_config()).get_config() == model.get_config()
+    check_config_round_trip(model)
 
 
 def test_sampling_follows_seed_map_and_reference_style():

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from kerasgen import callbacks, datasets, losses, models, networks, schedules
+from kerasgen import callbacks, losses, models, networks, schedules
+from kerasgen.data import dynamic_binarization
 from tests import harness
 
 
@@ -43,7 +44,7 @@ def test_training_lowers_the_loss_and_keeps_kl_positive(mnist5k, tmp_path):
     np.testing.assert_array_equal(loaded.sample(4, seed=3), vae.sample(4, seed=3))
     harness.check_fit_step(loaded, x[:32], ["loss", "reconstruction_loss", "kl_loss"])
     # Importance weighting tightens the bound: IW -log p(x) <= -ELBO (Monte Carlo).
-    binary = datasets.binarize(x_test[:20], seed=0)
+    binary = dynamic_binarization.binarize(x_test[:20], seed=0)
     iw = vae.log_likelihood(binary, num_samples=200, seed=1)
     mean, log_var = vae.encode(binary)
     eps = np.random.default_rng(2).standard_normal((200, *mean.shape))

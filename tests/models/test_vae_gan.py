@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from kerasgen import datasets, models, networks
+from kerasgen import models, networks
+from kerasgen.data import named_datasets, value_ranges
 from tests import harness
 from tests.models import gan_checks
 
@@ -30,8 +31,8 @@ def small_vae_gan(rates=None, latent_dim=4, **kwargs):
 
 @pytest.fixture(scope="module")
 def digits():
-    (x, _), _ = datasets.load("digits")
-    return datasets.to_signed_range(x[:256])
+    (x, _), _ = named_datasets.load("digits")
+    return value_ranges.to_signed_range(x[:256])
 
 
 def test_reconstruction_is_measured_in_the_discriminator_feature_space(digits):

@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from kerasgen import datasets, models, networks
+from kerasgen import models, networks
+from kerasgen.data import named_datasets
 from tests import harness
 from tests.models import gan_checks
 
@@ -23,7 +24,7 @@ def small_wgan(critic_hidden=(16,), rates=None, **kwargs):
 
 @pytest.fixture(scope="module")
 def ring8():
-    (x, _), _ = datasets.load("ring8", num_train=256, num_test=10)
+    (x, _), _ = named_datasets.load("ring8", num_train=256, num_test=10)
     return x
 
 

@@ -4,8 +4,8 @@
 this folder first on PYTHONPATH) makes every Python process it starts, `kerasgen`
 commands included, train on less, without changing the text a user reads:
 
-- `kerasgen.datasets.load(name)` returns a seeded random subset of at most N training
-  and N // 4 test rows (`kerasgen.datasets.random_subset`, stratified by class, seed 0);
+- `kerasgen.data.named_datasets.load(name)` returns a seeded random subset of at most N training
+  and N // 4 test rows (`kerasgen.data.subsets.random_subset`, stratified by class, seed 0);
 - `keras.Model.fit` runs at most one epoch past `initial_epoch` (`epochs=30` runs 1).
 
 Nothing else changes: the real recipes, models, data and files run. Python imports
@@ -25,11 +25,11 @@ ROWS = int(os.environ.get("KERASGEN_SHRINK") or 0)
 def _shrink_load(load):
     @functools.wraps(load)
     def shrunk(name, **kwargs):
-        from kerasgen import datasets
+        from kerasgen.data import subsets
 
         train, test = load(name, **kwargs)
-        return (datasets.random_subset(*train, n=min(ROWS, len(train[0])), seed=0),
-                datasets.random_subset(*test, n=min(max(ROWS // 4, 1), len(test[0])), seed=0))
+        return (subsets.random_subset(*train, n=min(ROWS, len(train[0])), seed=0),
+                subsets.random_subset(*test, n=min(max(ROWS // 4, 1), len(test[0])), seed=0))
 
     return shrunk
 
@@ -52,15 +52,15 @@ def _patch(module):
     if module.__name__ == "keras" and not getattr(module.Model.fit, "_kerasgen_shrunk", False):
         module.Model.fit = _shrink_fit(module.Model.fit)
         module.Model.fit._kerasgen_shrunk = True
-    if module.__name__ == "kerasgen.datasets" and not getattr(module.load, "_kerasgen_shrunk", False):
+    if module.__name__ == "kerasgen.data.named_datasets" and not getattr(module.load, "_kerasgen_shrunk", False):
         module.load = _shrink_load(module.load)
         module.load._kerasgen_shrunk = True
 
 
 class _AfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds `keras` / `kerasgen.datasets` with the usual finders, then patches them."""
+    """Finds `keras` / `kerasgen.data.named_datasets` with the usual finders, then patches them."""
 
-    names = ("keras", "kerasgen.datasets")
+    names = ("keras", "kerasgen.data.named_datasets")
 
     def find_spec(self, name, path, target=None):
         if name not in self.names:

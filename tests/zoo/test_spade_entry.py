@@ -6,7 +6,7 @@ import json
 import pytest
 
 from kerasgen import zoo
-from kerasgen.layouts import save_label_map
+from kerasgen.data.layouts import save_label_map
 
 
 @pytest.mark.slow  # the whole protocol: 2,400 generated images, the segmenter over 3,400
@@ -23,9 +23,10 @@ def test_evaluate_spade_entry_reproduces_its_card_numbers(capsys):
 
 
 def test_sample_cli_takes_the_entry_and_a_label_map(tmp_path):
-    from kerasgen import cli, datasets
+    from kerasgen import cli
+    from kerasgen.data import named_datasets
 
-    _, (_, maps) = datasets.load("layouts", num_train=1, num_test=2)
+    _, (_, maps) = named_datasets.load("layouts", num_train=1, num_test=2)
     map_path = str(tmp_path / "map.png")
     save_label_map(map_path, maps[1])
     out = tmp_path / "grid.png"

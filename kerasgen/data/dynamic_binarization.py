@@ -20,7 +20,7 @@ class DynamicBinarization(keras.utils.PyDataset):
 
     Example:
     ```python
-    vae.fit(kerasgen.dynamic_binarization.DynamicBinarization(x_train, 128, seed=0), epochs=50)
+    vae.fit(kerasgen.data.DynamicBinarization(x_train, 128, seed=0), epochs=50)
     ```
     """
 
@@ -50,3 +50,10 @@ class DynamicBinarization(keras.utils.PyDataset):
 
     def on_epoch_end(self):
         self.epoch += 1
+
+
+def binarize(x, seed=0):
+    """Stochastic binarization: each pixel is 1 with its intensity as probability."""
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x, dtype="float32")
+    return (rng.random(x.shape) < x).astype("float32")

@@ -1,6 +1,6 @@
 """Semantic layouts: the procedural `layouts` dataset and a loader for paired folders.
 
-Both return `(images, label_maps)` the way `kerasgen.datasets` returns `(x, y)`:
+Both return `(images, label_maps)` the way the named datasets return `(x, y)`:
 float32 NHWC images in [0, 1] and int64 maps `(N, H, W)` of class indices.
 
 The `layouts` rule (seeded; train and test drawn from different seeds, so the split is
@@ -25,7 +25,11 @@ fixes *where* each texture goes, while the colours can only come from the style 
 import os
 
 import numpy as np
-from kerasgen_runtime.images import check_regular_file, open_image, read_image, read_label_map
+from kerasgen_runtime.files import atomic_path
+from kerasgen_runtime.images import check_regular_file, read_image, read_label_map
+from PIL import Image
+
+from kerasgen.data.image_files import IMAGE_EXTENSIONS, folder_color_mode
 
 NUM_CLASSES = 4
 CLASS_NAMES = ("background", "disc", "box", "triangle")
@@ -143,8 +147,6 @@ def from_paired_folder(directory, num_classes=None, color_mode="auto"):
     Returns:
         `(x, y)`: float32 images `(N, H, W, C)` in [0, 1], int64 maps `(N, H, W)`.
     """
-    from kerasgen.datasets import GREY_MODES, IMAGE_EXTENSIONS
-
     if color_mode not in ("grayscale", "rgb", "auto"):
         raise ValueError(f"color_mode must be 'grayscale', 'rgb' or 'auto', got {color_mode!r}")
     if not is_paired_folder(directory):
@@ -170,11 +172,7 @@ def from_paired_folder(directory, num_classes=None, color_mode="auto"):
         if missing:
             raise ValueError(f"{what} for {len(missing)} file(s): {', '.join(have[m] for m in missing[:5])}")
     if color_mode == "auto":
-        modes = set()
-        for stem in images:
-            with open_image(os.path.join(directory, "images", images[stem])) as image:
-                modes.add(image.mode)
-        color_mode = "grayscale" if modes <= set(GREY_MODES) else "rgb"
+        color_mode = folder_color_mode([os.path.join(directory, "images", name) for name in images.values()])
     xs, ys = [], []
     for stem in sorted(images):
         image_path = os.path.join(directory, "images", images[stem])
@@ -200,10 +198,6 @@ def from_paired_folder(directory, num_classes=None, color_mode="auto"):
 
 def save_label_map(path, label_map):
     """Writes an int map `(H, W)` as an 8-bit single-channel PNG (atomically)."""
-    from PIL import Image
-
-    from kerasgen_runtime.files import atomic_path
-
     label_map = np.asarray(label_map)
     if label_map.ndim != 2 or label_map.min() < 0 or label_map.max() > 255:
         raise ValueError(f"label_map must be a 2-D map of classes in [0, 255], got shape {label_map.shape}")
