@@ -24,7 +24,7 @@ def supervised_baseline(x, y, x_test, y_test, classifier, steps, seed, max_shift
     import keras
     import numpy as np
 
-    from kerasgen.data.labelled_batches import shift_images
+    from kerasgen.data.random_shift import shift_images
 
     keras.utils.set_random_seed(seed)
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3),

@@ -6,7 +6,7 @@ import onnx
 import onnxruntime
 import tf2onnx
 
-from kerasgen.export import checks, int8
+from kerasgen.export import checks, int8, rewrites
 from kerasgen.export import optimize as graph_optimize
 from kerasgen.export.logs import quiet_logging
 from kerasgen.export.metadata import describe_model, to_onnx_props
@@ -88,6 +88,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
     tolerance, reason = checks.tolerance_for(layer_types(network), tolerance)
     proto = convert(serving_function(network, metadata), opset)
     order_outputs(proto, metadata)
+    proto, _ = rewrites.spatial_mean_as_pool(proto)  # the same bits in onnxruntime-web
     set_metadata(proto, metadata)
     differences = check_onnx(proto, network, metadata, tolerance)
     plain = proto

@@ -1,16 +1,19 @@
-import keras
 import numpy as np
 
 from kerasgen.checks import check_positive_int
+from kerasgen.data.random_shift import shift_images
+from kerasgen.data.shuffled_batches import ShuffledBatches
 
 
-class LabelledBatches(keras.utils.PyDataset):
+class LabelledBatches(ShuffledBatches):
     """Batches for semi-supervised training: unlabelled rows plus a few labelled ones.
 
     Each batch holds `batch_size` rows of all of `x` with their labels hidden (`y = -1`)
     and `labelled_batch_size` labelled rows (`y >= 0` in the input), drawn in turn from
     a per-epoch permutation of the labelled pool (it is small, so it is revisited many
-    times an epoch). Batch `i` of epoch `e` depends on `(seed, e, i)` only.
+    times an epoch). Batch `i` of epoch `e` depends on `(seed, e, i)` only: the order of
+    all rows is `ShuffledBatches`'s, and the labelled pool is drawn after it from the same
+    epoch generator, once per epoch.
 
     Args:
         x: examples `(N, ...)`.
@@ -25,7 +28,6 @@ class LabelledBatches(keras.utils.PyDataset):
 
     def __init__(self, x, y, batch_size=100, labelled_batch_size=50, max_shift=0, seed=0,
                  initial_epoch=0, **kwargs):
-        super().__init__(**kwargs)
         self.x = np.asarray(x, "float32")
         self.y = np.asarray(y).astype("int64")
         if self.y.shape != (len(self.x),):
@@ -33,38 +35,28 @@ class LabelledBatches(keras.utils.PyDataset):
         self.labelled = np.flatnonzero(self.y >= 0)
         if len(self.labelled) == 0:
             raise ValueError("y must label at least one example (>= 0), got only -1")
-        self.batch_size = check_positive_int("batch_size", batch_size)
+        batch_size = check_positive_int("batch_size", batch_size)
         self.labelled_batch_size = check_positive_int("labelled_batch_size", labelled_batch_size)
         self.max_shift = int(max_shift)
-        self.seed, self.epoch = int(seed), int(initial_epoch)
+        super().__init__((self.x, self.y), batch_size, seed, initial_epoch, **kwargs)
 
-    def __len__(self):
-        return int(np.ceil(len(self.x) / self.batch_size))
+    def draw_order(self, rng):
+        """The order of all rows, then from the same generator the labelled pool
+        (permutations of the labelled rows, enough for every batch of the epoch)."""
+        order = super().draw_order(rng)
+        count = len(self) * self.labelled_batch_size
+        self.pool = np.concatenate([rng.permutation(self.labelled)
+                                    for _ in range(-(-count // len(self.labelled)))])
+        return order
 
     def __getitem__(self, index):
-        rng = np.random.default_rng([self.seed, self.epoch])
-        order = rng.permutation(len(self.x))
-        count = len(self) * self.labelled_batch_size
-        pool = np.concatenate([rng.permutation(self.labelled)
-                               for _ in range(-(-count // len(self.labelled)))])
-        unlabelled = order[index * self.batch_size:(index + 1) * self.batch_size]
-        labelled = pool[index * self.labelled_batch_size:(index + 1) * self.labelled_batch_size]
+        unlabelled = self.rows(index)
+        labelled = self.pool[index * self.labelled_batch_size:(index + 1) * self.labelled_batch_size]
         x = np.concatenate([self.x[unlabelled], self.x[labelled]])
         y = np.concatenate([np.full(len(unlabelled), -1), self.y[labelled]])
         if self.max_shift:
-            x = shift_images(x, self.max_shift, np.random.default_rng([self.seed, self.epoch, index]))
+            x = shift_images(x, self.max_shift, self.batch_rng(index))
         return x, y
-
-    def on_epoch_end(self):
-        self.epoch += 1
-
-
-def shift_images(images, max_shift, rng):
-    """Each image shifted by up to `max_shift` whole pixels, the border filled with 0."""
-    height, width = images.shape[1:3]
-    padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift), (0, 0)))
-    offsets = rng.integers(0, 2 * max_shift + 1, size=(len(images), 2))
-    return np.stack([padded[i, dy:dy + height, dx:dx + width] for i, (dy, dx) in enumerate(offsets)])
 
 
 def hide_labels(y, labels_per_class, seed=0):

@@ -85,7 +85,7 @@ def evaluate(
         is_splits: Inception Score splits.
         nll_samples: importance samples per image for `nll`.
         progress: progress bars on stderr.
-        color_mode, image_size: how an image folder is read (`folders.from_folder`).
+        color_mode, image_size: how an image folder is read (`datasets.from_folder`).
         report: a dict that receives `real_subset` (which real examples were used).
 
     Returns:

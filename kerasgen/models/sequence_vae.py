@@ -7,6 +7,7 @@ from kerasgen.data.text import BOS, PAD, UNK, Vocabulary
 from kerasgen.checks import check_positive_int
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.schedules import check_beta
+from kerasgen_runtime.latents import DEFAULT_GENERATOR
 from kerasgen_runtime.text_sampler import decode_loop, draw_noise
 
 
@@ -202,22 +203,25 @@ class SequenceVAE(GenerativeModel):
         parts = [self.encoder(ids[i:i + batch_size], training=False) for i in range(0, len(ids), batch_size)]
         return tuple(np.concatenate([ops.convert_to_numpy(p[k]) for p in parts]) for k in (0, 1))
 
-    def decode(self, z, seed=None, temperature=None, top_k=None, batch_size=256):
+    def decode(self, z, seed=None, temperature=None, top_k=None, batch_size=256,
+               latent_generator=DEFAULT_GENERATOR):
         """Strings decoded from codes `z` (greedy by default; `seed` drives sampling)."""
         z = np.asarray(z, dtype="float32")
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (N, {self.latent_dim}), got {z.shape}")
-        _, u = draw_noise(len(z), 0, self.max_length + 1, seed)
+        _, u = draw_noise(len(z), 0, self.max_length + 1, seed, latent_generator)
         ids = decode_loop(self.step, z, u, self.max_length, self.decoder.hidden_units,
                           temperature, top_k, batch_size)
         return self.to_strings(ids)
 
-    def sample(self, num_samples, seed=None, temperature=None, top_k=None, batch_size=256):
+    def sample(self, num_samples, seed=None, temperature=None, top_k=None, batch_size=256,
+               latent_generator=DEFAULT_GENERATOR):
         """`num_samples` strings from z ~ N(0, I): greedy decoding by default, else
         sampling at `temperature` from the `top_k` likeliest tokens. The codes and the
-        sampling noise come from `numpy.random.default_rng(seed)`, as in
-        `kerasgen_runtime.TextSampler`, which writes the same strings."""
-        z, u = draw_noise(num_samples, self.latent_dim, self.max_length + 1, seed)
+        sampling noise come from `latent_generator` (`kerasgen_runtime.latents`:
+        "kerasgen-v1", as `kerasgen_runtime.TextSampler` and the text page draw them,
+        which write the same strings; or "numpy-pcg64")."""
+        z, u = draw_noise(num_samples, self.latent_dim, self.max_length + 1, seed, latent_generator)
         ids = decode_loop(self.step, z, u, self.max_length, self.decoder.hidden_units,
                           temperature, top_k, batch_size)
         return self.to_strings(ids)
