@@ -1,12 +1,16 @@
 """Semi-supervised M2 on mnist5k with N labels per class, against a classifier trained
 on the same labels alone.
 
-    python benchmarks/semi_supervised.py --labels-per-class 10 --epochs 100
+    python benchmarks/semi_supervised.py --out /tmp/m2_benchmark
 
-Prints the test accuracy (1,000 mnist5k test digits) of M2's classifier q(y|x), trained
-on all 4,000 training images of which `labels-per-class` x 10 keep their label (a seeded
-stratified choice, `kerasgen.data.hide_labels`), and of the same classifier network
-trained on those labelled images alone (same augmentation, same number of updates).
+Trains M2 with the recipe of the zoo entry `m2_mnist5k` (`zoo/m2_mnist5k/recipe.json`,
+through `kerasgen.training.train`, the code `kerasgen fit m2_mnist5k` runs, so the two
+give the same model) on all 4,000 mnist5k training images of which `labels-per-class`
+x 10 keep their label (a seeded stratified choice, `kerasgen.data.hide_labels`), then the
+same classifier network on those labelled images alone (same shifts, same number of
+updates, batches of the labelled rows M2's batches carry). Prints the test accuracy of
+both on the 1,000 mnist5k test digits. `--epochs`, `--labels-per-class`, `--seed` and
+`--set KEY=VALUE` override the recipe.
 """
 
 import argparse
@@ -24,7 +28,7 @@ def supervised_baseline(x, y, x_test, y_test, classifier, steps, seed, max_shift
     import keras
     import numpy as np
 
-    from kerasgen.data.labelled_batches import shift_images
+    from kerasgen.data.random_shift import shift_images
 
     keras.utils.set_random_seed(seed)
     classifier.compile(optimizer=keras.optimizers.Adam(1e-3),
@@ -37,56 +41,60 @@ def supervised_baseline(x, y, x_test, y_test, classifier, steps, seed, max_shift
     return float(np.mean(classifier.predict(x_test, verbose=0).argmax(1) == y_test))
 
 
+def benchmark_spec(args):
+    """The zoo entry's recipe with the command line's overrides."""
+    from kerasgen.zoo.build import resolve_spec
+
+    _, spec = resolve_spec(args.entry)
+    for key in ("epochs", "labels_per_class", "seed"):
+        if getattr(args, key) is not None:
+            spec[key] = getattr(args, key)
+    for item in args.set:
+        key, _, text = item.partition("=")
+        spec["hyperparameters"][key] = json.loads(text)
+    return spec
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--labels-per-class", type=int, default=10)
-    parser.add_argument("--epochs", type=int, default=100)
-    parser.add_argument("--classifier", default="conv", choices=("conv", "mlp"))
-    parser.add_argument("--max-shift", type=int, default=2, help="augmentation shift in pixels")
-    parser.add_argument("--classification-weight", type=float, default=50.0)
-    parser.add_argument("--hidden-units", type=int, nargs="+", default=[500, 500],
-                        help="of the encoder q(z|x,y) and decoder p(x|y,z) MLPs")
-    parser.add_argument("--latent-dim", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--save", default=None, help="write the trained M2 model here (.keras)")
+    parser.add_argument("--entry", default="m2_mnist5k", help="the zoo entry whose recipe M2 trains with")
+    parser.add_argument("--labels-per-class", type=int, default=None)
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a recipe hyperparameter (JSON value); repeatable")
+    parser.add_argument("--out", required=True, help="the run folder M2 trains in (model.keras)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     args = parser.parse_args(argv)
 
     import keras
     import numpy as np
 
-    from kerasgen import recipes
+    from kerasgen import recipes, training
     from kerasgen.data import named_datasets
-    from kerasgen.data import LabelledBatches, hide_labels
+    from kerasgen_runtime.files import atomic_path
 
-    (x, y), (x_test, y_test) = named_datasets.load("mnist5k")
-    y_partial = hide_labels(y, args.labels_per_class, seed=args.seed)
-    keras.utils.set_random_seed(args.seed)
-    build = recipes.get("m2").build
-    model = build(x.shape[1:], num_classes=10, classifier=args.classifier, seed=args.seed,
-                  classification_weight=args.classification_weight, hidden_units=args.hidden_units,
-                  latent_dim=args.latent_dim)
-    batches = LabelledBatches(x, y_partial, max_shift=args.max_shift, seed=args.seed)
+    spec = benchmark_spec(args)
     start = time.perf_counter()
-    for epoch in range(args.epochs):
-        logs = model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, verbose=0, shuffle=False).history
-        if (epoch + 1) % 5 == 0 or epoch + 1 == args.epochs:
-            accuracy = float(np.mean(model.classify(x_test).argmax(1) == y_test))
-            print(f"epoch {epoch + 1}: test accuracy {accuracy:.4f}, loss {logs['loss'][-1]:.2f} "
-                  f"({time.perf_counter() - start:.0f} s)", flush=True)
+    model, _, seconds, (x, y_partial) = training.train(spec, args.out, verbose=2, overwrite=args.overwrite)
+    with atomic_path(os.path.join(args.out, "model.keras")) as tmp:
+        model.save(tmp)
+    _, (x_test, y_test) = named_datasets.load(spec["data"])
     m2_accuracy = float(np.mean(model.classify(x_test).argmax(1) == y_test))
-    seconds = time.perf_counter() - start
-    if args.save:
-        model.save(args.save)
     labelled = y_partial >= 0
-    baseline = build(x.shape[1:], num_classes=10, classifier=args.classifier, seed=args.seed).classifier
-    baseline_accuracy = supervised_baseline(x[labelled], y[labelled], x_test, y_test, baseline,
-                                            steps=args.epochs * len(batches), seed=args.seed,
-                                            max_shift=args.max_shift)
+    keras.utils.set_random_seed(spec["seed"])
+    baseline = recipes.get("m2").build(x.shape[1:], num_classes=model.num_classes,
+                                       **spec["hyperparameters"]).classifier
+    steps = spec["epochs"] * int(np.ceil(len(x) / spec["batch_size"]))
+    baseline_accuracy = supervised_baseline(x[labelled], y_partial[labelled], x_test, y_test, baseline,
+                                            steps=steps, seed=spec["seed"],
+                                            max_shift=spec.get("augmentation_shift", 0))
     print(json.dumps({
-        "labels": int(labelled.sum()), "classifier": args.classifier, "epochs": args.epochs,
-        "hidden_units": args.hidden_units, "latent_dim": args.latent_dim,
+        "entry_recipe": args.entry, "labels": int(labelled.sum()), "epochs": spec["epochs"],
+        "hyperparameters": spec["hyperparameters"], "preprocessing": spec["preprocessing"],
         "m2_test_accuracy": m2_accuracy, "labels_only_test_accuracy": baseline_accuracy,
-        "num_test": len(x_test), "m2_training_seconds": round(seconds, 1),
+        "labels_only_updates": steps, "num_test": len(x_test), "m2_training_seconds": round(seconds, 1),
+        "total_seconds": round(time.perf_counter() - start, 1),
     }))
 
 

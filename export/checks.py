@@ -39,7 +39,10 @@ def check_inputs(metadata, batch_size, seed=0):
         rng = np.random.default_rng(seed)
         shape = (batch_size, *metadata["image_shape"])
         low, high = metadata["value_range"]
-        if low is None or high is None:
+        statistics = metadata.get("input_statistics")
+        if statistics:  # a table encoder: rows around the training rows' mean, in their units
+            x = np.asarray(statistics["mean"]) + np.asarray(statistics["std"]) * rng.standard_normal(shape)
+        elif low is None or high is None:
             x = rng.standard_normal(shape)
         else:
             x = rng.uniform(low, high, shape)

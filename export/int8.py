@@ -45,7 +45,24 @@ GATE_RULE = (
     "FID(float32 samples, float32 samples of other latents) and likewise for the KL of "
     "the judge's class histograms: int8 may move the samples' distribution no further "
     f"than drawing another {GATE_SAMPLES} latents does, i.e. below what an evaluation at "
-    "that sample size can tell apart"
+    "that sample size can tell apart. Below the gate's noise floor (NOISE_RULE) a "
+    "difference is noise and passes; a weak judge (JUDGE_RULE) gives no verdict"
+)
+NOISE_RESAMPLES = 5
+NOISE_SEED = 30_002
+NOISE_RULE = (
+    "noise floor: the mean FID and class KL between the float32 samples' judgements and "
+    f"{NOISE_RESAMPLES} bootstrap resamples of them (drawn with replacement, numpy seed "
+    f"{NOISE_SEED}): another draw of the same {GATE_SAMPLES} samples moves the numbers this "
+    "much, so a smaller change cannot be told apart by an evaluation at that size (a "
+    "generator that ignores its latents, whose other-seed numbers are round-off, is judged "
+    "against this instead)"
+)
+JUDGE_RULE = (
+    "a judge is weak, and the gate refuses to judge, when it is a classifier near chance on "
+    "labelled reference images (kerasgen.metrics.scale.near_chance), or when the float32 "
+    "samples blurred or replaced by their mean image score an FID within "
+    "kerasgen.metrics.scale.SEPARATION times the gate's own limit"
 )
 
 
@@ -154,6 +171,7 @@ def float_judgement(float_proto, metadata, judge, reference=None):
     images = {seed: samples(float_proto, metadata, seed) for seed in GATE_SEEDS}
     judged = {seed: judge.extract(x) for seed, x in images.items()}
     judged["images"] = images[GATE_SEEDS[0]]  # what int8 samples of that seed are compared with
+    judged["noise"] = noise_floor(*judged[GATE_SEEDS[0]])
     if reference is not None:
         judged["reference"] = judge.extract(reference)
         judged["reference_images"] = len(reference)
@@ -163,32 +181,87 @@ def float_judgement(float_proto, metadata, judge, reference=None):
 def quality_gate(float_judged, int8_proto, metadata, judge):
     """The gate's measurements under `judge` (a `FeatureExtractor`) against
     `float_judgement`'s; `passed` says if they are within `GATE_RULE`."""
+    first, _ = GATE_SEEDS
+    fp32_a, int8_a = float_judged["images"], samples(int8_proto, metadata, first)
+    gate = {"judge": judge.extractor_id, "samples": GATE_SAMPLES, "seeds": list(GATE_SEEDS),
+            "max_abs_change": float(np.max(np.abs(int8_a - fp32_a))),
+            "mean_abs_change": float(np.mean(np.abs(int8_a - fp32_a)))}
+    int8_judged = judge.extract(int8_a)
+    gate.update(compare(float_judged, int8_judged))
+    if "reference" in float_judged:
+        real, _ = float_judged["reference"]
+        gate["reference_images"] = float_judged["reference_images"]
+        gate["fid_vs_reference"] = {"float32": fid(real, float_judged[first][0]),
+                                    "int8": fid(real, int8_judged[0])}
+    if "judge_quality" in float_judged:
+        gate["judge_quality"] = float_judged["judge_quality"]
+    return gate
+
+
+def fid(real, generated):
+    return float(frechet_distance_from_features(real, generated).value)
+
+
+def compare(float_judged, int8_judged):
+    """The gate's numbers from judgements `(features, probabilities)`: int8 vs float32 of
+    one seed, against the limits (another seed; the noise floor, `noise_floor`)."""
     first, second = GATE_SEEDS
     (feat_a, prob_a), (feat_b, prob_b) = float_judged[first], float_judged[second]
-    fp32_a, int8_a = float_judged["images"], samples(int8_proto, metadata, first)
-    feat_q, prob_q = judge.extract(int8_a)
-
-    def fid(real, generated):
-        return float(frechet_distance_from_features(real, generated).value)
-
+    feat_q, prob_q = int8_judged
+    noise = float_judged.get("noise") or noise_floor(feat_a, prob_a)
     gate = {
-        "judge": judge.extractor_id, "samples": GATE_SAMPLES, "seeds": list(GATE_SEEDS),
-        "max_abs_change": float(np.max(np.abs(int8_a - fp32_a))),
-        "mean_abs_change": float(np.mean(np.abs(int8_a - fp32_a))),
         "fid_int8_vs_float32": fid(feat_a, feat_q),
         "fid_float32_vs_other_seed": fid(feat_a, feat_b),
         "label_agreement": float(np.mean(prob_q.argmax(1) == prob_a.argmax(1))),
         "class_kl_int8_vs_float32": class_kl(prob_q, prob_a),
         "class_kl_other_seed_vs_float32": class_kl(prob_b, prob_a),
+        "noise_floor": noise,
         "rule": GATE_RULE,
     }
-    gate["passed"] = bool(gate["fid_int8_vs_float32"] <= gate["fid_float32_vs_other_seed"]
-                          and gate["class_kl_int8_vs_float32"] <= gate["class_kl_other_seed_vs_float32"])
-    if "reference" in float_judged:
-        real, _ = float_judged["reference"]
-        gate["reference_images"] = float_judged["reference_images"]
-        gate["fid_vs_reference"] = {"float32": fid(real, feat_a), "int8": fid(real, feat_q)}
+    gate["fid_limit"] = max(gate["fid_float32_vs_other_seed"], noise["fid"])
+    gate["class_kl_limit"] = max(gate["class_kl_other_seed_vs_float32"], noise["class_kl"])
+    gate["passed"] = bool(gate["fid_int8_vs_float32"] <= gate["fid_limit"]
+                          and gate["class_kl_int8_vs_float32"] <= gate["class_kl_limit"])
     return gate
+
+
+def noise_floor(features, probabilities, resamples=NOISE_RESAMPLES, seed=NOISE_SEED):
+    """`NOISE_RULE`'s measurement: mean FID and class KL of bootstrap resamples of the
+    float32 samples' judgements against the judgements themselves."""
+    rng = np.random.default_rng(seed)
+    fids, kls = [], []
+    for _ in range(resamples):
+        rows = rng.integers(0, len(features), len(features))
+        fids.append(fid(features, features[rows]))
+        kls.append(class_kl(probabilities[rows], probabilities))
+    return {"fid": float(np.mean(fids)), "class_kl": float(np.mean(kls)),
+            "resamples": resamples, "seed": seed, "rule": NOISE_RULE}
+
+
+def judge_weakness(float_judged, judge, reference_labels=None):
+    """`(quality, reason or None)` by `JUDGE_RULE`: the judge's accuracy on the labelled
+    reference images, and whether it tells the float32 samples from trivial baselines."""
+    from kerasgen.metrics import scale
+
+    first, second = GATE_SEEDS
+    images, (feat_a, prob_a) = float_judged["images"], float_judged[first]
+    quality = {"judge": judge.extractor_id}
+    if reference_labels is not None and "reference" in float_judged:
+        measured = scale.judge_quality(judge, None, reference_labels,
+                                       probabilities=float_judged["reference"][1])
+        quality.update({k: v for k, v in measured.items() if k != "kind"})
+        if measured["weak"]:
+            return quality, measured["text"]
+    limit = max(fid(feat_a, float_judged[second][0]), noise_floor(feat_a, prob_a)["fid"])
+    quality["baselines"] = {name: fid(feat_a, judge.extract(make(images))[0])
+                            for name, make in scale.BASELINES.items()}
+    quality["limit"] = limit
+    for name, value in quality["baselines"].items():
+        if value <= scale.SEPARATION * limit:
+            return quality, (f"{judge.extractor_id} scores the float32 samples' '{name}' "
+                             f"baseline FID {value:.3g}, within {scale.SEPARATION:g}x the "
+                             f"gate's limit {limit:.3g}: it cannot tell them apart")
+    return quality, None
 
 
 def class_kl(probabilities, reference_probabilities):
@@ -201,10 +274,24 @@ def class_kl(probabilities, reference_probabilities):
     return float(np.sum(p * np.log(p / q)))
 
 
-def to_int8(plain, float_proto, metadata, judge, reference=None):
+def to_int8(plain, float_proto, metadata, judge, reference=None, accept_weak_judge=False):
     """`(int8 proto, quantization report)`: of the int8 graphs (all layers; the output
     layer kept float32) the fastest that pays and passes the quality gate. Raises
-    `ExportCheckError` when none does (nothing is written then)."""
+    `ExportCheckError` when none does, or when the judge is weak (`JUDGE_RULE`) and
+    `accept_weak_judge` is False (nothing is written then). `reference`: real images in
+    [0, 1], or `(images, labels)` (the judge's accuracy is then measured on them).
+    With `accept_weak_judge`, a weak judge's gate is recorded as `"passed": None` and
+    `"verdict": "weak judge: ..."` and the fastest graph that pays is returned."""
+    images, labels = reference if isinstance(reference, tuple) else (reference, None)
+    float_judged = float_judgement(float_proto, metadata, judge, images)
+    float_judged["judge_quality"], weak = judge_weakness(float_judged, judge, labels)
+    if weak and not accept_weak_judge:
+        raise checks.ExportCheckError(
+            f"int8 cannot be judged, nothing was written: weak judge: {weak}. Export float32, "
+            "give a judge that knows the data (--judge CLASSIFIER trained on it), or accept "
+            "the int8 file unjudged (--accept-weak-judge; its metadata then says "
+            "\"passed\": null, \"verdict\": \"weak judge: ...\")"
+        )
     source, float_rewrites = float_source(plain, metadata)
     tried = []
     for output_float32 in (False, True):
@@ -220,11 +307,13 @@ def to_int8(plain, float_proto, metadata, judge, reference=None):
             f"single-thread CPU time at batch 64 (needs <= {1 - optimize.MIN_GAIN:.2f}x); "
             "export it as float32"
         )
-    float_judged = float_judgement(float_proto, metadata, judge, reference)
     refused = []
     for ratio, _, proto, report in paying:
         report["quality_gate"] = gate = quality_gate(float_judged, proto, metadata, judge)
-        if gate["passed"]:
+        if weak:
+            gate["passed"], gate["verdict"] = None, f"weak judge: {weak}"
+        if weak or gate["passed"]:
+            gate.setdefault("verdict", "passed")
             report["size_bytes"], report["float_size_bytes"] = proto.ByteSize(), float_proto.ByteSize()
             report["alternatives_refused"] = refused
             return proto, report
@@ -232,8 +321,8 @@ def to_int8(plain, float_proto, metadata, judge, reference=None):
                         "quality_gate": gate})
     raise checks.ExportCheckError(
         f"int8 fails the quality gate under {judge.extractor_id}: FID int8 vs float32 "
-        f"{gate['fid_int8_vs_float32']:.3g} (limit, another seed: "
-        f"{gate['fid_float32_vs_other_seed']:.3g}), class KL "
-        f"{gate['class_kl_int8_vs_float32']:.3g} (limit {gate['class_kl_other_seed_vs_float32']:.3g}); "
+        f"{gate['fid_int8_vs_float32']:.3g} (limit: another seed's "
+        f"{gate['fid_float32_vs_other_seed']:.3g}, noise floor {gate['noise_floor']['fid']:.3g}), "
+        f"class KL {gate['class_kl_int8_vs_float32']:.3g} (limit {gate['class_kl_limit']:.3g}); "
         "export it as float32"
     )

@@ -12,6 +12,8 @@ import warnings
 
 from kerasgen_runtime.latents import KERASGEN_V1
 
+from kerasgen.models import GenerativeModel
+
 from kerasgen_runtime.metadata import (  # noqa: F401  (the reader side lives in the runtime)
     FILENAME,
     FORMAT_VERSION,
@@ -33,12 +35,16 @@ from kerasgen_runtime.metadata import (  # noqa: F401  (the reader side lives in
 def describe_model(model, encoder=False, source=None):
     """Metadata of `model`'s sampling network (or its encoder), from the export contract.
 
-    `model` provides `sampling_network()`, `latent_dim`, `output_range`, and
-    `num_classes` when the sampling network takes `[z, label]`; `prior` (default
-    `"standard_normal"`) is `None` for a plain autoencoder, whose decoder is then
-    exported with a warning and a `null` prior. Returns `(network, metadata)`; the
-    parity check fields are added by the exporter.
+    `model` provides `sampling_network()`, `latent_dim` and `output_range`, and
+    declares what it is as `kerasgen.models.GenerativeModel` does (an object that is
+    not a kerasgen model, such as a bare network in a test, declares nothing and is
+    read as the defaults: no conditioning, the standard normal prior):
+    `conditioning` says what the sampling network takes besides `z` (nothing, a
+    `label` with `num_classes`, a `label_map` with `map_shape`); `prior` is `None` for
+    a plain autoencoder, whose decoder is then exported with a warning and a `null`
+    prior. Returns `(network, metadata)`; the exporter adds the parity check fields.
     """
+    conditioning = getattr(model, "conditioning", GenerativeModel.conditioning)
     if encoder:
         network = getattr(model, "encoder", None)
         outputs = getattr(network, "outputs", None)
@@ -57,20 +63,14 @@ def describe_model(model, encoder=False, source=None):
             )
         network = model.sampling_network()
         image_shape = tuple(network.output_shape[1:])
-        conditional = len(network.inputs) == 2
-        num_classes = getattr(model, "num_classes", None) if conditional else None
-        if conditional and num_classes is None:
-            raise ValueError(
-                f"{type(model).__name__}'s sampling network takes [z, label] but the model "
-                "has no num_classes"
-            )
-        if conditional:
+        num_classes = model.num_classes if conditioning == "label" else None
+        if conditioning == "label":
             kind = "conditional_generator"
         elif network is getattr(model, "generator", None):
             kind = "generator"
         else:
             kind = "decoder"
-        prior = getattr(model, "prior", PRIOR)
+        prior = getattr(model, "prior", GenerativeModel.prior)
         if prior is None:
             warnings.warn(
                 f"{type(model).__name__}'s latent has no prior: random N(0, I) codes decode "
@@ -101,11 +101,29 @@ def describe_model(model, encoder=False, source=None):
         "tensors": tensors,
         "source": check_source(source),
     }
+    if getattr(model, "class_names", None):  # a class folder's names, recorded by fit
+        metadata["class_names"] = list(model.class_names)
     if kind != "encoder" and prior is not None:
         metadata["latent_generator"] = KERASGEN_V1
-    if kind != "encoder" and getattr(model, "map_shape", None) is not None:
+    if kind == "encoder" and getattr(model, "likelihood", None) == "table":
+        # Rows in the table's units: the parity check draws them around these statistics.
+        standardize = model.encoder.get_layer("standardize")
+        metadata["input_statistics"] = {"mean": [float(v) for v in standardize.mean],
+                                        "std": [float(v) for v in standardize.std]}
+    if kind == "decoder" and getattr(model, "likelihood", None) in ("bernoulli", "gaussian", "table"):
+        metadata["likelihood"] = likelihood_of(model)  # what kerasgen_runtime.Scorer scores with
+    if kind != "encoder" and conditioning == "label_map":
         describe_label_map(metadata, model)
     return network, validate(metadata)
+
+
+def likelihood_of(model):
+    """A VAE decoder's p(x|z) as plain values (`kerasgen_runtime.scorer`)."""
+    if model.likelihood == "table":
+        return model.decoder.get_layer("table_head").likelihood_metadata()
+    if model.likelihood == "gaussian":
+        return {"kind": "gaussian", "observation_std": float(model.observation_std)}
+    return {"kind": "bernoulli"}
 
 
 def describe_label_map(metadata, model):

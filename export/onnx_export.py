@@ -6,7 +6,7 @@ import onnx
 import onnxruntime
 import tf2onnx
 
-from kerasgen.export import checks, int8
+from kerasgen.export import checks, int8, rewrites
 from kerasgen.export import optimize as graph_optimize
 from kerasgen.export.logs import quiet_logging
 from kerasgen.export.metadata import describe_model, to_onnx_props
@@ -19,7 +19,7 @@ PRECISIONS = ("float32", "int8")
 
 
 def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision="float32",
-            judge=None, reference=None, tolerance=None, optimize=True):
+            judge=None, reference=None, tolerance=None, optimize=True, accept_weak_judge=False):
     """Exports `model.sampling_network()` (or its encoder) to an ONNX file, checked.
 
     The graph takes `z` float32 `[batch, latent_dim]` (plus `label` int64 `[batch]` for
@@ -45,8 +45,10 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
         judge: for int8, the data's domain classifier: a `FeatureExtractor` or a spec
             of `kerasgen.zoo.extractors.get_extractor` (`"classifier_mnist5k"`, a `.keras`
             classifier file).
-        reference: for int8, optional real images in [0, 1]: the gate also reports
-            each file's FID against them.
+        reference: for int8, optional real images in [0, 1], or `(images, labels)`: the
+            gate also reports each file's FID against them (and the judge's accuracy).
+        accept_weak_judge: for int8, write the file even when the judge is weak
+            (`kerasgen.export.int8.JUDGE_RULE`), its gate marked `"passed": None`.
         tolerance: parity tolerance overriding the default.
         optimize: apply the exact graph rewrites of `kerasgen.export.optimize` that
             measure faster for this network (decoders and generators; the result is
@@ -88,6 +90,7 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
     tolerance, reason = checks.tolerance_for(layer_types(network), tolerance)
     proto = convert(serving_function(network, metadata), opset)
     order_outputs(proto, metadata)
+    proto, _ = rewrites.spatial_mean_as_pool(proto)  # the same bits in onnxruntime-web
     set_metadata(proto, metadata)
     differences = check_onnx(proto, network, metadata, tolerance)
     plain = proto
@@ -104,7 +107,8 @@ def to_onnx(model, path, encoder=False, source=None, opset=MIN_OPSET, precision=
     metadata["precision"] = precision
     quantization = None
     if precision == "int8":
-        proto, quantization = int8.to_int8(plain, proto, metadata, judge, reference)
+        proto, quantization = int8.to_int8(plain, proto, metadata, judge, reference,
+                                           accept_weak_judge)
         metadata["quantization"] = quantization
     set_metadata(proto, metadata)
     data = proto.SerializeToString()

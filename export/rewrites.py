@@ -15,6 +15,13 @@ NumPy and `onnx` only. Each rewrite computes the same function as the node it re
   `Add` that tf2onnx writes for one, right after a Conv or ConvTranspose is folded into
   its weights and bias. Runs before the others, so that rewritten forms keep no
   separate normalization (and the activation can move next to the Conv).
+- `spatial_mean_as_pool`: a `ReduceMean` over the spatial axes (1, 2) of an NHWC map
+  (an instance normalization's mean and variance) becomes `Transpose` to NCHW,
+  `GlobalAveragePool`, `Transpose` back. Not for speed but for portability: given the
+  same input bits, onnxruntime's ReduceMean over those axes sums in another order on
+  x86 than in onnxruntime-web's WebAssembly build (up to 1.1e-6, about 18 ulps, apart
+  on SPADE's means), while GlobalAveragePool gives the same bits in both. `kerasgen.export.to_onnx`
+  applies it to every export.
 
 Each function takes a `ModelProto` and returns `(new_proto, names of the rewritten
 nodes)`; the input proto is not modified.
@@ -23,7 +30,7 @@ nodes)`; the input proto is not modified.
 import copy
 
 import numpy as np
-from onnx import helper, numpy_helper
+from onnx import helper, numpy_helper, shape_inference
 
 MAX_NARROW_CHANNELS = 4
 # Elementwise ops that commute with DepthToSpace (a permutation of elements).
@@ -180,6 +187,44 @@ def fold_batch_norm(proto):
             folded.append(follower.name)
             changed = True
     return graph.finish(), folded
+
+
+def reduce_axes(graph, node):
+    """A ReduceMean's axes (attribute before opset 18, constant input after), or None."""
+    attrs = attributes(node)
+    if "axes" in attrs:
+        return [int(a) for a in attrs["axes"]]
+    axes = graph.array(node.input[1]) if len(node.input) > 1 and node.input[1] else None
+    return None if axes is None else [int(a) for a in axes.reshape(-1)]
+
+
+def spatial_mean_as_pool(proto):
+    """ReduceMean over axes (1, 2) of a rank-4 tensor, keepdims -> Transpose,
+    GlobalAveragePool, Transpose."""
+    inferred = shape_inference.infer_shapes(proto).graph
+    ranks = {value.name: len(value.type.tensor_type.shape.dim)
+             for value in [*inferred.input, *inferred.value_info] if value.type.tensor_type.HasField("shape")}
+    graph = Graph(proto)
+    rewritten = []
+    for node in list(graph.graph.node):
+        if node.op_type != "ReduceMean" or ranks.get(node.input[0]) != 4:
+            continue
+        axes = reduce_axes(graph, node)
+        if axes is None or sorted(a % 4 for a in axes) != [1, 2] or attributes(node).get("keepdims", 1) != 1:
+            continue
+        channels_first, pooled = graph.unique(node.name + "_nchw"), graph.unique(node.name + "_pooled")
+        replacement = [
+            helper.make_node("Transpose", [node.input[0]], [channels_first], name=channels_first, perm=[0, 3, 1, 2]),
+            helper.make_node("GlobalAveragePool", [channels_first], [pooled], name=pooled),
+            helper.make_node("Transpose", [pooled], list(node.output), name=graph.unique(node.name + "_nhwc"),
+                             perm=[0, 2, 3, 1]),
+        ]
+        position = list(graph.graph.node).index(node)
+        graph.graph.node.remove(node)
+        for offset, new in enumerate(replacement):
+            graph.graph.node.insert(position + offset, new)
+        rewritten.append(node.name)
+    return graph.finish(), rewritten
 
 
 def narrow_conv(proto, max_channels=MAX_NARROW_CHANNELS):

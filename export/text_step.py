@@ -23,6 +23,7 @@ from kerasgen_runtime.text_sampler import FORMAT, METADATA_KEY, SPECIAL_TOKENS
 from kerasgen.export import checks
 from kerasgen.export.logs import quiet_logging
 from kerasgen_runtime.files import atomic_path
+from kerasgen_runtime.latents import KERASGEN_V1
 
 TOLERANCE = 1e-5
 
@@ -36,6 +37,7 @@ def step_metadata(model, source=None):
         "latent_dim": decoder.latent_dim, "hidden_units": decoder.hidden_units,
         "max_length": model.max_length, "inputs": ["token", "state", "z"],
         "outputs": ["logits", "state_out"], "source": source,
+        "latent_generator": KERASGEN_V1,  # z and token draws from a seed (kerasgen_runtime.latents)
     }
 
 

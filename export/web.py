@@ -3,8 +3,8 @@
 `to_web(model, "site")` writes `site/`: `index.html`, kerasgen's page module
 (`kerasgen.js`, `kerasgen.css`), the checked ONNX export (`model.onnx`, metadata in its
 `metadata_props`, which the page parses itself) and onnxruntime-web's single-threaded
-WebAssembly build (`ort/`, copied from an installed npm package: `npm ci` in the
-checkout). Serve it with any static server (`python -m http.server -d site`); browsers
+WebAssembly build (`ort/`: the pinned version, downloaded once into a cache and
+checked by sha256, or an installed npm package; see `kerasgen.export.onnxruntime_web`). Serve it with any static server (`python -m http.server -d site`); browsers
 do not load WebAssembly from file://.
 """
 
@@ -15,6 +15,7 @@ import shutil
 import threading
 from functools import partial
 
+from kerasgen.export import onnxruntime_web
 from kerasgen_runtime.files import (DirectoryKind, _temporary_beside, check_output_path,
                                     list_files, replace_directory, write_directory_manifest)
 
@@ -25,9 +26,7 @@ MODEL_FILE = "model.onnx"
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "web_assets")
 # What the page needs from onnxruntime-web's dist/: the wasm-only ES module, its
 # Emscripten loader and the WebAssembly binary (the one build for 1 or more threads).
-ORT_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
-ORT_ENV = "KERASGEN_ONNXRUNTIME_WEB"
-CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ORT_FILES = onnxruntime_web.FILES
 # What a web export written here holds; only such a directory is ever replaced.
 WEB_EXPORT = DirectoryKind("kerasgen web export", required=(MANIFEST, MODEL_FILE, "index.html"),
                            allowed=("ort", "kerasgen.js", "kerasgen.css"))
@@ -46,9 +45,9 @@ def to_web(model, directory, source=None, overwrite=False, onnxruntime_web=None,
             a previous kerasgen web export and nothing else.
         source: `{"zoo_entry", "weights_sha256", "file"}` recorded in the metadata.
         overwrite: replace a previous kerasgen web export in `directory`.
-        onnxruntime_web: the installed npm package (`node_modules/onnxruntime-web` or its
-            `dist/`); default `$KERASGEN_ONNXRUNTIME_WEB`, then the checkout's and the
-            working directory's `node_modules/onnxruntime-web`.
+        onnxruntime_web: an installed npm package (`node_modules/onnxruntime-web` or its
+            `dist/`); default `$KERASGEN_ONNXRUNTIME_WEB`, then the pinned version
+            (`kerasgen.export.onnxruntime_web.find`: cache, checkout, npm registry).
         opset: ONNX opset, >= 17.
 
     Returns:
@@ -105,31 +104,10 @@ def finish_site(tmp, directory, model_file, onnxruntime_web, kind, overwrite):
 
 
 def find_onnxruntime_web(path=None):
-    """`(dist folder, version)` of an installed onnxruntime-web npm package."""
-    if path is not None:
-        candidates = [os.fspath(path)]
-    elif os.environ.get(ORT_ENV):
-        candidates = [os.environ[ORT_ENV]]
-    else:
-        candidates = [os.path.join(base, "node_modules", "onnxruntime-web")
-                      for base in dict.fromkeys([CHECKOUT, os.getcwd()])]
-    for candidate in candidates:
-        for dist in (os.path.join(candidate, "dist"), candidate):
-            if all(os.path.isfile(os.path.join(dist, name)) for name in ORT_FILES):
-                return dist, package_version(os.path.dirname(dist) if dist.endswith("dist") else dist)
-    raise ValueError(
-        f"onnxruntime-web not found (looked for {list(ORT_FILES)} in {candidates}); run "
-        f"`npm ci` in the kerasgen checkout ({CHECKOUT}), or pass --onnxruntime-web PATH "
-        f"(an installed node_modules/onnxruntime-web) or set {ORT_ENV}"
-    )
-
-
-def package_version(folder):
-    try:
-        with open(os.path.join(folder, "package.json"), encoding="utf-8") as f:
-            return json.load(f).get("version")
-    except (OSError, json.JSONDecodeError):
-        return None
+    """`(dist folder, version)` of onnxruntime-web: the folder given, else the pinned
+    version from the cache, the checkout's `node_modules` or the npm registry (downloaded
+    once, sha256-checked); see `kerasgen.export.onnxruntime_web`."""
+    return onnxruntime_web.find(path)
 
 
 def serve(directory, port=0, host="127.0.0.1"):

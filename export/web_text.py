@@ -1,7 +1,9 @@
 """A static web page that samples a text model (`SequenceVAE`) in the browser.
 
 `to_web_text(model, "site")` writes `site/`: `index.html` and `kerasgen_text.js` (the
-text page: seed, count, temperature, top-k), `kerasgen.css`, the checked decoder step
+text page: seed, count, temperature, top-k), `kerasgen.css` and `kerasgen.js` (the image
+page's module: the text page draws each seed's codes and token choices with its
+kerasgen-v1 generator), the checked decoder step
 (`step.onnx`, `kerasgen.export.text_step`) with its metadata as `text_step.json`, the
 encoder (`encoder.onnx`: ids to the posterior mean, for interpolating between two typed
 items), and
@@ -22,8 +24,8 @@ STEP_FILE = "step.onnx"
 ENCODER_FILE = "encoder.onnx"
 # What a text page written here holds; only such a directory is ever replaced.
 TEXT_WEB_EXPORT = DirectoryKind("kerasgen text web export", required=(MANIFEST, STEP_FILE, "index.html"),
-                                allowed=("ort", "kerasgen_text.js", "kerasgen.css", "text_step.json",
-                                         ENCODER_FILE))
+                                allowed=("ort", "kerasgen_text.js", "kerasgen.js", "kerasgen.css",
+                                         "text_step.json", ENCODER_FILE))
 
 
 def to_web_text(model, directory, source=None, overwrite=False, onnxruntime_web=None, opset=17):
@@ -52,7 +54,8 @@ def to_web_text(model, directory, source=None, overwrite=False, onnxruntime_web=
             json.dump(report["metadata"], f, indent=1)
         for name in sorted(os.listdir(TEXT_ASSETS)):
             shutil.copyfile(os.path.join(TEXT_ASSETS, name), os.path.join(tmp, name))
-        shutil.copyfile(os.path.join(ASSETS, "kerasgen.css"), os.path.join(tmp, "kerasgen.css"))
+        for name in ("kerasgen.css", "kerasgen.js"):  # the image page's style and kerasgen-v1
+            shutil.copyfile(os.path.join(ASSETS, name), os.path.join(tmp, name))
         files = finish_site(tmp, directory, STEP_FILE, (dist, version), TEXT_WEB_EXPORT, overwrite)
     finally:
         if os.path.isdir(tmp):

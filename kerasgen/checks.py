@@ -9,9 +9,16 @@ import numpy as np
 from kerasgen_runtime.latents import check_positive_int
 
 __all__ = [
-    "check_features", "check_int_at_least", "check_positive_int", "check_rate", "check_same_dim",
-    "check_same_extractor", "check_shape", "check_units",
+    "check_features", "check_int_at_least", "check_non_negative", "check_positive_int", "check_rate",
+    "check_same_dim", "check_same_extractor", "check_shape", "check_units",
 ]
+
+
+def check_non_negative(name, value):
+    """A number >= 0 (not a bool), as a float: a loss weight, a noise level."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a float >= 0, got {value!r}")
+    return float(value)
 
 
 def check_int_at_least(name, value, minimum):

@@ -1,4 +1,5 @@
-"""Per-example losses (summed over data dimensions), shared by the model family."""
+"""Losses shared by the model family: per-example likelihoods and KL (summed over data
+dimensions), and the GAN family's adversarial and feature-matching losses (batch means)."""
 
 import math
 
@@ -67,3 +68,48 @@ def mean_reconstruction_error(x, x_hat, loss="mse"):
     per_example = reconstruction_error(x, x_hat, loss)
     pixels = ops.cast(ops.size(x) // ops.shape(x)[0], per_example.dtype)
     return ops.mean(per_example) / pixels
+
+
+# The GAN family's losses (discriminator logits in, batch means out) ---------------------
+
+GAN_LOSSES = ("non_saturating", "minimax", "hinge", "least_squares")
+
+
+def discriminator_loss(real_logits, fake_logits, loss, label_smoothing=0.0):
+    """The discriminator's loss on real and generated logits."""
+    target = 1.0 - label_smoothing
+    if loss == "hinge":
+        return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
+    if loss == "least_squares":
+        return 0.5 * (ops.mean(ops.square(real_logits - target)) + ops.mean(ops.square(fake_logits)))
+    # minimax and non_saturating share the cross-entropy -log D(x) - log(1 - D(G(z))).
+    real = target * ops.softplus(-real_logits) + (1.0 - target) * ops.softplus(real_logits)
+    return ops.mean(real) + ops.mean(ops.softplus(fake_logits))
+
+
+def generator_loss(fake_logits, loss):
+    """The generator's loss on the logits of its samples."""
+    if loss == "minimax":
+        return -ops.mean(ops.softplus(fake_logits))  # log(1 - D(G(z))), saturates early
+    if loss == "non_saturating":
+        return ops.mean(ops.softplus(-fake_logits))  # -log D(G(z))
+    if loss == "hinge":
+        return -ops.mean(fake_logits)
+    return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
+
+
+def score(logits, loss):
+    """Mean D(x): a probability for the logistic losses, the raw output otherwise."""
+    if loss in ("minimax", "non_saturating"):
+        return ops.mean(ops.sigmoid(logits))
+    return ops.mean(logits)
+
+
+def feature_distance(real_features, fake_features, weights=None):
+    """Sum over layers of `weight * mean |fake - real|`, the real features held constant
+    (pix2pixHD's feature matching, SPADE's perceptual loss); `weights` default to 1."""
+    weights = [1.0] * len(real_features) if weights is None else weights
+    total = 0.0
+    for weight, real, fake in zip(weights, real_features, fake_features):
+        total = total + weight * ops.mean(ops.abs(fake - ops.stop_gradient(real)))
+    return total

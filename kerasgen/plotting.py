@@ -99,18 +99,32 @@ def save_scatter(path, points, reference=None, modes=None, title=None):
     return path
 
 
-def save_projection(path, points, labels=None, title=None):
-    """Scatter plot of 2-D points (a latent projection), coloured by label if given."""
+def save_projection(path, points, labels=None, title=None, class_names=None):
+    """Scatter plot of 2-D points (a latent projection), coloured by label if given, with
+    a legend naming each class (`class_names[label]`, else the label)."""
     plt = _figure()
     figure, axis = plt.subplots(figsize=(5, 5))
     if labels is None:
         axis.scatter(points[:, 0], points[:, 1], s=4, c="tab:blue")
     else:
-        scatter = axis.scatter(points[:, 0], points[:, 1], s=4, c=labels, cmap="tab10")
-        figure.colorbar(scatter, ax=axis, label="label")
+        class_legend(axis, points, labels, class_names)
     if title:
         axis.set_title(title, fontsize=9)
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png", dpi=80)
     plt.close(figure)
     return path
+
+
+def class_legend(axis, points, labels, class_names=None):
+    """One scatter per class present, in a categorical colour, and a legend of their
+    names (a class folder's names where known, else the label numbers)."""
+    import matplotlib
+
+    labels = np.asarray(labels).astype("int64")
+    colours = matplotlib.colormaps["tab10" if labels.max(initial=0) < 10 else "tab20"]
+    for label in np.unique(labels):
+        name = class_names[label] if class_names is not None and label < len(class_names) else str(label)
+        rows = labels == label
+        axis.scatter(points[rows, 0], points[rows, 1], s=4, color=colours(int(label) % colours.N), label=name)
+    return axis.legend(title="class", fontsize=7, markerscale=3, loc="best")

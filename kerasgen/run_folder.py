@@ -27,7 +27,11 @@ LOCK_FILE = ".kerasgen.lock"
 # What a run is; `--resume` refuses a run folder whose record differs in any of them.
 RUN_FIELDS = ("recipe", "hyperparameters", "data", "data_sha256", "num_examples", "limit",
               "color_mode", "image_size", "image_shape", "preprocessing", "validation_per_class",
-              "validation_fraction", "augmentation_shift", "batch_size", "seed")
+              "validation_fraction", "augmentation_shift", "batch_size", "seed", "labels_per_class",
+              "columns", "categorical", "impute", "label_column")
+# The command-line flags of run fields, named when a resume differs in one.
+RUN_FLAGS = {"labels_per_class": "--labels-per-class", "categorical": "--categorical",
+             "impute": "--impute", "label_column": "--label-column"}
 # Files a run writes.
 RUN_OUTPUTS = (RUN_FILE, "checkpoint.json", "metrics.csv", "model.keras", "samples.png", "samples.csv",
                "history.png", "history.json")
@@ -105,7 +109,9 @@ def data_digest(x, y):
 
 
 def run_record(spec, x, y, limit, report):
-    """What a run is (`RUN_FIELDS`): recorded in `run.json`, compared by `--resume`."""
+    """What a run is (`RUN_FIELDS`): recorded in `run.json`, compared by `--resume`.
+    A table's options (`columns` as read, `categorical`, `impute`, `label_column`) are
+    recorded too, so `kerasgen encode` / `evaluate` on the run read files the same way."""
     return {
         "recipe": spec["recipe"],
         "hyperparameters": spec.get("hyperparameters", {}),
@@ -123,19 +129,39 @@ def run_record(spec, x, y, limit, report):
         "augmentation_shift": spec.get("augmentation_shift", 0),
         "batch_size": spec["batch_size"],
         "seed": spec.get("seed", 0),
+        "columns": report.get("columns"),
+        **option_record(spec),
+        "class_names": report.get("class_names"),  # a class folder's sorted sub-folders
     }
 
 
-def check_same_run(out, record):
-    """Raises a ValueError naming every field in which `out`'s recorded run differs."""
+# The run fields a spec states without its data (compared before the data is read).
+OPTION_FIELDS = ("labels_per_class", "categorical", "impute", "label_column")
+
+
+def option_record(spec):
+    """The `OPTION_FIELDS` of a spec: a table's options (None for images) and the
+    semi-supervised `labels_per_class`."""
+    table = spec.get("table")
+    return {
+        "labels_per_class": spec.get("labels_per_class"),
+        "categorical": list(table.get("categorical", [])) if table is not None else None,
+        "impute": table.get("impute", "refuse") if table is not None else None,
+        "label_column": table.get("label_column") if table is not None else None,
+    }
+
+
+def check_same_run(out, record, fields=RUN_FIELDS):
+    """Raises a ValueError naming every field (of `fields`) in which `out`'s recorded run
+    differs."""
     with open(os.path.join(out, RUN_FILE)) as f:
         saved = json.load(f)
     saved = json.loads(json.dumps(saved))
     current = json.loads(json.dumps(record))  # tuples -> lists, as saved
-    differing = [name for name in RUN_FIELDS if saved.get(name) != current.get(name)]
+    differing = [name for name in fields if saved.get(name) != current.get(name)]
     if differing:
-        details = "; ".join(f"{name}: run has {saved.get(name)!r}, now {current.get(name)!r}"
-                            for name in differing)
+        details = "; ".join(f"{name}{f' ({RUN_FLAGS[name]})' if name in RUN_FLAGS else ''}: run has "
+                            f"{saved.get(name)!r}, now {current.get(name)!r}" for name in differing)
         raise ValueError(
             f"--resume: {out!r} holds a different run ({details}); use another --out, or "
             "--overwrite to replace that run"

@@ -10,7 +10,7 @@ import tensorflow as tf
 from kerasgen_runtime import __version__
 from kerasgen_runtime.files import atomic_path, sha256_file, write_json, written_by_kerasgen
 
-from kerasgen import recipes, training
+from kerasgen import recipes, training, training_data
 from kerasgen.data import sources
 from kerasgen.run_folder import foreign_names, remove_run, remove_temporaries, run_lock
 from kerasgen.zoo.card import write_card
@@ -44,7 +44,7 @@ def save_inference_weights(model, path):
 
 
 # The files of an entry folder that a build writes.
-ENTRY_OUTPUTS = (WEIGHTS_FILE, RECIPE_FILE, ENTRY_FILE, "README.md", "samples.png")
+ENTRY_OUTPUTS = (WEIGHTS_FILE, RECIPE_FILE, ENTRY_FILE, "README.md", "samples.png", "samples.csv")
 
 
 def check_entry_folder(out):
@@ -124,7 +124,10 @@ def build_entry(source, out, data=None, epochs=None, seed=None, limit=None, resu
         spec.update(color_mode=color_mode, image_size=list(image_size) if image_size else None)
     if limit:
         spec["limit"] = limit
-    kind, _ = sources.resolve_source(spec["data"])
+    from kerasgen.data.tables import is_table_path
+
+    # A table (a bundled one by name, `sklearn:breast_cancer`, or a .csv / .npy file).
+    kind = "table" if is_table_path(spec["data"]) else sources.resolve_source(spec["data"])[0]
     if kind == "folder":
         spec.pop("split", None)
         if spec.get("validation_per_class"):
@@ -170,8 +173,10 @@ def _build_entry(name, spec, kind, out, resume, overwrite, verbose, tensorboard,
     # The entry is complete and loadable before it is evaluated: an evaluation that
     # fails leaves a usable entry (re-run it with `python -m kerasgen.zoo.build --evaluate`).
     write_json(os.path.join(out, ENTRY_FILE), config)
-    # Sample grids of your own data show your images, not the recipe's dataset.
-    write_samples(model, spec, out, x_reference=x_train if kind == "folder" else None)
+    if kind == "table":  # rows in the table's units and categories
+        write_table_samples(model, spec, out)
+    else:  # sample grids of your own data show your images, not the recipe's dataset
+        write_samples(model, spec, out, x_reference=x_train if kind == "folder" else None)
     write_card(out)
     remove_scratch(work)
     if evaluate and spec.get("evaluation") and kind == "folder":
@@ -180,6 +185,20 @@ def _build_entry(name, spec, kind, out, resume, overwrite, verbose, tensorboard,
     elif evaluate and spec.get("evaluation"):
         config = evaluate_entry(out, model)
     return config
+
+
+def write_table_samples(model, spec, out, count=100):
+    """`samples.csv`: `count` rows a table VAE draws from its prior (seed 0), or an
+    autoencoder's reconstructions of a seeded random `count` of the training rows, with
+    the table's header."""
+    from kerasgen.data import subsets, tables
+
+    if model.prior is not None:
+        rows = model.sample(count, seed=0)
+    else:
+        x, _ = training_data.load_spec_data(spec)
+        rows = model.reconstruct(x[subsets.subset_rows(len(x), min(count, len(x)), seed=0)])
+    tables.write_csv(os.path.join(out, "samples.csv"), model.columns, rows)
 
 
 def write_recipe_entry(directory, data_shape, num_classes=None):

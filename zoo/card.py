@@ -39,7 +39,7 @@ def format_metric(metric):
     return text
 
 
-def render_card(config, recipe):
+def render_card(config, recipe, directory=None):
     if config.get("kind") == "text":  # text entries have a card of their own
         return render_text_card(config)
     name = config["name"]
@@ -76,11 +76,20 @@ def render_card(config, recipe):
     if recipe:
         lines += ["## Recipe", "", "```json", json.dumps(recipe, indent=2), "```", ""]
         # Both commands run as written (`--overwrite`: zoo/NAME already holds this entry).
+        own = "--data TABLE.csv" if recipe["data"].startswith("sklearn:") else "--data DIR"
+        kind = "table (the same columns)" if own != "--data DIR" else "images"
         lines += [f"Reproduce: `kerasgen fit {name} --out zoo/{name} --overwrite` (replaces this entry; "
-                  f"for your own images: `kerasgen fit {name} --data DIR --out NEW_FOLDER`)", ""]
+                  f"for your own {kind}: `kerasgen fit {name} {own} --out NEW_FOLDER`)", ""]
     if config.get("weights") is None:
         lines += ["Recipe-only entry: no shipped weights (the data needs internet).", ""]
-    if os.path.exists(os.path.join(ZOO_DIR, name, "samples.png")) or config.get("weights"):
+    folder = directory or os.path.join(ZOO_DIR, name)
+    samples_csv = os.path.join(folder, "samples.csv")
+    if os.path.exists(samples_csv):  # a table entry: its first sampled rows
+        with open(samples_csv) as f:
+            head = [next(f, "").rstrip("\n") for _ in range(4)]
+        lines += ["## Samples (seed 0)", "", "[`samples.csv`](samples.csv): 100 rows drawn from the "
+                  "prior, in the table's units (first three below).", "", "```", *head, "```", ""]
+    elif os.path.exists(os.path.join(ZOO_DIR, name, "samples.png")) or config.get("weights"):
         lines += ["## Samples (seed 0)", "", "![samples](samples.png)", ""]
     lines += ["## Use", "", "```python", "import kerasgen.zoo", f'model = kerasgen.zoo.load("{name}")', "```", ""]
     return "\n".join(lines)
@@ -153,7 +162,7 @@ def render_targets(metrics, recipe):
 
 def write_card(directory):
     config, recipe = _load(directory)
-    write_text(os.path.join(directory, "README.md"), render_card(config, recipe))
+    write_text(os.path.join(directory, "README.md"), render_card(config, recipe, directory))
 
 
 def key_metric(config):

@@ -14,7 +14,7 @@ from kerasgen.metrics import FeatureStatistics
 from kerasgen.metrics.evaluate import feature_metrics
 from kerasgen.metrics.features import to_unit_interval
 from kerasgen.mode_coverage import class_coverage, mixture_coverage
-from kerasgen.models import LinearAutoencoder
+from kerasgen.models import GenerativeModel, LinearAutoencoder
 from kerasgen.zoo import spade_evaluation
 from kerasgen.zoo.extractors import JUDGES, classifier_extractor
 from kerasgen.zoo.protocol import PROTOCOL_LATENTS, result
@@ -190,7 +190,42 @@ def mode_coverage(model, spec, num_samples=2500, seeds=(0, 1, 2)):
     return metrics
 
 
+def table_anomaly(model, spec, normal_classes, false_positive_rate=0.05, num_samples=100, seed=0):
+    """A table VAE trained on the `normal_classes` rows of a bundled table's training
+    split: anomaly AUROC (both scores) of the test split's normal rows against its other
+    rows, and the linear probe (codes, PCA, raw columns) from training to test split;
+    the numbers `kerasgen evaluate ENTRY --metrics anomaly,linear_probe` gives."""
+    from kerasgen.data import sources
+    from kerasgen.metrics.anomaly import anomaly_report
+    from kerasgen.metrics.linear_probe import linear_probe
+
+    options = spec.get("table", {})
+    train, (x_test, y_test) = sources.load_splits(
+        spec["data"], model.columns, options.get("label_column"), spec.get("seed", 0),
+        options.get("impute", "refuse"))
+    normal = np.isin(y_test, normal_classes)
+    report = anomaly_report(model, x_test[normal], x_test[~normal], false_positive_rate,
+                            num_samples=num_samples, seed=seed)
+    split = (f"test split ({normal.sum()} rows of classes {normal_classes} as normal, "
+             f"{(~normal).sum()} others as anomalies)")
+    metrics = {}
+    for method, found in report.items():
+        draws = f"{num_samples} draws of z per row, seed {seed}"
+        metrics[f"auroc_{method}"] = result(found["auroc"], len(x_test), f"{split}; {method}, {draws}")
+        metrics[f"detection_rate_{method}"] = result(
+            found["detection_rate"], int((~normal).sum()),
+            f"anomalies detected at the threshold of {false_positive_rate:g} false positives; {method}")
+    probe = linear_probe(model, train, (x_test, y_test), seed=seed)
+    sizes = f"{probe['num_train']} training rows, {probe['num_test']} test rows (all classes)"
+    for features, dim in (("code", probe["code_dim"]), ("pca", probe["code_dim"]), ("raw", probe["raw_dim"])):
+        metrics[f"linear_probe_{features}"] = result(
+            probe[features], probe["num_test"],
+            f"logistic regression on {features} features ({dim} dims), test accuracy; {sizes}")
+    return metrics
+
+
 PROTOCOLS = {
+    "table_anomaly": table_anomaly,
     # SPADE's protocol (layout mIoU, FID/KID, style, diversity, KL): see spade_evaluation
     "semantic_synthesis": spade_evaluation.semantic_synthesis,
     "segmentation": spade_evaluation.segmentation,
@@ -221,22 +256,17 @@ def write_samples(model, spec, out, x_reference=None, seed=0):
     `x_reference` (images or points) defaults to the test split of `spec["data"]`.
     """
     path = os.path.join(out, "samples.png")
-    if hasattr(model, "map_shape"):  # semantic image synthesis: samples for test maps
+    generative = isinstance(model, GenerativeModel)
+    if generative and model.conditioning == "label_map":  # semantic image synthesis: samples for test maps
         return spade_evaluation.write_spade_samples(model, spec, path, seed=seed)
     if x_reference is None:
         x_reference, _ = test_split(spec)
-    if not hasattr(model, "sample"):  # a classifier: show the data it was trained on
+    if not generative:  # a classifier: show the data it was trained on
         return plotting.save_image_grid(path, x_reference[:64], (0.0, 1.0), scale=2)
-    if getattr(model, "num_classes", None):
-        labels = np.repeat(np.arange(model.num_classes), 8)
-        samples = model.sample(len(labels), seed=seed, labels=labels)
-        return plotting.save_image_grid(path, samples, model.output_range, columns=8, scale=2)
-    if model.prior is None:  # deterministic autoencoders have no prior to sample
-        grid = np.concatenate([x_reference[:32], model.reconstruct(x_reference[:32])])
-        return plotting.save_image_grid(path, grid, (0.0, 1.0), columns=8, scale=2)
-    samples = model.sample(64 if len(model.data_shape) == 3 else 2500, seed=seed)
+    samples, columns = model.preview(64 if len(model.data_shape) == 3 else 2500, seed=seed,
+                                     images=x_reference[:32])
     if samples.ndim == 4:
-        return plotting.save_image_grid(path, samples, model.output_range, scale=2)
+        return plotting.save_image_grid(path, samples, model.output_range, columns=columns, scale=2)
     modes = None
     if spec.get("data") in ("ring8", "grid25"):
         modes, _ = named_datasets.mixture_modes(spec["data"])

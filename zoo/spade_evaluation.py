@@ -25,7 +25,8 @@ import numpy as np
 from kerasgen import plotting
 from kerasgen.data import named_datasets
 from kerasgen.data.layouts import from_paired_folder
-from kerasgen.metrics import frechet_distance_from_features, kernel_inception_distance
+from kerasgen.metrics import FeatureStatistics
+from kerasgen.metrics.evaluate import feature_metrics
 from kerasgen.models.generative_model import predict_in_batches
 from kerasgen.zoo.entry import Entry
 from kerasgen.zoo.protocol import PROTOCOL_LATENTS, result
@@ -99,10 +100,11 @@ def semantic_synthesis(model, spec, num_samples=1000, seed=0, diversity_maps=50,
     floor_f, _ = features(x_train[floor_rows])
     miou, accuracy = layout_scores(gen_seg, maps_test, k)
     real_miou, real_accuracy = layout_scores(real_seg, maps_test, k)
-    fid = frechet_distance_from_features(real_f, gen_f, extractor=extractor_id).value
-    fid_floor = frechet_distance_from_features(real_f, floor_f, extractor=extractor_id).value
-    kid = kernel_inception_distance(real_f, gen_f, extractor=extractor_id, seed=seed)
-    kid_floor = kernel_inception_distance(real_f, floor_f, extractor=extractor_id, seed=seed).value
+    # FID and KID by the function `kerasgen.metrics.evaluate` computes them with.
+    real = FeatureStatistics.from_features(real_f, extractor_id, keep_features=True)
+    fid, kid = feature_metrics(("fid", "kid"), real, gen_f, seed=seed).values()
+    fid_floor, kid_floor = feature_metrics(("fid", "kid"), real, floor_f, seed=seed).values()
+    fid, fid_floor, kid_floor = fid.value, fid_floor.value, kid_floor.value
 
     # Style: the reference's colours on another map, against random z
     references = rng.permutation(n)

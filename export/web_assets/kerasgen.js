@@ -157,6 +157,7 @@ const SIN = [1.5707963267948966, -0.6459640975062463, 0.07969262624616705, -0.00
 const COS = [1.0, -1.2337005501361697, 0.25366950790104803, -0.02086348076335296,
   0.0009192602748394266, -2.5202042373060607e-05, 4.710874778818172e-07,
   -6.386603083791852e-09, 6.565963114979473e-11, -5.294400200734623e-13];
+const UNIFORM_OFFSET = 1n << 63n;
 const POW2 = Array.from({ length: 64 }, (_, b) => 2 ** b); // exact powers of two
 
 /** SplitMix64's output `counter` (BigInt) of the stream seeded with `seed` (BigInt). */
@@ -209,6 +210,17 @@ export function portableNormals(seed, start, count) {
     if (2 * p >= start) out[2 * p - start] = radius * cos;
     if (2 * p + 1 >= start && 2 * p + 1 < start + count) out[2 * p + 1 - start] = radius * sin;
   }
+  return out;
+}
+
+/**
+ * Uniforms `start .. start + count - 1` in [0, 1) of seed `seed` (Float64Array):
+ * kerasgen-v1's step 4, `(splitmix64(seed, 2**63 + i) >> 11) / 2**53`, exact. The text
+ * page's token draws (kerasgen_runtime.latents.portable_uniforms).
+ */
+export function portableUniforms(seed, start, count) {
+  const key = checkSeed(seed), out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = Number(splitmix64(key, UNIFORM_OFFSET + BigInt(start + i)) >> 11n) / POW2[53];
   return out;
 }
 
@@ -678,7 +690,10 @@ export async function start() {
     $("model-info").textContent = describe(metadata);
     const conditional = generator.session.inputNames.includes("label");
     if (conditional) {
-      for (let k = 0; k < metadata.num_classes; k++) $("class").add(new Option(String(k), String(k)));
+      // A class folder's names (metadata class_names) where the model records them
+      const names = metadata.class_names || [];
+      for (let k = 0; k < metadata.num_classes; k++) $("class").add(new Option(names[k] ?? String(k), String(k)));
+      if (names.length) $("class").options[0].text = `all (${names.slice(0, 2).join(", ")}, …)`;
       $("class-field").hidden = false;
     }
     // Every draw sets lastBatch/lastShape; state is "busy" while a draw from the forms or
@@ -726,7 +741,8 @@ export async function start() {
     let labelMaps = null;
     if (metadata.label_map_shape) labelMaps = await setupLabelMap(api, generator, params, () => $("grid-form").requestSubmit());
 
-    const label = params.has("label") ? intParam(params, "label") : null;
+    const named = (metadata.class_names || []).indexOf(params.get("label")); // ?label=square
+    const label = named >= 0 ? named : params.has("label") ? intParam(params, "label") : null;
     if (label !== null) $("class").value = String(label);
     $("seed").value = intParam(params, "seed", 0);
     $("count").value = checkCount("n", intParam(params, "n", 64), MAX_SAMPLES);

@@ -4,10 +4,13 @@
 // float32) to (logits, state_out); text_step.json holds its metadata (vocabulary,
 // sizes). The loop below is kerasgen_runtime.text_sampler's: start from the
 // beginning-of-sequence token and a zero state, choose each next token greedily or by
-// temperature / top-k, stop at end of sequence. z and the draws come from a seeded
-// mulberry32 generator here (the Python runtime's come from NumPy, so the strings for a
-// seed differ; decode(z) of the same codes gives the same greedy strings).
+// temperature / top-k, stop at end of sequence. z and the token draws come from the seed
+// with the generator text_step.json names: kerasgen-v1 (kerasgen.js's, the image page's
+// implementation), as kerasgen_runtime.TextSampler and SequenceVAE.sample draw them, so a
+// seed gives the same strings here and in Python. Exports without latent_generator
+// (before kerasgen-v1) keep this page's old draws (mulberry32).
 import * as ort from "./ort/ort.wasm.min.mjs";
+import { drawLatents, mulberry32, portableUniforms } from "./kerasgen.js";
 
 ort.env.wasm.numThreads = 1;
 ort.env.wasm.proxy = false;
@@ -15,17 +18,7 @@ ort.env.wasm.wasmPaths = new URL("./ort/", import.meta.url).href;
 
 const PAD = 0, BOS = 1, EOS = 2, UNK = 3, SPECIAL = 4;
 
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+// The draws of exports made before kerasgen-v1.
 function standardNormal(random) {
   const u = 1 - random();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
@@ -95,8 +88,9 @@ export class TextModel {
     return this.decode(z);
   }
 
-  // Strings from codes z (an array of n arrays of latent_dim numbers).
-  async decode(z, { temperature = null, topK = null, random = Math.random } = {}) {
+  // Strings from codes z (an array of n arrays of latent_dim numbers). The token draws:
+  // `u` (n * (max_length + 1) uniforms, row-major, as the runtime's) or `random()`.
+  async decode(z, { temperature = null, topK = null, u = null, random = Math.random } = {}) {
     const { latent_dim: latent, hidden_units: hidden, max_length: maxLength, vocabulary } = this.metadata;
     const n = z.length;
     const codes = new ort.Tensor("float32", Float32Array.from(z.flat()), [n, latent]);
@@ -114,8 +108,8 @@ export class TextModel {
       state = Float32Array.from(result.state_out.data);
       const next = new Int32Array(n);
       for (let row = 0; row < n; row++) {
-        const u = random();
-        let chosen = choose(logits.subarray(row * size, (row + 1) * size), u, temperature, topK);
+        const draw = u ? u[row * (maxLength + 1) + t] : random();
+        let chosen = choose(logits.subarray(row * size, (row + 1) * size), draw, temperature, topK);
         if (t === maxLength) chosen = EOS;
         if (done[row]) continue;
         if (chosen === EOS) done[row] = true;
@@ -128,11 +122,23 @@ export class TextModel {
     return out.map((tokens) => tokens.join(separator));
   }
 
-  // n strings from codes of the prior, drawn with mulberry32(seed).
+  // The n codes of the prior for `seed` (Float32Array, row-major): kerasgen-v1's z.
+  latents(n, seed) {
+    return drawLatents(n, this.metadata.latent_dim, seed, "kerasgen-v1");
+  }
+
+  // n strings from codes of the prior drawn from `seed` with the export's generator.
   async sample(n, seed, options = {}) {
-    const random = mulberry32(seed);
-    const z = Array.from({ length: n }, () => Array.from({ length: this.metadata.latent_dim }, () => standardNormal(random)));
-    return this.decode(z, { ...options, random });
+    const latent = this.metadata.latent_dim, generator = this.metadata.latent_generator ?? null;
+    if (generator === null) { // exported before kerasgen-v1: mulberry32, as this page drew then
+      const random = mulberry32(seed);
+      const z = Array.from({ length: n }, () => Array.from({ length: latent }, () => standardNormal(random)));
+      return this.decode(z, { ...options, random });
+    }
+    if (generator !== "kerasgen-v1") throw new Error(`latent_generator must be kerasgen-v1, got ${generator}`);
+    const flat = this.latents(n, seed);
+    const z = Array.from({ length: n }, (_, row) => Array.from(flat.subarray(row * latent, (row + 1) * latent)));
+    return this.decode(z, { ...options, u: portableUniforms(seed, 0, n * (this.metadata.max_length + 1)) });
   }
 }
 

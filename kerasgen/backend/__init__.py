@@ -7,10 +7,13 @@ of the training state (see `jax_backend`).
 """
 
 import contextlib
-import os
 import importlib
+import os
+import shutil
+import tempfile
 
 import keras
+from kerasgen_runtime.files import atomic_path
 
 from kerasgen.backend.joint_optimizer import JointOptimizer
 
@@ -93,6 +96,8 @@ def worker_failures(model, callbacks=None):
     is committed by one rename, so the one `checkpoint.json` names stays valid."""
     if keras.backend.backend() != "tensorflow":
         return contextlib.nullcontext()
+    # Imported here: kerasgen.callbacks imports this package (a top-level import would
+    # be a circle).
     from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint
 
     directories = [c.directory for c in callbacks or () if isinstance(c, EpochCheckpoint)]
@@ -140,11 +145,6 @@ def save_on_chief(model, path):
     save into a private temporary folder that is removed at once (TensorFlow's
     multi-worker guide does the same). Returns whether this process wrote `path`.
     """
-    import shutil
-    import tempfile
-
-    from kerasgen_runtime.files import atomic_path
-
     if is_chief():
         with atomic_path(path) as tmp:
             model.save(tmp)

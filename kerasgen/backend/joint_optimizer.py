@@ -4,8 +4,9 @@ import keras
 class JointOptimizer(keras.optimizers.MultiOptimizer):
     """The optimizers of a model with several players (GAN, VAE-GAN), compiled as one.
 
-    Each player (a network) keeps its own optimizer, which the model's train step passes
-    to `minimize`. This `MultiOptimizer` routes every variable to its player's optimizer
+    Each player (a network, or several networks trained together by one optimizer, as
+    SPADE's generator and style encoder) keeps its own optimizer, which the model's
+    train step passes to `minimize`. This `MultiOptimizer` routes every variable to its player's optimizer
     so that `model.optimizer.variables` hold every optimizer's state: on JAX that puts
     all of it in the training state Keras threads through the jitted step (each
     optimizer then updates its own slice of that state). `iterations` is the first
@@ -15,7 +16,8 @@ class JointOptimizer(keras.optimizers.MultiOptimizer):
     compile config names them), so this optimizer has no config of its own.
 
     Args:
-        players: list of `(optimizer, network)` pairs, one optimizer instance per network.
+        players: list of `(optimizer, networks)` pairs, one optimizer instance per
+            player; `networks` is a network or a list of networks.
 
     Example:
     ```python
@@ -27,7 +29,8 @@ class JointOptimizer(keras.optimizers.MultiOptimizer):
     """
 
     def __init__(self, players, name="joint_optimizer"):
-        players = [(keras.optimizers.get(optimizer), network) for optimizer, network in players]
+        players = [(keras.optimizers.get(optimizer), networks if isinstance(networks, (list, tuple)) else [networks])
+                   for optimizer, networks in players]
         optimizers = [optimizer for optimizer, _ in players]
         if len({id(optimizer) for optimizer in optimizers}) != len(optimizers):
             raise ValueError(
@@ -35,8 +38,8 @@ class JointOptimizer(keras.optimizers.MultiOptimizer):
                 f"{[optimizer.name for optimizer in optimizers]} with a repeated instance"
             )
         owners = {}
-        for optimizer, network in players:
-            for variable in network.trainable_variables:
+        for optimizer, networks in players:
+            for variable in trainable_variables(networks):
                 owners[id(variable)] = optimizer
 
         def route(variable):
@@ -51,7 +54,7 @@ class JointOptimizer(keras.optimizers.MultiOptimizer):
         self._inner_optimizers = optimizers
         # Build now: every optimizer's variables must exist before Keras collects the
         # training state or loads saved optimizer state (players already built stay so).
-        self.build([v for _, network in players for v in network.trainable_variables])
+        self.build([v for _, networks in players for v in trainable_variables(networks)])
 
     @property
     def iterations(self):
@@ -61,3 +64,8 @@ class JointOptimizer(keras.optimizers.MultiOptimizer):
         raise NotImplementedError(
             "JointOptimizer is not serialized: models save each player's optimizer"
         )
+
+
+def trainable_variables(networks):
+    """The trainable variables of a list of networks, in order."""
+    return [variable for network in networks for variable in network.trainable_variables]

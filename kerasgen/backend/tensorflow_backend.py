@@ -87,6 +87,7 @@ def _own_task():
 
 
 def _checkpoint_note(directory):
+    # Imported here: kerasgen.callbacks imports kerasgen.backend (a circle at the top).
     from kerasgen.callbacks.epoch_checkpoint import read_state
 
     state = read_state(directory) if directory else None

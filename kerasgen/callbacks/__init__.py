@@ -7,3 +7,20 @@ from kerasgen.callbacks.posterior_collapse_monitor import PosteriorCollapseMonit
 from kerasgen.callbacks.mode_collapse_monitor import ModeCollapseMonitor
 from kerasgen.callbacks.balance_monitor import BalanceMonitor
 from kerasgen.callbacks.resumable_early_stopping import ResumableEarlyStopping
+
+# The monitors a model can name in its `monitors` declaration, by name. Each takes the
+# probe images (a seeded subset of the validation data) and adds its numbers to the
+# epoch's logs, so it runs before the checkpoint and the CSV log record them.
+def gan_balance(probe):
+    """A player winning for a whole epoch's steps (at most 200) is called out."""
+    return BalanceMonitor(patience="epoch")
+
+
+def sample_diversity(probe):
+    """Samples whose diversity (against the probe's) falls to half its best."""
+    return ModeCollapseMonitor(reference=probe, num_samples=len(probe), seed=0,
+                               diversity_threshold=0.0, diversity_drop=0.5)
+
+
+MONITORS = {"posterior_collapse": PosteriorCollapseMonitor, "gan_balance": gan_balance,
+            "sample_diversity": sample_diversity}

@@ -16,13 +16,15 @@ class BalanceMonitor(keras.callbacks.Callback):
     D(fake) ~ 1 (`fake_score >= 1 - score_margin`): the discriminator no longer tells
     samples apart. After `patience` consecutive steps of either it warns once per
     episode, records the episode in `self.events` and, with `stop_training=True`,
-    stops training.
+    stops training. Each epoch's logs (so `metrics.csv`) get the steps each player
+    won: `discriminator_winning_steps`, `generator_winning_steps`.
 
     Keras reports running means over the epoch; the monitor recovers the values of
     each reporting window (one step, or `steps_per_execution` steps) from them.
 
     Args:
-        patience: consecutive winning steps before warning.
+        patience: consecutive winning steps before warning, or `"epoch"`: one epoch's
+            steps (at most 200).
         score_margin: how close to 0 / 1 a mean score must be.
         loss_floor: discriminator losses at or below this count as winning.
         stop_training: stop `fit` when imbalance is detected.
@@ -37,8 +39,8 @@ class BalanceMonitor(keras.callbacks.Callback):
 
     def __init__(self, patience=200, score_margin=0.05, loss_floor=0.05, stop_training=False):
         super().__init__()
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience must be a positive int, got {patience!r}")
+        if patience != "epoch" and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
+            raise ValueError(f"patience must be a positive int or 'epoch', got {patience!r}")
         if not 0 < score_margin < 0.5:
             raise ValueError(f"score_margin must be in (0, 0.5), got {score_margin!r}")
         if not loss_floor >= 0:
@@ -49,6 +51,7 @@ class BalanceMonitor(keras.callbacks.Callback):
         self.stop_training = stop_training
         self.events = []
         self.streaks = {"discriminator": 0, "generator": 0}
+        self.epoch_wins = {"discriminator": 0, "generator": 0}  # steps won this epoch
         self._step = 0
         self._previous = None
 
@@ -61,15 +64,28 @@ class BalanceMonitor(keras.callbacks.Callback):
                 f"{type(self.model).__name__} with loss {loss!r}"
             )
         self._probabilities = loss in LOGISTIC_LOSSES
+        if self.patience == "epoch":  # one epoch's steps, at most 200
+            self.patience = max(1, min(200, (self.params or {}).get("steps") or 200))
 
     def on_epoch_begin(self, epoch, logs=None):
         self._previous = None  # Keras resets the running means each epoch
+        self.epoch_wins = {"discriminator": 0, "generator": 0}
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Logs the epoch's steps each player won (`discriminator_winning_steps`,
+        `generator_winning_steps`): CSVLogger and `metrics.csv` record them."""
+        if logs is not None:
+            logs.update({f"{player}_winning_steps": float(steps)
+                         for player, steps in self.epoch_wins.items()})
 
     def on_train_batch_end(self, batch, logs=None):
         names = ("discriminator_loss", "real_score", "fake_score")
         if not logs or any(name not in logs for name in names):
             return
-        count, means = batch + 1, {name: float(logs[name]) for name in names}
+        # With steps_per_execution > 1 Keras reports a group's last step as
+        # begin + steps_per_execution - 1, even past the epoch's end: count no further.
+        count = min(batch + 1, (self.params or {}).get("steps") or batch + 1)
+        means = {name: float(logs[name]) for name in names}
         previous_count, previous = self._previous or (0, None)
         steps = count - previous_count
         if steps <= 0:
@@ -93,6 +109,8 @@ class BalanceMonitor(keras.callbacks.Callback):
             winner = "generator"
         for player in self.streaks:
             self.streaks[player] = self.streaks[player] + steps if player == winner else 0
+        if winner:
+            self.epoch_wins[winner] += steps
         if winner and self.streaks[winner] >= self.patience and (
             not self.events or self.events[-1]["start_step"] != self._step - self.streaks[winner]
         ):

@@ -4,10 +4,10 @@ import re
 import time
 
 import keras
+from kerasgen_runtime.files import remove_own, sha256_file, write_json, written_by_kerasgen
 
 from kerasgen import backend
-from kerasgen_runtime.files import sha256_file, write_json
-from kerasgen_runtime.files import remove_own, written_by_kerasgen
+from kerasgen.run_folder import rewrite_metrics_log
 
 STATE_FILE = "checkpoint.json"
 _WEIGHTS = re.compile(r"^checkpoint-(\d+)\.keras$")
@@ -70,8 +70,6 @@ class EpochCheckpoint(keras.callbacks.Callback):
         write_json(os.path.join(self.directory, STATE_FILE), state)  # the commit point
         remove_unnamed_checkpoints(self.directory, state)
         if self.metrics_log is not None:
-            from kerasgen.run_folder import rewrite_metrics_log
-
             rewrite_metrics_log(self.metrics_log, self.history)
 
     def _stopping_state(self, epoch, state, previous):

@@ -8,15 +8,16 @@ from kerasgen.plotting import save_image_grid
 
 
 class ImageGrid(keras.callbacks.Callback):
-    """Writes a PNG grid of samples (or reconstructions) every `every` epochs.
+    """Writes a PNG grid of the model's `preview` every `every` epochs: samples, or
+    for a model without a prior, reconstructions (see `GenerativeModel.preview`).
 
     Args:
         directory: folder for the PNGs (`epoch_001.png`, ...).
-        num_images: images per grid.
+        num_images: samples per grid (at most this many `images`).
         every: write every N epochs (and after the last).
         seed: seed of the latents, fixed so successive grids are comparable.
-        images: if given, reconstructions of these images are shown (first row the
-            inputs, second the reconstructions) instead of samples.
+        images: real images a model without a prior shows with their
+            reconstructions (the inputs above, the reconstructions below).
 
     In a multi-process run every process computes the grid (running the model may be a
     collective step under JAX) and only the chief (`kerasgen.backend.is_chief`) writes it.
@@ -42,14 +43,12 @@ class ImageGrid(keras.callbacks.Callback):
         if (epoch + 1) % self.every:
             return
         model = self.model
-        if self.images is not None:
-            grid = np.concatenate([self.images, model.reconstruct(self.images)])
-            columns = len(self.images)
-        else:
-            grid = model.sample(self.num_images, seed=self.seed)
-            columns = None
-        if grid.ndim != 4:
+        if len(model.data_shape) != 3:
             return  # 2-D data: see kerasgen.plotting.save_scatter
+        preview = model.preview(self.num_images, seed=self.seed, images=self.images)
+        if preview is None:
+            return
+        grid, columns = preview
         if not backend.is_chief():
             return  # the other processes computed the same grid; one file is written
         value_range = model.output_range

@@ -19,8 +19,9 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
     same for the reference data (about 1 for a healthy generator, near 0 collapsed).
 
     It warns when coverage falls below its best value so far, or when the diversity
-    ratio falls below `diversity_threshold`; `self.collapsed` is then True and with
-    `stop_training=True` training stops.
+    ratio falls below `diversity_threshold` (or below `diversity_drop` times its best
+    value so far: varied samples drifting to one look); `self.collapsed` is then True
+    and with `stop_training=True` training stops.
 
     Args:
         mixture: a 2-D mixture name or `(modes, std)`, or None.
@@ -32,7 +33,10 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
         num_samples: samples generated per measurement (2,500 in the protocol).
         every: measure every N epochs.
         seed: seed of the latents, fixed so measurements are comparable.
-        diversity_threshold: warn below this diversity ratio.
+        diversity_threshold: warn below this diversity ratio (0: never).
+        diversity_drop: warn when the ratio falls below this fraction of its best
+            value so far (an untrained generator's samples are alike, so a fixed
+            threshold also fires on the first epochs); None: never.
         stop_training: stop `fit` when collapse is detected.
 
     Example:
@@ -59,6 +63,7 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
         every=1,
         seed=0,
         diversity_threshold=0.5,
+        diversity_drop=None,
         stop_training=False,
     ):
         super().__init__()
@@ -82,6 +87,8 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
         self.every = every
         self.seed = seed
         self.diversity_threshold = diversity_threshold
+        self.diversity_drop = diversity_drop
+        self._best_diversity = None
         self.stop_training = stop_training
         self.history = []
         self.warnings = []
@@ -132,6 +139,12 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
                 problems.append(f"coverage dropped from {self._best_coverage} to {coverage} modes/classes")
             self._best_coverage = max(coverage, self._best_coverage or 0)
         ratio = stats.get("diversity_ratio")
+        if ratio is not None and self.diversity_drop is not None and self._best_diversity is not None \
+                and ratio < self.diversity_drop * self._best_diversity:
+            problems.append(f"sample diversity fell to {ratio:.2f} of the real data's, from "
+                            f"{self._best_diversity:.2f} at best")
+        if ratio is not None:
+            self._best_diversity = max(ratio, self._best_diversity or 0.0)
         if ratio is not None and ratio < self.diversity_threshold:
             problems.append(
                 f"sample diversity is {ratio:.2f} of the real data's (< {self.diversity_threshold})"

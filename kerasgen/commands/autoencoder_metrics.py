@@ -6,7 +6,7 @@
 
 `linear_probe` trains on the data's training split and scores its test split (a file or
 folder: a seeded stratified 25% test split). `anomaly` scores `--data` (normal: a
-dataset name's test split, every row of a file or folder) against every row of
+dataset name's or bundled table's test split, every row of a file or folder) against every row of
 `--anomalies`, or, with `--normal-classes`, the other classes of `--data` as anomalies.
 """
 
@@ -15,7 +15,7 @@ import json
 import numpy as np
 
 from kerasgen.data import sources
-from kerasgen.data.tables import is_table_path
+from kerasgen.data.tables import is_bundled, is_table_path
 from kerasgen.metrics.anomaly import anomaly_report
 from kerasgen.metrics.linear_probe import linear_probe
 
@@ -34,9 +34,11 @@ def parse_classes(text):
     return sorted(classes)
 
 
-def run(args, model):
+def run(args, model, found=None):
     """Runs `kerasgen evaluate --metrics linear_probe,anomaly` on the loaded `model`
-    (imported by `kerasgen.commands.evaluate.run` only, so its imports are at the top)."""
+    (imported by `kerasgen.commands.evaluate.run` only, so its imports are at the top);
+    a table is read with the options the model was trained with (`found`: where it came
+    from, `kerasgen.commands.models.Resolved`)."""
     names = [name.strip() for name in args.metrics.split(",") if name.strip()]
     unknown = sorted(set(names) - set(METRICS))
     if unknown:
@@ -44,13 +46,14 @@ def run(args, model):
     if args.data is None:
         raise ValueError(f"--data is required for --metrics {args.metrics}")
     columns = getattr(model, "columns", None)
-    options = {"columns": columns, "label_column": args.label_column, "seed": args.seed}
+    options = {"columns": columns, "seed": args.seed,
+               **sources.recorded_table_options(found, args.data, args.label_column)}
     report = {"model": str(args.model), "data": str(args.data), "seed": args.seed, "metrics": {}}
     if "linear_probe" in names:
         report["metrics"]["linear_probe"] = linear_probe(model, *sources.load_splits(args.data, **options),
                                                          seed=args.seed)
     if "anomaly" in names:
-        normal, anomalies = anomaly_data(args, sources, options)
+        normal, anomalies = anomaly_data(args, sources, options, found)
         report["metrics"]["anomaly"] = anomaly_report(
             model, normal, anomalies, args.false_positive_rate,
             num_samples=args.anomaly_samples, seed=args.seed)
@@ -58,12 +61,15 @@ def run(args, model):
     return 0
 
 
-def anomaly_data(args, sources, options):
+def anomaly_data(args, sources, options, found):
     """`(x_normal, x_anomalies)` from `--data` / `--anomalies` / `--normal-classes`."""
-    if not is_table_path(args.data) and sources.resolve_source(args.data)[0] == "name":
+    # A dataset name or bundled table: its test split (its other rows may have trained the model).
+    named = not is_table_path(args.data) and sources.resolve_source(args.data)[0] == "name"
+    if named or is_bundled(args.data):
         x, y = sources.load_split(args.data, "test", **options)
     else:
-        x, y = sources.load_examples(args.data, options["columns"], options["label_column"])
+        x, y = sources.load_examples(args.data, options["columns"], options["label_column"],
+                                     impute=options["impute"])
     if args.normal_classes is not None:
         if args.anomalies is not None:
             raise ValueError("pass --anomalies OTHER or --normal-classes, not both")
@@ -76,7 +82,9 @@ def anomaly_data(args, sources, options):
         return x[normal], x[~normal]
     if args.anomalies is None:
         raise ValueError("--metrics anomaly needs --anomalies OTHER (data) or --normal-classes LIST")
-    anomalies, _ = sources.load_examples(args.anomalies, options["columns"], options["label_column"])
+    recorded = sources.recorded_table_options(found, args.anomalies, args.label_column)
+    anomalies, _ = sources.load_examples(args.anomalies, options["columns"], recorded["label_column"],
+                                         impute=options["impute"])
     return x, anomalies
 
 

@@ -15,7 +15,8 @@ def add_parser(subparsers):
     parser.add_argument("--split", default="test", choices=("train", "test", "all"),
                         help="of a dataset name (default: test); files and folders are read whole")
     parser.add_argument("--label-column", default=None,
-                        help="a table column of labels to leave out of the features")
+                        help="a table column of labels to leave out of the features (default: "
+                        "the one the model's run or zoo entry recorded, if the file has it)")
     parser.add_argument("-o", "--output", required=True, help="the .npy file to write")
     parser.add_argument("--labels-output", default=None,
                         help="also write the examples' labels (.npy), where the data has them")
@@ -38,12 +39,13 @@ def run(args):
     from kerasgen.data.tables import is_table_path
     from kerasgen_runtime.files import atomic_path
     from kerasgen.metrics.linear_probe import codes
+    from kerasgen.models import GenerativeModel
 
     check_output(args.output, args.overwrite, "--output")
     if args.labels_output:
         check_output(args.labels_output, args.overwrite, "--labels-output")
-    model, _ = load_model(args.model, "model", onnx=False)
-    if not callable(getattr(model, "encode", None)):
+    model, found = load_model(args.model, "model", onnx=False)
+    if not (isinstance(model, GenerativeModel) and model.encodes):
         raise ValueError(f"model {args.model!r} ({type(model).__name__}) has no encoder; "
                          "encode needs an autoencoder or a VAE")
     columns = getattr(model, "columns", None)
@@ -51,7 +53,9 @@ def run(args):
     if named and args.split != "all":
         x, y = sources.load_split(args.data, args.split)
     else:
-        x, y = sources.load_examples(args.data, columns=columns, label_column=args.label_column)
+        # A table is read with the options the model's run recorded (--impute, --label-column).
+        options = sources.recorded_table_options(found, args.data, args.label_column)
+        x, y = sources.load_examples(args.data, columns=columns, **options)
     features = codes(model, x)
     with atomic_path(args.output) as tmp:
         np.save(tmp, features)

@@ -16,7 +16,8 @@ def add_parser(subparsers):
         description=DESCRIPTION,
     )
     parser.add_argument("model", help="a .keras model, a run folder holding model.keras, an "
-                        "exported .onnx sampler or a zoo entry")
+                        "exported .onnx sampler, a zoo entry, or a folder of images (FID "
+                        "between two folders: FOLDER_A --data FOLDER_B)")
     parser.add_argument("--data", default=None,
                         help="dataset name or image folder (a zoo entry without --data runs "
                         "the entry's own protocol, the numbers of its model card)")
@@ -77,17 +78,21 @@ def run(args, model=None):
         from kerasgen_runtime.files import check_output_path
 
         check_output_path(args.output, flag="-o")  # before any work
+    found = None
     if model is None:
         from kerasgen.commands.models import find_model, load_model
 
-        entry = find_model(args.model, "MODEL").entry  # ValueError names what was tried
-        if entry is not None and args.data is None:
-            return run_entry_protocol(entry, args.json, getattr(args, "output", None))
-        model, _ = load_model(args.model, "MODEL")
+        found = find_model(args.model, "MODEL", images=True)  # ValueError names what was tried
+        if found.entry is not None and args.data is None:
+            return run_entry_protocol(found.entry, args.json, getattr(args, "output", None))
+        if found.kind == "images":  # FID between two folders: MODEL's images are the samples
+            model = image_folder_samples(args)
+        else:
+            model, found = load_model(args.model, "MODEL")
     if any(name.strip() in ("linear_probe", "anomaly") for name in args.metrics.split(",")):
         from kerasgen.commands import autoencoder_metrics
 
-        return autoencoder_metrics.run(args, model)
+        return autoencoder_metrics.run(args, model, found)
     if args.data is None:
         raise ValueError(f"--data is required for model {args.model!r} (a dataset name or image folder)")
     subset = {}
@@ -121,9 +126,24 @@ def run(args, model=None):
         return 1
     report = make_report(results, model=str(args.model), data=str(args.data), seed=args.seed,
                          real_subset=subset.get("real_subset"))
+    if "judge" in subset:  # every feature metric's scale (kerasgen.metrics.scale)
+        from kerasgen.metrics.scale import add_to_report
+
+        add_to_report(report, subset["judge"])
     print(json.dumps(report, indent=2) if args.json else format_table(report))
     write_report(report, getattr(args, "output", None))
     return 0
+
+
+def image_folder_samples(args):
+    """A seeded (stratified) subset of `-n` images of the folder MODEL, read as --data is."""
+    from kerasgen.metrics.real_data import load_real_data
+
+    if args.data is None:
+        raise ValueError(f"--data is required to compare the image folder {args.model!r} with "
+                         "(a dataset name or another image folder)")
+    return load_real_data(args.model, args.split, args.num_samples, args.seed,
+                          args.color_mode, args.image_size)
 
 
 def write_report(report, path):
@@ -200,4 +220,8 @@ def format_table(report):
     header = f"model: {report.get('model')}  data: {report.get('data')}"
     if report.get("real_subset"):
         header += f"  real: {report['real_subset']}"
+    if report.get("judge"):
+        from kerasgen.metrics.scale import scale_lines
+
+        return "\n".join([header, *lines, *scale_lines(report)])
     return "\n".join([header, *lines])

@@ -30,10 +30,17 @@ def add_parser(subparsers):
     parser.add_argument("--judge", default=None, metavar="CLASSIFIER",
                         help="--precision int8: the data's domain classifier (a zoo classifier "
                         "name or a .keras file; default for a zoo entry: its data's judge)")
+    parser.add_argument("--judge-data", default=None, metavar="DIR",
+                        help="--precision int8: labelled images (one sub-folder per class) the "
+                        "judge's accuracy is measured on; a judge near chance is refused")
+    parser.add_argument("--accept-weak-judge", action="store_true",
+                        help="--precision int8 --format onnx: write the int8 file even when the "
+                        "judge is too weak to judge it (marked \"passed\": null in its metadata)")
     parser.add_argument("--opset", type=int, default=17, help="ONNX opset (>= 17)")
     parser.add_argument("--onnxruntime-web", default=None, metavar="PATH",
                         help="--format web: the installed npm package onnxruntime-web (default: "
-                        "$KERASGEN_ONNXRUNTIME_WEB, else node_modules/ of the checkout; `npm ci`)")
+                        "$KERASGEN_ONNXRUNTIME_WEB, else the pinned version, downloaded once into "
+                        "~/.cache/kerasgen and checked by sha256)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace a previous kerasgen SavedModel or web export at -o "
                         "(no other directory is ever replaced)")
@@ -47,8 +54,13 @@ def run(args):
 
     if args.precision != "float32" and (args.format not in ("onnx", "bundle", "hub") or args.encoder):
         raise ValueError(f"--precision {args.precision} needs --format onnx, bundle or hub without --encoder")
-    if args.judge and args.precision != "int8":
-        raise ValueError("--judge is for --precision int8")
+    for flag, value in (("--judge", args.judge), ("--judge-data", getattr(args, "judge_data", None)),
+                        ("--accept-weak-judge", getattr(args, "accept_weak_judge", False))):
+        if value and args.precision != "int8":
+            raise ValueError(f"{flag} is for --precision int8")
+    if getattr(args, "accept_weak_judge", False) and args.format != "onnx":
+        raise ValueError(f"--accept-weak-judge is for --format onnx (a {args.format} ships only "
+                         f"a judged int8 file), got --format {args.format}")
     if args.format in ("web", "bundle", "hub") and args.encoder:
         raise ValueError(f"--encoder needs --format onnx or saved_model, got --format {args.format}")
     check_output(args)
@@ -72,6 +84,7 @@ def run(args):
             judge, reference = int8_judge(args, source) if args.precision == "int8" else (None, None)
             report = to_onnx(model, args.output, encoder=args.encoder, source=source,
                              opset=args.opset, precision=args.precision, judge=judge,
+                             accept_weak_judge=getattr(args, "accept_weak_judge", False),
                              reference=reference)
         else:
             from kerasgen.export.saved_model_export import to_saved_model
@@ -153,10 +166,17 @@ def int8_judge(args, source):
             )
         judge = default_extractor_name(data)
     reference = None
-    if data is not None:
+    if getattr(args, "judge_data", None) is not None:
+        from kerasgen.data.folders import from_folder
+
+        reference = from_folder(args.judge_data)  # (images, labels)
+        if reference[1] is None:
+            raise ValueError(f"--judge-data must hold one sub-folder per class, got "
+                             f"{args.judge_data!r} (no class sub-folders)")
+    elif data is not None:
         from kerasgen.data import named_datasets
 
-        _, (reference, _) = named_datasets.load(data)
+        _, reference = named_datasets.load(data)  # the test split: (images, labels)
     return judge, reference
 
 
@@ -200,11 +220,13 @@ def summary(report):
         )
         lines.append(
             f"  quality gate under {gate['judge']} ({gate['samples']} samples): FID int8 vs "
-            f"float32 {gate['fid_int8_vs_float32']:.3g} <= another seed's "
-            f"{gate['fid_float32_vs_other_seed']:.3g}; class KL {gate['class_kl_int8_vs_float32']:.3g} "
-            f"<= {gate['class_kl_other_seed_vs_float32']:.3g}; same label for "
-            f"{100 * gate['label_agreement']:.1f}%"
+            f"float32 {gate['fid_int8_vs_float32']:.3g} <= {gate['fid_limit']:.3g} (another seed's "
+            f"{gate['fid_float32_vs_other_seed']:.3g}, noise floor {gate['noise_floor']['fid']:.3g}); "
+            f"class KL {gate['class_kl_int8_vs_float32']:.3g} <= {gate['class_kl_limit']:.3g}; "
+            f"same label for {100 * gate['label_agreement']:.1f}%"
         )
+        if gate.get("verdict", "passed") != "passed":
+            lines.append(f"  NOT JUDGED: {gate['verdict']} (written because of --accept-weak-judge)")
         if "fid_vs_reference" in gate:
             fid = gate["fid_vs_reference"]
             lines.append(f"  FID vs {gate['reference_images']} test images: float32 "

@@ -100,6 +100,7 @@ def write_outputs(model, spec, out, history, x_train):
     """model.keras, samples.png (a scatter plot for 2-D data; samples.csv for a table),
     history.png/json. Returns what it wrote, one phrase per file."""
     from kerasgen import plotting
+    from kerasgen.models import GenerativeModel
     from kerasgen.zoo.evaluation import write_samples
 
     with atomic_path(os.path.join(out, "model.keras")) as tmp:
@@ -116,7 +117,7 @@ def write_outputs(model, spec, out, history, x_train):
     else:
         write_samples(model, spec, out, x_reference=x_train, seed=spec["seed"])
         # A classifier samples nothing: its samples.png shows the images it trained on.
-        written.append("samples.png" if hasattr(model, "sample") else "samples.png (training images)")
+        written.append("samples.png" if isinstance(model, GenerativeModel) else "samples.png (training images)")
     if history:
         plotting.save_history_plot(os.path.join(out, "history.png"), history)
         write_json(os.path.join(out, "history.json"), history)
@@ -153,6 +154,19 @@ def interrupted(work, argv):
 
 
 def run(args):
+    """Trains; a warning (a monitor's: GAN imbalance, mode or posterior collapse) is one
+    line on stderr."""
+    import warnings
+
+    def one_line(message, category, filename, lineno, file=None, line=None):
+        print(f"kerasgen fit: warning: {message}", file=file or sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = one_line
+        return fit(args)
+
+
+def fit(args):
     start = time.perf_counter()
     hyperparameters = parse_settings(args)
     from kerasgen.zoo.build import SCRATCH_DIR, build_entry, find_recipe

@@ -23,7 +23,8 @@ RUN_MODEL = "model.keras"  # what `kerasgen fit --out DIR` writes in DIR
 
 
 class Resolved:
-    """Where a model came from: `kind` ("zoo", "keras", "run" or "onnx"), `path` (the
+    """Where a model came from: `kind` ("zoo", "keras", "run", "onnx" or "images": a
+    folder of images, where the command takes one), `path` (the
     `.keras` / `.onnx` file that was loaded, None for a zoo entry) and `entry` (the
     `kerasgen.zoo.Entry`, else None)."""
 
@@ -41,8 +42,9 @@ class Resolved:
                 "file": os.path.basename(self.path)}
 
 
-def find_model(name_or_path, argument="MODEL", onnx=True):
-    """What `name_or_path` names, as a `Resolved`, without loading it (ValueError if none)."""
+def find_model(name_or_path, argument="MODEL", onnx=True, images=False):
+    """What `name_or_path` names, as a `Resolved`, without loading it (ValueError if none).
+    `images`: a folder of images (holding no model) is a `Resolved("images", folder)`."""
     path = os.fspath(name_or_path)
     if path.endswith(".onnx"):
         if not onnx:
@@ -56,6 +58,8 @@ def find_model(name_or_path, argument="MODEL", onnx=True):
     if os.path.isdir(path) and not os.path.isfile(os.path.join(path, ENTRY_FILE)):
         if os.path.isfile(os.path.join(path, RUN_MODEL)):
             return Resolved("run", os.path.join(path, RUN_MODEL))
+        if images and _holds_images(path):
+            return Resolved("images", path)
     try:
         return Resolved("zoo", entry=zoo.Entry.open(path))
     except ValueError:
@@ -64,13 +68,24 @@ def find_model(name_or_path, argument="MODEL", onnx=True):
              f"a zoo entry ({', '.join(zoo.list_entries())}) or entry folder"]
     if onnx:
         kinds.append("an .onnx export")
+    if images:
+        kinds.append("a folder of images")
     found = ""
     if os.path.isdir(path):
-        found = f" (the folder holds no {RUN_MODEL} and no {ENTRY_FILE}"
+        found = f" (the folder holds no {RUN_MODEL}, no {ENTRY_FILE}{' and no images' if images else ''}"
         found += "; a run that has not finished has only checkpoint-NNNN.keras files)"
     elif not os.path.exists(path) and os.sep in path:
         found = " (no such file or folder)"
     raise ValueError(f"{argument} must be {', '.join(kinds[:-1])} or {kinds[-1]}, got {path!r}{found}")
+
+
+def _holds_images(folder):
+    from kerasgen.data.image_files import list_images
+
+    try:
+        return bool(list_images(folder)[0])
+    except ValueError:
+        return False
 
 
 def load_model(name_or_path, argument="MODEL", onnx=True):

@@ -41,7 +41,7 @@ def add_parser(subparsers):
 
 def decoder_of(model):
     """z -> images for a VAE / autoencoder (`decode`) or a GAN (its generator)."""
-    if hasattr(model, "decode"):
+    if model.reconstructs:
         return model.decode
     from kerasgen.models.generative_model import predict_in_batches
 
@@ -51,7 +51,7 @@ def decoder_of(model):
 
 def codes_of(model, x):
     """Latent codes of images (posterior means for a VAE), or None without an encoder."""
-    if not hasattr(model, "encode"):
+    if not model.encodes:
         return None
     codes = model.encode(x)
     return codes[0] if isinstance(codes, (tuple, list)) else codes
@@ -100,7 +100,8 @@ def plot_latent(model, decode, x, y, out, seed):
             points, title = centred @ vt[:2].T, f"PCA of {len(codes)} encoded examples (seed {seed})"
         else:
             points, title = codes, f"{len(codes)} encoded examples (seed {seed})"
-        paths.append(plotting.save_projection(os.path.join(out, "latent_projection.png"), points, y, title))
+        paths.append(plotting.save_projection(os.path.join(out, "latent_projection.png"), points, y, title,
+                                              getattr(model, "class_names", None)))
     return paths
 
 
@@ -119,7 +120,7 @@ def plot_interpolation(model, decode, x, out, seed, steps=10):
     from kerasgen import plotting
     from kerasgen_runtime.latents import draw_latents
 
-    if hasattr(model, "interpolate") and x is not None and len(x) >= 2:
+    if model.interpolates and x is not None and len(x) >= 2:
         images = model.interpolate(x[0], x[1], steps=steps)
     else:
         z_a, z_b = draw_latents(2, model.latent_dim, seed)
@@ -146,18 +147,21 @@ def plot_traversal(model, decode, x, out, steps=9):
 def run(args):
     from kerasgen.commands.models import load_model
     from kerasgen_runtime.files import check_output_files
+    from kerasgen.models import GenerativeModel
 
     kinds = KINDS if args.kind == "all" else (args.kind,)
     # A PNG of the user's where one is written is refused before any work.
     check_output_files(args.output, [name for kind in kinds for name in FILES[kind]], "-o")
     model, _ = load_model(args.model, "model", onnx=False)
-    if len(tuple(model.data_shape)) != 3 or not hasattr(model, "latent_dim"):
+    if not isinstance(model, GenerativeModel):
+        raise ValueError(f"model must be an image model with a latent space, got {type(model).__name__}")
+    if len(tuple(model.data_shape)) != 3:
         raise ValueError(f"model must be an image model with a latent space, got {type(model).__name__} "
                          f"with data shape {tuple(model.data_shape)}")
-    if getattr(model, "num_classes", None):
+    if model.conditioning != "none":
         raise ValueError("plot does not draw conditional models yet; use kerasgen sample --label")
     x, y = load_data(args, model) if args.data is not None else (None, None)
-    if "reconstructions" in kinds and not hasattr(model, "reconstruct"):
+    if "reconstructions" in kinds and not model.reconstructs:
         if args.kind == "reconstructions":
             raise ValueError(f"reconstructions need a model with an encoder, got {type(model).__name__}")
         kinds = tuple(k for k in kinds if k != "reconstructions")

@@ -21,8 +21,9 @@ def add_parser(subparsers):
                         "entry or an .onnx export")
     parser.add_argument("-n", "--num-samples", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--label", type=int, default=None,
-                        help="class of every sample (conditional models; default: all classes)")
+    parser.add_argument("--label", default=None,
+                        help="class of every sample, an index or a class name (conditional "
+                        "models; default: all classes)")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--label-map", default=None,
                         help="semantic synthesis (SPADE): single-channel PNG of class indices")
@@ -36,22 +37,27 @@ def add_parser(subparsers):
 
 def check_samplable(model, label):
     """Raises ValueError, naming the problem, for models `sample` cannot draw from."""
+    from kerasgen.models import GenerativeModel
+
     name = type(model).__name__
-    if not callable(getattr(model, "sample", None)):
+    if not isinstance(model, GenerativeModel):
         raise ValueError(
             f"model is a {name}, not a generative model (it has no sample()); sample a VAE, "
             "GAN, WGAN-GP, cGAN or VAE-GAN"
         )
-    if getattr(model, "prior", "standard_normal") is None:
+    if model.prior is None:
         raise ValueError(
             f"model is a {name}: its latent has no prior, so random codes decode to smudges; "
             "reconstruct real images with it, or sample a VAE or GAN"
         )
-    num_classes = getattr(model, "num_classes", None)
-    if label is not None and not num_classes:
+    if label is not None and model.conditioning != "label":
         raise ValueError(f"--label needs a conditional model (a cGAN), got a {name}")
-    if label is not None and not 0 <= label < num_classes:
-        raise ValueError(f"--label must be in [0, {num_classes - 1}], got {label}")
+    from kerasgen_runtime.metadata import resolve_label
+
+    label = resolve_label(label, getattr(model, "class_names", None))
+    if label is not None and not 0 <= label < model.num_classes:
+        raise ValueError(f"--label must be in [0, {model.num_classes - 1}], got {label}")
+    return label
 
 
 def keras_batches(model, num_samples, seed, label, batch_size):
@@ -88,15 +94,19 @@ def run(args):
 
     check_output_path(args.output)  # before loading or downloading anything
     kind = output_kind(args.output, args.num_samples, grid=False)  # before loading anything
+    from kerasgen_runtime import Sampler
+
+    from kerasgen.models import GenerativeModel
+
     model, _ = load_model(args.model, "model")
-    if getattr(model, "map_shape", None) is not None:
+    if isinstance(model, GenerativeModel) and model.conditioning == "label_map":
         return sample_maps(model, args, kind)
-    if hasattr(model, "sample_batches"):  # an .onnx file: the runtime sampler
+    if isinstance(model, Sampler):  # an .onnx file: the runtime sampler
         batches = model.sample_batches(args.num_samples, args.seed, args.label, args.batch_size)
         shape, value_range = model.image_shape, model.value_range
     else:
-        check_samplable(model, args.label)
-        batches = keras_batches(model, args.num_samples, args.seed, args.label, args.batch_size)
+        label = check_samplable(model, args.label)
+        batches = keras_batches(model, args.num_samples, args.seed, label, args.batch_size)
         shape, value_range = model.data_shape, model.output_range
     if kind == "npy":
         write_npy(args.output, batches, args.num_samples, shape)
@@ -128,7 +138,7 @@ def sample_maps(model, args, kind):
     style = None
     if args.style_image is not None:  # uint8 pixels mapped onto the range the encoder was trained on
         style = to_value_range(read_image(args.style_image, model.data_shape[-1]), model.output_range)
-    batches = spade_batches(model, label_map, style, args.num_samples, args.seed, args.batch_size)
+    batches = model.sample_batches(args.num_samples, args.seed, label_map, style, args.batch_size)
     if kind == "npy":
         write_npy(args.output, batches, args.num_samples, model.data_shape)
     else:
@@ -137,20 +147,3 @@ def sample_maps(model, args, kind):
     print(f"Wrote {args.num_samples} samples for {args.label_map} to {args.output}")
     return 0
 
-
-def spade_batches(model, label_map, style, num_samples, seed, batch_size):
-    """`model.sample(num_samples, seed, label_map, style)` in consecutive batches (same
-    values): z drawn batch by batch from `seed`, or the style image's encoding."""
-    import keras
-    import numpy as np
-
-    from kerasgen_runtime.latents import latent_batches
-
-    if style is None:
-        latents = latent_batches(num_samples, model.latent_dim, seed, batch_size)
-    else:
-        z = model.encode(style[None])[0]
-        latents = (np.repeat(z, min(batch_size, num_samples - i), axis=0) for i in range(0, num_samples, batch_size))
-    for z in latents:
-        maps = np.repeat(label_map, len(z), axis=0)
-        yield np.asarray(keras.ops.convert_to_numpy(model.generator([z, maps], training=False)), "float32")

@@ -1,8 +1,9 @@
-import keras
 import numpy as np
 
+from kerasgen.data.shuffled_batches import ShuffledBatches
 
-class DynamicBinarization(keras.utils.PyDataset):
+
+class DynamicBinarization(ShuffledBatches):
     """Batches of images binarized afresh every epoch (pixel = 1 with its intensity).
 
     The standard training setup for Bernoulli VAEs on MNIST: each epoch sees a new
@@ -25,31 +26,17 @@ class DynamicBinarization(keras.utils.PyDataset):
     """
 
     def __init__(self, x, batch_size=128, seed=0, shuffle=True, initial_epoch=0, **kwargs):
-        super().__init__(**kwargs)
         x = np.asarray(x, dtype="float32")
         if x.min() < 0 or x.max() > 1:
             raise ValueError(
                 f"x must lie in [0, 1] to be binarized, got values in [{x.min()}, {x.max()}]"
             )
         self.x = x
-        self.batch_size = int(batch_size)
-        self.shuffle = shuffle
-        self.seed = int(seed)
-        self.epoch = int(initial_epoch)
-
-    def __len__(self):
-        return int(np.ceil(len(self.x) / self.batch_size))
+        super().__init__(x, batch_size, seed, initial_epoch, shuffle, **kwargs)
 
     def __getitem__(self, index):
-        order = np.arange(len(self.x))
-        if self.shuffle:
-            order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
-        batch = self.x[order[index * self.batch_size : (index + 1) * self.batch_size]]
-        rng = np.random.default_rng([self.seed, self.epoch, index])
-        return (rng.random(batch.shape, dtype=np.float32) < batch).astype("float32")
-
-    def on_epoch_end(self):
-        self.epoch += 1
+        batch = self.x[self.rows(index)]
+        return (self.batch_rng(index).random(batch.shape, dtype=np.float32) < batch).astype("float32")
 
 
 def binarize(x, seed=0):

@@ -34,6 +34,14 @@ def list_images(directory):
     class_names = sorted(set(relative))
     if "." in class_names:  # loose images: no labels
         return files, None, []
+    top = {name.split(os.sep)[0] for name in class_names}
+    empty = sorted(name for name in os.listdir(directory)
+                   if os.path.isdir(os.path.join(directory, name)) and name not in top)
+    if empty:  # a class folder without images would shift every later class's index
+        raise ValueError(
+            f"class folder {os.path.join(directory, empty[0])!r} holds no images (looked for "
+            f"{', '.join(IMAGE_EXTENSIONS)}); add images to it or remove it"
+        )
     index = {name: i for i, name in enumerate(class_names)}
     return files, np.asarray([index[r] for r in relative], dtype="int64"), class_names
 

@@ -1,16 +1,19 @@
-import keras
 import numpy as np
 
 from kerasgen.checks import check_positive_int
+from kerasgen.data.random_shift import shift_images
+from kerasgen.data.shuffled_batches import ShuffledBatches
 
 
-class LabelledBatches(keras.utils.PyDataset):
+class LabelledBatches(ShuffledBatches):
     """Batches for semi-supervised training: unlabelled rows plus a few labelled ones.
 
     Each batch holds `batch_size` rows of all of `x` with their labels hidden (`y = -1`)
     and `labelled_batch_size` labelled rows (`y >= 0` in the input), drawn in turn from
     a per-epoch permutation of the labelled pool (it is small, so it is revisited many
-    times an epoch). Batch `i` of epoch `e` depends on `(seed, e, i)` only.
+    times an epoch). Batch `i` of epoch `e` depends on `(seed, e, i)` only: the order of
+    all rows is `ShuffledBatches`'s, and the labelled pool is drawn after it from the same
+    epoch generator, once per epoch.
 
     Args:
         x: examples `(N, ...)`.
@@ -19,13 +22,15 @@ class LabelledBatches(keras.utils.PyDataset):
         batch_size: unlabelled rows per batch (an epoch visits every row once).
         labelled_batch_size: labelled rows per batch.
         max_shift: shift images by up to this many pixels (0: no augmentation).
+        binarize: dynamic binarization (each pixel of each batch drawn as 1 with its
+            intensity, a fresh sample every time: data in [0, 1] for a Bernoulli
+            likelihood).
         seed: seed of the orders and the shifts.
         initial_epoch: the epoch the next `fit` starts at.
     """
 
-    def __init__(self, x, y, batch_size=100, labelled_batch_size=50, max_shift=0, seed=0,
-                 initial_epoch=0, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, x, y, batch_size=100, labelled_batch_size=50, max_shift=0, binarize=False,
+                 seed=0, initial_epoch=0, **kwargs):
         self.x = np.asarray(x, "float32")
         self.y = np.asarray(y).astype("int64")
         if self.y.shape != (len(self.x),):
@@ -33,38 +38,34 @@ class LabelledBatches(keras.utils.PyDataset):
         self.labelled = np.flatnonzero(self.y >= 0)
         if len(self.labelled) == 0:
             raise ValueError("y must label at least one example (>= 0), got only -1")
-        self.batch_size = check_positive_int("batch_size", batch_size)
+        batch_size = check_positive_int("batch_size", batch_size)
         self.labelled_batch_size = check_positive_int("labelled_batch_size", labelled_batch_size)
         self.max_shift = int(max_shift)
-        self.seed, self.epoch = int(seed), int(initial_epoch)
+        if binarize and (self.x.min() < 0 or self.x.max() > 1):
+            raise ValueError(f"binarize needs x in [0, 1], got values in [{self.x.min()}, {self.x.max()}]")
+        self.binarize = bool(binarize)
+        super().__init__((self.x, self.y), batch_size, seed, initial_epoch, **kwargs)
 
-    def __len__(self):
-        return int(np.ceil(len(self.x) / self.batch_size))
+    def draw_order(self, rng):
+        """The order of all rows, then from the same generator the labelled pool
+        (permutations of the labelled rows, enough for every batch of the epoch)."""
+        order = super().draw_order(rng)
+        count = len(self) * self.labelled_batch_size
+        self.pool = np.concatenate([rng.permutation(self.labelled)
+                                    for _ in range(-(-count // len(self.labelled)))])
+        return order
 
     def __getitem__(self, index):
-        rng = np.random.default_rng([self.seed, self.epoch])
-        order = rng.permutation(len(self.x))
-        count = len(self) * self.labelled_batch_size
-        pool = np.concatenate([rng.permutation(self.labelled)
-                               for _ in range(-(-count // len(self.labelled)))])
-        unlabelled = order[index * self.batch_size:(index + 1) * self.batch_size]
-        labelled = pool[index * self.labelled_batch_size:(index + 1) * self.labelled_batch_size]
+        unlabelled = self.rows(index)
+        labelled = self.pool[index * self.labelled_batch_size:(index + 1) * self.labelled_batch_size]
         x = np.concatenate([self.x[unlabelled], self.x[labelled]])
         y = np.concatenate([np.full(len(unlabelled), -1), self.y[labelled]])
+        rng = self.batch_rng(index)  # the shifts, then the binary draws
         if self.max_shift:
-            x = shift_images(x, self.max_shift, np.random.default_rng([self.seed, self.epoch, index]))
+            x = shift_images(x, self.max_shift, rng)
+        if self.binarize:
+            x = (rng.random(x.shape, dtype=np.float32) < x).astype("float32")
         return x, y
-
-    def on_epoch_end(self):
-        self.epoch += 1
-
-
-def shift_images(images, max_shift, rng):
-    """Each image shifted by up to `max_shift` whole pixels, the border filled with 0."""
-    height, width = images.shape[1:3]
-    padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift), (0, 0)))
-    offsets = rng.integers(0, 2 * max_shift + 1, size=(len(images), 2))
-    return np.stack([padded[i, dy:dy + height, dx:dx + width] for i, (dy, dx) in enumerate(offsets)])
 
 
 def hide_labels(y, labels_per_class, seed=0):

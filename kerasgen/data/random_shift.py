@@ -1,8 +1,9 @@
-import keras
 import numpy as np
 
+from kerasgen.data.shuffled_batches import ShuffledBatches
 
-class RandomShift(keras.utils.PyDataset):
+
+class RandomShift(ShuffledBatches):
     """Batches of `(x, y)` with every image shifted by a random whole number of pixels.
 
     Up to `max_shift` pixels in each direction, the uncovered border filled with zeros:
@@ -19,32 +20,21 @@ class RandomShift(keras.utils.PyDataset):
     """
 
     def __init__(self, x, y, batch_size=128, max_shift=2, seed=0, initial_epoch=0, **kwargs):
-        super().__init__(**kwargs)
         if max_shift < 0:
             raise ValueError(f"max_shift must be >= 0, got {max_shift}")
         self.x = np.asarray(x, dtype="float32")
         self.y = np.asarray(y)
-        self.batch_size = int(batch_size)
         self.max_shift = int(max_shift)
-        self.seed = int(seed)
-        self.epoch = int(initial_epoch)
-
-    def __len__(self):
-        return int(np.ceil(len(self.x) / self.batch_size))
+        super().__init__((self.x, self.y), batch_size, seed, initial_epoch, **kwargs)
 
     def __getitem__(self, index):
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
-        rows = order[index * self.batch_size : (index + 1) * self.batch_size]
-        rng = np.random.default_rng([self.seed, self.epoch, index])
-        images = self.x[rows]
-        shifted = np.zeros_like(images)
-        pad = self.max_shift
-        padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-        height, width = images.shape[1:3]
-        offsets = rng.integers(0, 2 * pad + 1, size=(len(rows), 2))
-        for i, (dy, dx) in enumerate(offsets):
-            shifted[i] = padded[i, dy : dy + height, dx : dx + width]
-        return shifted, self.y[rows]
+        rows = self.rows(index)
+        return shift_images(self.x[rows], self.max_shift, self.batch_rng(index)), self.y[rows]
 
-    def on_epoch_end(self):
-        self.epoch += 1
+
+def shift_images(images, max_shift, rng):
+    """Each image shifted by up to `max_shift` whole pixels, the border filled with 0."""
+    height, width = images.shape[1:3]
+    padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift), (0, 0)))
+    offsets = rng.integers(0, 2 * max_shift + 1, size=(len(images), 2))
+    return np.stack([padded[i, dy:dy + height, dx:dx + width] for i, (dy, dx) in enumerate(offsets)])

@@ -83,6 +83,13 @@ class TableHead(keras.layers.Layer):
         numeric = ops.convert_to_tensor(self.numeric)
         return ops.sum(numeric * gaussian + (1.0 - numeric) * categorical, axis=-1)
 
+    def likelihood_metadata(self):
+        """The likelihood as plain numbers, for an export's metadata (`"likelihood"`):
+        which slots are numeric, each slot's Gaussian scale and the categorical floor, so
+        `kerasgen_runtime.Scorer` computes `log_likelihood` without Keras."""
+        return {"kind": "table", "numeric": [int(v) for v in self.numeric],
+                "scale": [float(v) for v in ops.convert_to_numpy(self.scale())], "epsilon": EPSILON}
+
     def get_config(self):
         config = super().get_config()
         config.update({"columns": self.columns, "mean": self.mean.tolist(), "std": self.std.tolist()})

@@ -1,4 +1,6 @@
-"""Tabular data: a CSV file or a 2-D `.npy` array as rows of numbers for dense models.
+"""Tabular data: a CSV file, a 2-D `.npy` array or a bundled table (scikit-learn's
+offline tables by name: `sklearn:breast_cancer`, `sklearn:wine`, `sklearn:diabetes`,
+their target as the column `target`) as rows of numbers for dense models.
 
 Rules (stated once, applied everywhere a table is read):
 
@@ -26,6 +28,8 @@ import numpy as np
 TABLE_EXTENSIONS = (".csv", ".npy")
 MISSING = ("", "na", "nan", "?", "null", "none")
 IMPUTE = ("refuse", "mean")
+BUNDLED_PREFIX = "sklearn:"
+BUNDLED_TABLES = ("breast_cancer", "wine", "diabetes")
 
 
 class Table:
@@ -42,15 +46,35 @@ class Table:
 
 
 def is_table_path(data):
-    """True for a `.csv` or `.npy` file name (existing or not: the reader names it)."""
-    return isinstance(data, (str, os.PathLike)) and str(data).lower().endswith(TABLE_EXTENSIONS)
+    """True for a `.csv` or `.npy` file name (existing or not: the reader names it) or a
+    bundled table name (`sklearn:NAME`)."""
+    return is_bundled(data) or (isinstance(data, (str, os.PathLike))
+                                and str(data).lower().endswith(TABLE_EXTENSIONS))
+
+
+def is_bundled(data):
+    """True for a bundled table name, `sklearn:NAME` (checked when it is read)."""
+    return isinstance(data, str) and data.startswith(BUNDLED_PREFIX)
+
+
+def read_bundled(name):
+    """Header and rows of scikit-learn's bundled table `sklearn:NAME` (no download)."""
+    table = name[len(BUNDLED_PREFIX):]
+    if table not in BUNDLED_TABLES:
+        raise ValueError(f"data {name!r} is not a bundled table; expected one of "
+                         f"{[BUNDLED_PREFIX + t for t in BUNDLED_TABLES]}")
+    import sklearn.datasets
+
+    frame = getattr(sklearn.datasets, f"load_{table}")(as_frame=True).frame
+    return [str(column) for column in frame.columns], frame.to_numpy("float64").tolist()
 
 
 def read_table(path, columns=None, impute="refuse", categorical=(), label_column=None):
     """Reads a table file; see the module docstring for the rules.
 
     Args:
-        path: a `.csv` file with a header row, or a 2-D numeric `.npy` array.
+        path: a `.csv` file with a header row, a 2-D numeric `.npy` array, or a bundled
+            table name (`sklearn:breast_cancer`).
         columns: the layout a model was trained on (its `columns`): the file must have
             the same feature columns, and categorical values are one-hot with the
             model's categories. None: the layout is read from this file.
@@ -63,9 +87,12 @@ def read_table(path, columns=None, impute="refuse", categorical=(), label_column
         raise ValueError(f"impute must be one of {list(IMPUTE)}, got {impute!r}")
     if not is_table_path(path):
         raise ValueError(f"data {path!r} must be a .csv or .npy file")
-    if not os.path.isfile(path):
+    if is_bundled(path):
+        header, cells = read_bundled(path)
+    elif not os.path.isfile(path):
         raise ValueError(f"data {path!r}: no such file")
-    header, cells = (_read_npy(path) if path.lower().endswith(".npy") else _read_csv(path))
+    else:
+        header, cells = (_read_npy(path) if path.lower().endswith(".npy") else _read_csv(path))
     y, classes = None, None
     if label_column is not None:
         if label_column not in header:

@@ -18,6 +18,7 @@ from kerasgen.metrics.precision_recall import prdc
 from kerasgen.metrics.progress import ProgressBar
 from kerasgen.metrics.real_data import as_array, load_real_data, source_key
 from kerasgen.metrics.stats_cache import cached_statistics
+from kerasgen.models import GenerativeModel
 
 # metric name -> what it reports
 METRICS = {
@@ -84,7 +85,7 @@ def evaluate(
         is_splits: Inception Score splits.
         nll_samples: importance samples per image for `nll`.
         progress: progress bars on stderr.
-        color_mode, image_size: how an image folder is read (`folders.from_folder`).
+        color_mode, image_size: how an image folder is read (`datasets.from_folder`).
         report: a dict that receives `real_subset` (which real examples were used).
 
     Returns:
@@ -95,13 +96,15 @@ def evaluate(
     metrics = parse_metrics(metrics)
     num_samples = check_positive_int("num_samples", num_samples)
     check_model(model)
-    for metric, method, kind in (("nll", "log_likelihood", "a kerasgen VAE"),
-                                 ("recon", "reconstruct", "an autoencoder or VAE")):
-        if metric in metrics and not hasattr(model, method):
+    for metric, declaration, method, kind in (
+            ("nll", "scores_likelihood", "log_likelihood", "a kerasgen VAE"),
+            ("recon", "reconstructs", "reconstruct", "an autoencoder or VAE")):
+        if metric in metrics and not declares(model, declaration):
             raise ValueError(
                 f"metric {metric!r} needs a model with {method} ({kind}), got "
                 f"{type(model).__name__}"
             )
+    report = {} if report is None else report
     real = load_real_data(data, split, num_samples, seed, color_mode, image_size, report)
     _check_shapes(model, real, data)
     results = {}
@@ -123,6 +126,10 @@ def evaluate(
                 kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, is_splits=is_splits,
             )
         )
+        results = _with_scale(results, metrics, extractor, real, real_statistics, data, split,
+                              num_samples, seed, color_mode, image_size, report, batch_size,
+                              dict(kid_subsets=kid_subsets, kid_subset_size=kid_subset_size,
+                                   is_splits=is_splits))
     if "nll" in metrics:
         results["nll"] = negative_log_likelihood(model, as_array(real), nll_samples, seed,
                                                  progress)
@@ -138,6 +145,22 @@ def check_model(model):
             "model must be a loaded model or sampler (keras.saving.load_model, "
             f"kerasgen.zoo.load, kerasgen_runtime.Sampler), got the name {os.fspath(model)!r}"
         )
+
+
+def _with_scale(results, metrics, extractor, real, real_statistics, data, split, num_samples,
+                seed, color_mode, image_size, report, batch_size, options):
+    """`results` with each one's scale (`kerasgen.metrics.scale`); `report["judge"]` is
+    the extractor's own quality."""
+    from kerasgen.metrics import scale
+
+    def score(features, probabilities, reference=None):
+        statistics = real_statistics if reference is None else FeatureStatistics.from_features(
+            reference, real_statistics.extractor, keep_features=True)
+        return feature_metrics(metrics, statistics, features, probabilities, seed=seed, **options)
+
+    scales, report["judge"] = scale.of_run(score, extractor, real, data, split, num_samples,
+                                           seed, color_mode, image_size, report, batch_size)
+    return scale.attach(results, scales)
 
 
 def reference_statistics(extractor, real, source, num_samples=None, cache_dir=None,
@@ -193,10 +216,16 @@ def feature_metrics(metrics, real_statistics, generated, probabilities=None, see
     return results
 
 
+def declares(model, what):
+    """Whether `model` is a kerasgen model that declares `what` (`reconstructs`,
+    `scores_likelihood`: see `kerasgen.models.GenerativeModel`)."""
+    return isinstance(model, GenerativeModel) and bool(getattr(model, what))
+
+
 def negative_log_likelihood(model, x, num_samples=100, seed=0, progress=False):
     """Mean importance-weighted -log p(x) in nats (`model.log_likelihood`, VAEs);
     `progress` shows a bar on stderr, like feature extraction."""
-    if not hasattr(model, "log_likelihood"):
+    if not declares(model, "scores_likelihood"):
         raise ValueError(
             "metric 'nll' needs a model with log_likelihood (a kerasgen VAE), got "
             f"{type(model).__name__}"
@@ -215,7 +244,7 @@ def negative_log_likelihood(model, x, num_samples=100, seed=0, progress=False):
 
 def reconstruction_error(model, x, batch_size=256):
     """Mean squared error per pixel between `x` and `model.reconstruct(x)`."""
-    if not hasattr(model, "reconstruct"):
+    if not declares(model, "reconstructs"):
         raise ValueError(
             "metric 'recon' needs a model with reconstruct (an autoencoder or VAE), got "
             f"{type(model).__name__}"
@@ -260,6 +289,8 @@ def _check_shapes(model, real, data):
         model_shape = getattr(model, "data_shape", None) or getattr(model, "image_shape", None)
     except NotImplementedError:
         model_shape = None
+    if isinstance(model, np.ndarray):  # images (e.g. a folder's) in place of samples
+        model_shape = model.shape[1:]
     if model_shape is None or not isinstance(real, np.ndarray):
         return
     if tuple(model_shape) != tuple(real.shape[1:]):

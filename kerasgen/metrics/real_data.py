@@ -32,6 +32,8 @@ def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="aut
             color_mode = image_files.folder_color_mode(files)
         if report is not None:
             report["real_subset"] = _subset_text(len(rows), total, labels is not None, seed)
+            report.update(real_rows=rows, real_total=total, all_labels=labels,
+                          color_mode=color_mode)  # for the floor (kerasgen.metrics.scale)
         return image_files.load_images(files, image_size, color_mode)
     elif isinstance(data, str) and data in named_datasets.NAMES:
         if split not in ("train", "test"):
@@ -40,11 +42,14 @@ def load_real_data(data, split="test", num_samples=None, seed=0, color_mode="aut
     else:
         sources.resolve_source(data)  # names a missing folder or an unknown dataset
         raise ValueError(f"data must be a dataset name, an image folder or an array, got {data!r}")
-    total = len(x)
+    total, rows = len(x), np.arange(len(x))
     if num_samples is not None and num_samples < len(x):
-        x = x[subsets.subset_rows(len(x), num_samples, labels, seed)]
+        rows = subsets.subset_rows(len(x), num_samples, labels, seed)
+        x = x[rows]
     if report is not None:
         report["real_subset"] = _subset_text(len(x), total, labels is not None, seed)
+        if not isinstance(data, np.ndarray):  # for the floor (kerasgen.metrics.scale)
+            report.update(real_rows=rows, real_total=total, all_labels=labels)
     return x
 
 

@@ -1,47 +1,14 @@
-"""Losses, packing, checks, saving helpers and the base class of the GAN family's models."""
+"""Packing, checks, saving helpers and the base class of the GAN family's models (their
+losses are in `kerasgen.losses`)."""
 
 import keras
 from keras import ops
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, draw_latents
 
 from kerasgen.backend import JointOptimizer
-from kerasgen_runtime.latents import DEFAULT_GENERATOR, draw_latents
+from kerasgen.backend.joint_optimizer import trainable_variables
+from kerasgen.losses import GAN_LOSSES
 from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
-
-LOSSES = ("non_saturating", "minimax", "hinge", "least_squares")
-
-
-# Losses shared by the GAN family (logits in, batch means out) --------------------------
-
-
-def discriminator_loss(real_logits, fake_logits, loss, label_smoothing=0.0):
-    """The discriminator's loss on real and generated logits."""
-    target = 1.0 - label_smoothing
-    if loss == "hinge":
-        return ops.mean(ops.relu(1.0 - real_logits)) + ops.mean(ops.relu(1.0 + fake_logits))
-    if loss == "least_squares":
-        return 0.5 * (ops.mean(ops.square(real_logits - target)) + ops.mean(ops.square(fake_logits)))
-    # minimax and non_saturating share the cross-entropy -log D(x) - log(1 - D(G(z))).
-    real = target * ops.softplus(-real_logits) + (1.0 - target) * ops.softplus(real_logits)
-    return ops.mean(real) + ops.mean(ops.softplus(fake_logits))
-
-
-def generator_loss(fake_logits, loss):
-    """The generator's loss on the logits of its samples."""
-    if loss == "minimax":
-        return -ops.mean(ops.softplus(fake_logits))  # log(1 - D(G(z))), saturates early
-    if loss == "non_saturating":
-        return ops.mean(ops.softplus(-fake_logits))  # -log D(G(z))
-    if loss == "hinge":
-        return -ops.mean(fake_logits)
-    return 0.5 * ops.mean(ops.square(fake_logits - 1.0))
-
-
-def score(logits, loss):
-    """Mean D(x): a probability for the logistic losses, the raw output otherwise."""
-    if loss in ("minimax", "non_saturating"):
-        return ops.mean(ops.sigmoid(logits))
-    return ops.mean(logits)
-
 
 def pack(x, packing):
     """Stacks groups of `packing` consecutive samples on the last axis (PacGAN).
@@ -66,15 +33,9 @@ def packed_shape(data_shape, packing):
 
 
 def check_loss(loss):
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {list(LOSSES)}, got {loss!r}")
+    if loss not in GAN_LOSSES:
+        raise ValueError(f"loss must be one of {list(GAN_LOSSES)}, got {loss!r}")
     return loss
-
-
-def check_non_negative(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a float >= 0, got {value!r}")
-    return float(value)
 
 
 def check_label_smoothing(value, loss):
@@ -158,10 +119,15 @@ class AdversarialModel(GenerativeModel):
     training noise that `.keras` files keep, and host-seeded sampling.
 
     Subclasses set `players` (the order of `model.optimizer`'s parts; the first one's
-    `iterations` count training steps) and write `train_step`.
+    `iterations` count training steps), `player_networks` where a player's optimizer
+    trains more than the network of its name, and write `train_step`.
     """
 
     players = ("generator", "discriminator")
+    monitors = ("gan_balance", "sample_diversity")  # kerasgen.callbacks.MONITORS
+    # The networks (attribute names) each player's optimizer trains; a player not named
+    # trains its own network.
+    player_networks = {}
 
     def __init__(self, generator, discriminator, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -201,15 +167,23 @@ class AdversarialModel(GenerativeModel):
         # `model.optimizer` joins them all (on JAX this puts their state in the
         # training state); its `iterations` are the first player's.
         super().compile(optimizer=JointOptimizer([
-            (optimizer, getattr(self, player)) for player, optimizer in zip(self.players, optimizers)
+            (optimizer, self.networks_of(player)) for player, optimizer in zip(self.players, optimizers)
         ]), **kwargs)
+
+    def networks_of(self, player):
+        """The networks `player`'s optimizer trains."""
+        return [getattr(self, name) for name in self.player_networks.get(player, (player,))]
+
+    def variables_of(self, player):
+        """The trainable variables of the networks `player`'s optimizer trains."""
+        return trainable_variables(self.networks_of(player))
 
     def get_compile_config(self):
         return compile_config(self, [f"{player}_optimizer" for player in self.players])
 
     def build_optimizers(self):
         for player in self.players:
-            getattr(self, f"{player}_optimizer").build(getattr(self, player).trainable_variables)
+            getattr(self, f"{player}_optimizer").build(self.variables_of(player))
 
     # Sampling ------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ class Autoencoder(GenerativeModel):
     """
 
     prior = None  # a deterministic code: nothing to draw new samples from
+    encodes = reconstructs = True
     anomaly_scores = ("reconstruction_error",)  # `anomaly_score` methods
 
     def __init__(self, encoder, decoder, loss="mse", **kwargs):
@@ -41,7 +42,7 @@ class Autoencoder(GenerativeModel):
         if loss == "table" and not hasattr(decoder, "log_likelihood"):
             raise ValueError(f"loss 'table' needs a decoder with its own log_likelihood "
                              f"(kerasgen.networks.TableDecoder), got {type(decoder).__name__}")
-        check_encoder_decoder(encoder, decoder, variational=False)
+        encoder, decoder = check_encoder_decoder(encoder, decoder, variational=False)
         self.encoder = encoder
         self.decoder = decoder
         self.reconstruction_loss = loss

@@ -1,19 +1,18 @@
 import keras
 import numpy as np
 from keras import ops
-
-from kerasgen.data.user_arrays import from_arrays
 from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
+
+from kerasgen.checks import check_non_negative
+from kerasgen.data.user_arrays import from_arrays
+from kerasgen.losses import discriminator_loss, generator_loss, score
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
     check_label_smoothing,
     check_loss,
-    check_non_negative,
-    discriminator_loss,
-    generator_loss,
-    score,
 )
+from kerasgen.models.user_networks import accept_players
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -52,6 +51,7 @@ class ConditionalGAN(AdversarialModel):
     """
 
     metric_names = ("discriminator_loss", "generator_loss", "real_score", "fake_score")
+    conditioning = "label"
 
     def __init__(
         self,
@@ -65,6 +65,7 @@ class ConditionalGAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
+        generator, discriminator = accept_players(generator, discriminator)
         num_classes = check_num_classes(num_classes, generator, discriminator)
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.num_classes = num_classes

@@ -2,19 +2,17 @@ import keras
 from keras import ops
 
 from kerasgen import backend as kg_backend
-from kerasgen.checks import check_positive_int
+from kerasgen.checks import check_non_negative, check_positive_int
+from kerasgen.losses import discriminator_loss, generator_loss, score
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
     check_label_smoothing,
     check_loss,
-    check_non_negative,
-    discriminator_loss,
-    generator_loss,
     pack,
     packed_shape,
-    score,
 )
+from kerasgen.models.user_networks import accept_players
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -78,6 +76,7 @@ class GAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
+        generator, discriminator = accept_players(generator, discriminator, packing)
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.loss_name = check_loss(loss)
         self.discriminator_steps = check_positive_int("discriminator_steps", discriminator_steps)

@@ -16,18 +16,49 @@ class GenerativeModel(keras.Model):
     Subclasses set `metric_names` (the log keys, equal to tracker names), implement
     `train_step` with `self.minimize(loss_fn, variables, optimizer)` for each update,
     `test_step`, `sample(num_samples, seed)` and `sampling_network()` (the network that
-    maps noise to data, for export). `output_range` is the value range of samples;
-    `prior` the distribution `sample` draws latents from (`None`: the latent has none,
-    as in a plain autoencoder, which cannot sample new data).
+    maps noise to data, for export). `output_range` is the value range of samples.
+
+    A model declares what it is; the training runner, the commands, the zoo and export
+    read these declarations instead of guessing from the methods a model has:
+    - `prior`: the distribution `sample` draws latents from (`None`: the latent has
+      none, as in a plain autoencoder, which cannot sample new data);
+    - `conditioning`: what `sample` takes beside the seed: `"none"`, `"label"` (a class
+      per sample, `num_classes`) or `"label_map"` (a map of classes per sample,
+      `num_classes` and `map_shape`);
+    - `encodes`: it has `encode(x)`, the codes of data (a posterior's `(mean, log_var)`
+      or a deterministic code);
+    - `reconstructs`: it also has `decode` and `reconstruct`;
+    - `interpolates`: it has `interpolate(a, b, steps)` (a decoded path between the
+      codes of two inputs);
+    - `scores_likelihood`: it has `log_likelihood(x, num_samples, seed)`, an estimate
+      of log p(x) per example;
+    - `monitors`: names of the training monitors that apply to it (keys of
+      `kerasgen.callbacks.MONITORS`);
+    - `preview(seed, images)`: what a sample grid shows of it.
     """
 
     metric_names = ("loss",)
     output_range = (0.0, 1.0)
     prior = "standard_normal"
+    conditioning = "none"
+    encodes = False
+    reconstructs = False
+    interpolates = False
+    scores_likelihood = False
+    monitors = ()
 
-    def __init__(self, **kwargs):
+    def __init__(self, class_names=None, **kwargs):
         super().__init__(**kwargs)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
+        # Names of the classes of the data (a class folder's sorted sub-folders), if known:
+        # kept in the `.keras` config, the exports' metadata, shown wherever a class is.
+        self.class_names = None if class_names is None else tuple(str(name) for name in class_names)
+
+    def get_config(self):
+        config = super().get_config()
+        if self.class_names is not None:
+            config["class_names"] = list(self.class_names)
+        return config
 
     @property
     def metrics(self):
@@ -145,6 +176,24 @@ class GenerativeModel(keras.Model):
     def sampling_network(self):
         """The Keras network that maps noise (and labels) to samples."""
         raise NotImplementedError
+
+    def preview(self, num_samples=64, seed=0, images=None):
+        """What a grid of this model shows: `(samples, columns)` (columns None: a square
+        grid), or None when it has nothing to show.
+
+        `num_samples` samples of the prior (8 per class instead, a class a row, for a
+        label-conditioned model); without a prior, `images` (real inputs, 8 a row)
+        above their reconstructions.
+        """
+        if self.conditioning == "label":
+            labels = np.repeat(np.arange(self.num_classes), 8)
+            return self.sample(len(labels), seed=seed, labels=labels), 8
+        if self.prior is None:
+            if images is None or not self.reconstructs:
+                return None
+            images = np.asarray(images, "float32")
+            return np.concatenate([images, self.reconstruct(images)]), 8
+        return self.sample(num_samples, seed=seed), None
 
     def sample(self, num_samples, seed=None, latent_generator="kerasgen-v1"):
         if self.prior is None:

@@ -31,6 +31,7 @@ class LinearAutoencoder(GenerativeModel):
     """
 
     prior = None  # a deterministic code: nothing to draw new samples from
+    encodes = reconstructs = True
     anomaly_scores = ("reconstruction_error",)  # `anomaly_score` methods
 
     def __init__(self, input_shape, latent_dim, **kwargs):

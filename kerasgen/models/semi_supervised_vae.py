@@ -63,6 +63,8 @@ class SemiSupervisedVAE(GenerativeModel):
     """
 
     metric_names = ("loss", "labelled_loss", "unlabelled_loss", "classification_loss")
+    conditioning = "label"
+    encodes = True  # the posterior mean of z given x and a label
 
     def __init__(self, classifier, encoder, decoder, classification_weight=50.0, likelihood="bernoulli",
                  observation_std=1.0, seed=None, **kwargs):

@@ -7,6 +7,7 @@ from kerasgen.data.text import BOS, PAD, UNK, Vocabulary
 from kerasgen.checks import check_positive_int
 from kerasgen.models.generative_model import GenerativeModel
 from kerasgen.schedules import check_beta
+from kerasgen_runtime.latents import DEFAULT_GENERATOR
 from kerasgen_runtime.text_sampler import decode_loop, draw_noise
 
 
@@ -64,6 +65,18 @@ class SequenceVAE(GenerativeModel):
 
     metric_names = ("loss", "reconstruction_loss", "kl_loss")
     output_range = (None, None)
+    scores_likelihood = True  # an estimate of log p(x); exact for a language model
+
+    # A language model (no encoder) has no codes to reconstruct from or to watch.
+    @property
+    def reconstructs(self):
+        return self.encoder is not None
+
+    encodes = interpolates = reconstructs
+
+    @property
+    def monitors(self):
+        return ("posterior_collapse",) if self.encoder is not None else ()
     # What `kerasgen export` writes for it: the decoder's step (kerasgen.export.text_step).
     sampling_graph = "text_step"
 
@@ -190,22 +203,25 @@ class SequenceVAE(GenerativeModel):
         parts = [self.encoder(ids[i:i + batch_size], training=False) for i in range(0, len(ids), batch_size)]
         return tuple(np.concatenate([ops.convert_to_numpy(p[k]) for p in parts]) for k in (0, 1))
 
-    def decode(self, z, seed=None, temperature=None, top_k=None, batch_size=256):
+    def decode(self, z, seed=None, temperature=None, top_k=None, batch_size=256,
+               latent_generator=DEFAULT_GENERATOR):
         """Strings decoded from codes `z` (greedy by default; `seed` drives sampling)."""
         z = np.asarray(z, dtype="float32")
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z must have shape (N, {self.latent_dim}), got {z.shape}")
-        _, u = draw_noise(len(z), 0, self.max_length + 1, seed)
+        _, u = draw_noise(len(z), 0, self.max_length + 1, seed, latent_generator)
         ids = decode_loop(self.step, z, u, self.max_length, self.decoder.hidden_units,
                           temperature, top_k, batch_size)
         return self.to_strings(ids)
 
-    def sample(self, num_samples, seed=None, temperature=None, top_k=None, batch_size=256):
+    def sample(self, num_samples, seed=None, temperature=None, top_k=None, batch_size=256,
+               latent_generator=DEFAULT_GENERATOR):
         """`num_samples` strings from z ~ N(0, I): greedy decoding by default, else
         sampling at `temperature` from the `top_k` likeliest tokens. The codes and the
-        sampling noise come from `numpy.random.default_rng(seed)`, as in
-        `kerasgen_runtime.TextSampler`, which writes the same strings."""
-        z, u = draw_noise(num_samples, self.latent_dim, self.max_length + 1, seed)
+        sampling noise come from `latent_generator` (`kerasgen_runtime.latents`:
+        "kerasgen-v1", as `kerasgen_runtime.TextSampler` and the text page draw them,
+        which write the same strings; or "numpy-pcg64")."""
+        z, u = draw_noise(num_samples, self.latent_dim, self.max_length + 1, seed, latent_generator)
         ids = decode_loop(self.step, z, u, self.max_length, self.decoder.hidden_units,
                           temperature, top_k, batch_size)
         return self.to_strings(ids)
@@ -228,6 +244,8 @@ class SequenceVAE(GenerativeModel):
     def log_likelihood(self, items, num_samples=100, seed=0, batch_size=4096):
         """Importance-weighted estimate of -log p(x) in nats per item (Burda et al. 2016):
         -log mean_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x). Exact for a language model."""
+        # Imported here: kerasgen.metrics imports the models (a top-level import would be
+        # a circle).
         from kerasgen.metrics.text import importance_weighted_nll
 
         return importance_weighted_nll(self, self.to_ids(items), num_samples, seed, batch_size)

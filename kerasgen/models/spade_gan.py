@@ -1,12 +1,14 @@
 import keras
 import numpy as np
 from keras import ops
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int
+from kerasgen_runtime.spade_sampler import check_label_maps, spade_batches
 
 from kerasgen import losses
-from kerasgen.backend import JointOptimizer
-from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
-from kerasgen.models.adversarial import AdversarialModel, check_non_negative, discriminator_loss, distinct_optimizers
+from kerasgen.checks import check_non_negative
+from kerasgen.models.adversarial import AdversarialModel
 from kerasgen.models.generative_model import predict_in_batches
+from kerasgen.networks.vgg_features import VGGFeatures
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -66,10 +68,15 @@ class SPADEGAN(AdversarialModel):
     """
 
     players = ("generator", "discriminator")
+    monitors = ()  # its samples need label maps
+    # The generator's optimizer also trains the style encoder (NVlabs's optimizer_G).
+    player_networks = {"generator": ("generator", "encoder")}
     metric_names = (
         "generator_loss", "discriminator_loss", "adversarial_loss", "feature_matching_loss", "kl_loss",
         "perceptual_loss", "real_score", "fake_score",
     )
+    conditioning = "label_map"
+    encodes = True  # the style code of an image
 
     def __init__(self, encoder, generator, discriminator, feature_matching_weight=10.0, kl_weight=0.05,
                  perceptual_extractor=None, perceptual_weight=10.0, perceptual_layer_weights=None, seed=None,
@@ -83,71 +90,47 @@ class SPADEGAN(AdversarialModel):
         self.kl_weight = check_non_negative("kl_weight", kl_weight)
         self.perceptual_weight = check_non_negative("perceptual_weight", perceptual_weight)
         self.perceptual_extractor = perceptual_extractor
+        self.perceptual_layer_weights = check_layer_weights(perceptual_extractor, perceptual_layer_weights)
         if perceptual_extractor is not None:
-            count = len(perceptual_extractor.outputs)
-            if perceptual_layer_weights is None:
-                perceptual_layer_weights = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1.0] if count == 5 else [1.0] * count
-            if len(perceptual_layer_weights) != count:
-                raise ValueError(
-                    f"perceptual_layer_weights must have one weight per extractor output ({count}), "
-                    f"got {len(perceptual_layer_weights)}"
-                )
             perceptual_extractor.trainable = False
-        self.perceptual_layer_weights = None if perceptual_layer_weights is None else [float(w) for w in perceptual_layer_weights]
         self.built = True
 
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
 
-    # The losses --------------------------------------------------------------------
-
-    def scales(self, outputs):
-        """The discriminator's flat output list as `[(features, logits)]`, one per scale."""
-        step = self.discriminator.outputs_per_scale
-        return [(outputs[i : i + step - 1], outputs[i + step - 1]) for i in range(0, len(outputs), step)]
+    # Training ----------------------------------------------------------------------
 
     def judge(self, real, fake, label_map, training=True):
-        """One discriminator pass over `[real, fake]`: per scale, (real, fake) pairs of
-        the feature lists and of the logits."""
+        """One discriminator pass over real and generated pairs: per scale, `(features,
+        logits)`, each a `(real, fake)` pair (the last output of a scale is its logits)."""
         outputs = self.discriminator([ops.concatenate([real, fake]), ops.concatenate([label_map, label_map])],
                                      training=training)
-        batch_size = ops.shape(real)[0]
-        return [
-            ([(f[:batch_size], f[batch_size:]) for f in features], (logits[:batch_size], logits[batch_size:]))
-            for features, logits in self.scales(outputs)
-        ]
+        batch_size, step = ops.shape(real)[0], self.discriminator.outputs_per_scale
+        halves = [(output[:batch_size], output[batch_size:]) for output in outputs]
+        return [(halves[i : i + step - 1], halves[i + step - 1]) for i in range(0, len(halves), step)]
 
-    def feature_matching(self, judged):
-        """L1 of D's intermediate features, generated vs real (real held constant)."""
-        total = 0.0
-        for features, _ in judged:
-            for real, fake in features:
-                total = total + ops.mean(ops.abs(fake - ops.stop_gradient(real)))
-        return total / len(judged)
+    def discriminator_objective(self, real, fake, label_map, training=True):
+        """The hinge loss of the discriminator, averaged over scales, with its logs."""
+        judged = self.judge(real, fake, label_map, training)
+        loss = sum(losses.discriminator_loss(r, f, "hinge") for _, (r, f) in judged) / len(judged)
+        return loss, {
+            "discriminator_loss": loss,
+            "real_score": sum(ops.mean(r) for _, (r, _) in judged) / len(judged),
+            "fake_score": sum(ops.mean(f) for _, (_, f) in judged) / len(judged),
+        }
 
-    def perceptual(self, real, fake):
-        if self.perceptual_extractor is None:
-            return ops.zeros(())
-        real_features = self.perceptual_extractor(real, training=False)
-        fake_features = self.perceptual_extractor(fake, training=False)
-        total = 0.0
-        for weight, r, f in zip(self.perceptual_layer_weights, real_features, fake_features):
-            total = total + weight * ops.mean(ops.abs(f - ops.stop_gradient(r)))
-        return total
-
-    def style_code(self, real, noise, training=True):
-        """Reparameterized `z` for `real` and the mean KL of q(z|x) to the prior."""
-        mean, log_var = self.encoder(real, training=training)
-        return mean + ops.exp(0.5 * log_var) * noise, ops.mean(losses.kl_divergence(mean, log_var))
-
-    def losses_of(self, real, label_map, noise, training=True):
-        """Every loss of one generator pass: `(generator_loss, logs)`."""
+    def generator_objective(self, real, label_map, noise, training=True):
+        """The loss of the generator and the encoder on one generated batch, with its logs."""
         z, kl = self.style_code(real, noise, training)
         fake = self.generator([z, label_map], training=training)
         judged = self.judge(real, fake, label_map, training)
-        adversarial = sum(-ops.mean(fake_logits) for _, (_, fake_logits) in judged) / len(judged)
-        matching = self.feature_matching(judged)
-        perceptual = self.perceptual(real, fake)
+        adversarial = sum(losses.generator_loss(f, "hinge") for _, (_, f) in judged) / len(judged)
+        matching = sum(losses.feature_distance(*zip(*features)) for features, _ in judged) / len(judged)
+        perceptual = ops.zeros(())
+        if self.perceptual_extractor is not None:
+            perceptual = losses.feature_distance(self.perceptual_extractor(real, training=False),
+                                                 self.perceptual_extractor(fake, training=False),
+                                                 self.perceptual_layer_weights)
         loss = (adversarial + self.feature_matching_weight * matching + self.kl_weight * kl
                 + self.perceptual_weight * perceptual)
         return loss, {
@@ -155,21 +138,15 @@ class SPADEGAN(AdversarialModel):
             "kl_loss": kl, "perceptual_loss": perceptual,
         }
 
-    def discriminator_losses(self, real, fake, label_map, training=True):
-        judged = self.judge(real, fake, label_map, training)
-        loss = sum(discriminator_loss(r, f, "hinge") for _, (r, f) in judged) / len(judged)
-        return loss, {
-            "discriminator_loss": loss,
-            "real_score": sum(ops.mean(r) for _, (r, _) in judged) / len(judged),
-            "fake_score": sum(ops.mean(f) for _, (_, f) in judged) / len(judged),
-        }
-
-    # Training ----------------------------------------------------------------------
-
     def unpack_pairs(self, data):
         if not isinstance(data, (tuple, list)) or len(data) < 2:
             raise ValueError("SPADEGAN trains on (images, label_maps) pairs: call fit(x, label_maps)")
         return ops.convert_to_tensor(data[0]), ops.cast(data[1], "int32")
+
+    def style_code(self, real, noise, training=True):
+        """Reparameterized `z` for `real` and the mean KL of q(z|x) to the prior."""
+        mean, log_var = self.encoder(real, training=training)
+        return mean + ops.exp(0.5 * log_var) * noise, ops.mean(losses.kl_divergence(mean, log_var))
 
     def train_step(self, data):
         real, label_map = self.unpack_pairs(data)
@@ -179,70 +156,41 @@ class SPADEGAN(AdversarialModel):
         z, _ = self.style_code(real, noise)
         fake = ops.stop_gradient(self.generator([z, label_map], training=True))
         logs = self.minimize(
-            lambda: self.discriminator_losses(real, fake, label_map),
+            lambda: self.discriminator_objective(real, fake, label_map),
             self.discriminator.trainable_variables, self.discriminator_optimizer,
         )
 
         # Train the generator and the encoder (one optimizer, as NVlabs's optimizer_G)
         logs.update(self.minimize(
-            lambda: self.losses_of(real, label_map, noise), self.generator_and_encoder.trainable_variables,
-            self.generator_optimizer,
+            lambda: self.generator_objective(real, label_map, noise),
+            self.variables_of("generator"), self.generator_optimizer,
         ))
         return self.record(logs)
 
     def test_step(self, data):
         real, label_map = self.unpack_pairs(data)
         noise = keras.random.normal((ops.shape(real)[0], self.latent_dim), seed=self.seed_generator)
-        _, logs = self.losses_of(real, label_map, noise, training=False)
+        _, logs = self.generator_objective(real, label_map, noise, training=False)
         z, _ = self.style_code(real, noise, training=False)
         fake = self.generator([z, label_map], training=False)
-        logs.update(self.discriminator_losses(real, fake, label_map, training=False)[1])
+        logs.update(self.discriminator_objective(real, fake, label_map, training=False)[1])
         return self.record(logs)
 
     def fit(self, x=None, y=None, *args, **kwargs):
         if isinstance(x, np.ndarray):
             if y is None:
                 raise ValueError("y must hold one label map per image for a SPADEGAN, got None")
-            y = self.check_label_maps(y, "y", len(x))
+            y = self.check_label_maps(y, "y")
+            if len(y) != len(x):
+                raise ValueError(f"y must have one map per image ({len(x)}), got {len(y)}")
         return super().fit(x, y, *args, **kwargs)
 
-    def check_label_maps(self, label_maps, name="label_maps", count=None):
-        """Int maps `(N, H, W)` of classes in `[0, num_classes)`, as int32."""
-        label_maps = np.asarray(label_maps)
-        if label_maps.ndim == 2:
-            label_maps = label_maps[None]
-        if label_maps.ndim != 3 or tuple(label_maps.shape[1:]) != self.map_shape:
-            raise ValueError(f"{name} must have shape (N,) + {self.map_shape}, got {label_maps.shape}")
-        if not np.issubdtype(label_maps.dtype, np.integer):
-            raise ValueError(f"{name} must hold int class indices, got dtype {label_maps.dtype}")
-        if label_maps.min() < 0 or label_maps.max() >= self.num_classes:
-            raise ValueError(
-                f"{name} must hold classes in [0, {self.num_classes}), got values in "
-                f"[{label_maps.min()}, {label_maps.max()}]"
-            )
-        if count is not None and len(label_maps) != count:
-            raise ValueError(f"{name} must have one map per image ({count}), got {len(label_maps)}")
-        return label_maps.astype("int32")
+    def check_label_maps(self, label_maps, name="label_maps"):
+        """Int maps `(N, H, W)` of classes in `[0, num_classes)` (the runtime's contract,
+        `kerasgen_runtime.spade_sampler.check_label_maps`), as int32."""
+        return check_label_maps(label_maps, self.map_shape, self.num_classes, name).astype("int32")
 
-    # Compilation and saving --------------------------------------------------------
-
-    @property
-    def generator_and_encoder(self):
-        return _Networks(self.generator, self.encoder)
-
-    def compile_players(self, **kwargs):
-        generator_optimizer, discriminator_optimizer = distinct_optimizers(
-            generator_optimizer=kwargs.pop("generator_optimizer"),
-            discriminator_optimizer=kwargs.pop("discriminator_optimizer"),
-        )
-        self.generator_optimizer, self.discriminator_optimizer = generator_optimizer, discriminator_optimizer
-        super(AdversarialModel, self).compile(optimizer=JointOptimizer([
-            (generator_optimizer, self.generator_and_encoder), (discriminator_optimizer, self.discriminator),
-        ]), **kwargs)
-
-    def build_optimizers(self):
-        self.generator_optimizer.build(self.generator_and_encoder.trainable_variables)
-        self.discriminator_optimizer.build(self.discriminator.trainable_variables)
+    # Saving ------------------------------------------------------------------------
 
     def get_config(self):
         config = super().get_config()
@@ -267,6 +215,9 @@ class SPADEGAN(AdversarialModel):
 
     # Inference ---------------------------------------------------------------------
 
+    def preview(self, num_samples=64, seed=0, images=None):
+        return None  # its samples need label maps (see kerasgen.zoo.spade_evaluation)
+
     def encode(self, images, batch_size=256):
         """Posterior parameters `(mean, log_var)` of images in [-1, 1], as NumPy."""
         images = self.check_data(images, self.data_shape, "images")
@@ -277,42 +228,47 @@ class SPADEGAN(AdversarialModel):
         """`num_samples` images for `label_maps` (one map, or one per sample).
 
         z ~ N(0, I) from `seed`, or, with `style_images` (one, or one per sample, in
-        [-1, 1]), the encoder's mean for each: the reference's style on the map.
+        [-1, 1]), the encoder's mean for each: the reference's style on the map. The
+        contract of `kerasgen_runtime.SPADESampler.sample`, which gives the same images.
         """
+        return np.concatenate(list(self.sample_batches(num_samples, seed, label_maps, style_images,
+                                                       batch_size, latent_generator)))
+
+    def sample_batches(self, num_samples, seed=None, label_maps=None, style_images=None, batch_size=256,
+                       latent_generator=DEFAULT_GENERATOR):
+        """Yields `sample(...)` in consecutive batches, one batch in memory at a time."""
         num_samples = check_positive_int("num_samples", num_samples)
         if label_maps is None:
             raise ValueError("label_maps must be given for a SPADEGAN (int maps of shape "
                              f"{self.map_shape}), got None")
         label_maps = self.check_label_maps(label_maps)
-        if len(label_maps) == 1:
-            label_maps = np.repeat(label_maps, num_samples, axis=0)
-        if len(label_maps) != num_samples:
-            raise ValueError(f"label_maps must hold 1 or num_samples ({num_samples}) maps, got {len(label_maps)}")
-        if style_images is None:
-            z = draw_latents(num_samples, self.latent_dim, seed, latent_generator)
-        else:
+        style = None
+        if style_images is not None:
             style_images = np.asarray(style_images, dtype="float32")
-            style_images = style_images[None] if style_images.ndim == 3 else style_images
-            z, _ = self.encode(style_images)
-            z = np.repeat(z, num_samples, axis=0) if len(z) == 1 else z
-            if len(z) != num_samples:
-                raise ValueError(f"style_images must hold 1 or num_samples ({num_samples}) images, got {len(z)}")
-        outputs = [
-            ops.convert_to_numpy(self.generator([z[i : i + batch_size], label_maps[i : i + batch_size]], training=False))
-            for i in range(0, num_samples, batch_size)
-        ]
-        return np.concatenate(outputs)
+            style, _ = self.encode(style_images[None] if style_images.ndim == 3 else style_images)
+
+        def generate(maps, z):
+            images = self.generator([z, maps.astype("int32")], training=False)
+            return np.asarray(ops.convert_to_numpy(images), "float32")
+
+        return spade_batches(generate, label_maps, num_samples, self.latent_dim, seed, style, batch_size,
+                             latent_generator, maps_name="label_maps", style_name="style_images")
 
 
-class _Networks:
-    """The generator and the encoder as one player of the JointOptimizer."""
-
-    def __init__(self, *networks):
-        self.networks = networks
-
-    @property
-    def trainable_variables(self):
-        return [v for network in self.networks for v in network.trainable_variables]
+def check_layer_weights(extractor, weights):
+    """One weight per extractor output: VGG's 1/32, 1/16, 1/8, 1/4, 1 when None and
+    there are five, else equal (None without an extractor)."""
+    if extractor is None:
+        return None if weights is None else [float(w) for w in weights]
+    count = len(extractor.outputs)
+    if weights is None:
+        weights = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1.0] if count == 5 else [1.0] * count
+    if len(weights) != count:
+        raise ValueError(
+            f"perceptual_layer_weights must have one weight per extractor output ({count}), "
+            f"got {len(weights)}"
+        )
+    return [float(w) for w in weights]
 
 
 def check_spade_networks(encoder, generator, discriminator):
@@ -344,8 +300,6 @@ def vgg19_extractor(image_shape, weights="imagenet"):
     Needs the ImageNet weights (downloaded by Keras, or a local `.h5` path in
     `weights`); offline without them, raises a RuntimeError saying how to provide them.
     """
-    from kerasgen.networks.vgg_features import VGGFeatures
-
     try:
         return VGGFeatures(tuple(image_shape), weights=weights)
     except Exception as error:  # urllib / OSError, whatever the download raises

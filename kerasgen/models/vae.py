@@ -1,10 +1,12 @@
 import keras
 import numpy as np
 from keras import ops
+from kerasgen_runtime.scorer import check_method, vae_scores
 
 from kerasgen import losses
 from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
 from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
+from kerasgen.models.user_networks import accept_encoder_decoder
 from kerasgen.schedules import check_beta
 
 
@@ -48,6 +50,8 @@ class VAE(GenerativeModel):
 
     metric_names = ("loss", "reconstruction_loss", "kl_loss")
     anomaly_scores = ("negative_elbo", "negative_iw_bound")  # `anomaly_score` methods
+    encodes = reconstructs = interpolates = scores_likelihood = True
+    monitors = ("posterior_collapse",)
 
     def __init__(
         self,
@@ -69,7 +73,7 @@ class VAE(GenerativeModel):
                              f"(kerasgen.networks.TableDecoder), got {type(decoder).__name__}")
         if not observation_std > 0:
             raise ValueError(f"observation_std must be > 0, got {observation_std}")
-        check_encoder_decoder(encoder, decoder, variational=True)
+        encoder, decoder = check_encoder_decoder(encoder, decoder, variational=True)
         self.encoder = encoder
         self.decoder = decoder
         self.likelihood = likelihood
@@ -234,8 +238,6 @@ class VAE(GenerativeModel):
         exported encoder and decoder give the same scores with
         `kerasgen_runtime.Scorer`, without TensorFlow.
         """
-        from kerasgen_runtime.scorer import check_method, vae_scores
-
         check_method(method)
         x = self.check_data(x, self.data_shape)
         scores = vae_scores(x, self.encode, lambda z: self.decode(z, 8192), self._numpy_log_likelihood,
@@ -278,14 +280,11 @@ class VAE(GenerativeModel):
 
 
 def check_encoder_decoder(encoder, decoder, variational):
-    """Checks that the encoder's code feeds the decoder and the shapes agree."""
-    outputs = encoder.outputs if hasattr(encoder, "outputs") else None
-    if variational and (outputs is None or len(outputs) != 2):
-        raise ValueError(
-            "encoder must output [mean, log_var] (build it with variational=True), got "
-            f"{0 if outputs is None else len(outputs)} output(s)"
-        )
-    code_dim = outputs[0].shape[-1] if outputs else encoder.output_shape[-1]
+    """The encoder and decoder as functional models (`kerasgen.models.user_networks`),
+    once the encoder's code feeds the decoder and the shapes agree."""
+    encoder, decoder = accept_encoder_decoder(encoder, decoder, variational)
+    outputs = encoder.outputs
+    code_dim = outputs[0].shape[-1]
     latent_dim = decoder.input_shape[-1]
     if code_dim != latent_dim:
         raise ValueError(
@@ -296,3 +295,4 @@ def check_encoder_decoder(encoder, decoder, variational):
             f"decoder output shape {tuple(decoder.output_shape[1:])} must equal the encoder "
             f"input shape {tuple(encoder.input_shape[1:])}"
         )
+    return encoder, decoder

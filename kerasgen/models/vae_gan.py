@@ -1,17 +1,17 @@
 import keras
+import numpy as np
 from keras import ops
 
 from kerasgen import losses
+from kerasgen.checks import check_non_negative
+from kerasgen.losses import discriminator_loss, generator_loss, score
 from kerasgen.models.adversarial import (
     AdversarialModel,
     check_discriminator,
     check_loss,
-    check_non_negative,
-    discriminator_loss,
-    generator_loss,
-    score,
 )
 from kerasgen.models.generative_model import predict_in_batches
+from kerasgen.models.user_networks import accept_players
 from kerasgen.models.vae import check_encoder_decoder
 
 
@@ -61,6 +61,7 @@ class VAEGAN(AdversarialModel):
         "encoder_loss", "generator_loss", "discriminator_loss", "kl_loss",
         "reconstruction_loss", "real_score", "fake_score",
     )
+    encodes = reconstructs = True
 
     def __init__(
         self,
@@ -74,7 +75,8 @@ class VAEGAN(AdversarialModel):
         seed=None,
         **kwargs,
     ):
-        check_encoder_decoder(encoder, generator, variational=True)
+        encoder, generator = check_encoder_decoder(encoder, generator, variational=True)
+        generator, discriminator = accept_players(generator, discriminator)
         check_discriminator(discriminator, tuple(generator.output_shape[1:]))
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.kl_weight = check_non_negative("kl_weight", kl_weight)
@@ -182,10 +184,14 @@ class VAEGAN(AdversarialModel):
         x = self.check_data(x, self.data_shape)
         return tuple(predict_in_batches(self.encoder, x, batch_size))
 
+    def decode(self, z, batch_size=256):
+        """The generator's images for codes `z`, as NumPy."""
+        return predict_in_batches(self.generator, np.asarray(z, "float32"), batch_size)
+
     def reconstruct(self, x, batch_size=256):
         """Decodes the posterior mean of each input."""
         mean, _ = self.encode(x, batch_size)
-        return predict_in_batches(self.generator, mean, batch_size)
+        return self.decode(mean, batch_size)
 
     def get_config(self):
         config = super().get_config()
@@ -204,6 +210,8 @@ def features_and_logits(discriminator, feature_layer):
     if feature_layer not in names:
         raise ValueError(
             f"feature_layer must name a layer of the discriminator ({names}), got {feature_layer!r}"
+            + (" (a subclassed discriminator hides its layers: give VAEGAN a functional or "
+               "Sequential one)" if len(names) == 2 else "")
         )
     features = discriminator.get_layer(feature_layer).output
     inputs = discriminator.inputs

@@ -2,8 +2,9 @@ import keras
 from keras import ops
 
 from kerasgen import backend as kg_backend
-from kerasgen.checks import check_positive_int
-from kerasgen.models.adversarial import AdversarialModel, check_discriminator, check_non_negative
+from kerasgen.checks import check_non_negative, check_positive_int
+from kerasgen.models.adversarial import AdversarialModel, check_discriminator
+from kerasgen.models.user_networks import accept_players
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -41,6 +42,7 @@ class WGANGP(AdversarialModel):
         Gulrajani et al., "Improved Training of Wasserstein GANs", 2017.
     """
 
+    monitors = ("sample_diversity",)  # a critic's loss has no floor to call a win
     metric_names = (
         "discriminator_loss", "generator_loss", "real_score", "fake_score", "gradient_penalty"
     )
@@ -54,6 +56,7 @@ class WGANGP(AdversarialModel):
         seed=None,
         **kwargs,
     ):
+        generator, discriminator = accept_players(generator, discriminator)
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.discriminator_steps = check_positive_int("discriminator_steps", discriminator_steps)
         self.gradient_penalty_weight = check_non_negative(

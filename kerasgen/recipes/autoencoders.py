@@ -49,7 +49,7 @@ def encoder_decoder(data_shape, latent_dim, variational, output_activation="sigm
     return encoder, decoder
 
 
-@register("vae", epochs=30, batch_size=128)
+@register("vae", epochs=30, batch_size=128, tables=True)
 def build_vae(data_shape, num_classes=None, latent_dim=16, beta=1.0, learning_rate=1e-3,
               warmup_steps=0, seed=0, likelihood="bernoulli", architecture="auto",
               hidden_units=(512, 256), steps_per_execution=8, table=None):
@@ -66,14 +66,14 @@ def build_vae(data_shape, num_classes=None, latent_dim=16, beta=1.0, learning_ra
     return model
 
 
-@register("beta_vae", epochs=30, batch_size=128)
+@register("beta_vae", epochs=30, batch_size=128, tables=True)
 def build_beta_vae(data_shape, num_classes=None, latent_dim=10, beta=4.0, learning_rate=1e-3, seed=0,
                    architecture="auto", hidden_units=(512, 256), table=None):
     return build_vae(data_shape, latent_dim=latent_dim, beta=beta, learning_rate=learning_rate, seed=seed,
                      architecture=architecture, hidden_units=hidden_units, table=table)
 
 
-@register("ae", epochs=20, batch_size=128)
+@register("ae", epochs=20, batch_size=128, tables=True)
 def build_autoencoder(data_shape, num_classes=None, latent_dim=16, loss="bce", learning_rate=1e-3,
                       hidden_units=256, table=None):
     if table is not None:

@@ -38,6 +38,11 @@ def dcgan_filters(image_shape):
     return (128, 64)
 
 
+def dcgan_divisor(image_shape):
+    """What image height and width must be divisible by: one stride 2 per stage."""
+    return 2 ** len(dcgan_filters(image_shape))
+
+
 def dcgan_networks(data_shape, latent_dim, num_classes=None, packing=1):
     data_shape = tuple(data_shape)
     if len(data_shape) != 3:
@@ -57,7 +62,7 @@ def dcgan_networks(data_shape, latent_dim, num_classes=None, packing=1):
     )
 
 
-@register("gan", epochs=750, batch_size=512, data="ring8", value_range=None)
+@register("gan", epochs=750, batch_size=512, data="ring8", value_range=None, image_divisor=dcgan_divisor)
 def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256, 256), packing=4,
               label_smoothing=0.1, loss="non_saturating", learning_rate=1e-3, decay_steps=15000,
               generator_ema=0.0, seed=0):
@@ -95,11 +100,13 @@ def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256
     return model
 
 
-@register("dcgan", epochs=50, batch_size=128, data="mnist5k", value_range=(-1.0, 1.0))
+@register("dcgan", epochs=50, batch_size=128, data="mnist5k", value_range=(-1.0, 1.0),
+          image_divisor=dcgan_divisor)
 def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4, packing=1,
                 loss="non_saturating", label_smoothing=0.0, generator_ema=0.0, share_fake_batch=True,
-                seed=0):
-    """DCGAN (Radford et al. 2016): Adam(2e-4, beta_1=0.5) for both players.
+                seed=0, discriminator_learning_rate=None):
+    """DCGAN (Radford et al. 2016): Adam(2e-4, beta_1=0.5) for both players
+    (`discriminator_learning_rate`, if given, is the discriminator's own: TTUR).
 
     `generator_ema` > 0 averages the generator's weights (see `adam`). With
     `share_fake_batch` (default) one generated batch serves both players' updates, as
@@ -112,13 +119,14 @@ def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4,
                        name="gan")
     model.compile(
         generator_optimizer=adam(learning_rate, ema=generator_ema),
-        discriminator_optimizer=adam(learning_rate),
+        discriminator_optimizer=adam(discriminator_learning_rate or learning_rate),
         steps_per_execution=8,
     )
     return model
 
 
-@register("wgan_gp", epochs=50, batch_size=64, data="mnist5k", value_range=(-1.0, 1.0))
+@register("wgan_gp", epochs=50, batch_size=64, data="mnist5k", value_range=(-1.0, 1.0),
+          image_divisor=dcgan_divisor)
 def build_wgan_gp(data_shape, num_classes=None, latent_dim=64, learning_rate=1e-4,
                   discriminator_steps=5, gradient_penalty_weight=10.0, generator_ema=0.0, seed=0):
     """WGAN-GP (Gulrajani et al. 2017): Adam(1e-4, beta_1=0, beta_2=0.9), 5 critic steps."""
@@ -133,7 +141,8 @@ def build_wgan_gp(data_shape, num_classes=None, latent_dim=64, learning_rate=1e-
     return model
 
 
-@register("cgan", epochs=50, batch_size=128, data="mnist5k", value_range=(-1.0, 1.0), labels=True)
+@register("cgan", epochs=50, batch_size=128, data="mnist5k", value_range=(-1.0, 1.0), labels=True,
+          image_divisor=dcgan_divisor)
 def build_cgan(data_shape, num_classes=10, latent_dim=64, learning_rate=2e-4, seed=0):
     """Class-conditional DCGAN with a projection discriminator."""
     if not num_classes:
@@ -148,7 +157,8 @@ def build_cgan(data_shape, num_classes=10, latent_dim=64, learning_rate=2e-4, se
     return model
 
 
-@register("vae_gan", epochs=50, batch_size=64, data="mnist5k", value_range=(-1.0, 1.0))
+@register("vae_gan", epochs=50, batch_size=64, data="mnist5k", value_range=(-1.0, 1.0),
+          image_divisor=dcgan_divisor)
 def build_vae_gan(data_shape, num_classes=None, latent_dim=32, learning_rate=2e-4, kl_weight=1.0,
                   reconstruction_weight=1e-2, generator_ema=0.0, seed=0):
     """VAE-GAN (Larsen et al. 2016): conv encoder, DCGAN decoder and discriminator."""

@@ -11,12 +11,17 @@ through `--set`: `max_length` (default 24), `too_long` (`error` or `drop`), `lev
 census first names of the `names` package.
 """
 
+import inspect
 import os
 import time
 
 import keras
+from kerasgen_runtime.files import atomic_path, write_json
 
 from kerasgen import models, networks
+from kerasgen.callbacks import MONITORS
+from kerasgen.data import text
+from kerasgen.data.text import write_items
 from kerasgen.recipes import RECIPES, register
 from kerasgen.schedules import Cyclical, LinearWarmup
 
@@ -63,8 +68,6 @@ def build_text_lm(data_shape, num_classes=None, vocabulary=(), level="char", emb
 
 def load_items(data, options):
     """`(items, ids, vocabulary)` of a text file/folder, or of `names` (census first names)."""
-    from kerasgen.data import text
-
     if data == "names" and not os.path.exists(data):
         items = text.census_names("first")
         vocabulary = text.Vocabulary.from_items(items, options["level"])
@@ -77,11 +80,6 @@ def train_text(recipe_name, data, out=None, epochs=None, batch_size=None, seed=0
                verbose=1, callbacks=()):
     """Trains a text recipe; returns `(model, history, seconds, split)` where `split` holds
     the items and ids of the training and held-out rows. Writes nothing unless `out`."""
-    import inspect
-
-    from kerasgen.callbacks import PosteriorCollapseMonitor
-    from kerasgen.data import text
-
     recipe = RECIPES[recipe_name]
     hyperparameters = dict(hyperparameters or {})
     options = {key: hyperparameters.pop(key, value) for key, value in DATA_OPTIONS.items()}
@@ -97,7 +95,7 @@ def train_text(recipe_name, data, out=None, epochs=None, batch_size=None, seed=0
     keras.utils.set_random_seed(seed)
     model = recipe.build(ids.shape[1:], vocabulary=vocabulary.tokens, level=vocabulary.level,
                          seed=seed, **hyperparameters)
-    extra = [PosteriorCollapseMonitor(split["held_out_ids"][:500])] if model.encoder is not None else []
+    extra = [MONITORS[name](split["held_out_ids"][:500]) for name in model.monitors]
     start = time.perf_counter()
     history = model.fit(split["train_ids"], epochs=epochs or recipe.epochs,
                         batch_size=batch_size or recipe.batch_size,
@@ -111,9 +109,6 @@ def train_text(recipe_name, data, out=None, epochs=None, batch_size=None, seed=0
 
 
 def write_run(model, out, recipe_name, data, options, hyperparameters, history, seconds, seed, split):
-    from kerasgen.data.text import write_items
-    from kerasgen_runtime.files import atomic_path, write_json
-
     os.makedirs(out, exist_ok=True)
     with atomic_path(os.path.join(out, "model.keras")) as tmp:
         model.save(tmp)

@@ -30,8 +30,9 @@ def build_parser():
                         help="float32 samples (.npy, streamed to disk) or a PNG grid (.png, "
                         f"at most {GRID_MAX_SAMPLES} samples); for a text step export, a .txt "
                         "file of strings, one a line")
-    parser.add_argument("--label", type=int, default=None,
-                        help="class of every sample (conditional models; default: all classes)")
+    parser.add_argument("--label", default=None,
+                        help="class of every sample, an index or a class name (conditional "
+                        "models; default: all classes)")
     parser.add_argument("--label-map", default=None,
                         help="SPADE exports: single-channel PNG of class indices to draw images for")
     parser.add_argument("--style-image", default=None,

@@ -32,6 +32,9 @@ kerasgen-v1, element `i` (row-major over the `(num_samples, latent_dim)` array) 
    - `z = float32(r * cos)` and `float32(r * sin)`, rounded to nearest even.
    The constants are the float64 values written below (`LOG_SERIES[j]` is the float64
    nearest to 1 / (2j + 1)). Each of ln, sin and cos is within 1e-15 of the true value.
+4. Uniforms (the text samplers' token draws): uniform `i` of `seed` is
+   `(output(UNIFORM_OFFSET + i) >> 11) / 2**53` in [0, 1) (exact in float64), with
+   `UNIFORM_OFFSET = 2**63`, counters the normals never reach.
 
 Files exported before kerasgen-v1 (metadata without `latent_generator`) drew z with
 `numpy.random.default_rng(seed).standard_normal`, the generator named `numpy-pcg64`
@@ -49,6 +52,7 @@ DEFAULT_GENERATOR = KERASGEN_V1
 # What metadata without a `latent_generator` field means (files exported before it).
 LEGACY_GENERATOR = NUMPY_PCG64
 SEED_LIMIT = 2**64
+UNIFORM_OFFSET = 2**63
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -118,6 +122,13 @@ def portable_normals(seed, start, count):
     z[:, 0], z[:, 1] = radius * cos, radius * sin  # float64 products rounded to float32
     offset = start - 2 * first_pair
     return z.reshape(-1)[offset : offset + count]
+
+
+def portable_uniforms(seed, start, count):
+    """Uniforms `start .. start + count - 1` of seed `seed` (kerasgen-v1 step 4), float64."""
+    seed = check_seed(seed)
+    counters = np.arange(start, start + count, dtype=np.uint64) + np.uint64(UNIFORM_OFFSET)
+    return (splitmix64(seed, counters) >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def check_seed(seed):

@@ -29,6 +29,10 @@ Fields:
         `meaning` says what the tensor is and how to draw or read it.
     source: `{"zoo_entry", "weights_sha256", "file"}`, each `null` when unknown.
     check: the parity check the export passed (batch sizes, max |diff|, tolerance).
+    likelihood: a VAE decoder's p(x|z), what `kerasgen_runtime.Scorer` scores with:
+        `{"kind": "bernoulli"}`, `{"kind": "gaussian", "observation_std"}` or, for a
+        table VAE, `{"kind": "table", "numeric", "scale", "epsilon"}` (per slot of x:
+        1 for a numeric column's Gaussian, 0 for a one-hot slot; the Gaussian's std).
     precision: `"float32"`, or `"int8"` for a statically quantized graph.
     quantization: `null`, or how the graph was quantized, its measured speed against
         the float32 file and its quality gate (int8).
@@ -93,6 +97,8 @@ def validate(metadata, required=SAMPLING_KEYS):
         metadata["value_range"] = check_value_range(metadata["value_range"])
     if metadata.get("num_classes") is not None:
         metadata["num_classes"] = check_dimension("metadata num_classes", metadata["num_classes"])
+    if metadata.get("class_names") is not None:
+        metadata["class_names"] = check_class_names(metadata["class_names"], metadata.get("num_classes"))
     if metadata.setdefault("prior", PRIOR) not in (PRIOR, None):
         raise ValueError(f"metadata prior must be {PRIOR!r} or null, got {metadata['prior']!r}")
     if "latent_generator" in metadata:
@@ -100,6 +106,31 @@ def validate(metadata, required=SAMPLING_KEYS):
     if metadata.setdefault("network", "decoder") not in NETWORKS:
         raise ValueError(f"metadata network must be one of {list(NETWORKS)}, got {metadata['network']!r}")
     return metadata
+
+
+def check_class_names(names, num_classes=None):
+    """A list of distinct strings (one per class when `num_classes` is given)."""
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names) \
+            or len(set(names)) != len(names):
+        raise ValueError(f"metadata class_names must be a list of distinct strings, got {names!r}")
+    if num_classes is not None and len(names) != num_classes:
+        raise ValueError(f"metadata class_names must name the {num_classes} classes, got {len(names)} names")
+    return list(names)
+
+
+def resolve_label(label, class_names=None, argument="--label"):
+    """A class index from `label`: an int, digits, or one of `class_names` (a class
+    folder's names, recorded in the model); the range is the caller's to check."""
+    if label is None or isinstance(label, (int, np.integer)):
+        return label
+    text = str(label)
+    if class_names and text in class_names:
+        return list(class_names).index(text)
+    if text.lstrip("-").isdigit():
+        return int(text)
+    known = f"one of {list(class_names)} or a class index" if class_names else (
+        "a class index (the model records no class names)")
+    raise ValueError(f"{argument} must be {known}, got {text!r}")
 
 
 def check_dimension(name, value):

@@ -13,7 +13,8 @@ import onnxruntime
 
 from kerasgen_runtime.images import image_grid, write_png
 from kerasgen_runtime.outputs import check_grid_size
-from kerasgen_runtime.metadata import SAMPLING_KEYS, SAMPLING_NETWORKS, from_onnx_props, validate
+from kerasgen_runtime.metadata import (SAMPLING_KEYS, SAMPLING_NETWORKS, from_onnx_props, resolve_label,
+                                       validate)
 from kerasgen_runtime.latents import (
     DEFAULT_GENERATOR, check_positive_int, draw_latents, generator_of, latent_batches,
 )
@@ -264,6 +265,8 @@ class Sampler:
     def check_labels(self, labels, num_samples):
         if labels is None:
             return np.arange(num_samples, dtype="int64") % self.num_classes
+        if isinstance(labels, str):  # a class name (or an index as text)
+            labels = resolve_label(labels, self.metadata.get("class_names"), "labels")
         labels = np.asarray(labels)
         if labels.dtype.kind not in "iu":
             raise ValueError(f"labels must be integers, got dtype {labels.dtype}")

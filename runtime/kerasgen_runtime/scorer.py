@@ -16,7 +16,7 @@ from kerasgen_runtime.latents import check_positive_int
 from kerasgen_runtime.metadata import from_onnx_props
 
 METHODS = ("negative_elbo", "negative_iw_bound")
-LIKELIHOODS = ("bernoulli", "gaussian")
+LIKELIHOODS = ("bernoulli", "gaussian", "table")
 EPSILON = 1e-6  # kerasgen.losses.EPSILON: Bernoulli probabilities are clipped to it
 LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -29,6 +29,32 @@ def bernoulli_log_likelihood(x, probabilities):
 
 def gaussian_log_likelihood(x, mean, std=1.0):
     return np.sum(-0.5 * ((x - mean) / std) ** 2 - np.log(std) - 0.5 * LOG_2PI, axis=-1)
+
+
+def table_log_likelihood(x, x_hat, numeric, scale, epsilon=EPSILON):
+    """A table VAE's log p(x | x_hat) (`kerasgen.data.TableHead.log_likelihood`): a
+    Gaussian with per-slot `scale` on the numeric slots, the categorical likelihood
+    of the one-hot value on the others, summed over the last axis."""
+    gaussian = -0.5 * ((x - x_hat) / scale) ** 2 - np.log(scale) - 0.5 * LOG_2PI
+    categorical = x * np.log(np.clip(x_hat, epsilon, 1.0))
+    return np.sum(np.where(numeric, gaussian, categorical), axis=-1)
+
+
+def check_table_likelihood(likelihood, num_features):
+    """`(numeric bool array, scale float64 array, epsilon)` from a decoder's metadata
+    `likelihood` of kind "table"; ValueError naming the field that does not fit."""
+    numeric = np.asarray(likelihood.get("numeric", []))
+    scale = np.asarray(likelihood.get("scale", []), "float64")
+    epsilon = likelihood.get("epsilon", EPSILON)
+    if numeric.shape != (num_features,) or not np.isin(numeric, (0, 1)).all():
+        raise ValueError(f"decoder metadata likelihood 'numeric' must be {num_features} values of 0 or 1, "
+                         f"got shape {numeric.shape}")
+    if scale.shape != (num_features,) or not np.all(np.isfinite(scale)) or not np.all(scale > 0):
+        raise ValueError(f"decoder metadata likelihood 'scale' must be {num_features} positive finite "
+                         f"numbers, got shape {scale.shape}")
+    if not isinstance(epsilon, (int, float)) or not 0 < epsilon < 1:
+        raise ValueError(f"decoder metadata likelihood 'epsilon' must be in (0, 1), got {epsilon!r}")
+    return numeric.astype(bool), scale, float(epsilon)
 
 
 def vae_scores(x, encode, decode, log_likelihood, num_samples=100, seed=0, batch_size=64):
@@ -79,10 +105,12 @@ class Scorer:
     Args:
         encoder_path: the encoder export (`kerasgen export MODEL --encoder`).
         decoder_path: the decoder export (`kerasgen export MODEL`).
-        likelihood: `"bernoulli"` or `"gaussian"`; None: Bernoulli when the decoder's
-            metadata says its outputs lie in [0, 1] (a Bernoulli VAE), else an error
-            that asks for it.
-        observation_std: the Gaussian likelihood's std (the VAE's `observation_std`).
+        likelihood: `"bernoulli"`, `"gaussian"` or `"table"`; None: the one the
+            decoder's metadata states (`likelihood`, written by kerasgen's export: a
+            table VAE's numeric/categorical slots and Gaussian scales, a Gaussian VAE's
+            `observation_std`), else Bernoulli when the decoder's outputs lie in [0, 1].
+        observation_std: the Gaussian likelihood's std (the VAE's `observation_std`);
+            None: the decoder's metadata, else 1.
         num_threads: threads of each onnxruntime session (None: onnxruntime's default).
 
     Example:
@@ -92,7 +120,7 @@ class Scorer:
     ```
     """
 
-    def __init__(self, encoder_path, decoder_path, likelihood=None, observation_std=1.0, num_threads=None):
+    def __init__(self, encoder_path, decoder_path, likelihood=None, observation_std=None, num_threads=None):
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -111,17 +139,30 @@ class Scorer:
                                  f"{metadata.get('network')!r}")
             self.sessions[role] = (session, metadata)
         decoder_metadata = self.sessions["decoder"][1]
-        if likelihood is None:
+        stated = decoder_metadata.get("likelihood") or {}
+        if not isinstance(stated, dict):
+            raise ValueError(f"decoder metadata likelihood must be an object, got {stated!r}")
+        if likelihood is None and stated.get("kind") is not None:
+            likelihood = stated["kind"]
+        elif likelihood is None:
             if list(decoder_metadata.get("value_range") or []) != [0.0, 1.0]:
                 raise ValueError(f"likelihood must be given ('bernoulli' or 'gaussian'): the decoder's "
                                  f"value_range {decoder_metadata.get('value_range')} is not [0, 1]")
             likelihood = "bernoulli"
         if likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {list(LIKELIHOODS)}, got {likelihood!r}")
-        if not observation_std > 0:
+        if observation_std is None:
+            observation_std = stated.get("observation_std", 1.0) if stated.get("kind") == "gaussian" else 1.0
+        if not isinstance(observation_std, (int, float)) or not observation_std > 0:
             raise ValueError(f"observation_std must be > 0, got {observation_std!r}")
         self.likelihood, self.observation_std = likelihood, float(observation_std)
         self.image_shape = tuple(self.sessions["encoder"][1]["image_shape"])
+        self.table = None
+        if likelihood == "table":
+            if stated.get("kind") != "table":
+                raise ValueError(f"likelihood 'table' needs the decoder's metadata to state it (a table "
+                                 f"VAE exported by kerasgen), got {stated.get('kind')!r}")
+            self.table = check_table_likelihood(stated, int(np.prod(self.image_shape)))
 
     def _run(self, role, value):
         session, _ = self.sessions[role]
@@ -131,6 +172,8 @@ class Scorer:
     def log_likelihood(self, x, x_hat):
         if self.likelihood == "bernoulli":
             return bernoulli_log_likelihood(x, x_hat)
+        if self.likelihood == "table":
+            return table_log_likelihood(x, x_hat, *self.table)
         return gaussian_log_likelihood(x, x_hat, self.observation_std)
 
     def scores(self, x, num_samples=100, seed=0, batch_size=64):

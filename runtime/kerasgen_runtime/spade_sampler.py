@@ -4,6 +4,9 @@ NumPy and onnxruntime only (Pillow to read and write PNGs). `z` is drawn exactly
 `kerasgen_runtime.latents.draw_latents`, so `sample(label_map, n, seed)` gives the
 Keras model's `SPADEGAN.sample(n, seed=seed, label_maps=label_map)`. With the style
 encoder's export, a reference image's style replaces the random `z`.
+
+The sampling contract of both is here: `check_label_maps` (which maps a generator
+takes) and `spade_batches` (how maps and codes are paired and batched).
 """
 
 import os
@@ -11,7 +14,7 @@ import os
 import numpy as np
 
 from kerasgen_runtime.images import image_grid, to_value_range, write_png
-from kerasgen_runtime.latents import check_positive_int, generator_of, latent_batches
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, generator_of, latent_batches
 from kerasgen_runtime.metadata import from_onnx_props, validate
 from kerasgen_runtime.outputs import check_grid_size
 from kerasgen_runtime.sampler import check_samples, open_session, run_session
@@ -74,19 +77,7 @@ class SPADESampler:
         return tuple(self.metadata["image_shape"])
 
     def check_label_map(self, label_map):
-        label_map = np.asarray(label_map)
-        if label_map.ndim == 2:
-            label_map = label_map[None]
-        if label_map.ndim != 3 or tuple(label_map.shape[1:]) != self.map_shape:
-            raise ValueError(f"label_map must have shape {self.map_shape} (or (N,) + that), got {label_map.shape}")
-        if not np.issubdtype(label_map.dtype, np.integer):
-            raise ValueError(f"label_map must hold int class indices, got dtype {label_map.dtype}")
-        if label_map.min() < 0 or label_map.max() >= self.num_classes:
-            raise ValueError(
-                f"label_map must hold classes in [0, {self.num_classes}), got values in "
-                f"[{label_map.min()}, {label_map.max()}]"
-            )
-        return label_map.astype("int64")
+        return check_label_maps(label_map, self.map_shape, self.num_classes)
 
     def encode_style(self, style_image):
         """The encoder's mean for a reference image: uint8 pixels `(H, W, C)` (what
@@ -125,23 +116,14 @@ class SPADESampler:
         """Yields `sample(...)` in consecutive batches, one batch in memory at a time."""
         label_map = self.check_label_map(label_map)
         num_samples = check_positive_int("num_samples", num_samples if num_samples is not None else len(label_map))
-        batch_size = check_positive_int("batch_size", batch_size)
-        if len(label_map) not in (1, num_samples):
-            raise ValueError(f"label_map must hold 1 or num_samples ({num_samples}) maps, got {len(label_map)}")
-        if style_image is None:
-            latents = latent_batches(num_samples, self.latent_dim, seed, batch_size, generator_of(self.metadata))
-        else:
-            z = self.encode_style(style_image)
-            if len(z) not in (1, num_samples):
-                raise ValueError(f"style_image must hold 1 or num_samples ({num_samples}) images, got {len(z)}")
-            latents = (np.broadcast_to(z, (num_samples, self.latent_dim))[i : i + batch_size]
-                       for i in range(0, num_samples, batch_size))
-        start = 0
-        for z in latents:
-            maps = np.broadcast_to(label_map, (num_samples, *self.map_shape))[start : start + len(z)]
-            feeds = {"label_map": np.ascontiguousarray(maps), "z": np.ascontiguousarray(z)}
-            yield check_samples(run_session(self.session, "x", feeds, self.path), (len(z), *self.image_shape), self.path)
-            start += len(z)
+        style = None if style_image is None else self.encode_style(style_image)
+
+        def generate(maps, z):
+            feeds = {"label_map": maps, "z": z}
+            return check_samples(run_session(self.session, "x", feeds, self.path), (len(z), *self.image_shape), self.path)
+
+        return spade_batches(generate, label_map, num_samples, self.latent_dim, seed, style, batch_size,
+                             generator_of(self.metadata), style_name="style_image")
 
     def sample_uint8(self, label_map, num_samples=None, seed=None, style_image=None):
         low, high = self.metadata["value_range"]
@@ -156,3 +138,51 @@ class SPADESampler:
         grid = image_grid(self.sample_uint8(label_map, num_samples, seed, style_image), columns)
         write_png(path, grid)
         return grid
+
+
+def check_label_maps(label_maps, map_shape, num_classes, name="label_map"):
+    """Int maps of shape `map_shape` (one, or `(N,) + map_shape`) holding classes in
+    `[0, num_classes)`, as int64 `(N,) + map_shape`; a ValueError names what is wrong."""
+    label_maps = np.asarray(label_maps)
+    if label_maps.ndim == 2:
+        label_maps = label_maps[None]
+    if label_maps.ndim != 3 or tuple(label_maps.shape[1:]) != tuple(map_shape):
+        raise ValueError(f"{name} must have shape {tuple(map_shape)} (or (N,) + that), got {label_maps.shape}")
+    if not np.issubdtype(label_maps.dtype, np.integer):
+        raise ValueError(f"{name} must hold int class indices, got dtype {label_maps.dtype}")
+    if label_maps.min() < 0 or label_maps.max() >= num_classes:
+        raise ValueError(
+            f"{name} must hold classes in [0, {num_classes}), got values in "
+            f"[{label_maps.min()}, {label_maps.max()}]"
+        )
+    return label_maps.astype("int64")
+
+
+def spade_batches(generate, label_maps, num_samples, latent_dim, seed=None, style=None, batch_size=256,
+                  generator=DEFAULT_GENERATOR, maps_name="label_map", style_name="style"):
+    """Yields `generate(maps, z)` for `num_samples` samples in consecutive batches.
+
+    `label_maps` (checked, `(1 or num_samples, H, W)`) is one map for every sample or one
+    per sample; `z` is drawn batch by batch from `seed` with `generator` (as
+    `draw_latents`), or is `style` (style codes: 1, or one per sample).
+    """
+    num_samples = check_positive_int("num_samples", num_samples)
+    batch_size = check_positive_int("batch_size", batch_size)
+    if len(label_maps) not in (1, num_samples):
+        raise ValueError(f"{maps_name} must hold 1 or num_samples ({num_samples}) maps, got {len(label_maps)}")
+    if style is None:
+        latents = latent_batches(num_samples, latent_dim, seed, batch_size, generator)
+    else:
+        if len(style) not in (1, num_samples):
+            raise ValueError(f"{style_name} must hold 1 or num_samples ({num_samples}) images, got {len(style)}")
+        latents = (np.broadcast_to(style, (num_samples, latent_dim))[i : i + batch_size]
+                   for i in range(0, num_samples, batch_size))
+    return _batches(generate, label_maps, num_samples, latents)
+
+
+def _batches(generate, label_maps, num_samples, latents):
+    start = 0
+    for z in latents:
+        maps = np.broadcast_to(label_maps, (num_samples, *label_maps.shape[1:]))[start : start + len(z)]
+        yield generate(np.ascontiguousarray(maps), np.ascontiguousarray(z, dtype="float32"))
+        start += len(z)

@@ -6,14 +6,20 @@ code `z` float32 `[batch, latent_dim]` to the next token's `logits` `[batch,
 vocabulary_size]` and the new `state`. The loop below runs it from the
 beginning-of-sequence token and a zero state until every row has emitted
 end-of-sequence. `SequenceVAE.sample` runs this same loop around its Keras step, and
-both draw `z` and the sampling noise from one `numpy.random.default_rng(seed)`, so a
-seed gives the same strings in Python and here.
+both draw `z` and the sampling noise with the generator `kerasgen-v1`
+(`kerasgen_runtime.latents`; the text page draws them the same way), so a seed gives the
+same strings in Python, here and in the browser. Files exported before it (no
+`latent_generator` in their metadata) keep drawing from `numpy.random.default_rng(seed)`.
 """
 
 import json
 import os
+import secrets
 
 import numpy as np
+
+from kerasgen_runtime.latents import DEFAULT_GENERATOR, NUMPY_PCG64, check_generator, check_seed, generator_of
+from kerasgen_runtime.latents import portable_normals, portable_uniforms
 
 SPECIAL_TOKENS = ("<pad>", "<bos>", "<eos>", "<unk>")
 PAD, BOS, EOS, UNK = range(4)
@@ -29,15 +35,20 @@ def check_decoding(temperature, top_k):
         raise ValueError(f"top_k must be a positive int or None, got {top_k!r}")
 
 
-def draw_noise(num_samples, latent_dim, steps, seed=None):
-    """`(z, u)`: standard-normal codes `(n, latent_dim)` float32 (the draws of
-    `draw_latents(n, latent_dim, seed)`), then uniforms `(n, steps)` that pick each
-    sampled token, both from one `numpy.random.default_rng(seed)`."""
+def draw_noise(num_samples, latent_dim, steps, seed=None, generator=DEFAULT_GENERATOR):
+    """`(z, u)`: standard-normal codes `(n, latent_dim)` float32 and uniforms `(n, steps)`
+    that pick each sampled token. kerasgen-v1: z is `draw_latents(n, latent_dim, seed)`
+    and u the seed's kerasgen-v1 uniforms (row-major); numpy-pcg64: both from one
+    `numpy.random.default_rng(seed)`, z first."""
     if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
         raise ValueError(f"num_samples must be a positive int, got {num_samples!r}")
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((num_samples, latent_dim)).astype("float32")
-    return z, rng.random((num_samples, steps))
+    if check_generator(generator) == NUMPY_PCG64:
+        rng = np.random.default_rng(seed)
+        z = rng.standard_normal((num_samples, latent_dim)).astype("float32")
+        return z, rng.random((num_samples, steps))
+    seed = secrets.randbits(64) if seed is None else check_seed(seed)
+    z = portable_normals(seed, 0, num_samples * latent_dim).reshape(num_samples, latent_dim)
+    return z, portable_uniforms(seed, 0, num_samples * steps).reshape(num_samples, steps)
 
 
 def choose(logits, u, temperature=None, top_k=None):
@@ -139,13 +150,14 @@ class TextSampler:
         self.latent_dim = int(self.metadata["latent_dim"])
         self.hidden_units = int(self.metadata["hidden_units"])
         self.max_length = int(self.metadata["max_length"])
+        self.latent_generator = generator_of(self.metadata)  # files without the field: numpy-pcg64
 
     def step(self, token, state, z):
         logits, state = self.session.run(["logits", "state_out"], {"token": token, "state": state, "z": z})
         return logits, state
 
     def sample_ids(self, num_samples, seed=None, temperature=None, top_k=None, batch_size=64):
-        z, u = draw_noise(num_samples, self.latent_dim, self.max_length + 1, seed)
+        z, u = draw_noise(num_samples, self.latent_dim, self.max_length + 1, seed, self.latent_generator)
         return decode_loop(self.step, z, u, self.max_length, self.hidden_units, temperature,
                            top_k, batch_size)
 

@@ -44,3 +44,18 @@ def test_bad_inputs_are_named(fixture_path, expected):
         scorer.score(np.zeros((2, 8, 8, 1), "float32"))
     with pytest.raises(ValueError, match="method must be one of"):
         scorer.score(expected["x"], method="elbo")
+
+
+def test_table_likelihood_is_gaussian_on_numeric_slots_and_categorical_on_one_hot():
+    from kerasgen_runtime.scorer import check_table_likelihood, table_log_likelihood
+
+    numeric, scale, epsilon = check_table_likelihood(
+        {"kind": "table", "numeric": [1, 0, 0], "scale": [2.0, 1.0, 1.0], "epsilon": 1e-6}, 3)
+    x = np.array([[1.0, 0.0, 1.0]])
+    x_hat = np.array([[0.0, 0.75, 0.25]])  # mean of the numeric column, category probabilities
+    expected = -0.5 * (1.0 / 2.0) ** 2 - np.log(2.0) - 0.5 * np.log(2 * np.pi) + np.log(0.25)
+    np.testing.assert_allclose(table_log_likelihood(x, x_hat, numeric, scale, epsilon), [expected])
+    with pytest.raises(ValueError, match="likelihood 'scale' must be 3 positive finite numbers"):
+        check_table_likelihood({"kind": "table", "numeric": [1, 0, 0], "scale": [2.0, 0.0, 1.0]}, 3)
+    with pytest.raises(ValueError, match="likelihood 'numeric' must be 4 values of 0 or 1"):
+        check_table_likelihood({"kind": "table", "numeric": [1, 0, 0], "scale": [1.0] * 3}, 4)

@@ -108,5 +108,26 @@ def test_balance_monitor_rejects_models_without_a_floored_loss():
     monitor.set_model(models.WGANGP(networks.MLP(2, 2, (4,)), networks.MLP(2, 1, (4,))))
     with pytest.raises(ValueError, match="BalanceMonitor needs a model whose discriminator loss has a floor"):
         monitor.on_train_begin()
-    with pytest.raises(ValueError, match="patience must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="patience must be a positive int or .epoch., got 0"):
         callbacks.BalanceMonitor(patience=0)
+
+
+def test_balance_monitor_logs_each_epochs_winning_steps_within_the_epoch():
+    """With steps_per_execution 8 and 4 steps an epoch Keras reports batch 7: 4 steps
+    are counted, and the epoch's logs (metrics.csv) get them."""
+    monitor = callbacks.BalanceMonitor(patience=2)
+    monitor.set_model(linear_gan(1.0))
+    monitor.set_params({"epochs": 2, "steps": 4, "verbose": 0})
+    monitor.on_train_begin()
+    logs = {}
+    for epoch in range(2):
+        monitor.on_epoch_begin(epoch)
+        winning = {"discriminator_loss": 0.01 if epoch else 1.0, "real_score": 0.6, "fake_score": 0.4}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            monitor.on_train_batch_end(7, winning)
+        logs[epoch] = {}
+        monitor.on_epoch_end(epoch, logs[epoch])
+    assert logs[0] == {"discriminator_winning_steps": 0.0, "generator_winning_steps": 0.0}
+    assert logs[1] == {"discriminator_winning_steps": 4.0, "generator_winning_steps": 0.0}
+    assert monitor.events[0]["step"] == 8

@@ -125,5 +125,41 @@ def test_linear_probe_and_encode_on_a_table_with_a_label_column(tmp_path, capsys
     assert cli.main(["encode", str(out / "model.keras"), "--data", str(data), "--label-column", "target",
                      "-o", str(codes), "--labels-output", str(tmp_path / "labels.npy")]) == 0
     assert np.load(codes).shape == (569, 4) and np.load(tmp_path / "labels.npy").sum() == 357
-    assert cli.main(["encode", str(out / "model.keras"), "--data", str(data), "-o", str(tmp_path / "x.npy")]) == 2
+    # The run folder recorded --label-column target: encode and evaluate on it read the
+    # file the same way without the flag.
+    assert cli.main(["encode", str(out), "--data", str(data), "-o", str(tmp_path / "x.npy")]) == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "x.npy"), np.load(codes))
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(out), "--metrics", "linear_probe", "--data", str(data), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["metrics"]["linear_probe"] == probe
+    # A .keras file away from its run has no record: the label column is a feature there.
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "model.keras").write_bytes((out / "model.keras").read_bytes())
+    assert cli.main(["encode", str(tmp_path / "alone" / "model.keras"), "--data", str(data),
+                     "-o", str(tmp_path / "y.npy")]) == 2
     assert "the model was trained on columns" in capsys.readouterr().err
+
+
+def test_run_json_records_the_table_options_and_resume_refuses_others(tmp_path, capsys):
+    import json
+
+    data = write_csv(tmp_path / "wine.csv", "wine")
+    lines = data.read_text().splitlines()
+    lines[5] = ",".join(["" if i == 2 else v for i, v in enumerate(lines[5].split(","))])  # a missing ash
+    data.write_text("\n".join(lines) + "\n")
+    out, _ = fit(tmp_path, "ae", data, "--impute", "mean", "--categorical", "target", "--epochs", "1",
+                 "--set", "latent_dim=2")
+    record = json.loads((out / "run.json").read_text())
+    assert record["impute"] == "mean" and record["categorical"] == ["target"] and record["label_column"] is None
+    assert [c["name"] for c in record["columns"]][:3] == ["alcohol", "malic_acid", "ash"]
+    assert record["columns"][-1] == {"name": "target", "kind": "categorical", "categories": ["0", "1", "2"]}
+    capsys.readouterr()
+    # encode on the run folder imputes as the run did (the file has a missing value).
+    assert cli.main(["encode", str(out), "--data", str(data), "-o", str(tmp_path / "c.npy")]) == 0
+    assert np.load(tmp_path / "c.npy").shape == (178, 2)
+    for flags, named in ((["--impute", "mean"], "categorical (--categorical): run has ['target'], now []"),
+                         (["--categorical", "target"], "impute (--impute): run has 'mean', now 'refuse'")):
+        code = cli.main(["fit", "ae", "--data", str(data), "--out", str(out), "--resume", "--epochs", "2",
+                         "--set", "latent_dim=2", "--seed", "0", "--verbose", "0", *flags])
+        error = capsys.readouterr().err.strip()
+        assert code == 2 and error.count("\n") == 0 and named in error, error

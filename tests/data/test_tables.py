@@ -93,3 +93,38 @@ def test_unknown_category_is_refused(tmp_path):
     other.write_text("a,colour\n1,green\n")
     with pytest.raises(ValueError, match=r"column 'colour' .* \['green'\]"):
         read_table(other, columns=columns)
+
+
+def test_bundled_tables_are_read_by_name_and_split_like_files():
+    from kerasgen import training_data
+    from kerasgen.data import sources
+
+    table = read_table("sklearn:breast_cancer", label_column="target")
+    assert table.x.shape == (569, 30) and table.classes == ["0", "1"] and table.y.sum() == 357
+    with pytest.raises(ValueError, match="'sklearn:iris' is not a bundled table; expected one of"):
+        read_table("sklearn:iris")
+    # A recipe on a bundled table trains on what `kerasgen evaluate` does not test on.
+    spec = {"data": "sklearn:breast_cancer", "table": {"label_column": "target"}, "seed": 0,
+            "normal_classes": [1]}
+    x, y = training_data.load_spec_data(spec)
+    _, (x_test, _) = sources.load_splits("sklearn:breast_cancer", label_column="target", seed=0)
+    assert len(x) == 357 - 89 and (y == 1).all() and len(x_test) == 142
+    assert not (x[:, None, :] == x_test[None]).all(axis=2).any()  # no test row in training
+
+
+def test_labels_that_do_not_match_are_one_line_errors(tmp_path, capsys):
+    from kerasgen import cli
+
+    data = write_csv(tmp_path / "bc.csv", "breast_cancer")
+    code = cli.main(["fit", "vae", "--data", str(data), "--label-column", "diagnosis", "--out",
+                     str(tmp_path / "r"), "--epochs", "1"])
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and error.count("\n") == 0 and "label_column 'diagnosis' is not a column of" in error
+    lines = data.read_text().splitlines()
+    lines[7] = lines[7].rsplit(",", 1)[0] + ","  # a row without its label
+    data.write_text("\n".join(lines) + "\n")
+    code = cli.main(["encode", "vae_breast_cancer", "--data", str(data), "--label-column", "target",
+                     "-o", str(tmp_path / "codes.npy")])
+    error = capsys.readouterr().err.strip()
+    assert code == 2 and error.count("\n") == 0 and "label_column 'target'" in error
+    assert "has missing labels" in error and not (tmp_path / "codes.npy").exists()

@@ -88,3 +88,57 @@ def test_the_page_interpolates_between_two_typed_items_like_keras(site, browser)
     assert page.inner_text("#interpolate-error") == (
         "item \"zoë\" holds \"ë\", which is not in the model's vocabulary")
     page.close()
+
+
+@needs_browser
+def test_a_seed_gives_the_page_the_runtimes_and_keras_codes_and_strings(site, browser):  # noqa: F811
+    """kerasgen-v1 on the text page: the same z bits as the runtime's, and so the same greedy
+    strings; the same token draws, and so the same sampled strings, as Keras and TextSampler."""
+    from kerasgen_runtime import TextSampler
+    from kerasgen_runtime.latents import draw_latents
+
+    model, url, folder = site
+    assert json.loads((folder / "text_step.json").read_text())["latent_generator"] == "kerasgen-v1"
+    sampler = TextSampler(folder / "step.onnx")
+    assert sampler.latent_generator == "kerasgen-v1"
+    page = open_page(browser, url)
+    assert page.evaluate("document.body.dataset.kerasgenState") == "ready", page.inner_text("#error")
+    for seed in (0, 7, 2**53 - 1):
+        bits = page.evaluate(f"Array.from(new Uint32Array(window.kerasgenText.latents(12, {seed}).buffer))")
+        expected = draw_latents(12, model.latent_dim, seed).view("uint32").reshape(-1)
+        np.testing.assert_array_equal(np.asarray(bits, dtype="uint32"), expected)
+    for options, keywords in (("{}", {}), ("{temperature: 1, topK: 5}", {"temperature": 1.0, "top_k": 5}),
+                              ("{temperature: 0.8}", {"temperature": 0.8})):
+        shown = page.evaluate(f"window.kerasgenText.sample(24, 7, {options})")
+        assert shown == model.sample(24, seed=7, **keywords) == sampler.sample(24, seed=7, **keywords)
+        assert len(set(shown)) > 4  # strings, not one empty string 24 times
+    # what the page shows for seed 7 is what kerasgen-sample writes for seed 7
+    page.fill("#seed", "7")
+    page.fill("#count", "10")
+    page.evaluate("document.body.dataset.kerasgenState = 'submitted'")
+    page.click("#sample")
+    page.wait_for_function("document.body.dataset.kerasgenState === 'ready'")
+    assert page.eval_on_selector_all("#samples li", "items => items.map(i => i.textContent)") == sampler.sample(10, seed=7)
+    page.close()
+
+
+def test_a_step_file_exported_before_kerasgen_v1_keeps_numpys_draws(site, tmp_path):
+    """No latent_generator in the step's metadata: TextSampler draws as it did then."""
+    import onnx
+
+    from kerasgen_runtime import TextSampler
+    from kerasgen_runtime.text_sampler import METADATA_KEY
+
+    model, _, folder = site
+    proto = onnx.load(folder / "step.onnx")
+    for prop in proto.metadata_props:
+        if prop.key == METADATA_KEY:
+            metadata = json.loads(prop.value)
+            del metadata["latent_generator"]
+            prop.value = json.dumps(metadata)
+    onnx.save(proto, tmp_path / "old_step.onnx")
+    old = TextSampler(tmp_path / "old_step.onnx")
+    assert old.latent_generator == "numpy-pcg64"
+    assert old.sample(24, seed=7, temperature=1.0) == model.sample(24, seed=7, temperature=1.0,
+                                                                  latent_generator="numpy-pcg64")
+    assert old.sample(24, seed=7, temperature=1.0) != model.sample(24, seed=7, temperature=1.0)

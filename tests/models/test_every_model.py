@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from kerasgen import models, networks
-from kerasgen.data import load, random_subset, sample_mixture, to_signed_range
+from kerasgen.data import named_datasets, subsets, value_ranges
 from tests.harness import run_model_test
 
 SHAPE, LATENT, CLASSES = (8, 8, 1), 2, 10
@@ -20,8 +20,8 @@ SHAPE, LATENT, CLASSES = (8, 8, 1), 2, 10
 @pytest.fixture(scope="module")
 def digits():
     """32 of scikit-learn's digits (a seeded random sample) in [0, 1], with labels."""
-    (x, y), _ = load("digits")
-    return random_subset(x, y, n=32, seed=0)
+    (x, y), _ = named_datasets.load("digits")
+    return subsets.random_subset(x, y, n=32, seed=0)
 
 
 def dense_pair(variational, data_shape=SHAPE, latent_dim=LATENT):
@@ -105,11 +105,11 @@ def table_vae(data):
 def gan(data):
     model = models.GAN(*dcgan_pair(), seed=0)
     model.compile(generator_optimizer=adam(), discriminator_optimizer=adam())
-    return model, dict(x=to_signed_range(data[0]), batch_size=16), samples, ("decoder",)
+    return model, dict(x=value_ranges.to_signed_range(data[0]), batch_size=16), samples, ("decoder",)
 
 
 def mlp_gan(data):
-    points, _ = sample_mixture("ring8", 64, seed=0)
+    points, _ = named_datasets.sample_mixture("ring8", 64, seed=0)
     model = models.GAN(networks.MLP(LATENT, 2, (8,)), networks.PackedMLPDiscriminator(2, 2, hidden_units=(8,)),
                        packing=2, label_smoothing=0.1, seed=0)
     model.compile(generator_optimizer=adam(), discriminator_optimizer=adam())
@@ -119,14 +119,14 @@ def mlp_gan(data):
 def wgan_gp(data):
     model = models.WGANGP(*dcgan_pair(), discriminator_steps=2, seed=0)
     model.compile(generator_optimizer=adam(), discriminator_optimizer=adam())
-    return model, dict(x=to_signed_range(data[0]), batch_size=16), samples, ("decoder",)
+    return model, dict(x=value_ranges.to_signed_range(data[0]), batch_size=16), samples, ("decoder",)
 
 
 def conditional_gan(data):
     model = models.ConditionalGAN(*dcgan_pair(CLASSES), num_classes=CLASSES, seed=0)
     model.compile(generator_optimizer=adam(), discriminator_optimizer=adam())
     labels = np.arange(4) % CLASSES
-    return (model, dict(x=to_signed_range(data[0]), y=data[1], batch_size=16),
+    return (model, dict(x=value_ranges.to_signed_range(data[0]), y=data[1], batch_size=16),
             lambda m: m.sample(4, seed=3, labels=labels), ("decoder",))
 
 
@@ -135,7 +135,7 @@ def vae_gan(data):
     encoder = networks.ConvEncoder(SHAPE, LATENT, filters=(4, 8), hidden_units=8, variational=True)
     model = models.VAEGAN(encoder, generator, discriminator, seed=0)
     model.compile(encoder_optimizer=adam(), generator_optimizer=adam(), discriminator_optimizer=adam())
-    return model, dict(x=to_signed_range(data[0]), batch_size=16), samples, ("decoder", "encoder")
+    return model, dict(x=value_ranges.to_signed_range(data[0]), batch_size=16), samples, ("decoder", "encoder")
 
 
 def spade_gan(data):

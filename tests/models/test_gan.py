@@ -7,7 +7,8 @@ from kerasgen import models, networks
 from kerasgen.data import named_datasets
 from kerasgen_runtime.latents import draw_latents
 from kerasgen.mode_coverage import mixture_coverage
-from kerasgen.models.adversarial import discriminator_loss, generator_loss, pack
+from kerasgen.losses import discriminator_loss, generator_loss
+from kerasgen.models.adversarial import pack
 from tests import harness
 from tests.models import gan_checks
 

@@ -33,8 +33,8 @@ def test_kl_and_feature_matching_equal_hand_computed_values():
     model = tiny_spade()
     x, maps = tiny_data(count=4)
     noise = np.random.default_rng(0).normal(size=(4, LATENT)).astype("float32")
-    _, logs = model.losses_of(ops.convert_to_tensor(x), ops.convert_to_tensor(maps), ops.convert_to_tensor(noise),
-                              training=False)
+    _, logs = model.generator_objective(ops.convert_to_tensor(x), ops.convert_to_tensor(maps),
+                                        ops.convert_to_tensor(noise), training=False)
 
     mean, log_var = (keras.ops.convert_to_numpy(t) for t in model.encoder(x, training=False))
     kl = np.mean(np.sum(0.5 * (mean**2 + np.exp(log_var) - log_var - 1), axis=1))
@@ -61,8 +61,8 @@ def test_discriminator_loss_is_the_mean_hinge_over_scales():
     model = tiny_spade()
     x, maps = tiny_data(count=4)
     fake = -x
-    loss, _ = model.discriminator_losses(ops.convert_to_tensor(x), ops.convert_to_tensor(fake),
-                                         ops.convert_to_tensor(maps), training=False)
+    loss, _ = model.discriminator_objective(ops.convert_to_tensor(x), ops.convert_to_tensor(fake),
+                                            ops.convert_to_tensor(maps), training=False)
     real_outputs = [keras.ops.convert_to_numpy(t) for t in model.discriminator([x, maps], training=False)]
     fake_outputs = [keras.ops.convert_to_numpy(t) for t in model.discriminator([fake, maps], training=False)]
     step = model.discriminator.outputs_per_scale

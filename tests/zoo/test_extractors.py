@@ -40,7 +40,7 @@ def test_extractor_by_zoo_name_in_a_fresh_process():
         "print(get_extractor('classifier_mnist5k').extractor_id)"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    assert out.stdout.strip() == features.get_extractor("classifier_mnist5k").extractor_id
+    assert out.stdout.strip() == extractors.get_extractor("classifier_mnist5k").extractor_id
     assert out.stdout.strip().startswith("domain_classifier@sha256:")
     code = code.replace("classifier_mnist5k", "residual_classifier_mnist5k")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
@@ -60,7 +60,7 @@ def test_evaluate_a_dcgan_offline_with_the_default_extractor(tmp_path, monkeypat
                          "-n", "500", "--json", "--no-progress"])
     assert code == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["extractor"] == features.get_extractor("classifier_mnist5k").extractor_id
+    assert report["extractor"] == extractors.get_extractor("classifier_mnist5k").extractor_id
     assert report["metrics"]["fid"]["num_generated"] == 500
     assert report["metrics"]["kid"]["extractor"] == report["extractor"]
 
