@@ -4,19 +4,21 @@ Importing this module imports neither TensorFlow nor Keras, so a file exported w
 `kerasgen.export.to_onnx` can be sampled where they are not installed.
 """
 
-import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import onnxruntime
 
+from kerasgen_runtime.batch_split import BatchSplitter, split_threads
+from kerasgen_runtime.graph_checks import check_graph, missing_metadata_message
 from kerasgen_runtime.images import image_grid, write_png
 from kerasgen_runtime.outputs import check_grid_size
 from kerasgen_runtime.metadata import (SAMPLING_KEYS, SAMPLING_NETWORKS, from_onnx_props, resolve_label,
                                        validate)
 from kerasgen_runtime.latents import (
     DEFAULT_GENERATOR, check_positive_int, draw_latents, generator_of, latent_batches,
+)
+from kerasgen_runtime.sessions import (  # noqa: F401  (importable from here, as before)
+    check_samples, graph_names, open_session, run_session,
 )
 
 
@@ -40,14 +42,17 @@ class Sampler:
             busy machine spinning threads steal the cores the work needs (measured 2-4x
             lower batch-256 throughput with 2 threads under load); on an idle machine
             spinning saves a few microseconds per call.
-        split_batches: run a batch of at least `SPLIT_MIN_PER_THREAD` samples per
-            thread as that many sub-batches at once, each on one thread of a second,
-            single-threaded session (onnxruntime's CPU ConvTranspose works through a
-            batch one image at a time and gains little from a second intra-op
-            thread). Same outputs, bit for bit, as one call on the whole batch: every
-            sample is computed by the same kernels either way (tested). Only with
-            the CPU provider and more than one thread; False: always one call.
-
+        split_batches: how to run a batch of at least `SPLIT_MIN_PER_THREAD` samples
+            per thread (CPU provider, more than one thread): as one call of the
+            session, or split into that many sub-batches at once, each on one thread of
+            a second, single-threaded session (onnxruntime's CPU ConvTranspose works
+            through a batch one image at a time and gains little from a second intra-op
+            thread; a Dense-only decoder does, and loses to the split's copies).
+            "measure" (default): time both on the first batches of each size (powers of
+            two; the first 8 such batches take turns) and keep the faster for this
+            Sampler (`split_choices`). True: always split; False: always one call. Same
+            outputs, bit for bit, either way: every sample is computed by the same
+            kernels (tested).
     Example:
     ```python
     sampler = kerasgen_runtime.Sampler("vae_decoder.onnx", num_threads=2)
@@ -57,16 +62,13 @@ class Sampler:
     ```
     """
 
-    SPLIT_MIN_PER_THREAD = 32
+    SPLIT_MIN_PER_THREAD = BatchSplitter.MIN_PER_THREAD
 
     def __init__(self, path, num_threads=None, metadata=None, providers=None, spin_wait=False,
-                 split_batches=True):
+                 split_batches="measure"):
         self.path = os.fspath(path)
         if num_threads is not None:
             num_threads = check_positive_int("num_threads", num_threads)
-        self.split_threads = split_threads(num_threads, providers) if split_batches else 1
-        self.split_session = self.split_pool = None
-        self.session_options = (providers, spin_wait)
         if metadata is not None and not isinstance(metadata, dict):
             raise ValueError(f"metadata must be a dict or None, got {type(metadata).__name__}")
         self.session = open_session(self.path, num_threads, providers, spin_wait)
@@ -84,14 +86,17 @@ class Sampler:
         if self.label_name and merged.get("num_classes") is None:
             missing.append("num_classes")
         if missing:
-            raise ValueError(self.missing_metadata_message(missing, bool(stored)))
+            raise ValueError(missing_metadata_message(self, missing, bool(stored)))
         self.metadata = validate(merged)
         if self.metadata["network"] not in SAMPLING_NETWORKS:
             raise ValueError(
                 f"{self.path} holds a VAE {self.metadata['network']} (x -> mean, log_var); "
                 "Sampler needs a decoder or generator export (z -> x)"
             )
-        self.check_graph()
+        check_graph(self)
+        threads = split_threads(num_threads, providers)
+        self.splitter = BatchSplitter(self.path, self.x_name, self.run_whole, self.checked,
+                                      self.image_shape, threads, split_batches, (providers, spin_wait))
 
     # Metadata -----------------------------------------------------------------------
 
@@ -114,53 +119,6 @@ class Sampler:
     @property
     def value_range(self):
         return tuple(self.metadata["value_range"])
-
-    def check_graph(self):
-        """The metadata must agree with the graph's inputs and outputs."""
-        inputs = {i.name: i for i in self.session.get_inputs()}
-        z_size = inputs[self.z_name].shape[-1]
-        if isinstance(z_size, int) and z_size != self.latent_dim:
-            raise ValueError(
-                f"metadata latent_dim {self.latent_dim} does not match the graph input "
-                f"{self.z_name!r} of size {z_size} in {self.path}"
-            )
-        if self.num_classes and not self.label_name:
-            raise ValueError(
-                f"metadata num_classes is {self.num_classes} but the graph in {self.path} "
-                "has no integer label input"
-            )
-        shape = next(o.shape for o in self.session.get_outputs() if o.name == self.x_name)[1:]
-        if len(shape) != len(self.image_shape) or any(
-            isinstance(a, int) and a != b for a, b in zip(shape, self.image_shape)
-        ):
-            raise ValueError(
-                f"metadata image_shape {list(self.image_shape)} does not match the graph "
-                f"output shape {shape} in {self.path}"
-            )
-
-    def missing_metadata_message(self, missing, has_kerasgen_metadata):
-        """Says which fields are missing and how to pass them, with values off the graph."""
-        inputs = {i.name: i for i in self.session.get_inputs()}
-        outputs = {o.name: o for o in self.session.get_outputs()}
-        example = {
-            "latent_dim": inputs[self.z_name].shape[-1],
-            "image_shape": [v if isinstance(v, int) else "?" for v in outputs[self.x_name].shape[1:]],
-            "value_range": [0.0, 1.0],
-        }
-        if "num_classes" in missing:
-            example["num_classes"] = "?"
-        where = (
-            "its kerasgen metadata is incomplete"
-            if has_kerasgen_metadata
-            else "it has no kerasgen metadata (not written by kerasgen.export.to_onnx, or its "
-            "metadata_props were stripped)"
-        )
-        return (
-            f"{self.path}: {where}; missing {missing}. Pass the fields explicitly "
-            f"(value_range [0, 1] for sigmoid outputs, [-1, 1] for tanh, [null, null] for "
-            f"unbounded): Sampler(path, metadata={json.dumps(example)}) or kerasgen-sample "
-            f"... --metadata '{json.dumps(example)}' (inline JSON or a JSON file)"
-        )
 
     # Sampling -----------------------------------------------------------------------
 
@@ -224,23 +182,26 @@ class Sampler:
 
     def run_batch(self, feeds, count):
         """`x` of one batch: one session call, or sub-batches at once (`split_batches`)."""
-        parts = min(self.split_threads, count // self.SPLIT_MIN_PER_THREAD)
-        if parts <= 1:
-            return self.checked(run_session(self.session, self.x_name, feeds, self.path), count)
-        if self.split_session is None:
-            self.split_session = open_session(self.path, 1, *self.session_options)
-            self.split_pool = ThreadPoolExecutor(self.split_threads, "kerasgen-sampler")
-        bounds = np.linspace(0, count, parts + 1).astype(int)
-        outputs = np.empty((count, *self.image_shape), dtype="float32")
+        return self.splitter.run(feeds, count)
 
-        def run_part(start, stop):
-            part = {name: value[start:stop] for name, value in feeds.items()}
-            x = run_session(self.split_session, self.x_name, part, self.path)
-            outputs[start:stop] = self.checked(x, stop - start)
+    def run_whole(self, feeds, count):
+        """`x` of one batch by one call of the session."""
+        return self.checked(run_session(self.session, self.x_name, feeds, self.path), count)
 
-        for future in [self.split_pool.submit(run_part, a, b) for a, b in zip(bounds, bounds[1:])]:
-            future.result()
-        return outputs
+    @property
+    def split_threads(self):
+        """Threads a large batch may be split over (1: never split)."""
+        return self.splitter.threads
+
+    @property
+    def split_session(self):
+        """The single-threaded session of the split, None until a batch was split."""
+        return self.splitter.session
+
+    @property
+    def split_choices(self):
+        """Measured choices so far: {size bucket: True (split) or False (one call)}."""
+        return dict(self.splitter.choices)
 
     def checked(self, x, count):
         """`x` if it holds `count` finite samples of `image_shape`; ValueError otherwise."""
@@ -308,88 +269,3 @@ class Sampler:
         write_png(path, grid)
         return grid
 
-
-def split_threads(num_threads, providers):
-    """Threads to split a batch over: `num_threads` (default: the usable cores), CPU only."""
-    if providers and list(providers) != ["CPUExecutionProvider"]:
-        return 1
-    if num_threads is None:
-        try:
-            num_threads = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on Linux
-            num_threads = os.cpu_count() or 1
-    return num_threads
-
-
-def open_session(path, num_threads=None, providers=None, spin_wait=False):
-    """An onnxruntime session, with clear errors for missing, empty or corrupted files."""
-    if not os.path.isfile(path):
-        raise ValueError(f"path must be an existing .onnx file, got {path!r}")
-    if os.path.getsize(path) == 0:
-        raise ValueError(f"{path} is empty, not an ONNX model")
-    options = onnxruntime.SessionOptions()
-    options.inter_op_num_threads = 1
-    if num_threads is not None:
-        options.intra_op_num_threads = num_threads
-    options.log_severity_level = 4  # errors are reported by us (one line), not on stderr
-    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin_wait else "0")
-    try:
-        return onnxruntime.InferenceSession(
-            path, sess_options=options, providers=providers or ["CPUExecutionProvider"]
-        )
-    except Exception as error:  # onnxruntime raises its own pybind error types
-        reason = str(error).strip().splitlines()[0][:300]
-        raise ValueError(
-            f"{path} is not a readable ONNX model (corrupted or truncated?); "
-            f"onnxruntime says: {reason}"
-        ) from None
-
-
-def run_session(session, output_name, feeds, path):
-    """`session.run` of one output; onnxruntime's errors (a graph whose dynamic
-    dimensions disagree with its metadata, say) become a one-line ValueError."""
-    try:
-        return session.run([output_name], feeds)[0]
-    except Exception as error:  # onnxruntime raises its own pybind error types
-        reason = str(error).strip().splitlines()[0][:300]
-        shapes = {name: list(value.shape) for name, value in feeds.items()}
-        raise ValueError(
-            f"{path} could not be run on inputs of shapes {shapes} (does its metadata match "
-            f"the graph?); onnxruntime says: {reason}"
-        ) from None
-
-
-def check_samples(x, shape, path):
-    """Refuses outputs that are not `shape` or not finite: a file that returns fewer
-    rows than asked, other dimensions than its metadata states, or NaN/inf."""
-    x = np.asarray(x)
-    if tuple(x.shape) != tuple(shape):
-        raise ValueError(
-            f"{path} returned samples of shape {list(x.shape)}, expected {list(shape)} "
-            "(the number asked for, of the image_shape in its metadata)"
-        )
-    finite = np.isfinite(x)
-    if not finite.all():
-        rows = np.flatnonzero(~finite.reshape(len(x), -1).all(axis=1))
-        raise ValueError(
-            f"{path} returned NaN or inf in {len(rows)} of {len(x)} samples (first: row "
-            f"{rows[0]} of the batch); the exported network is broken for these inputs"
-        )
-    return x
-
-
-def graph_names(session, path):
-    """Names of the latent input, the optional integer label input and the image output."""
-    inputs = session.get_inputs()
-    floats = [i.name for i in inputs if i.type.startswith("tensor(float")]
-    integers = [i.name for i in inputs if i.type.startswith("tensor(int")]
-    z_name = "z" if "z" in floats else (floats[0] if len(floats) == 1 else None)
-    label_name = "label" if "label" in integers else (integers[0] if len(integers) == 1 else None)
-    if z_name is None or len(inputs) != 1 + bool(label_name):
-        raise ValueError(
-            f"{path} must take a float input 'z' and optionally an integer 'label', "
-            f"got inputs {[(i.name, i.type) for i in inputs]}"
-        )
-    outputs = [o.name for o in session.get_outputs()]
-    x_name = "x" if "x" in outputs else outputs[0]
-    return z_name, label_name, x_name

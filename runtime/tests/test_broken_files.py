@@ -51,7 +51,7 @@ def test_the_command_prints_one_line_and_writes_nothing(name, message, output, f
 
 def test_split_batches_are_checked_too(fixture_path):
     # 64 samples on 2 threads run as two sub-batches of one-thread sessions.
-    sampler = Sampler(fixture_path("nonfinite.onnx"), num_threads=2)
+    sampler = Sampler(fixture_path("nonfinite.onnx"), num_threads=2, split_batches=True)
     assert sampler.split_threads == 2
     with pytest.raises(ValueError, match="returned NaN or inf"):
         sampler.sample(64, seed=0)

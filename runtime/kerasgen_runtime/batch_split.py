@@ -1,0 +1,112 @@
+"""Running a batch as one session call or split over threads, chosen by measurement.
+
+onnxruntime's CPU ConvTranspose works through a batch one image at a time and gains
+little from a second intra-op thread, so a generator often runs a large batch faster as
+sub-batches at once, each on one thread of a single-threaded session. A Dense-only
+decoder already keeps every thread busy in one call, and there the split only adds
+copies. Which one wins depends on the file, the batch size and the machine, so the
+`BatchSplitter` times both on the first batches of each size and keeps the faster.
+Every sample is computed by the same kernels either way: the outputs are the same.
+"""
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from kerasgen_runtime.sessions import open_session, run_session
+
+def split_threads(num_threads, providers):
+    """Threads to split a batch over: `num_threads` (default: the usable cores), CPU only."""
+    if providers and list(providers) != ["CPUExecutionProvider"]:
+        return 1
+    if num_threads is None:
+        try:
+            num_threads = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            num_threads = os.cpu_count() or 1
+    return num_threads
+
+
+def size_bucket(count):
+    """Batch sizes timed together: powers of two, [2^(k-1), 2^k)."""
+    return int(count).bit_length()
+
+
+class BatchSplitter:
+    """Runs one batch of a file: one call of the multi-threaded session, or the split.
+
+    Args:
+        path: the `.onnx` file (a second, single-threaded session of it runs the split).
+        output_name: the graph output to compute.
+        run_whole: function `(feeds, count) -> x` running one call of the main session.
+        check: function `(x, count) -> x` refusing bad outputs.
+        x_shape: the shape of one sample.
+        threads: threads to split over (1: never split).
+        mode: "measure" (time both on the first batches of each size bucket, then keep
+            the faster: `WARMUP` untimed and `REPEATS` timed calls of each, taking
+            turns, best of each), True (always split a large enough batch, for tests
+            and benchmarks), False (never split).
+        session_options: `(providers, spin_wait)` of the split session.
+    """
+
+    MIN_PER_THREAD = 32
+    WARMUP, REPEATS = 1, 3
+
+    def __init__(self, path, output_name, run_whole, check, x_shape, threads, mode, session_options):
+        if not (isinstance(mode, bool) or mode == "measure"):
+            raise ValueError(f"split_batches must be 'measure', True or False, got {mode!r}")
+        self.path, self.output_name = path, output_name
+        self.run_whole, self.check = run_whole, check
+        self.x_shape, self.mode, self.session_options = tuple(x_shape), mode, session_options
+        self.threads = threads if mode is not False else 1
+        self.session = self.pool = None
+        self.choices = {}  # size bucket -> True (split) or False (one call), once measured
+        self.timings = {}  # size bucket -> {False: [seconds], True: [seconds]}
+
+    def parts(self, count):
+        return min(self.threads, count // self.MIN_PER_THREAD)
+
+    def run(self, feeds, count):
+        """`x` of one batch of `count` samples, by the path chosen for its size."""
+        if self.parts(count) <= 1:
+            return self.run_whole(feeds, count)
+        if self.mode is not True and self.mode is not False:
+            return self.measured(feeds, count)
+        return self.run_split(feeds, count) if self.mode else self.run_whole(feeds, count)
+
+    def measured(self, feeds, count):
+        """Runs the batch by the choice for its bucket; while there is none, by the
+        path whose turn it is, timing it, and chooses once both have their repeats."""
+        bucket = size_bucket(count)
+        if bucket in self.choices:
+            split = self.choices[bucket]
+            return self.run_split(feeds, count) if split else self.run_whole(feeds, count)
+        times = self.timings.setdefault(bucket, {False: [], True: []})
+        split = len(times[True]) < len(times[False])  # take turns, one call first
+        began = time.perf_counter()
+        x = self.run_split(feeds, count) if split else self.run_whole(feeds, count)
+        times[split].append(time.perf_counter() - began)
+        if min(len(t) for t in times.values()) >= self.WARMUP + self.REPEATS:
+            best = {path: min(t[self.WARMUP:]) for path, t in times.items()}
+            self.choices[bucket] = best[True] < best[False]
+        return x
+
+    def run_split(self, feeds, count):
+        """Sub-batches at once, each on one thread of the single-threaded session."""
+        parts = self.parts(count)
+        if self.session is None:
+            self.session = open_session(self.path, 1, *self.session_options)
+            self.pool = ThreadPoolExecutor(self.threads, "kerasgen-sampler")
+        bounds = np.linspace(0, count, parts + 1).astype(int)
+        outputs = np.empty((count, *self.x_shape), dtype="float32")
+
+        def run_part(start, stop):
+            part = {name: value[start:stop] for name, value in feeds.items()}
+            x = run_session(self.session, self.output_name, part, self.path)
+            outputs[start:stop] = self.check(x, stop - start)
+
+        for future in [self.pool.submit(run_part, a, b) for a, b in zip(bounds, bounds[1:])]:
+            future.result()
+        return outputs
