@@ -4,8 +4,10 @@ onnxruntime's CPU ConvTranspose works through a batch one image at a time and ga
 little from a second intra-op thread, so a generator often runs a large batch faster as
 sub-batches at once, each on one thread of a single-threaded session. A Dense-only
 decoder already keeps every thread busy in one call, and there the split only adds
-copies. Which one wins depends on the file, the batch size and the machine, so the
-`BatchSplitter` times both on the first batches of each size and keeps the faster.
+copies. A batch too small to split (batch 1) may still run faster on one thread than
+on several (no threads to wake). Which one wins depends on the file, the batch size and
+the machine, so the `BatchSplitter` times both on the first batches of each size and
+keeps the faster.
 Every sample is computed by the same kernels either way: the outputs are the same.
 """
 
@@ -44,8 +46,9 @@ class BatchSplitter:
         check: function `(x, count) -> x` refusing bad outputs.
         x_shape: the shape of one sample.
         threads: threads to split over (1: never split).
-        mode: "measure" (time both on the first batches of each size bucket, then keep
-            the faster: `WARMUP` untimed and `REPEATS` timed calls of each, taking
+        mode: "measure" (time the one call against the split, or for a batch too small
+            to split against one call of the single-threaded session, on the first
+            batches of each size bucket, then keep the faster: `WARMUP` untimed and `REPEATS` timed calls of each, taking
             turns, best of each), True (always split a large enough batch, for tests
             and benchmarks), False (never split).
         session_options: `(providers, spin_wait)` of the split session.
@@ -70,11 +73,11 @@ class BatchSplitter:
 
     def run(self, feeds, count):
         """`x` of one batch of `count` samples, by the path chosen for its size."""
-        if self.parts(count) <= 1:
-            return self.run_whole(feeds, count)
-        if self.mode is not True and self.mode is not False:
+        if self.threads > 1 and self.mode == "measure":
             return self.measured(feeds, count)
-        return self.run_split(feeds, count) if self.mode else self.run_whole(feeds, count)
+        if self.mode is True and self.parts(count) > 1:
+            return self.run_split(feeds, count)
+        return self.run_whole(feeds, count)
 
     def measured(self, feeds, count):
         """Runs the batch by the choice for its bucket; while there is none, by the
@@ -94,11 +97,14 @@ class BatchSplitter:
         return x
 
     def run_split(self, feeds, count):
-        """Sub-batches at once, each on one thread of the single-threaded session."""
+        """Sub-batches at once, each on one thread of the single-threaded session; a
+        batch too small to split: one call of that session."""
         parts = self.parts(count)
         if self.session is None:
             self.session = open_session(self.path, 1, *self.session_options)
             self.pool = ThreadPoolExecutor(self.threads, "kerasgen-sampler")
+        if parts <= 1:
+            return self.check(run_session(self.session, self.output_name, feeds, self.path), count)
         bounds = np.linspace(0, count, parts + 1).astype(int)
         outputs = np.empty((count, *self.x_shape), dtype="float32")
 

@@ -49,8 +49,9 @@ class Sampler:
             through a batch one image at a time and gains little from a second intra-op
             thread; a Dense-only decoder does, and loses to the split's copies).
             "measure" (default): time both on the first batches of each size (powers of
-            two; the first 8 such batches take turns) and keep the faster for this
-            Sampler (`split_choices`). True: always split; False: always one call. Same
+            two; the first 8 such batches take turns; a batch too small to split is
+            timed on this session against the single-threaded one) and keep the faster
+            for this Sampler (`split_choices`). True: always split; False: always one call. Same
             outputs, bit for bit, either way: every sample is computed by the same
             kernels (tested).
     Example:
@@ -200,7 +201,8 @@ class Sampler:
 
     @property
     def split_choices(self):
-        """Measured choices so far: {size bucket: True (split) or False (one call)}."""
+        """Measured choices so far: {size bucket: True (split, or the single-threaded
+        session for a batch too small to split) or False (one call of this session)}."""
         return dict(self.splitter.choices)
 
     def checked(self, x, count):
