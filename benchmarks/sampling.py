@@ -7,7 +7,8 @@ NumPy's BLAS all get that many threads) times at batch 1, 64, 256 and 1024:
 
   - `onnxruntime.InferenceSession` with default options (threads set) on the file,
   - the same on the file exported without rewrites (`to_onnx(optimize=False)`),
-  - `kerasgen_runtime.Sampler.decode` (splits large batches over the threads),
+  - `kerasgen_runtime.Sampler.decode` (one call or the batch split over the threads, as
+    it measured on its first batches of that size, which run before the timing),
   - the int8 file (`to_onnx(precision="int8")`, judged by the data's classifier) in a
     plain session and in the Sampler, where the export wrote one (it refuses an int8
     graph that is not faster or fails its quality gate; the reason is printed),
@@ -219,6 +220,22 @@ def runners_for(entry, files, batch, threads):
     }
 
 
+def settle(sampler, inputs):
+    """Runs a Sampler until it has chosen between one call and the batch split for this
+    batch size (its first batches of a size take turns, timed); returns the choice
+    (None: one thread, never timed)."""
+    from kerasgen_runtime.batch_split import BatchSplitter, size_bucket
+
+    if sampler is None:
+        return None
+    bucket = size_bucket(len(inputs["z"]))
+    for _ in range(2 * (BatchSplitter.WARMUP + BatchSplitter.REPEATS)):
+        if bucket in sampler.split_choices or sampler.split_threads <= 1:
+            break
+        sampler.decode(inputs["z"], inputs.get("label"))
+    return sampler.split_choices.get(bucket)
+
+
 def worker(args):
     """Times every runner at `args.threads` threads; writes the results as JSON."""
     args.threads = args.threads[0]
@@ -239,12 +256,15 @@ def worker(args):
         for batch in args.batches:
             inputs, runners = runners_for(entry, files, batch, args.threads)
             repeats = args.repeats if batch < 1024 else max(2, args.repeats // 2)
+            choices = {key: settle(entry[key], inputs) for key in ("sampler", "int8_sampler")}
             best = best_times(runners, repeats)
             rows[str(batch)] = {label: seconds * 1e3 for label, seconds in best.items()}
+            rows[str(batch)]["split"] = choices
             if batch == 256 or batch == max(args.batches):
                 rows[str(batch)]["profile"] = profile(files["onnx"], inputs, args.threads)
             print(f"  {args.threads} thread(s) {name} batch {batch}: " + ", ".join(
-                f"{k} {v:.2f} ms" for k, v in rows[str(batch)].items() if k != "profile"), flush=True)
+                f"{k} {v:.2f} ms" for k, v in rows[str(batch)].items() if isinstance(v, float))
+                + f"; Sampler split: {choices}", flush=True)
         results["networks"][name] = rows
     with open(args.output, "w") as f:
         json.dump(results, f)
@@ -260,7 +280,14 @@ def ratio_lines(name, files, rows, peak, threads):
                 f"session {tf_best / row['onnxruntime session']:.2f}x the fastest TF path; "
                 f"rewrites {row['session, no rewrites'] / row['onnxruntime session']:.2f}x; "
                 f"{gflops:.1f} GFLOP/s = {100 * gflops / peak:.0f}% of GEMM peak")
+        split = {key: ("split" if int(batch) >= 64 else "1-thread session") if value
+                 else "one call" if value is False else "-"
+                 for key, value in row.get("split", {}).items()}
+        text += (f"; Sampler {row['onnxruntime session'] / row['kerasgen Sampler']:.2f}x the plain "
+                 f"session on its file (chose {split.get('sampler', '-')})")
         if "int8 Sampler" in row:
+            text += (f", int8 Sampler {row['int8 session'] / row['int8 Sampler']:.2f}x the int8 "
+                     f"session (chose {split.get('int8_sampler', '-')})")
             text += (f"; int8 Sampler {tf_best / row['int8 Sampler']:.2f}x the fastest TF path, "
                      f"int8 session {row['onnxruntime session'] / row['int8 session']:.2f}x the float32 one")
         if batch == "1":
