@@ -228,7 +228,7 @@ def settle(sampler, inputs):
 
     if sampler is None:
         return None
-    bucket = size_bucket(len(inputs["z"]))
+    bucket = size_bucket(min(len(inputs["z"]), 256))  # decode runs batches of 256
     for _ in range(2 * (BatchSplitter.WARMUP + BatchSplitter.REPEATS)):
         if bucket in sampler.split_choices or sampler.split_threads <= 1:
             break
