@@ -45,40 +45,7 @@ def describe_model(model, encoder=False, source=None):
     prior. Returns `(network, metadata)`; the exporter adds the parity check fields.
     """
     conditioning = getattr(model, "conditioning", GenerativeModel.conditioning)
-    if encoder:
-        network = getattr(model, "encoder", None)
-        outputs = getattr(network, "outputs", None)
-        if network is None or outputs is None or len(outputs) != 2:
-            raise ValueError(
-                f"encoder=True needs a model whose `encoder` outputs [mean, log_var] "
-                f"(a VAE), got {type(model).__name__}"
-            )
-        image_shape = tuple(network.input_shape[1:])
-        kind, num_classes, prior = "encoder", None, PRIOR
-    else:
-        if not callable(getattr(model, "sampling_network", None)):
-            raise ValueError(
-                f"model must provide sampling_network() (a kerasgen model), got "
-                f"{type(model).__name__}"
-            )
-        network = model.sampling_network()
-        image_shape = tuple(network.output_shape[1:])
-        num_classes = model.num_classes if conditioning == "label" else None
-        if conditioning == "label":
-            kind = "conditional_generator"
-        elif network is getattr(model, "generator", None):
-            kind = "generator"
-        else:
-            kind = "decoder"
-        prior = getattr(model, "prior", GenerativeModel.prior)
-        if prior is None:
-            warnings.warn(
-                f"{type(model).__name__}'s latent has no prior: random N(0, I) codes decode "
-                "to smudges. The decoder is exported with prior null (decode codes of real "
-                "images); export a VAE or GAN to sample new images",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+    network, image_shape, kind, num_classes, prior = _exported_network(model, encoder, conditioning)
     import kerasgen
 
     value_range = list(getattr(model, "output_range", (None, None)))
@@ -115,6 +82,46 @@ def describe_model(model, encoder=False, source=None):
     if kind != "encoder" and conditioning == "label_map":
         describe_label_map(metadata, model)
     return network, validate(metadata)
+
+
+def _exported_network(model, encoder, conditioning):
+    """`(network, image_shape, kind, num_classes, prior)` of what `describe_model`
+    exports: the encoder, or the sampling network (warning when it has no prior)."""
+    if encoder:
+        network = getattr(model, "encoder", None)
+        outputs = getattr(network, "outputs", None)
+        if network is None or outputs is None or len(outputs) != 2:
+            raise ValueError(
+                f"encoder=True needs a model whose `encoder` outputs [mean, log_var] "
+                f"(a VAE), got {type(model).__name__}"
+            )
+        image_shape = tuple(network.input_shape[1:])
+        kind, num_classes, prior = "encoder", None, PRIOR
+    else:
+        if not callable(getattr(model, "sampling_network", None)):
+            raise ValueError(
+                f"model must provide sampling_network() (a kerasgen model), got "
+                f"{type(model).__name__}"
+            )
+        network = model.sampling_network()
+        image_shape = tuple(network.output_shape[1:])
+        num_classes = model.num_classes if conditioning == "label" else None
+        if conditioning == "label":
+            kind = "conditional_generator"
+        elif network is getattr(model, "generator", None):
+            kind = "generator"
+        else:
+            kind = "decoder"
+        prior = getattr(model, "prior", GenerativeModel.prior)
+        if prior is None:
+            warnings.warn(
+                f"{type(model).__name__}'s latent has no prior: random N(0, I) codes decode "
+                "to smudges. The decoder is exported with prior null (decode codes of real "
+                "images); export a VAE or GAN to sample new images",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+    return network, image_shape, kind, num_classes, prior
 
 
 def likelihood_of(model):

@@ -1,8 +1,7 @@
 """A run folder: what the run is (`run.json`), what it wrote, and what a killed run left.
 
-`kerasgen fit` records every field of `RUN_FIELDS` in `run.json`; `--resume` compares
-them. Every file a run writes is recorded in the folder's manifest
-(`kerasgen_runtime.files.atomic_path`), so a folder holding a user's file under a name a run writes
+What a run is, and how `--resume` compares it, is `kerasgen.run_record`. Every file a
+run writes is recorded in the folder's manifest (`kerasgen_runtime.files.atomic_path`), so a folder holding a user's file under a name a run writes
 is refused, and `--overwrite` removes only what the run recorded (TensorBoard's event
 files are recognised by their content), never a user's file in the folder, `samples/` or
 `tensorboard/`. A run holds an OS lock on `.kerasgen.lock` while it writes the folder,
@@ -13,25 +12,15 @@ never one of them.
 
 import contextlib
 import csv
-import hashlib
-import json
 import os
 import re
 
-import numpy as np
 from kerasgen_runtime.files import (MANIFEST, process_alive, remove_own,
                                     written_by_kerasgen)
 
-RUN_FILE = "run.json"
+from kerasgen.run_record import RUN_FILE
+
 LOCK_FILE = ".kerasgen.lock"
-# What a run is; `--resume` refuses a run folder whose record differs in any of them.
-RUN_FIELDS = ("recipe", "hyperparameters", "data", "data_sha256", "num_examples", "limit",
-              "color_mode", "image_size", "image_shape", "preprocessing", "validation_per_class",
-              "validation_fraction", "augmentation_shift", "batch_size", "seed", "labels_per_class",
-              "columns", "categorical", "impute", "label_column")
-# The command-line flags of run fields, named when a resume differs in one.
-RUN_FLAGS = {"labels_per_class": "--labels-per-class", "categorical": "--categorical",
-             "impute": "--impute", "label_column": "--label-column"}
 # Files a run writes.
 RUN_OUTPUTS = (RUN_FILE, "checkpoint.json", "metrics.csv", "model.keras", "samples.png", "samples.csv",
                "history.png", "history.json")
@@ -99,73 +88,6 @@ def _locked_file(path, out, flag):
         except FileNotFoundError:
             pass
         os.close(fd)
-
-
-def data_digest(x, y):
-    digest = hashlib.sha256(np.ascontiguousarray(x).tobytes())
-    if y is not None:
-        digest.update(np.ascontiguousarray(y).tobytes())
-    return digest.hexdigest()
-
-
-def run_record(spec, x, y, limit, report):
-    """What a run is (`RUN_FIELDS`): recorded in `run.json`, compared by `--resume`.
-    A table's options (`columns` as read, `categorical`, `impute`, `label_column`) are
-    recorded too, so `kerasgen encode` / `evaluate` on the run read files the same way."""
-    return {
-        "recipe": spec["recipe"],
-        "hyperparameters": spec.get("hyperparameters", {}),
-        "data": os.path.abspath(spec["data"]) if os.path.isdir(str(spec["data"])) else spec["data"],
-        "data_sha256": data_digest(x, y),
-        "num_examples": int(len(x)),
-        "limit": limit or None,
-        "subset": report.get("subset", "all examples"),
-        "color_mode": spec.get("color_mode", "auto"),
-        "image_size": list(spec["image_size"]) if spec.get("image_size") else None,
-        "image_shape": list(x.shape[1:]),
-        "preprocessing": spec["preprocessing"],
-        "validation_per_class": spec.get("validation_per_class", 0),
-        "validation_fraction": spec.get("validation_fraction"),
-        "augmentation_shift": spec.get("augmentation_shift", 0),
-        "batch_size": spec["batch_size"],
-        "seed": spec.get("seed", 0),
-        "columns": report.get("columns"),
-        **option_record(spec),
-        "class_names": report.get("class_names"),  # a class folder's sorted sub-folders
-    }
-
-
-# The run fields a spec states without its data (compared before the data is read).
-OPTION_FIELDS = ("labels_per_class", "categorical", "impute", "label_column")
-
-
-def option_record(spec):
-    """The `OPTION_FIELDS` of a spec: a table's options (None for images) and the
-    semi-supervised `labels_per_class`."""
-    table = spec.get("table")
-    return {
-        "labels_per_class": spec.get("labels_per_class"),
-        "categorical": list(table.get("categorical", [])) if table is not None else None,
-        "impute": table.get("impute", "refuse") if table is not None else None,
-        "label_column": table.get("label_column") if table is not None else None,
-    }
-
-
-def check_same_run(out, record, fields=RUN_FIELDS):
-    """Raises a ValueError naming every field (of `fields`) in which `out`'s recorded run
-    differs."""
-    with open(os.path.join(out, RUN_FILE)) as f:
-        saved = json.load(f)
-    saved = json.loads(json.dumps(saved))
-    current = json.loads(json.dumps(record))  # tuples -> lists, as saved
-    differing = [name for name in fields if saved.get(name) != current.get(name)]
-    if differing:
-        details = "; ".join(f"{name}{f' ({RUN_FLAGS[name]})' if name in RUN_FLAGS else ''}: run has "
-                            f"{saved.get(name)!r}, now {current.get(name)!r}" for name in differing)
-        raise ValueError(
-            f"--resume: {out!r} holds a different run ({details}); use another --out, or "
-            "--overwrite to replace that run"
-        )
 
 
 def holds_run(out):

@@ -40,9 +40,8 @@ from kerasgen_runtime.files import write_json
 from kerasgen import recipes
 from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint, latest_checkpoint, uncommitted_checkpoint
 from kerasgen.data import tables
-from kerasgen.run_folder import (OPTION_FIELDS, RUN_FILE, check_same_run, option_record,
-                                 read_metrics_log, remove_run, rewrite_metrics_log, run_lock,
-                                 run_record, start_run)
+from kerasgen.run_folder import read_metrics_log, remove_run, rewrite_metrics_log, run_lock, start_run
+from kerasgen.run_record import OPTION_FIELDS, RUN_FILE, check_same_run, option_record, run_record
 from kerasgen.training_callbacks import EpochSync, StepProgress, early_stopping, monitoring_callbacks
 from kerasgen.training_data import prepare_data, training_inputs
 

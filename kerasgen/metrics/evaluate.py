@@ -95,15 +95,7 @@ def evaluate(
     """
     metrics = parse_metrics(metrics)
     num_samples = check_positive_int("num_samples", num_samples)
-    check_model(model)
-    for metric, declaration, method, kind in (
-            ("nll", "scores_likelihood", "log_likelihood", "a kerasgen VAE"),
-            ("recon", "reconstructs", "reconstruct", "an autoencoder or VAE")):
-        if metric in metrics and not declares(model, declaration):
-            raise ValueError(
-                f"metric {metric!r} needs a model with {method} ({kind}), got "
-                f"{type(model).__name__}"
-            )
+    check_model(model, metrics)
     report = {} if report is None else report
     real = load_real_data(data, split, num_samples, seed, color_mode, image_size, report)
     _check_shapes(model, real, data)
@@ -138,13 +130,22 @@ def evaluate(
     return results
 
 
-def check_model(model):
-    """`model` must be a model object: this function loads no file and no zoo entry."""
+def check_model(model, metrics=()):
+    """`model` must be a model object (this function loads no file and no zoo entry)
+    that declares what `nll` and `recon`, if among `metrics`, need."""
     if isinstance(model, (str, os.PathLike)):
         raise ValueError(
             "model must be a loaded model or sampler (keras.saving.load_model, "
             f"kerasgen.zoo.load, kerasgen_runtime.Sampler), got the name {os.fspath(model)!r}"
         )
+    for metric, declaration, method, kind in (
+            ("nll", "scores_likelihood", "log_likelihood", "a kerasgen VAE"),
+            ("recon", "reconstructs", "reconstruct", "an autoencoder or VAE")):
+        if metric in metrics and not declares(model, declaration):
+            raise ValueError(
+                f"metric {metric!r} needs a model with {method} ({kind}), got "
+                f"{type(model).__name__}"
+            )
 
 
 def _with_scale(results, metrics, extractor, real, real_statistics, data, split, num_samples,

@@ -8,7 +8,7 @@ from kerasgen_runtime.latents import DEFAULT_GENERATOR, draw_latents
 from kerasgen.backend import JointOptimizer
 from kerasgen.backend.joint_optimizer import trainable_variables
 from kerasgen.losses import GAN_LOSSES
-from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
+from kerasgen.models.generative_model import GenerativeModel, deserialize_networks, predict_in_batches
 
 def pack(x, packing):
     """Stacks groups of `packing` consecutive samples on the last axis (PacGAN).
@@ -205,7 +205,4 @@ class AdversarialModel(GenerativeModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for player in cls.players:
-            config[player] = keras.saving.deserialize_keras_object(config[player])
-        return cls(**config)
+        return cls(**deserialize_networks(config, cls.players))

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 
 from kerasgen import losses
-from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
+from kerasgen.models.generative_model import GenerativeModel, deserialize_networks, predict_in_batches
 from kerasgen.models.vae import check_encoder_decoder
 
 
@@ -141,7 +141,4 @@ class Autoencoder(GenerativeModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
-        return cls(**config)
+        return cls(**deserialize_networks(config, ("encoder", "decoder")))

@@ -219,6 +219,16 @@ def first_batch(data):
     return keras.ops.convert_to_numpy(batch)
 
 
+def deserialize_networks(config, names):
+    """A copy of a model's `config` with the serialized networks under `names` turned
+    back into Keras objects (a `None` entry, an optional network left out, stays)."""
+    config = dict(config)
+    for name in names:
+        if config.get(name) is not None:
+            config[name] = keras.saving.deserialize_keras_object(config[name])
+    return config
+
+
 def predict_in_batches(network, inputs, batch_size=256):
     """Runs `network` in inference mode over `inputs` in batches; returns NumPy arrays.
 

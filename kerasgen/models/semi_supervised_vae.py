@@ -6,7 +6,7 @@ from keras import ops
 
 from kerasgen import losses
 from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
-from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
+from kerasgen.models.generative_model import GenerativeModel, deserialize_networks, predict_in_batches
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -216,7 +216,4 @@ class SemiSupervisedVAE(GenerativeModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for name in ("classifier", "encoder", "decoder"):
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
+        return cls(**deserialize_networks(config, ("classifier", "encoder", "decoder")))

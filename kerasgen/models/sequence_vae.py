@@ -5,7 +5,7 @@ from keras import ops
 from kerasgen import backend as kg_backend
 from kerasgen.data.text import BOS, PAD, UNK, Vocabulary
 from kerasgen.checks import check_positive_int
-from kerasgen.models.generative_model import GenerativeModel
+from kerasgen.models.generative_model import GenerativeModel, deserialize_networks
 from kerasgen.schedules import check_beta
 from kerasgen_runtime.latents import DEFAULT_GENERATOR
 from kerasgen_runtime.text_sampler import decode_loop, draw_noise
@@ -264,11 +264,7 @@ class SequenceVAE(GenerativeModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for key in ("encoder", "decoder"):
-            if config.get(key) is not None:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return cls(**deserialize_networks(config, ("encoder", "decoder")))
 
 
 def check_networks(encoder, decoder, vocabulary_size, max_length):

@@ -1,3 +1,6 @@
+"""SPADEGAN in one file (about 300 lines): its docstring, objective, training step and
+label-map sampling belong together, as each model's algorithm reads in its own file."""
+
 import keras
 import numpy as np
 from keras import ops
@@ -7,7 +10,7 @@ from kerasgen_runtime.spade_sampler import check_label_maps, spade_batches
 from kerasgen import losses
 from kerasgen.checks import check_non_negative
 from kerasgen.models.adversarial import AdversarialModel
-from kerasgen.models.generative_model import predict_in_batches
+from kerasgen.models.generative_model import deserialize_networks, predict_in_batches
 from kerasgen.networks.vgg_features import VGGFeatures
 
 
@@ -207,11 +210,7 @@ class SPADEGAN(AdversarialModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for name in ("encoder", "perceptual_extractor"):
-            if config.get(name) is not None:
-                config[name] = keras.saving.deserialize_keras_object(config[name])
-        return super().from_config(config)
+        return super().from_config(deserialize_networks(config, ("encoder", "perceptual_extractor")))
 
     # Inference ---------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from kerasgen_runtime.scorer import check_method, vae_scores
 
 from kerasgen import losses
 from kerasgen_runtime.latents import DEFAULT_GENERATOR, check_positive_int, draw_latents
-from kerasgen.models.generative_model import GenerativeModel, predict_in_batches
+from kerasgen.models.generative_model import GenerativeModel, deserialize_networks, predict_in_batches
 from kerasgen.models.user_networks import accept_encoder_decoder
 from kerasgen.schedules import check_beta
 
@@ -273,10 +273,7 @@ class VAE(GenerativeModel):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
-        config["decoder"] = keras.saving.deserialize_keras_object(config["decoder"])
-        return cls(**config)
+        return cls(**deserialize_networks(config, ("encoder", "decoder")))
 
 
 def check_encoder_decoder(encoder, decoder, variational):

@@ -1,7 +1,7 @@
 import keras
 
 from kerasgen.checks import check_positive_int, check_shape, check_units
-from kerasgen.networks.network import Network
+from kerasgen.networks.network import Network, latent_head
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -49,13 +49,7 @@ class ConvEncoder(Network):
         x = keras.layers.Flatten(name="flatten")(x)
         if hidden_units:
             x = keras.layers.Dense(hidden_units, activation=activation, name="hidden")(x)
-        if variational:
-            outputs = [
-                keras.layers.Dense(latent_dim, name="mean")(x),
-                keras.layers.Dense(latent_dim, name="log_var")(x),
-            ]
-        else:
-            outputs = keras.layers.Dense(latent_dim, name="z")(x)
+        outputs = latent_head(x, latent_dim, variational)
         kwargs.setdefault("name", "conv_encoder")
         super().__init__(inputs, outputs, **kwargs)
         self.image_shape = image_shape

@@ -34,3 +34,14 @@ def base_size(image_shape, num_stages):
             f"2**len(filters) = {factor}; use fewer filters stages"
         )
     return height // factor, width // factor
+
+
+def latent_head(x, latent_dim, variational=True):
+    """An encoder's dense head on features `x`: `[mean, log_var]` layers (named "mean"
+    and "log_var") of a diagonal Gaussian if `variational`, else one "z" layer."""
+    if variational:
+        return [
+            keras.layers.Dense(latent_dim, name="mean")(x),
+            keras.layers.Dense(latent_dim, name="log_var")(x),
+        ]
+    return keras.layers.Dense(latent_dim, name="z")(x)

@@ -1,7 +1,7 @@
 import keras
 
 from kerasgen.checks import check_positive_int, check_shape, check_units
-from kerasgen.networks.network import Network
+from kerasgen.networks.network import Network, latent_head
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -37,10 +37,7 @@ class SPADEEncoder(Network):
             x = keras.layers.GroupNormalization(groups=-1, epsilon=1e-5, name=f"norm_{index}")(x)
             x = keras.layers.LeakyReLU(0.2, name=f"conv_{index}_activation")(x)
         x = keras.layers.Flatten(name="flatten")(x)
-        outputs = [
-            keras.layers.Dense(latent_dim, name="mean")(x),
-            keras.layers.Dense(latent_dim, name="log_var")(x),
-        ]
+        outputs = latent_head(x, latent_dim)
         kwargs.setdefault("name", "spade_encoder")
         super().__init__(inputs, outputs, **kwargs)
         self.image_shape = image_shape

@@ -3,7 +3,7 @@ import keras
 from kerasgen.data.standardize import Standardize
 from kerasgen.data.tables import layout
 from kerasgen.checks import check_positive_int, check_units
-from kerasgen.networks.network import Network
+from kerasgen.networks.network import Network, latent_head
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -39,11 +39,7 @@ class TableEncoder(Network):
         x = Standardize(mean, std, name="standardize")(inputs)
         for index, units in enumerate(hidden_units):
             x = keras.layers.Dense(units, activation=activation, name=f"dense_{index}")(x)
-        if variational:
-            outputs = [keras.layers.Dense(latent_dim, name="mean")(x),
-                       keras.layers.Dense(latent_dim, name="log_var")(x)]
-        else:
-            outputs = keras.layers.Dense(latent_dim, name="z")(x)
+        outputs = latent_head(x, latent_dim, variational)
         kwargs.setdefault("name", "table_encoder")
         super().__init__(inputs, outputs, **kwargs)
         self.image_shape = (width,)

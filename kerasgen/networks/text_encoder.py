@@ -1,7 +1,7 @@
 import keras
 
 from kerasgen.checks import check_positive_int
-from kerasgen.networks.network import Network
+from kerasgen.networks.network import Network, latent_head
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -35,8 +35,7 @@ class TextEncoder(Network):
         inputs = keras.Input(shape=(sequence_length,), dtype="int32", name="tokens")
         x = keras.layers.Embedding(vocabulary_size, embedding_dim, mask_zero=True, name="embedding")(inputs)
         x = keras.layers.GRU(hidden_units, name="gru")(x)
-        outputs = [keras.layers.Dense(latent_dim, name="mean")(x),
-                   keras.layers.Dense(latent_dim, name="log_var")(x)]
+        outputs = latent_head(x, latent_dim)
         kwargs.setdefault("name", "text_encoder")
         super().__init__(inputs, outputs, **kwargs)
         self.latent_dim = latent_dim
