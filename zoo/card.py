@@ -8,7 +8,6 @@ import os
 import sys
 
 from kerasgen_runtime.files import write_text
-from kerasgen import networks
 from kerasgen.zoo.entry import ENTRY_FILE, RECIPE_FILE, ZOO_DIR, list_entries
 from kerasgen.zoo.text_entry import render_text_card
 
@@ -45,6 +44,9 @@ def render_card(config, recipe, directory=None):
         return render_text_card(config)
     name = config["name"]
     lines = [f"# {name}", "", config.get("description", ""), ""]
+    # Imported here: `kerasgen zoo list` imports this module and must run without Keras.
+    from kerasgen import networks
+
     package = "networks" if hasattr(networks, config["class_name"]) else "models"  # the judges
     lines += ["| | |", "|---|---|", f"| model | `kerasgen.{package}.{config['class_name']}` |"]
     if recipe:

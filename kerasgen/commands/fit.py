@@ -154,12 +154,18 @@ def interrupted(work, argv):
 
 
 def run(args):
-    """Trains; a warning (a monitor's: GAN imbalance, mode or posterior collapse) is one
-    line on stderr."""
+    """Trains; a warning meant for the user (a `UserWarning`: a monitor's GAN imbalance,
+    mode or posterior collapse) is one line on stderr; deprecation and other warnings
+    about code are shown as Python shows them."""
     import warnings
 
+    shown = warnings.showwarning
+
     def one_line(message, category, filename, lineno, file=None, line=None):
-        print(f"kerasgen fit: warning: {message}", file=file or sys.stderr, flush=True)
+        if issubclass(category, UserWarning):
+            print(f"kerasgen fit: warning: {message}", file=file or sys.stderr, flush=True)
+        else:
+            shown(message, category, filename, lineno, file, line)
 
     with warnings.catch_warnings():
         warnings.showwarning = one_line

@@ -172,7 +172,7 @@ def test_bad_inputs_raise_clear_errors():
     image_gan = models.GAN(networks.DCGANGenerator(4, (8, 8, 1), filters=(8,)),
                            networks.DCGANDiscriminator((8, 8, 1), filters=(8,)))
     image_gan.compile()
-    with pytest.raises(ValueError, match=r"x must lie in \[-1, 1\] for this model, got values in \[0, 255\]; convert with kerasgen.data.value_ranges.to_signed_range"):
+    with pytest.raises(ValueError, match=r"x must lie in \[-1, 1\] for this model, got values in \[0, 255\]; convert with kerasgen.data.to_signed_range"):
         image_gan.fit(np.full((4, 8, 8, 1), 255.0, "float32") * np.arange(2).reshape(2, 1, 1, 1).repeat(2, 0))
     with pytest.raises(ValueError, match=r"per-example shape \(2,\)"):
         gan.compile()
