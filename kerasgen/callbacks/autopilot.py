@@ -98,7 +98,7 @@ class Autopilot(keras.callbacks.Callback):
                          if isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule)]
             if scheduled:
                 raise ValueError(f"--max-rollbacks {self.max_rollbacks} lowers the learning rates, but the "
-                                 f"{', '.join(scheduled)} optimizer follows a schedule; use a constant "
+                                 f"{', '.join(scheduled)} learning rate(s) follow a schedule; use a constant "
                                  "learning rate (e.g. --set decay_steps=0) or --max-rollbacks 0")
         if self.learning_rates is None:
             self.learning_rates = {name: float(optimizer.learning_rate) for name, optimizer in optimizers}
