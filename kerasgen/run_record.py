@@ -15,7 +15,8 @@ RUN_FIELDS = ("recipe", "hyperparameters", "data", "data_sha256", "num_examples"
               "columns", "categorical", "impute", "label_column", "autopilot")
 # The command-line flags of run fields, named when a resume differs in one.
 RUN_FLAGS = {"labels_per_class": "--labels-per-class", "categorical": "--categorical",
-             "impute": "--impute", "label_column": "--label-column"}
+             "impute": "--impute", "label_column": "--label-column",
+             "autopilot": "--select-by, --select-every, ..."}
 
 
 def data_digest(x, y):

@@ -199,11 +199,12 @@ def run_fit(*args, cwd=None):
                           text=True, env=env, timeout=600)
 
 
-def test_cli_vae_every_two_epochs_logs_and_keeps_the_best(tmp_path):
+def test_cli_vae_every_two_epochs_logs_and_keeps_the_best(tmp_path, capsys):
     out = str(tmp_path / "vae")
-    result = run_fit("vae", "--data", "mnist5k", "--limit", "300", "--epochs", "4", "--batch-size", "32",
-                     "--set", "hidden_units=[32]", "--set", "latent_dim=4", "--select-by", "fid",
-                     "--select-every", "2", "--select-patience", "2", "--out", out, "--verbose", "0")
+    args = ["vae", "--data", "mnist5k", "--limit", "300", "--epochs", "4", "--batch-size", "32",
+            "--set", "hidden_units=[32]", "--set", "latent_dim=4", "--select-by", "fid",
+            "--select-every", "2", "--select-patience", "2", "--out", out, "--verbose", "0"]
+    result = run_fit(*args)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith("Autopilot: FID of 30 samples against 30 held-out images") for line in lines)
@@ -232,6 +233,9 @@ def test_cli_vae_every_two_epochs_logs_and_keeps_the_best(tmp_path):
     b = keras.saving.load_model(os.path.join(out, kept["file"]), safe_mode=True)
     for x, y in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(x, y)
+    # Resuming with other autopilot settings is another run: refused, naming them.
+    status, _, err = fit_in_process(capsys, *args[:-4], "--select-patience", "5", "--out", out, "--resume")
+    assert status == 2 and "autopilot (--select-by, --select-every, ...): run has" in err, err
 
 
 def fit_in_process(capsys, *args):
