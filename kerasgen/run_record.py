@@ -12,7 +12,7 @@ RUN_FILE = "run.json"
 RUN_FIELDS = ("recipe", "hyperparameters", "data", "data_sha256", "num_examples", "limit",
               "color_mode", "image_size", "image_shape", "preprocessing", "validation_per_class",
               "validation_fraction", "augmentation_shift", "batch_size", "seed", "labels_per_class",
-              "columns", "categorical", "impute", "label_column", "mixed_precision")
+              "columns", "categorical", "impute", "label_column", "autopilot", "mixed_precision")
 # The command-line flags of run fields, named when a resume differs in one.
 RUN_FLAGS = {"labels_per_class": "--labels-per-class", "categorical": "--categorical",
              "impute": "--impute", "label_column": "--label-column", "mixed_precision": "--mixed-precision"}
@@ -49,6 +49,7 @@ def run_record(spec, x, y, limit, report):
         "batch_size": spec["batch_size"],
         "seed": spec.get("seed", 0),
         "columns": report.get("columns"),
+        "autopilot": spec.get("autopilot"),  # --select-by and its settings (None: off)
         "mixed_precision": spec.get("mixed_precision") or "float32",
         **option_record(spec),
         "class_names": report.get("class_names"),  # a class folder's sorted sub-folders

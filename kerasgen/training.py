@@ -45,8 +45,8 @@ from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint, latest_checkpoi
 from kerasgen.data import tables
 from kerasgen.run_folder import read_metrics_log, remove_run, rewrite_metrics_log, run_lock, start_run
 from kerasgen.run_record import OPTION_FIELDS, RUN_FILE, check_same_run, option_record, run_record
-from kerasgen.training_callbacks import EpochSync, StepProgress, early_stopping, monitoring_callbacks
-from kerasgen.training_data import prepare_data, training_inputs
+from kerasgen.training_callbacks import EpochSync, StepProgress, autopilot, early_stopping, monitoring_callbacks
+from kerasgen.training_data import prepare_data, split_held_out, training_inputs
 
 
 def default_spec(recipe_name):
@@ -140,6 +140,7 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     keras.utils.set_random_seed(spec.get("seed", 0))
     report = {}
     (x, y), validation = prepare_data(spec, limit, report)
+    (x, y), held_out = split_held_out(spec, x, y)  # the autopilot's; no batch holds them
     if "data" in report:
         print(f"Data: {report['data']}")
     if "subset" in report:
@@ -148,17 +149,18 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     model, state = start_model(out, spec, recipe, x, y, record, resume, overwrite)
     write_json(os.path.join(out, RUN_FILE), record)
     rewrite_metrics_log(os.path.join(out, "metrics.csv"), state["history"])
+    pilot = autopilot(out, spec, model, x, y, held_out, state)
 
     inputs = training_inputs(spec, recipe, x, y, state["epoch"])
     patience = spec.get("early_stopping_patience", 0) if validation is not None else 0
     stopping = early_stopping(out, patience, state) if patience else None
     saver = EpochCheckpoint(out, state["history"], state["seconds"], early_stopping=stopping,
-                            metrics_log=os.path.join(out, "metrics.csv"))
+                            metrics_log=os.path.join(out, "metrics.csv"), autopilot=pilot)
     monitors, others = (monitoring_callbacks(model, out, spec, x, validation, tensorboard) if monitor
                         else ([], []))
     # Monitors add their logs before the checkpoint and the CSV record them; early
     # stopping updates its counters before the checkpoint records them.
-    first = monitors + ([stopping] if stopping is not None else [])
+    first = monitors + [c for c in (stopping, pilot) if c is not None]
     all_callbacks = [EpochSync(inputs), *first, saver, *others, *callbacks]
     if verbose and not any(isinstance(c, keras.callbacks.ProgbarLogger) for c in all_callbacks):
         all_callbacks.append(StepProgress())
@@ -167,11 +169,14 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
         fit_kwargs["validation_data"] = validation if recipe.labels else (validation[0],)
         fit_kwargs["validation_batch_size"] = spec["batch_size"]
     stopped = stopping is not None and (stopping.resumed_state or {}).get("stopped_epoch", 0) > 0
+    stopped = stopped or (pilot is not None and pilot.stopped)
     if state["epoch"] < spec["epochs"] and not stopped:
         model.fit(inputs, epochs=spec["epochs"], initial_epoch=state["epoch"], verbose=verbose,
                   callbacks=all_callbacks, **fit_kwargs)
-    elif stopped and stopping.resumed_best_weights is not None:  # it had stopped: as it ended
+    elif stopping is not None and stopped and stopping.resumed_best_weights is not None:  # as it ended
         model.set_weights(stopping.resumed_best_weights)
+    if pilot is not None:  # the run's model is the autopilot's best checkpoint
+        pilot.finish(model)
     return model, saver.history, saver.seconds, (x, y)
 
 
