@@ -37,7 +37,7 @@ import os
 import keras
 from kerasgen_runtime.files import write_json
 
-from kerasgen import recipes
+from kerasgen import backend, recipes
 from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint, latest_checkpoint, uncommitted_checkpoint
 from kerasgen.data import tables
 from kerasgen.run_folder import read_metrics_log, remove_run, rewrite_metrics_log, run_lock, start_run
@@ -163,7 +163,7 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
         fit_kwargs["validation_batch_size"] = spec["batch_size"]
     stopped = stopping is not None and (stopping.resumed_state or {}).get("stopped_epoch", 0) > 0
     if state["epoch"] < spec["epochs"] and not stopped:
-        model.fit(inputs, epochs=spec["epochs"], initial_epoch=state["epoch"], verbose=verbose,
+        model.fit(backend.fit_batches(inputs), epochs=spec["epochs"], initial_epoch=state["epoch"], verbose=verbose,
                   callbacks=all_callbacks, **fit_kwargs)
     elif stopped and stopping.resumed_best_weights is not None:  # it had stopped: as it ended
         model.set_weights(stopping.resumed_best_weights)
