@@ -24,8 +24,20 @@ def add_parser(subparsers):
     parser.add_argument(
         "--metrics", default="fid",
         help="comma-separated: fid,kid,is,prd,nll,recon (default: fid); or linear_probe, "
-        "anomaly (autoencoders and VAEs, see below)",
+        "anomaly (autoencoders and VAEs, see below); or memorization (see below)",
     )
+    group = parser.add_argument_group(
+        "memorization", "distances of -n samples to their nearest --data (training) image, in pixels "
+        "and features, against those of held-out real images")
+    group.add_argument("--held-out", default=None, metavar="DATA",
+                       help="real images the model was not trained on (folder or dataset name; "
+                       "default: a dataset name's test split, or a run folder's validation slice)")
+    group.add_argument("--pairs", default=None, metavar="PATH.png",
+                       help="PNG of the closest pairs, sample | nearest training image (default: "
+                       "beside -o, NAME_closest_pairs.png)")
+    group.add_argument("--threshold", type=float, default=0.10,
+                       help="verdict: copies when more than this fraction of samples is closer than "
+                       "the held-out 5th percentile (default 0.10)")
     group = parser.add_argument_group("linear_probe / anomaly")
     group.add_argument("--anomalies", default=None, help="anomaly: data of anomalous examples")
     group.add_argument("--normal-classes", default=None, metavar="LIST",
@@ -89,6 +101,10 @@ def run(args, model=None):
             model = image_folder_samples(args)
         else:
             model, found = load_model(args.model, "MODEL")
+    if "memorization" in [name.strip() for name in args.metrics.split(",")]:
+        from kerasgen.commands import memorization_check
+
+        return memorization_check.run(args, model, found)
     if any(name.strip() in ("linear_probe", "anomaly") for name in args.metrics.split(",")):
         from kerasgen.commands import autoencoder_metrics
 

@@ -9,6 +9,7 @@ use).
 
 from kerasgen.data.dynamic_binarization import DynamicBinarization, binarize
 from kerasgen.data.folders import from_folder
+from kerasgen.data.image_folders import write_dataset_folder, write_image_folder
 from kerasgen.data.labelled_batches import LabelledBatches, hide_labels
 from kerasgen.data.layouts import from_paired_folder, load_layouts, save_label_map
 from kerasgen.data.named_datasets import NAMES, load, mixture_modes, sample_mixture
@@ -27,5 +28,6 @@ __all__ = [
     "Table", "TableHead", "binarize", "check_training_range", "check_value_range", "from_arrays",
     "from_folder", "from_paired_folder", "from_tf_dataset", "hide_labels", "is_table_path", "load",
     "load_layouts", "mixture_modes", "random_subset", "read_table", "resolve_source", "sample_mixture",
-    "save_label_map", "subset_rows", "to_signed_range", "to_unit_range",
+    "save_label_map", "subset_rows", "to_signed_range", "to_unit_range", "write_dataset_folder",
+    "write_image_folder",
 ]

