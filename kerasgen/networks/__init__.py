@@ -24,3 +24,5 @@ from kerasgen.networks.table_encoder import TableEncoder
 from kerasgen.networks.table_decoder import TableDecoder
 from kerasgen.networks.text_encoder import TextEncoder
 from kerasgen.networks.text_decoder import TextDecoder
+from kerasgen.networks.resnet_generator import ResNetGenerator
+from kerasgen.networks.resnet_discriminator import ResNetDiscriminator

@@ -45,3 +45,26 @@ def latent_head(x, latent_dim, variational=True):
             keras.layers.Dense(latent_dim, name="log_var")(x),
         ]
     return keras.layers.Dense(latent_dim, name="z")(x)
+
+
+def spectral(layer, spectral_norm):
+    """`layer` wrapped in `keras.layers.SpectralNormalization` (named as the layer was,
+    the layer itself renamed `<name>_layer`) if `spectral_norm`, else `layer` unchanged.
+
+    The wrapper divides the kernel by its largest singular value, estimated by one
+    power iteration per training call; its vector `u` is a non-trainable weight, so it
+    is saved, restored and resumed with the model. At inference the wrapper is the
+    plain layer (the kernel it holds is already normalized), so exports see a plain
+    Conv2D / Dense.
+    """
+    if not spectral_norm:
+        return layer
+    name = layer.name
+    layer.name = f"{name}_layer"
+    return keras.layers.SpectralNormalization(layer, name=name)
+
+
+def check_bool(name, value):
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value

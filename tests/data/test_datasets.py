@@ -132,3 +132,25 @@ def test_value_range_helpers():
         value_ranges.check_value_range(x * 3, (-1, 1))
     binary = dynamic_binarization.binarize(np.full((1000,), 0.3), seed=0)
     assert set(np.unique(binary)) == {0.0, 1.0} and abs(binary.mean() - 0.3) < 0.05
+
+
+def test_color_digits32_is_seeded_rgb_digits_with_legible_contrast():
+    from sklearn.datasets import load_digits
+
+    from kerasgen.data import color_digits
+
+    (x, y), (x_test, y_test) = named_datasets.load("color_digits32")
+    assert x.shape == (1438, 32, 32, 3) and x_test.shape == (359, 32, 32, 3) and x.dtype == "float32"
+    assert 0.0 <= x.min() and x.max() <= 1.0
+    np.testing.assert_array_equal(np.concatenate([y, y_test]), load_digits().target)
+    (again, _), _ = named_datasets.load("color_digits32")
+    np.testing.assert_array_equal(x, again)  # seeded
+    (other, _), _ = color_digits.load_color_digits32(seed=1)
+    assert not np.allclose(x, other)
+    background, foreground = color_digits.colour_pairs(1797, 0)
+    contrast = np.abs(background.mean(1) - foreground.mean(1))
+    assert contrast.min() >= color_digits.MIN_CONTRAST
+    # Where a digit's 8x8 corner is blank, the corner pixel is the background colour.
+    blank = load_digits().images[:1438, 0, 0] == 0
+    assert blank.mean() > 0.9
+    np.testing.assert_allclose(x[blank, 0, 0], background[:1438][blank], atol=1e-6)

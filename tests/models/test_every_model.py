@@ -108,6 +108,23 @@ def gan(data):
     return model, dict(x=value_ranges.to_signed_range(data[0]), batch_size=16), samples, ("decoder",)
 
 
+def spectral_norm_gan(data):
+    """DCGAN networks with a spectral-normalized discriminator, hinge loss."""
+    discriminator = networks.DCGANDiscriminator(SHAPE, filters=(4, 8), spectral_norm=True)
+    model = models.GAN(dcgan_pair()[0], discriminator, loss="hinge", seed=0)
+    model.compile(generator_optimizer=adam(), discriminator_optimizer=adam())
+    return model, dict(x=value_ranges.to_signed_range(data[0]), batch_size=16), samples, ("decoder",)
+
+
+def resnet_gan(data):
+    """The ResNet networks of recipe gan_rgb (one block each at 8x8)."""
+    model = models.GAN(networks.ResNetGenerator(LATENT, SHAPE, filters=(4,)),
+                       networks.ResNetDiscriminator(SHAPE, filters=(4,)), loss="hinge",
+                       share_fake_batch=True, seed=0)
+    model.compile(generator_optimizer=adam(), discriminator_optimizer=adam())
+    return model, dict(x=value_ranges.to_signed_range(data[0]), batch_size=16), samples, ("decoder",)
+
+
 def mlp_gan(data):
     points, _ = named_datasets.sample_mixture("ring8", 64, seed=0)
     model = models.GAN(networks.MLP(LATENT, 2, (8,)), networks.PackedMLPDiscriminator(2, 2, hidden_units=(8,)),
@@ -214,6 +231,8 @@ CASES = {  # name: (the model's class, its case)
     "beta_vae": ("VAE", beta_vae),
     "table_vae": ("VAE", table_vae),
     "gan": ("GAN", gan),
+    "spectral_norm_gan": ("GAN", spectral_norm_gan),
+    "resnet_gan": ("GAN", resnet_gan),
     "mlp_gan": ("GAN", mlp_gan),
     "wgan_gp": ("WGANGP", wgan_gp),
     "conditional_gan": ("ConditionalGAN", conditional_gan),
