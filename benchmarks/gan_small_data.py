@@ -147,15 +147,23 @@ def train_keras_io(folder, out, budget, seed=0):
     from kerasgen.callbacks import CPUBudget
     from kerasgen.data import from_folder
 
+    os.makedirs(out)  # a new folder: never trains over another run's
     x, _ = from_folder(folder)
     keras.utils.set_random_seed(seed)
     model = keras_io_dcgan_rgb32()
     stop = CPUBudget(budget)
     history = model.fit(x, epochs=100000, batch_size=32, verbose=0, callbacks=[stop])
-    os.makedirs(out, exist_ok=True)
     model.generator.save_weights(os.path.join(out, "generator.weights.h5"))
     with open(os.path.join(out, "keras_io.json"), "w") as f:
         json.dump({"epochs": len(history.history["d_loss"]), "cpu_seconds": time.process_time()}, f)
+
+
+def augment_default():
+    """`(has an augment setting, its default)` of this checkout's gan_rgb recipe."""
+    from kerasgen import recipes
+
+    parameter = inspect.signature(recipes.get("gan_rgb").build).parameters.get("augment")
+    return (parameter is not None, None if parameter is None else parameter.default)
 
 
 def available(row):
@@ -166,9 +174,20 @@ def available(row):
 
     if "gan_rgb" not in recipes.names():
         return "recipe gan_rgb is not in this checkout"
-    if "augment" not in inspect.signature(recipes.get("gan_rgb").build).parameters:
+    if row == "gan_rgb" and not augment_default()[0]:
         return "recipe gan_rgb has no augment setting in this checkout"
     return None
+
+
+def augment_settings(row):
+    """The `--set` of a gan_rgb row: without augmentation is the recipe without an augment
+    setting, or `augment=null` when it has one and it is on by default; with augmentation
+    is the recipe's default when that is on, else `augment=diffaugment`."""
+    has, default = augment_default()
+    off = default in (None, False, "", "none")
+    if row == "gan_rgb_noaug":
+        return [] if not has or off else ["--set", "augment=null"]
+    return ["--set", f"augment={AUGMENT[row]}"] if off else []
 
 
 def row_command(row, folder, out, budget):
@@ -178,11 +197,12 @@ def row_command(row, folder, out, budget):
     command = [sys.executable, "-m", "kerasgen_cli", "fit", "dcgan" if row == "dcgan" else "gan_rgb",
                "--data", folder, "--out", out, "--epochs", "100000", "--cpu-budget", str(budget),
                "--verbose", "0"]
-    return command + (["--set", f"augment={AUGMENT[row]}"] if row in AUGMENT else [])
+    return command + (augment_settings(row) if row in AUGMENT else [])
 
 
 def start_row(row, folder, out, budget, log):
-    command = ["nice", "-n", "10", *row_command(row, folder, out, budget)]
+    # Niceness 10 in all, whether or not this script itself runs under `nice -n 10`.
+    command = ["nice", "-n", str(max(0, 10 - os.nice(0))), *row_command(row, folder, out, budget)]
     print(f"[{time.strftime('%H:%M:%S')}] start {out}: {' '.join(command)}", flush=True)
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=os.path.dirname(HERE))
 
@@ -195,15 +215,19 @@ def prepare_set(name, work):
     from kerasgen.metrics import train_domain_classifier
     from kerasgen_runtime.files import sha256_file
 
+    import fcntl
+
     root = os.path.join(work, name)
     for split in ("train", "test"):
         if not os.path.isdir(os.path.join(root, split)):
             write_dataset_folder(name, os.path.join(root, split), split=split)
     (x, y), (x_test, y_test) = named_datasets.load(name)
     path = os.path.join(root, "classifier.keras")
-    if not os.path.isfile(path):
-        classifier = train_domain_classifier(x, y, epochs=CLASSIFIER_EPOCHS, seed=0)
-        classifier.save(path)
+    with open(os.path.join(root, "judge.lock"), "w") as lock:  # one judge per set, however many runs
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.isfile(path):
+            classifier = train_domain_classifier(x, y, epochs=CLASSIFIER_EPOCHS, seed=0)
+            classifier.save(path)
     classifier = keras.saving.load_model(path, safe_mode=True)
     probabilities = classifier.predict(x_test, batch_size=256, verbose=0)
     accuracy = float((probabilities.argmax(axis=1) == y_test).mean())
@@ -295,10 +319,28 @@ def train_rows(todo, work, budget, jobs, results):
         save_results(work, results)
 
 
+RESULTS = "results.json"
+results_file = [RESULTS]  # this invocation's file in WORK (--results)
+
+
 def save_results(work, results):
     from kerasgen_runtime.files import write_json
 
-    write_json(os.path.join(work, "results.json"), results)
+    write_json(os.path.join(work, results_file[0]), results)
+
+
+def all_results(work):
+    """Every results*.json of WORK merged (rows trained by separate invocations)."""
+    merged = {}
+    for name in sorted(os.listdir(work)):
+        if name.startswith("results") and name.endswith(".json"):
+            with open(os.path.join(work, name)) as f:
+                for set_name, rows in json.load(f).items():
+                    for row, entry in rows.items():
+                        old = merged.setdefault(set_name, {}).get(row)
+                        if old is None or "skipped" in old or ("fid" in entry and "fid" not in old):
+                            merged[set_name][row] = entry
+    return merged
 
 
 def report(work, results, budget):
@@ -338,16 +380,19 @@ def main():
     parser.add_argument("--sets", nargs="*", default=list(SETS), choices=SETS)
     parser.add_argument("--rows", nargs="*", default=list(ROWS), choices=ROWS)
     parser.add_argument("--jobs", type=int, default=2, help="rows trained at once (default 2)")
-    parser.add_argument("--report", action="store_true", help="only print the table of WORK/results.json")
+    parser.add_argument("--report", action="store_true", help="only print the table of WORK/results*.json")
+    parser.add_argument("--results", default=RESULTS, help="this invocation's results file in WORK "
+                        "(another name lets a second invocation train other rows at the same time)")
     parser.add_argument("--child-keras-io", metavar="FOLDER", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_keras_io:
         return train_keras_io(args.child_keras_io, args.out, args.budget)
-    path = os.path.join(args.work, "results.json")
+    results_file[0] = args.results
+    path = os.path.join(args.work, args.results)
     results = json.load(open(path)) if os.path.isfile(path) else {}
     if args.report:
-        return report(args.work, results, args.budget)
+        return report(args.work, all_results(args.work), args.budget)
     from kerasgen.data import write_dataset_folder
 
     for name in args.sets:  # the class folders the rows train on
@@ -377,7 +422,7 @@ def main():
                 entry.update(measure(samples_of(row, os.path.join(args.work, name, row)), data))
                 save_results(args.work, results)
     save_results(args.work, results)
-    report(args.work, results, args.budget)
+    report(args.work, all_results(args.work), args.budget)
 
 
 if __name__ == "__main__":
