@@ -1,6 +1,7 @@
 """The `gan_rgb` recipe: a ResNet GAN for a folder of 32x32 or 64x64 RGB images."""
 
 from kerasgen import models, networks
+from kerasgen.augmentation import DEFAULT_POLICY
 from kerasgen.recipes import register
 from kerasgen.recipes.gans import adam
 
@@ -34,7 +35,8 @@ def rgb_divisor(image_shape):
 def build_gan_rgb(data_shape, num_classes=None, latent_dim=128, generator_filters=64,
                   discriminator_filters=64, loss="hinge", learning_rate=2e-4,
                   discriminator_learning_rate=None, beta_1=0.0, beta_2=0.999,
-                  generator_ema=0.99, seed=0):
+                  generator_ema=0.99, seed=0, augment="diffaugment", augment_policy=DEFAULT_POLICY,
+                  ada_target=0.6, ada_adjustment_images=500_000):
     """SNGAN-style GAN for 32x32 or 64x64 RGB images (Miyato et al. 2018).
 
     `ResNetGenerator` and `ResNetDiscriminator` (spectral norm on every discriminator
@@ -46,7 +48,9 @@ def build_gan_rgb(data_shape, num_classes=None, latent_dim=128, generator_filter
     0.99 by default; 0 turns it off; see `adam`). Keras's average starts at the initial
     weights with no warm-up, so the usual 0.999 would still hold 0.999**1000 = 37% of
     the random initialization after the ~1,000 steps a CPU run makes; 0.99 forgets it
-    within a few hundred. One discriminator step per generator step; the fake batch
+    within a few hundred. `augment` (default `"diffaugment"`, Zhao et al. 2020; `"ada"`,
+    or None to turn it off) augments what the discriminator sees, real and generated
+    alike (see `kerasgen.models.GAN`). One discriminator step per generator step; the fake batch
     is shared by both players' updates. The defaults (40 epochs, batch 64) are sized
     for a few thousand images on a CPU.
     """
@@ -56,7 +60,9 @@ def build_gan_rgb(data_shape, num_classes=None, latent_dim=128, generator_filter
                                          name="resnet_generator")
     discriminator = networks.ResNetDiscriminator(data_shape, filters=(discriminator_filters,) * blocks,
                                                  spectral_norm=True, name="resnet_discriminator")
-    model = models.GAN(generator, discriminator, loss=loss, share_fake_batch=True, seed=seed, name="gan")
+    model = models.GAN(generator, discriminator, loss=loss, share_fake_batch=True, seed=seed, name="gan",
+                       augment=augment, augment_policy=augment_policy, ada_target=ada_target,
+                       ada_adjustment_images=ada_adjustment_images)
     model.compile(
         generator_optimizer=adam(learning_rate, beta_1=beta_1, beta_2=beta_2, ema=generator_ema),
         discriminator_optimizer=adam(discriminator_learning_rate or learning_rate, beta_1=beta_1,

@@ -31,6 +31,7 @@ def rgb_folder(tmp_path_factory):
 def test_builds_for_32_and_64_pixel_rgb_images(size, blocks):
     model = recipes.get("gan_rgb").build((size, size, 3), **TINY)
     assert model.loss_name == "hinge" and model.share_fake_batch
+    assert model.get_config()["augment"] == "diffaugment"
     assert model.generator.get_config()["filters"] == (4,) * blocks
     assert model.discriminator.get_config()["spectral_norm"] is True
     assert model.generator_optimizer.use_ema and model.generator_optimizer.ema_momentum == 0.99
