@@ -7,6 +7,7 @@ from kerasgen_runtime.latents import DEFAULT_GENERATOR, draw_latents
 
 from kerasgen import augmentation
 from kerasgen import backend as kg_backend
+from kerasgen import precision
 from kerasgen.backend import JointOptimizer
 from kerasgen.backend.joint_optimizer import trainable_variables
 from kerasgen.losses import GAN_LOSSES
@@ -242,6 +243,7 @@ class AdversarialModel(GenerativeModel):
         """Takes `<player>_optimizer` for every player, the rest goes to `keras.Model.compile`."""
         names = [f"{player}_optimizer" for player in self.players]
         optimizers = distinct_optimizers(**{name: kwargs.pop(name) for name in names})
+        optimizers = [precision.loss_scaled(optimizer, self) for optimizer in optimizers]  # float16
         for name, optimizer in zip(names, optimizers):
             setattr(self, name, optimizer)
         # `model.optimizer` joins them all (on JAX this puts their state in the
@@ -263,7 +265,9 @@ class AdversarialModel(GenerativeModel):
 
     def build_optimizers(self):
         for player in self.players:
-            getattr(self, f"{player}_optimizer").build(self.variables_of(player))
+            optimizer = getattr(self, f"{player}_optimizer")
+            if not optimizer.built:  # a LossScaleOptimizer's build would add its variables again
+                optimizer.build(self.variables_of(player))
 
     # Sampling ------------------------------------------------------------------------
 
