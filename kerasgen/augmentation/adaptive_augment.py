@@ -78,7 +78,7 @@ class AdaptiveAugment(DiffAugment):
     def observe(self, r_t, count):
         """Takes one update's mean sign `r_t` over `count` real examples; every
         `interval` updates, moves p toward the target and starts a new interval."""
-        r_t = ops.cast(ops.stop_gradient(r_t), "float32")
+        r_t = ops.cast(ops.stop_gradient(ops.convert_to_tensor(r_t)), "float32")
         count = ops.cast(count, "float32")
         # `.value`: the current values (JAX's traced state inside a training step).
         sign_sum, sign_count = self.sign_sum.value + r_t * count, self.sign_count.value + count

@@ -34,18 +34,21 @@ def _per_image(images, seed):
 
 def brightness(images, seed=None):
     """Adds one value in [-0.5, 0.5) to every pixel of an image."""
+    images = check_images(images)
     return images + (_per_image(images, seed_generator(seed)) - 0.5)
 
 
 def saturation(images, seed=None):
     """Scales each pixel's distance to its mean over channels by a factor in [0, 2)
     (no change for one channel, whose pixels equal their mean)."""
+    images = check_images(images)
     mean = ops.mean(images, axis=-1, keepdims=True)
     return (images - mean) * (_per_image(images, seed_generator(seed)) * 2.0) + mean
 
 
 def contrast(images, seed=None):
     """Scales each image's distance to its mean over all pixels by a factor in [0.5, 1.5)."""
+    images = check_images(images)
     mean = ops.mean(images, axis=(1, 2, 3), keepdims=True)
     return (images - mean) * (_per_image(images, seed_generator(seed)) + 0.5) + mean
 
@@ -114,6 +117,8 @@ def check_policy(policy):
 
 
 def check_images(images):
+    """`images` as a tensor, refused unless a batch of NHWC images of known size."""
+    images = ops.convert_to_tensor(images)
     shape = tuple(images.shape)
     if len(shape) != 4 or None in shape[1:]:
         raise ValueError(
