@@ -40,7 +40,7 @@ import os
 import keras
 from kerasgen_runtime.files import write_json
 
-from kerasgen import precision, recipes
+from kerasgen import backend, precision, recipes
 from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint, latest_checkpoint, uncommitted_checkpoint
 from kerasgen.data import tables
 from kerasgen.run_folder import read_metrics_log, remove_run, rewrite_metrics_log, run_lock, start_run
@@ -171,7 +171,7 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     stopped = stopping is not None and (stopping.resumed_state or {}).get("stopped_epoch", 0) > 0
     stopped = stopped or (pilot is not None and pilot.stopped)
     if state["epoch"] < spec["epochs"] and not stopped:
-        model.fit(inputs, epochs=spec["epochs"], initial_epoch=state["epoch"], verbose=verbose,
+        model.fit(backend.fit_batches(inputs), epochs=spec["epochs"], initial_epoch=state["epoch"], verbose=verbose,
                   callbacks=all_callbacks, **fit_kwargs)
     elif stopping is not None and stopped and stopping.resumed_best_weights is not None:  # as it ended
         model.set_weights(stopping.resumed_best_weights)

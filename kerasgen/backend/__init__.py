@@ -135,6 +135,21 @@ def fit_arrays(x, y, kwargs):
     return x, y, kwargs
 
 
+def fit_batches(batches):
+    """What `fit` trains on for `batches`, a `kerasgen.data.ShuffledBatches`.
+
+    On TensorFlow with one replica, batches that only gather rows become a `tf.data`
+    pipeline holding the same batches in the same order (a function of seed, epoch
+    and batch index; `tensorflow_backend.epoch_dataset`): Keras's PyDataset path calls
+    Python for every batch and loses seconds at every epoch boundary. Elsewhere, and
+    for batches that change what they hold (shifts, binarization), the PyDataset.
+    """
+    if (keras.backend.backend() == "tensorflow" and batches.gathers_rows
+            and not _module().tf.distribute.has_strategy()):
+        return _module().epoch_dataset(batches)
+    return batches
+
+
 def is_chief():
     """Whether this process writes the run's files (checkpoints, `.keras` files).
 

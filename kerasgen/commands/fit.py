@@ -65,6 +65,9 @@ def add_parser(subparsers):
                         "float32 weights (default float32; --resume keeps the run's)")
     parser.add_argument("--tensorboard", action="store_true", help="write TensorBoard logs to OUT/tensorboard")
     add_autopilot_arguments(parser)
+    parser.add_argument("--cpu-budget", type=float, default=None, metavar="SECONDS",
+                        help="stop after the last epoch that fits in SECONDS of this process's CPU "
+                        "time (time.process_time, start-up included): a fixed budget on a loaded machine")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     parser.set_defaults(func=run)
 
@@ -120,6 +123,15 @@ def autopilot_settings(args):
                 "held_out_fraction": 0.1, "extractor": None}
     settings.update({key: value for key, (_, value) in flags.items() if value is not None})
     return settings
+def cpu_budget(args):
+    """`[CPUBudget]` for `--cpu-budget`, else `[]`."""
+    if getattr(args, "cpu_budget", None) is None:
+        return []
+    from kerasgen.callbacks.cpu_budget import CPUBudget
+
+    if not args.cpu_budget > 0:
+        raise ValueError(f"--cpu-budget must be a positive number of CPU seconds, got {args.cpu_budget!r}")
+    return [CPUBudget(args.cpu_budget)]
 
 
 def parse_settings(args):
@@ -293,7 +305,8 @@ def fit(args):
         with run_lock(args.out):  # held until the outputs are written
             model, history, seconds, (x_train, _) = training.train(
                 spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
-                overwrite=args.overwrite, tensorboard=args.tensorboard, callbacks=[timer],
+                overwrite=args.overwrite, tensorboard=args.tensorboard,
+                callbacks=[timer] + cpu_budget(args),
             )
             written = write_outputs(model, spec, args.out, history, x_train)
     except KeyboardInterrupt:
