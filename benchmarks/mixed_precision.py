@@ -63,7 +63,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     devices = keras.distribution.list_devices()
     print(f"backend {keras.backend.backend()}, devices {devices}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f}")
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
     for recipe_name in args.recipes:
         x = training_images(recipe_name, args.limit)
         ratios = {policy: [] for policy in args.policies}
@@ -71,6 +71,7 @@ def main(argv=None):
             measured = {}
             for policy in ("float32", *args.policies):
                 measured[policy], finite = throughput(recipe_name, policy, x, args.epochs, args.batch_size)
+                print(f"  {recipe_name} {policy}: {measured[policy]:.0f} samples/s", flush=True)
                 if not finite:
                     print(f"  {recipe_name} {policy}: a non-finite loss")
             for policy in args.policies:

@@ -32,6 +32,7 @@ from kerasgen import models  # noqa: E402
 from kerasgen import callbacks  # noqa: E402
 from kerasgen import metrics  # noqa: E402
 from kerasgen import plotting  # noqa: E402
+from kerasgen import precision  # noqa: E402
 from kerasgen import recipes  # noqa: E402
 from kerasgen import saving  # noqa: E402
 

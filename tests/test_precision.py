@@ -225,21 +225,18 @@ def test_the_run_records_its_policy_and_resume_restores_it_exactly(folder, tmp_p
     assert precision.policy_of(plain) == "float32"
 
 
-def test_a_run_json_from_before_the_field_resumes_as_float32(folder, tmp_path):
+def test_a_run_json_from_before_the_field_reads_as_float32(tmp_path):
     import json
 
-    from kerasgen import training
+    from kerasgen.run_record import check_same_run
 
-    out = str(tmp_path / "run")
-    training.train(tiny_spec(folder, 1), out, verbose=0, monitor=False)
-    path = os.path.join(out, "run.json")
-    with open(path) as f:
-        record = json.load(f)
-    del record["mixed_precision"]
-    with open(path, "w") as f:
-        json.dump(record, f)
-    model, _, _, _ = training.train(tiny_spec(folder, 2), out, resume=True, verbose=0, monitor=False)
-    assert precision.policy_of(model) == "float32"
+    with open(tmp_path / "run.json", "w") as f:  # a record written before mixed_precision existed
+        json.dump({"recipe": "vae", "seed": 0}, f)
+    check_same_run(str(tmp_path), {"recipe": "vae", "seed": 0, "mixed_precision": "float32"})
+    with pytest.raises(ValueError, match=r"mixed_precision \(--mixed-precision\): run has 'float32', "
+                                         r"now 'mixed_float16'"):
+        check_same_run(str(tmp_path), {"recipe": "vae", "seed": 0, "mixed_precision": "mixed_float16"})
+    assert precision.run_policy({}, str(tmp_path), resume=True) == "float32"
 
 
 def test_cli_flag_end_to_end_in_a_fresh_process(folder, tmp_path):
