@@ -204,7 +204,13 @@ def start_row(row, folder, out, budget, log):
     # Niceness 10 in all, whether or not this script itself runs under `nice -n 10`.
     command = ["nice", "-n", str(max(0, 10 - os.nice(0))), *row_command(row, folder, out, budget)]
     print(f"[{time.strftime('%H:%M:%S')}] start {out}: {' '.join(command)}", flush=True)
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=os.path.dirname(HERE))
+    # A fixed thread count per row (--threads): at niceness 10 on a saturated CPU, a
+    # multi-threaded TensorFlow process spends its turns waiting for its own other threads.
+    threads = str(THREADS[0])
+    env = dict(os.environ, TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS=threads,
+               OMP_NUM_THREADS=threads)
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=os.path.dirname(HERE),
+                            env=env)
 
 
 def prepare_set(name, work):
@@ -319,6 +325,7 @@ def train_rows(todo, work, budget, jobs, results):
         save_results(work, results)
 
 
+THREADS = [1]
 RESULTS = "results.json"
 results_file = [RESULTS]  # this invocation's file in WORK (--results)
 
@@ -380,6 +387,9 @@ def main():
     parser.add_argument("--sets", nargs="*", default=list(SETS), choices=SETS)
     parser.add_argument("--rows", nargs="*", default=list(ROWS), choices=ROWS)
     parser.add_argument("--jobs", type=int, default=2, help="rows trained at once (default 2)")
+    parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads per row (default 1)")
+    parser.add_argument("-n", "--num-samples", type=int, default=NUM_SAMPLES,
+                        help=f"samples measured per row (default {NUM_SAMPLES})")
     parser.add_argument("--report", action="store_true", help="only print the table of WORK/results*.json")
     parser.add_argument("--results", default=RESULTS, help="this invocation's results file in WORK "
                         "(another name lets a second invocation train other rows at the same time)")
@@ -389,6 +399,8 @@ def main():
     if args.child_keras_io:
         return train_keras_io(args.child_keras_io, args.out, args.budget)
     results_file[0] = args.results
+    THREADS[0] = args.threads
+    globals()["NUM_SAMPLES"] = args.num_samples
     path = os.path.join(args.work, args.results)
     results = json.load(open(path)) if os.path.isfile(path) else {}
     if args.report:
