@@ -7,7 +7,10 @@ Chromium (Debian's chromium via Playwright) and prints max |diff| between the pa
 and, for the tiny SPADE, each one's max |diff| from the same generator computed in
 float64 by Keras. `--keep-reduce-mean` exports without the `GlobalAveragePool` form of
 the spatial means (`kerasgen.export.rewrites.spatial_mean_as_pool`), as exports were
-before it.
+before it. Measured (README, "Where the math libraries still differ"): tiny SPADE, weight
+seeds 0-2, page vs runtime 1.7e-6 to 2.5e-6, page vs Keras 2.6e-6 to 3.4e-6; spade_layouts
+4.1e-6 and 4.6e-6. Why they stay a few 1e-6 apart (float32's own error for this network,
+not one op's): `benchmarks/spade_float32_floor.py`.
 
     npm ci && python benchmarks/web_spade_gap.py [--weight-seed 0] [--entry spade_layouts]
         [--keep-reduce-mean]

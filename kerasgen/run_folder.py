@@ -23,8 +23,9 @@ from kerasgen.run_record import RUN_FILE
 LOCK_FILE = ".kerasgen.lock"
 # Files a run writes.
 RUN_OUTPUTS = (RUN_FILE, "checkpoint.json", "metrics.csv", "model.keras", "samples.png", "samples.csv",
-               "history.png", "history.json")
+               "history.png", "history.json", "autopilot-judge.keras")
 RUN_FOLDERS = ("samples", "tensorboard")
+SPARSE = "autopilot_"  # metrics.csv columns measured only in some epochs
 _CHECKPOINT = re.compile(r"^checkpoint-\d+\.keras$")
 _SAMPLE_GRID = re.compile(r"^epoch_\d{3,}\.png$")  # kerasgen.callbacks.ImageGrid's names
 # The temporaries `kerasgen_runtime.files.atomic_path` makes (`.NAME.PID.XXXXXXXX.tmpSUFFIX`); only
@@ -221,22 +222,28 @@ def read_metrics_log(path, epochs):
     for key in rows[0] if rows else []:
         values = [row[key] for row in rows]
         if key != "epoch" and "NA" not in values:
-            history[key] = [float(v) for v in values]
+            history[key] = [float(v) if v != "" else float("nan") for v in values]
     return history
 
 
 def rewrite_metrics_log(path, history):
     """`metrics.csv` as `keras.callbacks.CSVLogger` writes it, from a checkpoint's history
-    (a resumed run appends to it; rows after the checkpoint are dropped)."""
+    (a resumed run appends to it; rows after the checkpoint are dropped). The autopilot's
+    columns (`autopilot_*`) are empty in the epochs it did not evaluate."""
     from kerasgen_runtime.files import atomic_path
 
     keys = sorted(history)
-    if keys and not any(key.startswith("val_") for key in keys):
-        keys += [f"val_{key}" for key in keys]  # CSVLogger's columns without validation
+    if keys and not any(key.startswith("val_") for key in keys):  # CSVLogger's columns without validation
+        keys += [f"val_{key}" for key in keys if not key.startswith(SPARSE)]
     with atomic_path(path) as tmp:
         with open(tmp, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=["epoch", *keys])
             writer.writeheader()
             for epoch in range(len(next(iter(history.values()), []))):
-                writer.writerow({"epoch": epoch, **{k: history[k][epoch] if k in history else "NA"
+                writer.writerow({"epoch": epoch, **{k: cell(k, history[k][epoch]) if k in history else "NA"
                                                     for k in keys}})
+
+
+def cell(key, value):
+    """A metrics.csv cell: empty for an autopilot column in an epoch it did not evaluate."""
+    return "" if key.startswith(SPARSE) and value != value else value

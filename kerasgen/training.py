@@ -18,6 +18,9 @@ defaults) with these keys:
 |                     | restore the best weights (0: off; needs a validation slice)     |
 | `augmentation_shift` | random shifts of up to N pixels each batch (labelled images) |
 | `epochs`, `batch_size`, `seed` | as in `fit`                                          |
+| `mixed_precision`   | `float32` (default), `mixed_float16` or `mixed_bfloat16`: the   |
+|                     | dtype policy the model is built under (`kerasgen.precision`);  |
+|                     | a resumed run keeps its recorded one                            |
 
 A run folder holds `run.json` (what the run is: the fields of `RUN_FIELDS`), the
 committed checkpoint (`checkpoint.json` naming `checkpoint-NNNN.keras`, see
@@ -37,13 +40,13 @@ import os
 import keras
 from kerasgen_runtime.files import write_json
 
-from kerasgen import backend, recipes
+from kerasgen import backend, precision, recipes
 from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint, latest_checkpoint, uncommitted_checkpoint
 from kerasgen.data import tables
 from kerasgen.run_folder import read_metrics_log, remove_run, rewrite_metrics_log, run_lock, start_run
 from kerasgen.run_record import OPTION_FIELDS, RUN_FILE, check_same_run, option_record, run_record
-from kerasgen.training_callbacks import EpochSync, StepProgress, early_stopping, monitoring_callbacks
-from kerasgen.training_data import prepare_data, training_inputs
+from kerasgen.training_callbacks import EpochSync, StepProgress, autopilot, early_stopping, monitoring_callbacks
+from kerasgen.training_data import prepare_data, split_held_out, training_inputs
 
 
 def default_spec(recipe_name):
@@ -79,8 +82,9 @@ def build_model(spec, x, y, recipe=None):
     num_classes = int(y.max()) + 1 if recipe.labels else None
     if recipe.value_range is not None:
         recipe.check_image_shape(x.shape[1:])
-    return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}),
-                        **table_settings(spec, recipe, x))
+    with precision.dtype_policy(spec.get("mixed_precision")):  # the previous one restored after
+        return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}),
+                            **table_settings(spec, recipe, x))
 
 
 def table_settings(spec, recipe, x):
@@ -126,6 +130,7 @@ def resume_point(out, spec, recipe, x, y, record):
 def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard, monitor):
     recipe = recipes.get(spec["recipe"])  # the one look-up of the run
     check_settings(spec, tensorboard)
+    spec = dict(spec, mixed_precision=precision.run_policy(spec, out, resume))  # resumed: as recorded
     removed = start_run(out, resume, overwrite)
     if removed:
         print(f"Removed {len(removed)} temporary file(s) an interrupted run left in {out}")
@@ -135,6 +140,7 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     keras.utils.set_random_seed(spec.get("seed", 0))
     report = {}
     (x, y), validation = prepare_data(spec, limit, report)
+    (x, y), held_out = split_held_out(spec, x, y)  # the autopilot's; no batch holds them
     if "data" in report:
         print(f"Data: {report['data']}")
     if "subset" in report:
@@ -143,17 +149,18 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     model, state = start_model(out, spec, recipe, x, y, record, resume, overwrite)
     write_json(os.path.join(out, RUN_FILE), record)
     rewrite_metrics_log(os.path.join(out, "metrics.csv"), state["history"])
+    pilot = autopilot(out, spec, model, x, y, held_out, state)
 
     inputs = training_inputs(spec, recipe, x, y, state["epoch"])
     patience = spec.get("early_stopping_patience", 0) if validation is not None else 0
     stopping = early_stopping(out, patience, state) if patience else None
     saver = EpochCheckpoint(out, state["history"], state["seconds"], early_stopping=stopping,
-                            metrics_log=os.path.join(out, "metrics.csv"))
+                            metrics_log=os.path.join(out, "metrics.csv"), autopilot=pilot)
     monitors, others = (monitoring_callbacks(model, out, spec, x, validation, tensorboard) if monitor
                         else ([], []))
     # Monitors add their logs before the checkpoint and the CSV record them; early
     # stopping updates its counters before the checkpoint records them.
-    first = monitors + ([stopping] if stopping is not None else [])
+    first = monitors + [c for c in (stopping, pilot) if c is not None]
     all_callbacks = [EpochSync(inputs), *first, saver, *others, *callbacks]
     if verbose and not any(isinstance(c, keras.callbacks.ProgbarLogger) for c in all_callbacks):
         all_callbacks.append(StepProgress())
@@ -162,11 +169,14 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
         fit_kwargs["validation_data"] = validation if recipe.labels else (validation[0],)
         fit_kwargs["validation_batch_size"] = spec["batch_size"]
     stopped = stopping is not None and (stopping.resumed_state or {}).get("stopped_epoch", 0) > 0
+    stopped = stopped or (pilot is not None and pilot.stopped)
     if state["epoch"] < spec["epochs"] and not stopped:
         model.fit(backend.fit_batches(inputs), epochs=spec["epochs"], initial_epoch=state["epoch"], verbose=verbose,
                   callbacks=all_callbacks, **fit_kwargs)
-    elif stopped and stopping.resumed_best_weights is not None:  # it had stopped: as it ended
+    elif stopping is not None and stopped and stopping.resumed_best_weights is not None:  # as it ended
         model.set_weights(stopping.resumed_best_weights)
+    if pilot is not None:  # the run's model is the autopilot's best checkpoint
+        pilot.finish(model)
     return model, saver.history, saver.seconds, (x, y)
 
 

@@ -7,7 +7,8 @@ import os
 import keras
 from kerasgen_runtime.files import sha256_file
 
-from kerasgen.callbacks import MONITORS, ImageGrid, ResumableEarlyStopping
+from kerasgen.callbacks import MONITORS, Autopilot, ImageGrid, ResumableEarlyStopping
+from kerasgen.callbacks.selection_judge import run_judge
 from kerasgen.data import subsets
 from kerasgen.models import GenerativeModel
 
@@ -67,3 +68,30 @@ def early_stopping(out, patience, state):
         best_weights = keras.saving.load_model(path, safe_mode=True).get_weights()
     return ResumableEarlyStopping(state=resumed, best_weights=best_weights, monitor="val_loss",
                                   patience=patience, restore_best_weights=True)
+
+
+def autopilot(out, spec, model, x, y, held_out, state):
+    """The spec's `Autopilot` (`spec["autopilot"]`: every, patience, max_rollbacks,
+    extractor) for `model`, judging on the `held_out` rows, resumed from the committed
+    checkpoint `state` (its counters, decisions, best checkpoint and the judge's file);
+    None without."""
+    settings = spec.get("autopilot")
+    if not settings:
+        return None
+    if not isinstance(model, GenerativeModel) or model.prior is None:
+        raise ValueError(f"--select-by chooses among samples of a GAN or VAE, got recipe {spec['recipe']!r} "
+                         f"({type(model).__name__}), which does not sample from a prior")
+    resumed = (state or {}).get("autopilot")
+    value_range = (-1.0, 1.0) if spec["preprocessing"] == "signed" else (0.0, 1.0)
+    judge, record = run_judge(out, spec, x, y, held_out, value_range, (resumed or {}).get("judge"))
+    pilot = Autopilot(judge, out, every=settings.get("every", 1), patience=settings.get("patience", 3),
+                      max_rollbacks=settings.get("max_rollbacks", 2), state=resumed)
+    if resumed is None:
+        pilot.judge_record = record
+        accuracy = record.get("held_out_accuracy")
+        print(f"Autopilot: FID of {judge.num_samples} samples against {judge.num_held_out} held-out images "
+              f"(seed {spec.get('seed', 0)}) under {record['extractor']}"
+              + (f", held-out accuracy {accuracy:.3f}" if accuracy is not None else "")
+              + f"; every {pilot.every} epoch(s), patience {pilot.patience}, at most "
+              f"{pilot.max_rollbacks} rollback(s)")
+    return pilot

@@ -145,3 +145,24 @@ def training_inputs(spec, recipe, x, y, initial_epoch):
                            initial_epoch=initial_epoch)
     return ShuffledBatches((x, y) if recipe.labels else x, batch_size, seed=seed,
                            initial_epoch=initial_epoch)
+
+
+def split_held_out(spec, x, y):
+    """`((x_train, y_train), held_out)`: the autopilot's held-out rows (`spec["autopilot"]`'s
+    `held_out_fraction` of the training rows, a seeded random choice stratified by class,
+    seed `seed + 2`) taken out of the training rows, so no batch ever holds them; `held_out`
+    is `(x, y)`, or None without an autopilot. The test split is never read here."""
+    settings = spec.get("autopilot")
+    if not settings:
+        return (x, y), None
+    if spec.get("early_stopping_patience"):
+        raise ValueError(f"--select-by and early_stopping_patience {spec['early_stopping_patience']} both "
+                         "choose the run's model; use one of them")
+    fraction = settings.get("held_out_fraction", 0.1)
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0.0 < fraction < 1.0:
+        raise ValueError(f"--select-fraction must be a number in (0, 1), got {fraction!r}")
+    count = int(round(fraction * len(x)))
+    if count < 10 or len(x) - count < 10:
+        raise ValueError(f"--select-fraction {fraction} of {len(x)} training examples leaves {count} "
+                         f"held out and {len(x) - count} to train on; both need at least 10")
+    return split_random_validation(x, y, fraction, spec.get("seed", 0) + 2)

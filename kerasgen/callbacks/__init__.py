@@ -1,12 +1,15 @@
 """Training callbacks: posterior collapse, sample grids, mode collapse, player balance,
-early stopping that survives a resume."""
+early stopping that survives a resume, the training autopilot."""
 
 from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint
 from kerasgen.callbacks.image_grid import ImageGrid
 from kerasgen.callbacks.posterior_collapse_monitor import PosteriorCollapseMonitor
 from kerasgen.callbacks.mode_collapse_monitor import ModeCollapseMonitor
 from kerasgen.callbacks.balance_monitor import BalanceMonitor
+from kerasgen.callbacks.cpu_budget import CPUBudget
 from kerasgen.callbacks.resumable_early_stopping import ResumableEarlyStopping
+from kerasgen.callbacks.autopilot import Autopilot
+from kerasgen.callbacks.selection_judge import SelectionJudge
 
 # The monitors a model can name in its `monitors` declaration, by name. Each takes the
 # probe images (a seeded subset of the validation data) and adds its numbers to the

@@ -29,7 +29,10 @@ class EpochCheckpoint(keras.callbacks.Callback):
     With `early_stopping` (a `ResumableEarlyStopping` placed before this callback) the
     state also records its counters and, when it restores the best weights, keeps the
     checkpoint of the best epoch (its `best_checkpoint`: file and sha256), so a resumed run
-    stops where the uninterrupted one does, with the same weights.
+    stops where the uninterrupted one does, with the same weights. With `autopilot` (a
+    `kerasgen.callbacks.Autopilot` placed before this callback) the state records the
+    autopilot's counters and decisions and keeps its best checkpoint, and the run's
+    `run.json` gets its decisions after each commit.
 
     Args:
         directory: the run folder.
@@ -37,15 +40,18 @@ class EpochCheckpoint(keras.callbacks.Callback):
         seconds: training seconds of earlier epochs.
         early_stopping: a `kerasgen.callbacks.ResumableEarlyStopping`, or None.
         metrics_log: path of the CSV log to rewrite after each commit, or None.
+        autopilot: a `kerasgen.callbacks.Autopilot`, or None.
     """
 
-    def __init__(self, directory, history=None, seconds=0.0, early_stopping=None, metrics_log=None):
+    def __init__(self, directory, history=None, seconds=0.0, early_stopping=None, metrics_log=None,
+                 autopilot=None):
         super().__init__()
         self.directory = directory
         self.history = {key: list(values) for key, values in (history or {}).items()}
         self.seconds = float(seconds)
         self.early_stopping = early_stopping
         self.metrics_log = metrics_log
+        self.autopilot = autopilot
         self._start = None
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -65,12 +71,16 @@ class EpochCheckpoint(keras.callbacks.Callback):
                  "history": self.history, "seconds": self.seconds}
         if self.early_stopping is not None:
             state["early_stopping"] = self._stopping_state(epoch, state, previous)
+        if self.autopilot is not None:
+            state["autopilot"] = self.autopilot.checkpoint_state(epoch, state)
         if previous is not None and previous.get("file") != name:
             state["previous"] = {k: v for k, v in previous.items() if k != "previous"}
         write_json(os.path.join(self.directory, STATE_FILE), state)  # the commit point
         remove_unnamed_checkpoints(self.directory, state)
         if self.metrics_log is not None:
             rewrite_metrics_log(self.metrics_log, self.history)
+        if self.autopilot is not None:
+            self.autopilot.record_decisions()
 
     def _stopping_state(self, epoch, state, previous):
         stopping = self.early_stopping.state()
@@ -85,11 +95,12 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
 def checkpoint_files(state):
     """The checkpoint files a committed state names (its own, the previous one's, and
-    the best epochs' that early stopping restores)."""
+    the best epochs' that early stopping restores and the autopilot keeps)."""
     names = set()
     for entry in (state or {}, (state or {}).get("previous") or {}):
         names.add(entry.get("file"))
-        names.add(((entry.get("early_stopping") or {}).get("best_checkpoint") or {}).get("file"))
+        for keeper in ("early_stopping", "autopilot"):
+            names.add(((entry.get(keeper) or {}).get("best_checkpoint") or {}).get("file"))
     return names - {None}
 
 

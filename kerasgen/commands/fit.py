@@ -60,9 +60,78 @@ def add_parser(subparsers):
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     group.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
+    parser.add_argument("--mixed-precision", default=None, choices=("float32", "mixed_float16", "mixed_bfloat16"),
+                        help="Keras dtype policy: compute in float16 (with loss scaling) or bfloat16, keep "
+                        "float32 weights (default float32; --resume keeps the run's)")
     parser.add_argument("--tensorboard", action="store_true", help="write TensorBoard logs to OUT/tensorboard")
+    add_autopilot_arguments(parser)
+    parser.add_argument("--cpu-budget", type=float, default=None, metavar="SECONDS",
+                        help="stop after the last epoch that fits in SECONDS of this process's CPU "
+                        "time (time.process_time, start-up included): a fixed budget on a loaded machine")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     parser.set_defaults(func=run)
+
+
+def non_negative_int(text):
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an int >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an int >= 0, got {value}")
+    return value
+
+
+def add_autopilot_arguments(parser):
+    group = parser.add_argument_group(
+        "autopilot", "GANs and VAEs: keep the best checkpoint by FID on a held-out split, roll back on "
+        "collapse, stop when FID stops improving (README: The training autopilot)")
+    group.add_argument("--select-by", choices=("fid",), default=None,
+                       help="turn the autopilot on: choose the run's model by FID")
+    group.add_argument("--select-every", type=positive_int, default=None, metavar="K",
+                       help="evaluate every K epochs (default 1)")
+    group.add_argument("--select-patience", type=positive_int, default=None, metavar="P",
+                       help="stop after P evaluations without a new best FID (default 3)")
+    group.add_argument("--max-rollbacks", type=non_negative_int, default=None, metavar="N",
+                       help="on collapse, roll back to the best checkpoint with halved learning rates, "
+                       "at most N times (default 2)")
+    group.add_argument("--select-fraction", type=float, default=None, metavar="F",
+                       help="fraction of the training data held out for FID, a seeded random split "
+                       "stratified by class (default 0.1)")
+    group.add_argument("--select-extractor", default=None, metavar="NAME",
+                       help="feature extractor for FID (a kerasgen.metrics extractor name or a .keras "
+                       "classifier file); default: a domain classifier kerasgen trains on the "
+                       "training split (data with classes)")
+
+
+def autopilot_settings(args):
+    """The spec's `autopilot` settings from the flags (None without `--select-by`)."""
+    flags = {"every": ("--select-every", args.select_every), "patience": ("--select-patience", args.select_patience),
+             "max_rollbacks": ("--max-rollbacks", args.max_rollbacks),
+             "held_out_fraction": ("--select-fraction", args.select_fraction),
+             "extractor": ("--select-extractor", args.select_extractor)}
+    if args.select_by is None:
+        given = [flag for flag, value in flags.values() if value is not None]
+        if given:
+            raise ValueError(f"{', '.join(given)} configure the autopilot; add --select-by fid to turn it on")
+        return None
+    if args.select_fraction is not None and not 0.0 < args.select_fraction < 1.0:
+        raise ValueError(f"--select-fraction must be a number in (0, 1), got {args.select_fraction!r}")
+    settings = {"select_by": args.select_by, "every": 1, "patience": 3, "max_rollbacks": 2,
+                "held_out_fraction": 0.1, "extractor": None}
+    settings.update({key: value for key, (_, value) in flags.items() if value is not None})
+    return settings
+def cpu_budget(args):
+    """`[CPUBudget]` for `--cpu-budget`, else `[]`."""
+    if getattr(args, "cpu_budget", None) is None:
+        return []
+    from kerasgen.callbacks.cpu_budget import CPUBudget
+
+    if not args.cpu_budget > 0:
+        raise ValueError(f"--cpu-budget must be a positive number of CPU seconds, got {args.cpu_budget!r}")
+    return [CPUBudget(args.cpu_budget)]
 
 
 def parse_settings(args):
@@ -175,6 +244,7 @@ def run(args):
 def fit(args):
     start = time.perf_counter()
     hyperparameters = parse_settings(args)
+    selection = autopilot_settings(args)
     from kerasgen.zoo.build import SCRATCH_DIR, build_entry, find_recipe
 
     options = {"color_mode": args.color_mode, "image_size": args.image_size}
@@ -185,8 +255,10 @@ def fit(args):
         if zoo_entry:
             # A zoo entry: run its recipe (optionally on --data) and write an entry folder.
             given = [flag for flag, value in (("--labels-per-class", args.labels_per_class),
+                     ("--select-by", getattr(args, "select_by", None)),
                      ("--impute", args.impute), ("--categorical", args.categorical),
-                     ("--label-column", args.label_column)) if value]
+                     ("--label-column", args.label_column),
+                     ("--mixed-precision", args.mixed_precision)) if value]
             if given:
                 raise ValueError(f"{', '.join(given)} apply to a recipe name (m2, vae, ae, ...), "
                                  f"not to the zoo entry {args.model!r}, whose recipe.json fixes them")
@@ -203,7 +275,12 @@ def fit(args):
         from kerasgen import recipes, training
 
         if recipes.get(args.model).fit is not None:  # a recipe with its own data pipeline (text)
-            return recipes.get(args.model).fit(args, hyperparameters)
+            if selection:
+                raise ValueError(f"--select-by applies to image GANs and VAEs, got recipe {args.model!r}")
+            from kerasgen import precision
+
+            with precision.dtype_policy(args.mixed_precision):
+                return recipes.get(args.model).fit(args, hyperparameters)
         spec = training.default_spec(args.model)
         check_hyperparameters(args.model, hyperparameters)
         spec["hyperparameters"].update(hyperparameters)
@@ -213,8 +290,10 @@ def fit(args):
                 spec[key] = getattr(args, key)
         spec.update({k: (list(v) if k == "image_size" and v else v) for k, v in options.items()})
         spec.update(table_options(args))
+        spec["autopilot"] = selection
         if args.labels_per_class is not None:
             spec["labels_per_class"] = args.labels_per_class
+        spec["mixed_precision"] = args.mixed_precision  # None: float32, or as the resumed run
         from kerasgen.run_folder import run_lock
 
         import keras
@@ -226,7 +305,8 @@ def fit(args):
         with run_lock(args.out):  # held until the outputs are written
             model, history, seconds, (x_train, _) = training.train(
                 spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
-                overwrite=args.overwrite, tensorboard=args.tensorboard, callbacks=[timer],
+                overwrite=args.overwrite, tensorboard=args.tensorboard,
+                callbacks=[timer] + cpu_budget(args),
             )
             written = write_outputs(model, spec, args.out, history, x_train)
     except KeyboardInterrupt:

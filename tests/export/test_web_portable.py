@@ -12,14 +12,17 @@ from tests.export.test_web import browser, last_batch, needs_browser, open_page,
 SEED, COUNT = 7, 9
 # Max |diff| of the grids: the z are the same bits, the rest is the float32 arithmetic of
 # three engines (onnxruntime-web's WebAssembly kernels, onnxruntime's, Keras's). SPADE's
-# is not within 1e-6: its convolutions' sums round differently in each engine (a few
-# ulps; onnxruntime's x86 kernels fuse multiply-adds, the WebAssembly ones do not) and
-# its instance normalizations divide those differences by small standard deviations.
-# Keras's own float32 grid is 2.1e-6 to 2.5e-6 from the float64 computation of the same
-# network; the page's and the runtime's are closer (checked below). Measured by
-# benchmarks/web_spade_gap.py (weight seeds 0-2): page vs runtime 1.7e-6 to 2.5e-6, page
-# vs Keras 2.8e-6 to 3.4e-6 (README, "Where the math libraries still differ").
-TOLERANCE = {"vae": 1e-6, "dcgan": 1e-6, "conditional": 1e-6, "spade": 5e-6}
+# cannot be within 1e-6: no op amplifies the error, but each of its ~100 float32 ops
+# rounds, and the grid is that far from exact even when every op is correctly rounded
+# (an ideal float32 engine is 7.6e-7 from float64 and 1.5e-6 from onnxruntime, tested in
+# tests/export/test_spade_float32_floor.py, op by op in benchmarks/spade_float32_floor.py).
+# Engines round the convolutions' sums differently, so their grids differ by 2-3e-6:
+# benchmarks/web_spade_gap.py (weight seeds 0-2, the export's timing-chosen rewrites
+# vary the rounding run to run) measured page vs runtime 1.7e-6 to 2.5e-6, page vs Keras
+# 2.6e-6 to 3.4e-6 (README, "Where the math libraries still differ"). 4e-6 is the
+# tightest bound above those; the float64 check below holds each engine to Keras's own
+# float32 error.
+TOLERANCE = {"vae": 1e-6, "dcgan": 1e-6, "conditional": 1e-6, "spade": 4e-6}
 # Ops whose float32 results may differ in the last bits between onnxruntime and
 # onnxruntime-web on the same inputs (summation order, fused multiply-add, tanh's
 # polynomial); every other op of an export must give the same bits.
@@ -53,6 +56,7 @@ def page_latents(page, count, dim, seed):
 def test_seed_7_gives_the_same_grid_in_the_page_the_runtime_and_keras(portable_sites, browser, name):
     from kerasgen_runtime import Sampler, SPADESampler
     from kerasgen_runtime.latents import draw_latents
+    from tests.export.float_engines import page_scene
 
     root, base, keras_models = portable_sites
     model = keras_models[name]
@@ -65,6 +69,7 @@ def test_seed_7_gives_the_same_grid_in_the_page_the_runtime_and_keras(portable_s
     np.testing.assert_array_equal(z.view("uint32"), draw_latents(COUNT, model.latent_dim, SEED).view("uint32"))
     if name == "spade":
         label_map = np.asarray(page.evaluate("Array.from(window.kerasgen.labelMap)")).reshape(model.map_shape)
+        np.testing.assert_array_equal(label_map, page_scene(*model.map_shape))  # the preset, as in Python
         runtime = SPADESampler(root / name / "model.onnx").sample(label_map, COUNT, seed=SEED)
         keras_grid = model.sample(COUNT, seed=SEED, label_maps=label_map)
     else:

@@ -88,3 +88,22 @@ def test_bad_hyperparameters_raise():
         networks.ResNetGenerator(8, (36, 36, 3))
     with pytest.raises(ValueError, match="filters must be a sequence of positive ints"):
         networks.ResNetDiscriminator((32, 32, 3), filters=(8, 0))
+
+
+def test_spectral_norm_holds_through_gan_training():
+    """Inside kerasgen's own train_step (each backend's) the wrapper still renormalizes:
+    after 80 updates every wrapped kernel's largest singular value is 1."""
+    from kerasgen import models
+
+    keras.utils.set_random_seed(0)
+    discriminator = networks.DCGANDiscriminator((8, 8, 1), filters=(4, 8), spectral_norm=True)
+    model = models.GAN(networks.DCGANGenerator(2, (8, 8, 1), filters=(8, 4)), discriminator, loss="hinge", seed=0)
+    model.compile(generator_optimizer=keras.optimizers.Adam(1e-3), discriminator_optimizer=keras.optimizers.Adam(1e-3))
+    wrapped = spectral_layers(discriminator)
+    u_before = [np.array(layer.vector_u) for layer in wrapped]
+    x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
+    model.fit(x, epochs=20, batch_size=16, verbose=0)
+    for layer, u in zip(wrapped, u_before):
+        assert not np.allclose(np.array(layer.vector_u), u)
+        kernel = np.array(layer.layer.kernel).reshape(-1, layer.layer.kernel.shape[-1])
+        assert np.linalg.norm(kernel, 2) == pytest.approx(1.0, abs=0.02), layer.name
