@@ -144,9 +144,8 @@ def fit_batches(batches):
     Python for every batch and loses seconds at every epoch boundary. Elsewhere, and
     for batches that change what they hold (shifts, binarization), the PyDataset.
     """
-    if (keras.backend.backend() == "tensorflow" and batches.gathers_rows
-            and not _module().tf.distribute.has_strategy()):
-        return _module().epoch_dataset(batches)
+    if keras.backend.backend() == "tensorflow" and batches.gathers_rows:
+        return _module().fit_batches(batches)
     return batches
 
 

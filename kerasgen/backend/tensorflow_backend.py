@@ -158,6 +158,12 @@ def fit_arrays(x, y, kwargs):
     return array_dataset(arrays, batch_size, shuffle), None, kwargs
 
 
+def fit_batches(batches):
+    # Under a distribution strategy Keras distributes the dataset itself; one Python
+    # order per epoch across replicas or workers is left to the PyDataset.
+    return batches if tf.distribute.has_strategy() else epoch_dataset(batches)
+
+
 def epoch_dataset(batches):
     """`batches` (a `kerasgen.data.ShuffledBatches` that only gathers rows) as a
     `tf.data` pipeline with the same batches: batch `i` of an epoch is
