@@ -12,6 +12,7 @@ import warnings
 
 from kerasgen_runtime.latents import KERASGEN_V1
 
+from kerasgen import precision
 from kerasgen.models import GenerativeModel
 
 from kerasgen_runtime.metadata import (  # noqa: F401  (the reader side lives in the runtime)
@@ -46,6 +47,8 @@ def describe_model(model, encoder=False, source=None):
     """
     conditioning = getattr(model, "conditioning", GenerativeModel.conditioning)
     network, image_shape, kind, num_classes, prior = _exported_network(model, encoder, conditioning)
+    # A network trained under mixed precision is exported computing in float32.
+    network = precision.float32_copy(network)
     import kerasgen
 
     value_range = list(getattr(model, "output_range", (None, None)))

@@ -21,6 +21,7 @@ import importlib
 
 from kerasgen_runtime import __version__  # noqa: F401  (one version source)
 
+from kerasgen import augmentation  # noqa: E402
 from kerasgen import backend  # noqa: E402
 from kerasgen import checks  # noqa: E402
 from kerasgen import losses  # noqa: E402
@@ -46,7 +47,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "backend", "callbacks", "checks", "cli", "commands", "data", "export", "losses",
+    "augmentation", "backend", "callbacks", "checks", "cli", "commands", "data", "export", "losses",
     "metrics", "models", "networks", "plotting", "recipes", "saving", "schedules", "zoo",
     "__version__",
 ]

@@ -12,10 +12,12 @@ RUN_FILE = "run.json"
 RUN_FIELDS = ("recipe", "hyperparameters", "data", "data_sha256", "num_examples", "limit",
               "color_mode", "image_size", "image_shape", "preprocessing", "validation_per_class",
               "validation_fraction", "augmentation_shift", "batch_size", "seed", "labels_per_class",
-              "columns", "categorical", "impute", "label_column", "autopilot")
+              "columns", "categorical", "impute", "label_column", "autopilot", "mixed_precision")
 # The command-line flags of run fields, named when a resume differs in one.
 RUN_FLAGS = {"labels_per_class": "--labels-per-class", "categorical": "--categorical",
-             "impute": "--impute", "label_column": "--label-column"}
+             "impute": "--impute", "label_column": "--label-column", "mixed_precision": "--mixed-precision"}
+# The value of a field a `run.json` written before the field existed stands for.
+FIELD_DEFAULTS = {"mixed_precision": "float32"}
 
 
 def data_digest(x, y):
@@ -48,6 +50,7 @@ def run_record(spec, x, y, limit, report):
         "seed": spec.get("seed", 0),
         "columns": report.get("columns"),
         "autopilot": spec.get("autopilot"),  # --select-by and its settings (None: off)
+        "mixed_precision": spec.get("mixed_precision") or "float32",
         **option_record(spec),
         "class_names": report.get("class_names"),  # a class folder's sorted sub-folders
     }
@@ -74,7 +77,7 @@ def check_same_run(out, record, fields=RUN_FIELDS):
     differs."""
     with open(os.path.join(out, RUN_FILE)) as f:
         saved = json.load(f)
-    saved = json.loads(json.dumps(saved))
+    saved = {**FIELD_DEFAULTS, **json.loads(json.dumps(saved))}
     current = json.loads(json.dumps(record))  # tuples -> lists, as saved
     differing = [name for name in fields if saved.get(name) != current.get(name)]
     if differing:

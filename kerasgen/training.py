@@ -18,6 +18,9 @@ defaults) with these keys:
 |                     | restore the best weights (0: off; needs a validation slice)     |
 | `augmentation_shift` | random shifts of up to N pixels each batch (labelled images) |
 | `epochs`, `batch_size`, `seed` | as in `fit`                                          |
+| `mixed_precision`   | `float32` (default), `mixed_float16` or `mixed_bfloat16`: the   |
+|                     | dtype policy the model is built under (`kerasgen.precision`);  |
+|                     | a resumed run keeps its recorded one                            |
 
 A run folder holds `run.json` (what the run is: the fields of `RUN_FIELDS`), the
 committed checkpoint (`checkpoint.json` naming `checkpoint-NNNN.keras`, see
@@ -37,7 +40,7 @@ import os
 import keras
 from kerasgen_runtime.files import write_json
 
-from kerasgen import recipes
+from kerasgen import backend, precision, recipes
 from kerasgen.callbacks.epoch_checkpoint import EpochCheckpoint, latest_checkpoint, uncommitted_checkpoint
 from kerasgen.data import tables
 from kerasgen.run_folder import read_metrics_log, remove_run, rewrite_metrics_log, run_lock, start_run
@@ -79,8 +82,9 @@ def build_model(spec, x, y, recipe=None):
     num_classes = int(y.max()) + 1 if recipe.labels else None
     if recipe.value_range is not None:
         recipe.check_image_shape(x.shape[1:])
-    return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}),
-                        **table_settings(spec, recipe, x))
+    with precision.dtype_policy(spec.get("mixed_precision")):  # the previous one restored after
+        return recipe.build(x.shape[1:], num_classes=num_classes, **spec.get("hyperparameters", {}),
+                            **table_settings(spec, recipe, x))
 
 
 def table_settings(spec, recipe, x):
@@ -126,6 +130,7 @@ def resume_point(out, spec, recipe, x, y, record):
 def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard, monitor):
     recipe = recipes.get(spec["recipe"])  # the one look-up of the run
     check_settings(spec, tensorboard)
+    spec = dict(spec, mixed_precision=precision.run_policy(spec, out, resume))  # resumed: as recorded
     removed = start_run(out, resume, overwrite)
     if removed:
         print(f"Removed {len(removed)} temporary file(s) an interrupted run left in {out}")
@@ -166,7 +171,7 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     stopped = stopping is not None and (stopping.resumed_state or {}).get("stopped_epoch", 0) > 0
     stopped = stopped or (pilot is not None and pilot.stopped)
     if state["epoch"] < spec["epochs"] and not stopped:
-        model.fit(inputs, epochs=spec["epochs"], initial_epoch=state["epoch"], verbose=verbose,
+        model.fit(backend.fit_batches(inputs), epochs=spec["epochs"], initial_epoch=state["epoch"], verbose=verbose,
                   callbacks=all_callbacks, **fit_kwargs)
     elif stopping is not None and stopped and stopping.resumed_best_weights is not None:  # as it ended
         model.set_weights(stopping.resumed_best_weights)

@@ -19,7 +19,10 @@ from kerasgen.zoo.loader import load
 # headline numbers (some epoch counts were chosen by watching them); the others were
 # trained independently (another architecture and seed) and used for no choice, so a
 # number tuned to the first judge's quirks shows up as a disagreement.
-JUDGES = {"mnist5k": ("classifier_mnist5k", "residual_classifier_mnist5k")}
+JUDGES = {
+    "mnist5k": ("classifier_mnist5k", "residual_classifier_mnist5k"),
+    "color_digits32": ("classifier_color_digits32", "residual_classifier_color_digits32"),
+}
 
 
 def classifiers():

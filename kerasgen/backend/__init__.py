@@ -29,9 +29,10 @@ def minimize(loss_fn, variables, optimizer):
     """Computes `loss_fn()`, differentiates it w.r.t. `variables`, applies `optimizer`.
 
     `loss_fn` takes no argument and returns `(loss, logs)`; `logs` is a dict of tensors
-    to report. Only `variables` change. Returns `logs`.
+    to report. Only `variables` change. Returns `logs`. A `LossScaleOptimizer`
+    (mixed_float16, see `kerasgen.precision`) differentiates its scaled loss.
     """
-    return _module().minimize(loss_fn, variables, optimizer)
+    return _module().minimize(scaled_loss(loss_fn, optimizer), variables, optimizer)
 
 
 def forward(fn, variables):
@@ -51,7 +52,25 @@ def minimize_through(pass_, loss_fn, optimizer):
     The gradient flows from the loss to `output` and on through the recorded forward
     pass to its variables; only they change. Returns `logs`.
     """
-    return _module().minimize_through(pass_, loss_fn, optimizer)
+    return _module().minimize_through(pass_, scaled_loss(loss_fn, optimizer), optimizer)
+
+
+def scaled_loss(loss_fn, optimizer):
+    """`loss_fn` returning its loss multiplied by the loss scale of `optimizer` when it is
+    a `keras.optimizers.LossScaleOptimizer` (whose `apply` divides the gradients by the
+    scale again, and skips the update when they are not finite); else `loss_fn`.
+
+    The scale keeps float16 gradients from underflowing to zero; the logs keep the
+    unscaled loss.
+    """
+    if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return loss_fn
+
+    def scaled(*args):
+        loss, logs = loss_fn(*args)
+        return optimizer.scale_loss(keras.ops.cast(loss, "float32")), logs
+
+    return scaled
 
 
 def gradients(scalar_fn, tensor):
@@ -114,6 +133,21 @@ def fit_arrays(x, y, kwargs):
     if keras.backend.backend() == "tensorflow":
         return _module().fit_arrays(x, y, kwargs)
     return x, y, kwargs
+
+
+def fit_batches(batches):
+    """What `fit` trains on for `batches`, a `kerasgen.data.ShuffledBatches`.
+
+    On TensorFlow with one replica, batches that only gather rows become a `tf.data`
+    pipeline holding the same batches in the same order (a function of seed, epoch
+    and batch index; `tensorflow_backend.epoch_dataset`): Keras's PyDataset path calls
+    Python for every batch and loses seconds at every epoch boundary. Elsewhere, and
+    for batches that change what they hold (shifts, binarization), the PyDataset.
+    """
+    if (keras.backend.backend() == "tensorflow" and batches.gathers_rows
+            and not _module().tf.distribute.has_strategy()):
+        return _module().epoch_dataset(batches)
+    return batches
 
 
 def is_chief():

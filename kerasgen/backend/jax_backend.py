@@ -160,8 +160,30 @@ def minimize(loss_fn, variables, optimizer):
     logs, grads = _differentiate(_pure(loss_fn, variables, others), others, [v.value for v in variables])
     # Inside the step's scope this is the optimizer's `stateless_apply` on its own slice
     # of the state: it reads its slots and the trained values there and writes them back.
-    optimizer.apply(grads, variables)
+    _apply(optimizer, grads, variables)
     return logs
+
+
+def _apply(optimizer, grads, variables):
+    if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        optimizer.apply(grads, variables)
+        return
+    # A LossScaleOptimizer's `apply` assigns inside the branches of an `ops.cond`, which
+    # JAX traces as pure functions (the assigned values would leak out of them); its
+    # `stateless_apply` returns the new values instead, for the variables it was built
+    # with, in their order.
+    built = optimizer._trainable_variables
+    given = {id(v): g for v, g in zip(variables, grads)}
+    if set(given) != {id(v) for v in built}:
+        raise ValueError(
+            f"optimizer {optimizer.name!r} (loss-scaled) must update exactly the variables it "
+            f"was built with ({len(built)}), got {len(variables)} others"
+        )
+    new_values, new_slots = optimizer.stateless_apply(
+        [v.value for v in optimizer.variables], [given[id(v)] for v in built], [v.value for v in built]
+    )
+    for variable, value in zip(list(built) + list(optimizer.variables), list(new_values) + list(new_slots)):
+        variable.assign(value)
 
 
 def forward(fn, variables):
@@ -178,7 +200,7 @@ def minimize_through(pass_, loss_fn, optimizer):
     # No variable is traced here: the gradient is w.r.t. the recorded pass's output.
     logs, d_output = _differentiate(functools.partial(_pure(loss_fn, [], others), []), others, output)
     (grads,) = pullback(d_output)
-    optimizer.apply(grads, variables)
+    _apply(optimizer, grads, variables)
     return logs
 
 

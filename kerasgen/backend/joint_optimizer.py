@@ -48,13 +48,24 @@ class JointOptimizer(keras.optimizers.MultiOptimizer):
                     f"variable {variable.path!r} belongs to none of the networks given to "
                     "JointOptimizer; pass every trained network with its optimizer"
                 )
-            return owners[id(variable)]
+            return unwrapped(owners[id(variable)])
 
         super().__init__(route, name=name)
-        self._inner_optimizers = optimizers
+        # A loss-scaled player (mixed_float16) routes to the optimizer it wraps, which
+        # MultiOptimizer accepts; its own variables (the scale and its step counter) are
+        # added to `variables`, so they are saved and, on JAX, in the training state.
+        self._loss_scalers = [o for o in optimizers if isinstance(o, keras.optimizers.LossScaleOptimizer)]
+        self._inner_optimizers = [unwrapped(optimizer) for optimizer in optimizers]
         # Build now: every optimizer's variables must exist before Keras collects the
         # training state or loads saved optimizer state (players already built stay so).
+        for optimizer, networks in players:
+            if optimizer in self._loss_scalers and not optimizer.built:
+                optimizer.build(trainable_variables(networks))
         self.build([v for _, networks in players for v in trainable_variables(networks)])
+
+    @property
+    def variables(self):
+        return super().variables + [v for scaler in self._loss_scalers for v in scaler._variables]
 
     @property
     def iterations(self):
@@ -64,6 +75,13 @@ class JointOptimizer(keras.optimizers.MultiOptimizer):
         raise NotImplementedError(
             "JointOptimizer is not serialized: models save each player's optimizer"
         )
+
+
+def unwrapped(optimizer):
+    """The optimizer a `LossScaleOptimizer` wraps, else `optimizer`."""
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer.inner_optimizer
+    return optimizer
 
 
 def trainable_variables(networks):

@@ -158,6 +158,35 @@ def fit_arrays(x, y, kwargs):
     return array_dataset(arrays, batch_size, shuffle), None, kwargs
 
 
+def epoch_dataset(batches):
+    """`batches` (a `kerasgen.data.ShuffledBatches` that only gathers rows) as a
+    `tf.data` pipeline with the same batches: batch `i` of an epoch is
+    `batches[i]`, gathered in the graph from the order `batches.order()` holds when
+    the epoch's iterator starts (one Python call per epoch, none per batch). Keras
+    starts an iterator per epoch after `on_epoch_begin`, where `EpochSync` sets
+    `batches.epoch`. No autotuning (see above), so no wait at the epoch boundary."""
+    arrays = tuple(tf.convert_to_tensor(a) for a in batches.arrays)
+    count = len(batches.arrays[0])
+
+    def current_order(_):
+        order = tf.py_function(lambda: np.asarray(batches.order(), "int64"), [], tf.int64)
+        order.set_shape([count])
+        return order
+
+    def gather(rows, arrays):
+        batch = tuple(tf.gather(a, rows) for a in arrays)
+        return batch[0] if len(batch) == 1 else batch  # the PyDataset's element structure
+
+    rows = tf.data.Dataset.from_tensors(0).map(current_order).flat_map(
+        lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batches.batch_size))
+    data = tf.data.Dataset.from_tensors(arrays).repeat()
+    dataset = tf.data.Dataset.zip((rows, data)).map(gather).prefetch(2)
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(len(batches)))
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.with_options(options)
+
+
 def is_chief():
     # TensorFlow's multi-worker guide: the "chief" task, else worker 0, writes files.
     config = json.loads(os.environ.get("TF_CONFIG") or "{}")

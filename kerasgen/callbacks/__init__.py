@@ -6,6 +6,7 @@ from kerasgen.callbacks.image_grid import ImageGrid
 from kerasgen.callbacks.posterior_collapse_monitor import PosteriorCollapseMonitor
 from kerasgen.callbacks.mode_collapse_monitor import ModeCollapseMonitor
 from kerasgen.callbacks.balance_monitor import BalanceMonitor
+from kerasgen.callbacks.cpu_budget import CPUBudget
 from kerasgen.callbacks.resumable_early_stopping import ResumableEarlyStopping
 from kerasgen.callbacks.autopilot import Autopilot
 from kerasgen.callbacks.selection_judge import SelectionJudge

@@ -60,8 +60,14 @@ def add_parser(subparsers):
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     group.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
+    parser.add_argument("--mixed-precision", default=None, choices=("float32", "mixed_float16", "mixed_bfloat16"),
+                        help="Keras dtype policy: compute in float16 (with loss scaling) or bfloat16, keep "
+                        "float32 weights (default float32; --resume keeps the run's)")
     parser.add_argument("--tensorboard", action="store_true", help="write TensorBoard logs to OUT/tensorboard")
     add_autopilot_arguments(parser)
+    parser.add_argument("--cpu-budget", type=float, default=None, metavar="SECONDS",
+                        help="stop after the last epoch that fits in SECONDS of this process's CPU "
+                        "time (time.process_time, start-up included): a fixed budget on a loaded machine")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     parser.set_defaults(func=run)
 
@@ -117,6 +123,15 @@ def autopilot_settings(args):
                 "held_out_fraction": 0.1, "extractor": None}
     settings.update({key: value for key, (_, value) in flags.items() if value is not None})
     return settings
+def cpu_budget(args):
+    """`[CPUBudget]` for `--cpu-budget`, else `[]`."""
+    if getattr(args, "cpu_budget", None) is None:
+        return []
+    from kerasgen.callbacks.cpu_budget import CPUBudget
+
+    if not args.cpu_budget > 0:
+        raise ValueError(f"--cpu-budget must be a positive number of CPU seconds, got {args.cpu_budget!r}")
+    return [CPUBudget(args.cpu_budget)]
 
 
 def parse_settings(args):
@@ -242,7 +257,8 @@ def fit(args):
             given = [flag for flag, value in (("--labels-per-class", args.labels_per_class),
                      ("--select-by", getattr(args, "select_by", None)),
                      ("--impute", args.impute), ("--categorical", args.categorical),
-                     ("--label-column", args.label_column)) if value]
+                     ("--label-column", args.label_column),
+                     ("--mixed-precision", args.mixed_precision)) if value]
             if given:
                 raise ValueError(f"{', '.join(given)} apply to a recipe name (m2, vae, ae, ...), "
                                  f"not to the zoo entry {args.model!r}, whose recipe.json fixes them")
@@ -261,7 +277,10 @@ def fit(args):
         if recipes.get(args.model).fit is not None:  # a recipe with its own data pipeline (text)
             if selection:
                 raise ValueError(f"--select-by applies to image GANs and VAEs, got recipe {args.model!r}")
-            return recipes.get(args.model).fit(args, hyperparameters)
+            from kerasgen import precision
+
+            with precision.dtype_policy(args.mixed_precision):
+                return recipes.get(args.model).fit(args, hyperparameters)
         spec = training.default_spec(args.model)
         check_hyperparameters(args.model, hyperparameters)
         spec["hyperparameters"].update(hyperparameters)
@@ -274,6 +293,7 @@ def fit(args):
         spec["autopilot"] = selection
         if args.labels_per_class is not None:
             spec["labels_per_class"] = args.labels_per_class
+        spec["mixed_precision"] = args.mixed_precision  # None: float32, or as the resumed run
         from kerasgen.run_folder import run_lock
 
         import keras
@@ -285,7 +305,8 @@ def fit(args):
         with run_lock(args.out):  # held until the outputs are written
             model, history, seconds, (x_train, _) = training.train(
                 spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
-                overwrite=args.overwrite, tensorboard=args.tensorboard, callbacks=[timer],
+                overwrite=args.overwrite, tensorboard=args.tensorboard,
+                callbacks=[timer] + cpu_budget(args),
             )
             written = write_outputs(model, spec, args.out, history, x_train)
     except KeyboardInterrupt:

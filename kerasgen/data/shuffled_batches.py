@@ -53,6 +53,12 @@ class ShuffledBatches(keras.utils.PyDataset):
         """The generator of batch `index` of this epoch: a function of `(seed, epoch, index)`."""
         return np.random.default_rng([self.seed, self.epoch, index])
 
+    @property
+    def gathers_rows(self):
+        """Whether batch `i` is the arrays' `rows(i)` and nothing else (not so for a
+        subclass that changes what a batch holds), so a pipeline may gather it."""
+        return type(self).__getitem__ is ShuffledBatches.__getitem__
+
     def __getitem__(self, index):
         rows = self.rows(index)
         batch = tuple(a[rows] for a in self.arrays)

@@ -5,6 +5,9 @@ import keras
 from keras import ops
 from kerasgen_runtime.latents import DEFAULT_GENERATOR, draw_latents
 
+from kerasgen import augmentation
+from kerasgen import backend as kg_backend
+from kerasgen import precision
 from kerasgen.backend import JointOptimizer
 from kerasgen.backend.joint_optimizer import trainable_variables
 from kerasgen.losses import GAN_LOSSES
@@ -75,6 +78,12 @@ def check_discriminator(discriminator, expected_input_shape, packing=1, name="di
         raise ValueError(f"{name} must output one logit per example, shape (1,), got {output_shape}")
 
 
+def decision_threshold(loss, label_smoothing=0.0):
+    """The discriminator output that separates "real" from "generated": 0 for logits
+    and the hinge loss, the midpoint of the targets for least squares."""
+    return (1.0 - label_smoothing) / 2.0 if loss == "least_squares" else 0.0
+
+
 def output_range_of(generator):
     """(low, high) of the generator's samples, read from its output activation."""
     activation = getattr(generator, "output_activation", None)
@@ -110,6 +119,9 @@ def compile_config(model, optimizer_names):
     return keras.saving.serialize_keras_object(config)
 
 
+ADA_DEFAULTS = {"ada_target": 0.6, "ada_adjustment_images": 500_000, "ada_interval": 4}  # the paper's
+
+
 # The players' base class -----------------------------------------------------------
 
 
@@ -120,7 +132,13 @@ class AdversarialModel(GenerativeModel):
 
     Subclasses set `players` (the order of `model.optimizer`'s parts; the first one's
     `iterations` count training steps), `player_networks` where a player's optimizer
-    trains more than the network of its name, and write `train_step`.
+    trains more than the network of its name, `augmentations` (the values of `augment`
+    they apply, see `kerasgen.augmentation`) and write `train_step`.
+
+    With `augment`, `self.augmentation` holds the layer and a subclass passes every
+    image batch its discriminator judges in training through `self.augmented`; a model
+    whose discriminator has a decision threshold logs `r_t` = E[sign(D(real))] and
+    `augment_p` (ADA's probability).
     """
 
     players = ("generator", "discriminator")
@@ -128,8 +146,11 @@ class AdversarialModel(GenerativeModel):
     # The networks (attribute names) each player's optimizer trains; a player not named
     # trains its own network.
     player_networks = {}
+    augmentations = ()  # the values of `augment` the model applies (besides None)
 
-    def __init__(self, generator, discriminator, seed=None, **kwargs):
+    def __init__(self, generator, discriminator, seed=None, augment=None,
+                 augment_policy=augmentation.DEFAULT_POLICY, ada_target=0.6,
+                 ada_adjustment_images=500_000, ada_interval=4, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = latent_dim_of(generator)
         self.generator = generator
@@ -137,6 +158,66 @@ class AdversarialModel(GenerativeModel):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.output_range = output_range_of(generator)
+        self.augment_options = self.check_augment(augment, augment_policy, ada_target,
+                                                  ada_adjustment_images, ada_interval)
+
+    # Augmentation of the discriminator's view -----------------------------------------
+
+    def check_augment(self, augment, policy, target, adjustment_images, interval):
+        """Builds `self.augmentation` (None without `augment`); returns the options."""
+        if augment is not None and augment not in self.augmentations:
+            raise ValueError(
+                f"augment must be one of {[None, *self.augmentations]} for {type(self).__name__}, got "
+                f"{augment!r}" + (" (ADA's r_t = E[sign(D(real))] needs a discriminator whose output has a "
+                                  "decision threshold)" if augment == "ada" else "")
+            )
+        ada = {"ada_target": target, "ada_adjustment_images": adjustment_images, "ada_interval": interval}
+        changed = {name: value for name, value in ada.items() if value != ADA_DEFAULTS[name]}
+        if augment != "ada" and changed:
+            raise ValueError(f"{', '.join(changed)} apply with augment='ada' only, got augment={augment!r}")
+        if augment is None and policy != augmentation.DEFAULT_POLICY:
+            raise ValueError(f"augment_policy applies with an augment only, got augment=None and {policy!r}")
+        self.augmentation = augmentation.from_options(augment, policy, target, adjustment_images, interval)
+        if augment is None:
+            return {}
+        if len(self.data_shape) != 3:
+            raise ValueError(
+                f"augment={augment!r} needs image data (height, width, channels), got data shape {self.data_shape}"
+            )
+        options = {"augment": augment, "augment_policy": self.augmentation.policy}
+        if augment == "ada":
+            options.update(ada_target=self.augmentation.target, ada_interval=self.augmentation.interval,
+                           ada_adjustment_images=self.augmentation.adjustment_images)
+        if "ada" in self.augmentations:  # a discriminator with a decision threshold: r_t
+            names = ("r_t",) + (("augment_p",) if self.augmentation.adaptive else ())
+            self.metric_names = tuple(self.metric_names) + names
+            self.trackers["r_t"] = keras.metrics.Mean(name="r_t")
+        return options
+
+    def augmented(self, images):
+        """The discriminator's training view of `images` (unchanged without `augment`)."""
+        if self.augmentation is None:
+            return images
+        return self.augmentation.augment(images, self.seed_generator)
+
+    def real_signs(self, real_logits, threshold):
+        """`{"r_t": E[sign(D(real) - threshold)]}` (ADA's overfitting heuristic) when
+        augmenting, else `{}`."""
+        if self.augmentation is None:
+            return {}
+        return {"r_t": ops.mean(ops.sign(ops.stop_gradient(real_logits) - threshold))}
+
+    def observe(self, logs, count):
+        """Hands one discriminator update's r_t (of `count` real examples) to ADA."""
+        if self.augmentation is not None:
+            self.augmentation.observe(logs["r_t"], count)
+
+    def record(self, values):
+        logs = super().record(values)
+        if self.augmentation is not None and self.augmentation.adaptive:
+            # A new tensor, not the variable: logs outlive the step (torch updates in place).
+            logs = dict(logs, **kg_backend.step_logs({"augment_p": ops.add(self.augmentation.probability.value, 0.0)}))
+        return logs
 
     @property
     def data_shape(self):
@@ -162,6 +243,7 @@ class AdversarialModel(GenerativeModel):
         """Takes `<player>_optimizer` for every player, the rest goes to `keras.Model.compile`."""
         names = [f"{player}_optimizer" for player in self.players]
         optimizers = distinct_optimizers(**{name: kwargs.pop(name) for name in names})
+        optimizers = [precision.loss_scaled(optimizer, self) for optimizer in optimizers]  # float16
         for name, optimizer in zip(names, optimizers):
             setattr(self, name, optimizer)
         # `model.optimizer` joins them all (on JAX this puts their state in the
@@ -183,7 +265,9 @@ class AdversarialModel(GenerativeModel):
 
     def build_optimizers(self):
         for player in self.players:
-            getattr(self, f"{player}_optimizer").build(self.variables_of(player))
+            optimizer = getattr(self, f"{player}_optimizer")
+            if not optimizer.built:  # a LossScaleOptimizer's build would add its variables again
+                optimizer.build(self.variables_of(player))
 
     # Sampling ------------------------------------------------------------------------
 
@@ -201,6 +285,7 @@ class AdversarialModel(GenerativeModel):
         for player in self.players:
             config[player] = keras.saving.serialize_keras_object(getattr(self, player))
         config["seed"] = self.seed
+        config.update(self.augment_options)
         return config
 
     @classmethod

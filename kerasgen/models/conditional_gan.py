@@ -11,6 +11,7 @@ from kerasgen.models.adversarial import (
     check_discriminator,
     check_label_smoothing,
     check_loss,
+    decision_threshold,
 )
 from kerasgen.models.user_networks import accept_players
 
@@ -34,7 +35,10 @@ class ConditionalGAN(AdversarialModel):
         discriminator_steps: discriminator updates per generator update.
         label_smoothing: one-sided smoothing of the real targets.
         instance_noise: std of Gaussian noise added to the discriminator's images.
-        seed: seed of the training noise.
+        seed: seed of the training noise (and of the augmentation).
+        augment, augment_policy, ada_target, ada_adjustment_images, ada_interval:
+            differentiable augmentation of the discriminator's images (real and
+            generated, labels unchanged), as in `kerasgen.models.GAN`.
 
     Example:
     ```python
@@ -47,9 +51,11 @@ class ConditionalGAN(AdversarialModel):
     ```
 
     Reference:
-        Mirza and Osindero, "Conditional Generative Adversarial Nets", 2014.
+        Mirza and Osindero, "Conditional Generative Adversarial Nets", 2014; Zhao et
+        al., "Differentiable Augmentation for Data-Efficient GAN Training", 2020.
     """
 
+    augmentations = ("diffaugment", "ada")
     metric_names = ("discriminator_loss", "generator_loss", "real_score", "fake_score")
     conditioning = "label"
 
@@ -82,14 +88,21 @@ class ConditionalGAN(AdversarialModel):
         return data[0], ops.cast(ops.reshape(data[1], (-1,)), "int32")
 
     def discriminator_logits(self, real, fake, labels, training=True):
-        """Logits of real and generated images of the same labels, in one call."""
+        """Logits of real and generated images of the same labels, in one call (the
+        images augmented in training)."""
         images = ops.concatenate([real, fake])
-        if self.instance_noise:
-            images = images + self.instance_noise * keras.random.normal(
-                ops.shape(images), seed=self.seed_generator
-            )
+        images = self.add_noise(self.augmented(images) if training else images)
         logits = self.discriminator([images, ops.concatenate([labels, labels])], training=training)
         return logits[: ops.shape(real)[0]], logits[ops.shape(real)[0] :]
+
+    def add_noise(self, images):
+        if not self.instance_noise:
+            return images
+        return images + self.instance_noise * keras.random.normal(ops.shape(images), seed=self.seed_generator)
+
+    @property
+    def threshold(self):
+        return decision_threshold(self.loss_name, self.label_smoothing)
 
     def generate(self, labels, training=True):
         z = keras.random.normal((ops.shape(labels)[0], self.latent_dim), seed=self.seed_generator)
@@ -109,18 +122,18 @@ class ConditionalGAN(AdversarialModel):
                     "discriminator_loss": loss,
                     "real_score": score(real_logits, self.loss_name),
                     "fake_score": score(fake_logits, self.loss_name),
+                    **self.real_signs(real_logits, self.threshold),
                 }
 
             logs = self.minimize(
                 discriminator_objective, self.discriminator.trainable_variables,
                 self.discriminator_optimizer,
             )
+            self.observe(logs, ops.shape(real)[0])
 
         # Train the generator
         def generator_objective():
-            fake = self.generate(labels)
-            if self.instance_noise:
-                fake = fake + self.instance_noise * keras.random.normal(ops.shape(fake), seed=self.seed_generator)
+            fake = self.add_noise(self.augmented(self.generate(labels)))
             loss = generator_loss(self.discriminator([fake, labels], training=True), self.loss_name)
             return loss, {"generator_loss": loss}
 
@@ -138,6 +151,7 @@ class ConditionalGAN(AdversarialModel):
             "generator_loss": generator_loss(fake_logits, self.loss_name),
             "real_score": score(real_logits, self.loss_name),
             "fake_score": score(fake_logits, self.loss_name),
+            **self.real_signs(real_logits, self.threshold),
         })
 
     def fit(self, x=None, y=None, *args, **kwargs):

@@ -9,6 +9,7 @@ from kerasgen.models.adversarial import (
     check_discriminator,
     check_label_smoothing,
     check_loss,
+    decision_threshold,
     pack,
     packed_shape,
 )
@@ -42,7 +43,17 @@ class GAN(AdversarialModel):
             forward pass, as PyTorch's DCGAN example does) instead of generating a fresh
             one: one generator forward pass fewer per step. If False (default), fresh
             noise for each phase, as in Goodfellow et al.'s Algorithm 1.
-        seed: seed of the training noise (`z`, instance noise).
+        seed: seed of the training noise (`z`, instance noise, augmentation).
+        augment: None, `"diffaugment"` or `"ada"`: differentiable augmentation of
+            every batch the discriminator judges in training, real and generated, in
+            both players' updates (never of what `sample` returns): DiffAugment
+            (`kerasgen.augmentation.DiffAugment`) or ADA's adaptive probability over
+            its transforms (`kerasgen.augmentation.AdaptiveAugment`); logs `r_t`
+            (E[sign(D(real))]) and, for ADA, `augment_p`. Images only.
+        augment_policy: the transforms, `"color,translation,cutout"` by default.
+        ada_target, ada_adjustment_images, ada_interval: ADA's r_t target (0.6),
+            real images in which p can go from 0 to 1 (500k) and discriminator
+            updates between adjustments (4).
 
     Example:
     ```python
@@ -58,9 +69,12 @@ class GAN(AdversarialModel):
     Reference:
         Goodfellow et al., "Generative Adversarial Nets", 2014; Lin et al., "PacGAN",
         2018; Sonderby et al., "Amortised MAP Inference for Image Super-resolution"
-        (instance noise), 2017; Mao et al., "Least Squares GANs", 2017.
+        (instance noise), 2017; Mao et al., "Least Squares GANs", 2017; Zhao et al.,
+        "Differentiable Augmentation for Data-Efficient GAN Training", 2020; Karras et
+        al., "Training Generative Adversarial Networks with Limited Data", 2020.
     """
 
+    augmentations = ("diffaugment", "ada")
     metric_names = ("discriminator_loss", "generator_loss", "real_score", "fake_score")
 
     def __init__(
@@ -92,10 +106,17 @@ class GAN(AdversarialModel):
     # Training ------------------------------------------------------------------------
 
     def discriminator_logits(self, real, fake, training=True):
-        """Logits of a real and a generated batch, in one discriminator call."""
+        """Logits of a real and a generated batch, in one discriminator call (both
+        augmented in training)."""
+        if training and self.augmentation is not None:
+            real, fake = ops.split(self.augmented(ops.concatenate([real, fake])), 2)
         real, fake = pack(self.add_noise(real), self.packing), pack(self.add_noise(fake), self.packing)
         logits = self.discriminator(ops.concatenate([real, fake]), training=training)
         return logits[: ops.shape(real)[0]], logits[ops.shape(real)[0] :]
+
+    def fake_logits(self, fake):
+        """The logits of the generator's update: its samples as the discriminator sees them."""
+        return self.discriminator(pack(self.add_noise(self.augmented(fake)), self.packing), training=True)
 
     def add_noise(self, x):
         if not self.instance_noise:
@@ -122,17 +143,18 @@ class GAN(AdversarialModel):
                     "discriminator_loss": loss,
                     "real_score": score(real_logits, self.loss_name),
                     "fake_score": score(fake_logits, self.loss_name),
+                    **self.real_signs(real_logits, self.threshold),
                 }
 
             logs = self.minimize(
                 discriminator_objective, self.discriminator.trainable_variables,
                 self.discriminator_optimizer,
             )
+            self.observe(logs, batch_size)
 
         # Train the generator
         def generator_objective(fake):
-            loss = generator_loss(self.discriminator(pack(self.add_noise(fake), self.packing), training=True),
-                                  self.loss_name)
+            loss = generator_loss(self.fake_logits(fake), self.loss_name)
             return loss, {"generator_loss": loss}
 
         if self.share_fake_batch:
@@ -153,7 +175,12 @@ class GAN(AdversarialModel):
             "generator_loss": generator_loss(fake_logits, self.loss_name),
             "real_score": score(real_logits, self.loss_name),
             "fake_score": score(fake_logits, self.loss_name),
+            **self.real_signs(real_logits, self.threshold),
         })
+
+    @property
+    def threshold(self):
+        return decision_threshold(self.loss_name, self.label_smoothing)
 
     def get_config(self):
         config = super().get_config()

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from kerasgen import backend as kg_backend
+from kerasgen import precision
 from kerasgen.data.user_arrays import from_arrays
 from kerasgen.data.value_ranges import check_training_range
 
@@ -71,8 +72,14 @@ class GenerativeModel(keras.Model):
         # What the backend and strategy can run: one step per call on torch and under
         # several TensorFlow replicas (see `kerasgen.backend.steps_per_execution`).
         steps_per_execution = kg_backend.steps_per_execution(self, steps_per_execution)
+        # Mixed precision (kerasgen.precision): float32 network outputs, and loss scaling
+        # where layers compute in float16 (each player's optimizer, not the joint one).
+        precision.float32_outputs(self)
+        if not isinstance(optimizer, kg_backend.JointOptimizer):
+            optimizer = precision.loss_scaled(optimizer, self)
         super().compile(
             optimizer=optimizer,
+            auto_scale_loss=False,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile,
             **kwargs,
@@ -221,11 +228,13 @@ def first_batch(data):
 
 def deserialize_networks(config, names):
     """A copy of a model's `config` with the serialized networks under `names` turned
-    back into Keras objects (a `None` entry, an optional network left out, stays)."""
+    back into Keras objects (a `None` entry, an optional network left out, stays). They
+    are built under the model's mixed precision policy, if any (`kerasgen.precision`)."""
     config = dict(config)
-    for name in names:
-        if config.get(name) is not None:
-            config[name] = keras.saving.deserialize_keras_object(config[name])
+    with precision.saved_policy(config):
+        for name in names:
+            if config.get(name) is not None:
+                config[name] = precision.float32_outputs(keras.saving.deserialize_keras_object(config[name]))
     return config
 
 

@@ -24,7 +24,12 @@ class WGANGP(AdversarialModel):
         discriminator: the critic, mapping data to one unbounded score per example.
         discriminator_steps: critic updates per generator update (5 in the paper).
         gradient_penalty_weight: lambda of the penalty (10 in the paper).
-        seed: seed of the training noise (`z` and the interpolation weights).
+        seed: seed of the training noise (`z`, the interpolation weights, augmentation).
+        augment: None or `"diffaugment"`: the critic judges augmented views of real
+            and generated images in both players' updates, and the penalty's
+            interpolates lie between the augmented views (as `kerasgen.models.GAN`;
+            not `"ada"`: a critic's scores have no fixed zero for ADA's r_t).
+        augment_policy: the transforms, `"color,translation,cutout"` by default.
 
     Example:
     ```python
@@ -39,9 +44,11 @@ class WGANGP(AdversarialModel):
     ```
 
     Reference:
-        Gulrajani et al., "Improved Training of Wasserstein GANs", 2017.
+        Gulrajani et al., "Improved Training of Wasserstein GANs", 2017; Zhao et al.,
+        "Differentiable Augmentation for Data-Efficient GAN Training", 2020.
     """
 
+    augmentations = ("diffaugment",)
     monitors = ("sample_diversity",)  # a critic's loss has no floor to call a win
     metric_names = (
         "discriminator_loss", "generator_loss", "real_score", "fake_score", "gradient_penalty"
@@ -95,9 +102,10 @@ class WGANGP(AdversarialModel):
             fake = self.generate(batch_size)
 
             def critic_objective(fake=fake):
-                scores = self.discriminator(ops.concatenate([real, fake]), training=True)
+                views = self.augmented(ops.concatenate([real, fake]))
+                scores = self.discriminator(views, training=True)
                 real_score, fake_score = ops.mean(scores[:batch_size]), ops.mean(scores[batch_size:])
-                penalty = self.gradient_penalty(real, fake)
+                penalty = self.gradient_penalty(views[:batch_size], views[batch_size:])
                 loss = fake_score - real_score + self.gradient_penalty_weight * penalty
                 return loss, {
                     "discriminator_loss": loss, "real_score": real_score,
@@ -110,7 +118,7 @@ class WGANGP(AdversarialModel):
 
         # Train the generator
         def generator_objective():
-            loss = -ops.mean(self.discriminator(self.generate(batch_size), training=True))
+            loss = -ops.mean(self.discriminator(self.augmented(self.generate(batch_size)), training=True))
             return loss, {"generator_loss": loss}
 
         logs.update(

@@ -43,7 +43,8 @@ class TextDecoder(keras.Model):
         self.embedding = keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding")
         self.cell = keras.layers.GRUCell(hidden_units, name="gru_cell")
         self.rnn = keras.layers.RNN(self.cell, return_sequences=True, name="gru")
-        self.logits = keras.layers.Dense(vocabulary_size, name="logits")
+        # float32 logits under a mixed precision policy (kerasgen.precision)
+        self.logits = keras.layers.Dense(vocabulary_size, name="logits", dtype="float32")
         # Built here: the weights exist before a saved model's values are loaded.
         self.embedding.build((None, None))
         self.rnn.build((None, None, embedding_dim + latent_dim))

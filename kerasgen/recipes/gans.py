@@ -7,6 +7,7 @@ Image recipes use tanh generators, so they train on data in [-1, 1]
 import keras
 
 from kerasgen import models, networks
+from kerasgen.augmentation import DEFAULT_POLICY
 from kerasgen.recipes import register
 
 
@@ -104,9 +105,13 @@ def build_gan(data_shape, num_classes=None, latent_dim=2, hidden_units=(256, 256
           image_divisor=dcgan_divisor)
 def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4, packing=1,
                 loss="non_saturating", label_smoothing=0.0, generator_ema=0.0, share_fake_batch=True,
-                seed=0, discriminator_learning_rate=None):
+                seed=0, discriminator_learning_rate=None, augment=None, augment_policy=DEFAULT_POLICY,
+                ada_target=0.6, ada_adjustment_images=500_000):
     """DCGAN (Radford et al. 2016): Adam(2e-4, beta_1=0.5) for both players
     (`discriminator_learning_rate`, if given, is the discriminator's own: TTUR).
+
+    `augment="diffaugment"` or `"ada"` (`--set augment=diffaugment`) augments what
+    the discriminator sees (see `kerasgen.models.GAN`), for small datasets.
 
     `generator_ema` > 0 averages the generator's weights (see `adam`). With
     `share_fake_batch` (default) one generated batch serves both players' updates, as
@@ -116,7 +121,8 @@ def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4,
     generator, discriminator = dcgan_networks(data_shape, latent_dim, packing=packing)
     model = models.GAN(generator, discriminator, loss=loss, packing=packing,
                        label_smoothing=label_smoothing, share_fake_batch=share_fake_batch, seed=seed,
-                       name="gan")
+                       name="gan", augment=augment, augment_policy=augment_policy,
+                       ada_target=ada_target, ada_adjustment_images=ada_adjustment_images)
     model.compile(
         generator_optimizer=adam(learning_rate, ema=generator_ema),
         discriminator_optimizer=adam(discriminator_learning_rate or learning_rate),
@@ -128,11 +134,14 @@ def build_dcgan(data_shape, num_classes=None, latent_dim=64, learning_rate=2e-4,
 @register("wgan_gp", epochs=50, batch_size=64, data="mnist5k", value_range=(-1.0, 1.0),
           image_divisor=dcgan_divisor)
 def build_wgan_gp(data_shape, num_classes=None, latent_dim=64, learning_rate=1e-4,
-                  discriminator_steps=5, gradient_penalty_weight=10.0, generator_ema=0.0, seed=0):
-    """WGAN-GP (Gulrajani et al. 2017): Adam(1e-4, beta_1=0, beta_2=0.9), 5 critic steps."""
+                  discriminator_steps=5, gradient_penalty_weight=10.0, generator_ema=0.0, seed=0,
+                  augment=None, augment_policy=DEFAULT_POLICY):
+    """WGAN-GP (Gulrajani et al. 2017): Adam(1e-4, beta_1=0, beta_2=0.9), 5 critic steps;
+    `augment="diffaugment"` augments what the critic sees."""
     generator, critic = dcgan_networks(data_shape, latent_dim)
     model = models.WGANGP(generator, critic, discriminator_steps=discriminator_steps,
-                          gradient_penalty_weight=gradient_penalty_weight, seed=seed, name="wgangp")
+                          gradient_penalty_weight=gradient_penalty_weight, seed=seed, name="wgangp",
+                          augment=augment, augment_policy=augment_policy)
     model.compile(
         generator_optimizer=adam(learning_rate, beta_1=0.0, beta_2=0.9, ema=generator_ema),
         discriminator_optimizer=adam(learning_rate, beta_1=0.0, beta_2=0.9),
@@ -143,13 +152,15 @@ def build_wgan_gp(data_shape, num_classes=None, latent_dim=64, learning_rate=1e-
 
 @register("cgan", epochs=50, batch_size=128, data="mnist5k", value_range=(-1.0, 1.0), labels=True,
           image_divisor=dcgan_divisor)
-def build_cgan(data_shape, num_classes=10, latent_dim=64, learning_rate=2e-4, seed=0):
-    """Class-conditional DCGAN with a projection discriminator."""
+def build_cgan(data_shape, num_classes=10, latent_dim=64, learning_rate=2e-4, seed=0, augment=None,
+               augment_policy=DEFAULT_POLICY, ada_target=0.6, ada_adjustment_images=500_000):
+    """Class-conditional DCGAN with a projection discriminator (`augment` as dcgan's)."""
     if not num_classes:
         raise ValueError(f"num_classes must be a positive int for cgan, got {num_classes!r}")
     generator, discriminator = dcgan_networks(data_shape, latent_dim, num_classes=num_classes)
     model = models.ConditionalGAN(generator, discriminator, num_classes=num_classes, seed=seed,
-                                   name="conditional_gan")
+                                   name="conditional_gan", augment=augment, augment_policy=augment_policy,
+                                   ada_target=ada_target, ada_adjustment_images=ada_adjustment_images)
     model.compile(
         generator_optimizer=adam(learning_rate), discriminator_optimizer=adam(learning_rate),
         steps_per_execution=8,

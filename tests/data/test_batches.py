@@ -73,3 +73,43 @@ def test_the_order_is_drawn_once_per_epoch_not_per_batch():
             batches[index]
         batches.on_epoch_end()
     assert Counting.draws == 2
+
+
+@pytest.mark.parametrize("labelled", [False, True])
+def test_fit_s_pipeline_holds_the_pydataset_s_batches_bit_for_bit(labelled):
+    # What `kerasgen fit` trains on under TensorFlow: a tf.data pipeline that must hold
+    # ShuffledBatches' batches (same rows, same values, same dtypes, same structure) for
+    # every seed and epoch, the last short batch included, or resume is not exact.
+    import keras
+
+    from kerasgen import backend
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(NUM_ROWS, 4, 4, 1)).astype("float32")
+    arrays = (x, rng.integers(0, 10, NUM_ROWS)) if labelled else x
+    for seed in (0, 3, 11):
+        batches, reference = (ShuffledBatches(arrays, BATCH_SIZE, seed=seed) for _ in range(2))
+        data = backend.fit_batches(batches)
+        if keras.backend.backend() == "tensorflow":
+            assert data is not batches and int(data.cardinality()) == len(batches)
+        for epoch in (0, 1, 4, 2):
+            batches.epoch = reference.epoch = epoch  # as EpochSync sets it before the epoch
+            drawn = list(data) if data is not batches else [batches[i] for i in range(len(batches))]
+            assert len(drawn) == len(reference)
+            for index, batch in enumerate(drawn):
+                expected = reference[index]
+                batch, expected = ((b,) if not isinstance(b, tuple) else b for b in (batch, expected))
+                assert len(batch) == len(expected)
+                for got, want in zip(batch, expected):
+                    got = keras.ops.convert_to_numpy(got)
+                    assert got.dtype == want.dtype and np.array_equal(got, want), (seed, epoch, index)
+
+
+def test_batches_that_change_what_they_hold_stay_pydatasets():
+    from kerasgen import backend
+
+    for name, build in BUILDERS.items():
+        batches = build(0)
+        assert batches.gathers_rows == (name == "ShuffledBatches")
+        if name != "ShuffledBatches":
+            assert backend.fit_batches(batches) is batches
