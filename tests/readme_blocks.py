@@ -10,7 +10,8 @@ Unmarked blocks run in the default suite, so a block added without a marker runs
 fails if it cannot run offline in a few seconds). Blocks run as written, in a
 working folder holding a copy of the checkout's tracked files plus the placeholders
 the text names (`FIXTURES`), with `KERASGEN_SHRINK` set (see tests/shrink/sitecustomize.py:
-datasets cut to a seeded random 512 rows, `fit` to one epoch).
+datasets cut to a seeded random 512 rows, `fit` to one epoch, `VAE.log_likelihood` to
+200 importance samples).
 """
 
 import os

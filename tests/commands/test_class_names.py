@@ -2,8 +2,10 @@
 `keras.utils.image_dataset_from_directory` numbers them) are recorded once by `fit`
 (run.json, the model's `.keras` config), carried into the ONNX metadata, accepted by
 `--label` (kerasgen sample, kerasgen-sample) and shown in plot legends; an empty class
-folder is refused by name. Fresh `kerasgen` processes on a tiny RGB folder of odd-size
-images."""
+folder is refused by name. `kerasgen` commands on a tiny RGB folder of odd-size images,
+run in this process (`kerasgen.cli.main`, with their exit status and stderr), and the
+trained model loaded and sampled by fresh processes (`keras` alone; the runtime's
+`kerasgen-sample`)."""
 
 import json
 import os
@@ -38,21 +40,26 @@ def write_shapes(folder, per_class=8, size=(13, 11), seed=0):
     return folder
 
 
-def kerasgen(*argv, cwd=None):
-    code = f"import sys, kerasgen_cli; sys.exit(kerasgen_cli.main({list(argv)!r}))"
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=900, cwd=cwd,
-                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+def kerasgen(capsys, *argv):
+    """Runs `kerasgen ARGV` in this process; its exit status and what it printed on stderr
+    (a fresh Python importing TensorFlow per command would cost seconds each)."""
+    from kerasgen import cli
+
+    capsys.readouterr()
+    status = cli.main(list(argv))
+    return subprocess.CompletedProcess(argv, status, *capsys.readouterr())
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """A one-epoch cGAN fitted on the shapes folder (resized to 16x16)."""
+    from kerasgen import cli
+
     folder = tmp_path_factory.mktemp("shapes")
     data = write_shapes(str(folder / "shapes"))
     out = str(folder / "run")
-    result = kerasgen("fit", "cgan", "--data", data, "--image-size", "16", "16", "--epochs", "1",
-                      "--batch-size", "8", "--out", out, "--verbose", "0")
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert cli.main(["fit", "cgan", "--data", data, "--image-size", "16", "16", "--epochs", "1",
+                     "--batch-size", "8", "--out", out, "--verbose", "0"]) == 0
     return out
 
 
@@ -66,21 +73,21 @@ def test_fit_records_the_class_names_in_run_json_and_the_model(run):
     assert result.stdout.strip().splitlines()[-1] == str(list(CLASSES)), result.stderr[-2000:]
 
 
-def test_sample_takes_a_class_name_where_it_takes_an_index(run, tmp_path):
-    by_name = kerasgen("sample", run, "-n", "6", "--label", "square", "-o", str(tmp_path / "name.npy"))
+def test_sample_takes_a_class_name_where_it_takes_an_index(run, tmp_path, capsys):
+    by_name = kerasgen(capsys, "sample", run, "-n", "6", "--label", "square", "-o", str(tmp_path / "name.npy"))
     assert by_name.returncode == 0, by_name.stderr[-2000:]
-    by_index = kerasgen("sample", run, "-n", "6", "--label", "1", "-o", str(tmp_path / "index.npy"))
+    by_index = kerasgen(capsys, "sample", run, "-n", "6", "--label", "1", "-o", str(tmp_path / "index.npy"))
     assert by_index.returncode == 0, by_index.stderr[-2000:]
     np.testing.assert_array_equal(np.load(tmp_path / "name.npy"), np.load(tmp_path / "index.npy"))
-    wrong = kerasgen("sample", run, "-n", "6", "--label", "hexagon", "-o", str(tmp_path / "x.npy"))
+    wrong = kerasgen(capsys, "sample", run, "-n", "6", "--label", "hexagon", "-o", str(tmp_path / "x.npy"))
     assert wrong.returncode == 2
     assert wrong.stderr.strip() == ("kerasgen sample: error: --label must be one of ['circle', 'square', "
                                     "'triangle'] or a class index, got 'hexagon'")
 
 
-def test_the_onnx_export_carries_the_names_to_kerasgen_sample(run, tmp_path):
+def test_the_onnx_export_carries_the_names_to_kerasgen_sample(run, tmp_path, capsys):
     onnx_path = str(tmp_path / "generator.onnx")
-    result = kerasgen("export", run, "-o", onnx_path)
+    result = kerasgen(capsys, "export", run, "-o", onnx_path)
     assert result.returncode == 0, result.stderr[-2000:]
     from kerasgen_runtime import Sampler
 
@@ -94,10 +101,10 @@ def test_the_onnx_export_carries_the_names_to_kerasgen_sample(run, tmp_path):
     np.testing.assert_array_equal(np.load(out), sampler.sample(4, seed=0, labels=2))
 
 
-def test_an_empty_class_folder_is_refused_by_name(tmp_path):
+def test_an_empty_class_folder_is_refused_by_name(tmp_path, capsys):
     data = write_shapes(str(tmp_path / "shapes"), per_class=2)
     os.makedirs(os.path.join(data, "hexagon"))
-    result = kerasgen("fit", "vae", "--data", data, "--image-size", "16", "16", "--epochs", "1",
+    result = kerasgen(capsys, "fit", "vae", "--data", data, "--image-size", "16", "16", "--epochs", "1",
                       "--out", str(tmp_path / "run"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

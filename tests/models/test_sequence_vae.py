@@ -32,6 +32,16 @@ def build(vocabulary, latent_dim=4, **kwargs):
     return model
 
 
+@pytest.fixture(scope="module")
+def trained(names):
+    """`build(vocabulary)` fitted 2 epochs (batch 32): shared by the tests that only read it
+    (sampling, likelihood, interpolation never train the model)."""
+    _, ids, vocabulary = names
+    model = build(vocabulary)
+    model.fit(ids, epochs=2, batch_size=32, verbose=0)
+    return model
+
+
 def test_fit_config_and_saved_file_round_trip(names, tmp_path):
     items, ids, vocabulary = names
     model = build(vocabulary, character_dropout=0.3, free_bits=0.1, beta=LinearWarmup(1.0, 10))
@@ -44,10 +54,9 @@ def test_fit_config_and_saved_file_round_trip(names, tmp_path):
     assert loaded.sample(6, seed=3, temperature=1.0) == model.sample(6, seed=3, temperature=1.0)
 
 
-def test_sample_returns_strings_greedy_by_default_and_seeded(names):
+def test_sample_returns_strings_greedy_by_default_and_seeded(names, trained):
     items, ids, vocabulary = names
-    model = build(vocabulary)
-    model.fit(ids, epochs=2, batch_size=32, verbose=0)
+    model = trained
     greedy = model.sample(8, seed=1)
     assert len(greedy) == 8 and all(isinstance(s, str) and len(s) <= MAX_LENGTH for s in greedy)
     assert set("".join(greedy)) <= set(vocabulary.tokens)
@@ -95,10 +104,9 @@ def test_free_bits_count_each_dimension_as_at_least_lambda_nats(names):
     assert kl < 4 * 0.5  # an untrained encoder is near the prior: the floor is what counts
 
 
-def test_importance_weighting_tightens_the_bound_and_a_language_model_is_exact(names):
+def test_importance_weighting_tightens_the_bound_and_a_language_model_is_exact(names, trained):
     _, ids, vocabulary = names
-    model = build(vocabulary)
-    model.fit(ids, epochs=2, batch_size=32, verbose=0)
+    model = trained
     one = model.log_likelihood(ids[:32], num_samples=1, seed=0).mean()
     many = model.log_likelihood(ids[:32], num_samples=64, seed=0).mean()
     assert many <= one  # the K-sample bound is tighter (Burda et al. 2016)
@@ -112,10 +120,9 @@ def test_importance_weighting_tightens_the_bound_and_a_language_model_is_exact(n
     assert len(language_model.sample(3, seed=0)) == 3
 
 
-def test_interpolation_decodes_strings_between_two_items(names):
+def test_interpolation_decodes_strings_between_two_items(names, trained):
     items, ids, vocabulary = names
-    model = build(vocabulary)
-    model.fit(ids, epochs=1, batch_size=32, verbose=0)
+    model = trained
     path = model.interpolate(items[0], items[1], steps=5)
     assert len(path) == 5 and all(isinstance(s, str) for s in path)
     assert path[0] == model.reconstruct([items[0]])[0] and path[-1] == model.reconstruct([items[1]])[0]

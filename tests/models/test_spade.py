@@ -13,18 +13,31 @@ def values(variables):
     return [np.array(keras.ops.convert_to_numpy(v)) for v in variables]
 
 
-def test_one_epoch_trains_generator_encoder_and_discriminator():
+PLAYERS = ("generator", "encoder", "discriminator")
+
+
+@pytest.fixture(scope="module")
+def one_epoch():
+    """A tiny SPADE model fitted one epoch (2 steps of 4), with what it held before and
+    after (one fit shared: tracing SPADE's train step takes most of a test's time).
+    Tests may go on training `model`; the snapshots stay as they were after the epoch."""
     model = tiny_spade()
     x, maps = tiny_data()
-    before = {name: values(getattr(model, name).trainable_variables) for name in ("generator", "encoder", "discriminator")}
+    before = {name: values(getattr(model, name).trainable_variables) for name in PLAYERS}
     history = model.fit(x, maps, epochs=1, batch_size=4, verbose=0)
+    after = {name: values(getattr(model, name).trainable_variables) for name in PLAYERS}
+    iterations = int(ops.convert_to_numpy(model.generator_optimizer.iterations))
+    return model, before, history, after, iterations
+
+
+def test_one_epoch_trains_generator_encoder_and_discriminator(one_epoch):
+    model, before, history, after, iterations = one_epoch
     assert set(history.history) == set(model.metric_names)
     assert all(np.isfinite(v[-1]) for v in history.history.values()), history.history
     for name, old in before.items():
-        new = values(getattr(model, name).trainable_variables)
         # The encoder trains with the generator's update (keras.io's GauGAN's does not).
-        assert any(not np.allclose(a, b) for a, b in zip(old, new)), f"{name} did not change"
-    assert int(ops.convert_to_numpy(model.generator_optimizer.iterations)) == 2
+        assert any(not np.allclose(a, b) for a, b in zip(old, after[name])), f"{name} did not change"
+    assert iterations == 2
     # One optimizer holds the state of the generator and the encoder (NVlabs's optimizer_G).
     assert len(model.generator_optimizer.variables) > len(model.generator.trainable_variables) * 2
 
@@ -73,10 +86,9 @@ def test_discriminator_loss_is_the_mean_hinge_over_scales():
     np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
 
 
-def test_keras_file_round_trip_keeps_weights_optimizers_and_noise(tmp_path):
-    model = tiny_spade()
+def test_keras_file_round_trip_keeps_weights_optimizers_and_noise(one_epoch, tmp_path):
+    model = one_epoch[0]  # trained one epoch (or more, after an earlier test of this file)
     x, maps = tiny_data()
-    model.fit(x, maps, epochs=1, batch_size=4, verbose=0)
     loaded = check_saved_model_round_trip(model, tmp_path, outputs=lambda m: m.sample(3, seed=1, label_maps=maps[:3]))
     for name in ("generator_optimizer", "discriminator_optimizer"):
         for a, b in zip(values(getattr(model, name).variables), values(getattr(loaded, name).variables)):
