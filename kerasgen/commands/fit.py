@@ -27,7 +27,7 @@ def add_parser(subparsers):
         "fit",
         help="train a model from a recipe and write model.keras, samples and curves",
         description="Train a recipe (vae, beta_vae, ae, dae, linear_ae, gan, dcgan, wgan_gp, "
-        "cgan, vae_gan, m2; classifier, residual_classifier; spade, spade_concat, "
+        "cgan, vae_gan, m2; gan_rgb for 32x32 or 64x64 RGB folders; classifier, residual_classifier; spade, spade_concat, "
         "layout_segmenter on layouts; text_vae, text_lm on a text file) or a zoo entry's "
         "recipe on a dataset name or an image folder. "
         "Checkpoints every epoch; --resume continues from the last one exactly.",

@@ -16,8 +16,11 @@ from kerasgen.zoo import extractors
 def test_zoo_classifiers_are_found_in_the_zoo_and_are_the_default_for_their_data():
     assert extractors.classifiers() == {
         "classifier_mnist5k": "mnist5k", "residual_classifier_mnist5k": "mnist5k",
+        "classifier_color_digits32": "color_digits32",
+        "residual_classifier_color_digits32": "color_digits32",
         "segmenter_layouts": "layouts",
     }
+    assert extractors.default_extractor_name("color_digits32", (32, 32, 3)) == "classifier_color_digits32"
     assert extractors.default_extractor_name("layouts", (32, 32, 3)) == "segmenter_layouts"
     assert extractors.default_extractor_name("mnist5k", (28, 28, 1)) == "classifier_mnist5k"
     assert extractors.default_extractor_name("cifar10", (32, 32, 3)) == "inception_v3"
