@@ -3,8 +3,9 @@ keras.io-style model of the same architecture trained with `model.fit` on arrays
 
 For each recipe two rows, each a fresh process as a user's run is:
 - cli: `kerasgen fit RECIPE --data DATA --limit N --epochs E --out TMP` (the CLI's
-  whole path: its input pipeline, the checkpoint, the sample grid, the monitors and the
-  CSV row each epoch, the progress bar);
+  whole path: its input pipeline, the checkpoint and the CSV row each epoch, the sample
+  grid and the monitors when `--monitor-every auto` (its default) runs them, the
+  progress bar; the row prints which epochs were monitored, from `metrics.csv`);
 - keras.io: the recipe's own networks (fresh, the same layers and parameter count)
   trained by the train step the keras.io examples write (`keras_io_references.py`),
   `model.fit(x, batch_size=B, epochs=E)` on the same seeded subset as NumPy arrays.
@@ -37,6 +38,7 @@ TensorFlow) and through the PyDataset's `__getitem__`.
 
 import argparse
 import cProfile
+import csv
 import json
 import os
 import pstats
@@ -95,8 +97,11 @@ def run_cli_row(recipe, args, clock):
     with tempfile.TemporaryDirectory() as tmp:
         status = kerasgen_cli.main(["fit", recipe, "--data", data_of(recipe, args), "--limit", str(args.limit),
                                     "--epochs", str(args.epochs), "--out", os.path.join(tmp, "run")])
-    if status:
-        raise SystemExit(f"kerasgen fit {recipe} exited with {status}")
+        if status:
+            raise SystemExit(f"kerasgen fit {recipe} exited with {status}")
+        with open(os.path.join(tmp, "run", "metrics.csv"), newline="") as f:
+            monitored = [int(float(row["monitored"] or 0)) for row in csv.DictReader(f)]
+    print("MONITORED " + json.dumps(monitored))
 
 
 def recipe_data(recipe, args):
@@ -138,6 +143,10 @@ def child(row, recipe, args, profile_to=None):
     lines = [line for line in done.stdout.splitlines() if line.startswith("EPOCHS ")]
     if done.returncode or not lines:
         raise SystemExit(f"{row} {recipe} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    monitored = [line for line in done.stdout.splitlines() if line.startswith("MONITORED ")]
+    if monitored:
+        print(f"  kerasgen fit {recipe}: grid and monitors ran after epochs "
+              f"{[i + 1 for i, m in enumerate(json.loads(monitored[-1][len('MONITORED '):])) if m]}")
     return json.loads(lines[-1][len("EPOCHS "):])
 
 

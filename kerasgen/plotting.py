@@ -59,13 +59,14 @@ def _figure():
 def save_history_plot(path, history):
     """Plots every logged series of a Keras `History.history` dict, one panel each."""
     plt = _figure()
-    names = [name for name in history if not name.startswith("val_")]
+    names = [name for name in history if not name.startswith("val_") and name != "monitored"]
     columns = min(3, max(1, len(names)))
     rows = int(math.ceil(len(names) / columns))
     figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3 * rows), squeeze=False)
     for axis, name in zip(axes.ravel(), names):
         epochs = np.arange(1, len(history[name]) + 1)
-        axis.plot(epochs, history[name], label="train")
+        sparse = np.isnan(np.asarray(history[name], dtype="float64")).any()  # measured in some epochs
+        axis.plot(epochs, history[name], label="train", marker="." if sparse else None)
         if f"val_{name}" in history:
             axis.plot(epochs, history[f"val_{name}"], label="validation")
             axis.legend()

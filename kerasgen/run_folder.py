@@ -26,6 +26,10 @@ RUN_OUTPUTS = (RUN_FILE, "checkpoint.json", "metrics.csv", "model.keras", "sampl
                "history.png", "history.json", "autopilot-judge.keras")
 RUN_FOLDERS = ("samples", "tensorboard")
 SPARSE = "autopilot_"  # metrics.csv columns measured only in some epochs
+# The monitors' columns (kerasgen.callbacks.EpochCadence gates them), also empty in the
+# epochs they did not measure (the `monitored` column is 0 there).
+MONITORED = ("active_units", "posterior_kl", "diversity_ratio", "modes_captured", "high_quality_fraction",
+             "mode_kl", "classes_covered", "class_kl")
 _CHECKPOINT = re.compile(r"^checkpoint-\d+\.keras$")
 _SAMPLE_GRID = re.compile(r"^epoch_\d{3,}\.png$")  # kerasgen.callbacks.ImageGrid's names
 # The temporaries `kerasgen_runtime.files.atomic_path` makes (`.NAME.PID.XXXXXXXX.tmpSUFFIX`); only
@@ -229,12 +233,13 @@ def read_metrics_log(path, epochs):
 def rewrite_metrics_log(path, history):
     """`metrics.csv` as `keras.callbacks.CSVLogger` writes it, from a checkpoint's history
     (a resumed run appends to it; rows after the checkpoint are dropped). The autopilot's
-    columns (`autopilot_*`) are empty in the epochs it did not evaluate."""
+    columns (`autopilot_*`) are empty in the epochs it did not evaluate, the monitors'
+    (`MONITORED`) in the epochs they did not measure."""
     from kerasgen_runtime.files import atomic_path
 
     keys = sorted(history)
     if keys and not any(key.startswith("val_") for key in keys):  # CSVLogger's columns without validation
-        keys += [f"val_{key}" for key in keys if not key.startswith(SPARSE)]
+        keys += [f"val_{key}" for key in keys if not key.startswith(SPARSE) and key != "monitored"]
     with atomic_path(path) as tmp:
         with open(tmp, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=["epoch", *keys])
@@ -245,5 +250,6 @@ def rewrite_metrics_log(path, history):
 
 
 def cell(key, value):
-    """A metrics.csv cell: empty for an autopilot column in an epoch it did not evaluate."""
-    return "" if key.startswith(SPARSE) and value != value else value
+    """A metrics.csv cell: empty for an autopilot or monitor column in an epoch it did not
+    evaluate."""
+    return "" if (key.startswith(SPARSE) or key in MONITORED) and value != value else value

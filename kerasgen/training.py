@@ -108,7 +108,11 @@ def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrit
     A folder that already holds a run is refused unless `resume` (the run must be the
     same: `RUN_FIELDS`) or `overwrite`; a folder with a user's file where the run writes
     is always refused, and so is a folder another run is writing (`run_lock`).
-    Returns `(model, history, seconds, (x_train, y_train))`.
+    `monitor`: when the model's monitors and the sample grid run: True (every epoch),
+    N (every N epochs, and after the last), "auto" (when their cost is a small share of
+    the training time since they last ran, measured: `kerasgen.callbacks.EpochCadence`;
+    `kerasgen fit`'s default) or False (never). Which epochs they ran is metrics.csv's
+    `monitored` column; the weights are the same either way. Returns `(model, history, seconds, (x_train, y_train))`.
     """
     with run_lock(out):
         return _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard, monitor)
@@ -146,6 +150,8 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     if "subset" in report:
         print(f"Training on {report['subset']}")
     record = run_record(spec, x, y, limit, report)
+    # When the monitors and grids run (metrics.csv's `monitored` column: which epochs).
+    record["monitor_every"] = (1 if monitor is True else monitor) if monitor else None
     model, state = start_model(out, spec, recipe, x, y, record, resume, overwrite)
     write_json(os.path.join(out, RUN_FILE), record)
     rewrite_metrics_log(os.path.join(out, "metrics.csv"), state["history"])
@@ -156,11 +162,13 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     stopping = early_stopping(out, patience, state) if patience else None
     saver = EpochCheckpoint(out, state["history"], state["seconds"], early_stopping=stopping,
                             metrics_log=os.path.join(out, "metrics.csv"), autopilot=pilot)
-    monitors, others = (monitoring_callbacks(model, out, spec, x, validation, tensorboard) if monitor
-                        else ([], []))
-    # Monitors add their logs before the checkpoint and the CSV record them; early
-    # stopping updates its counters before the checkpoint records them.
-    first = monitors + [c for c in (stopping, pilot) if c is not None]
+    monitors, others = (monitoring_callbacks(model, out, spec, x, validation, tensorboard, record["monitor_every"])
+                        if monitor else ([], []))
+    # Early stopping and the autopilot update their counters before the checkpoint
+    # records them; the monitors (their cadence first) add their logs before the
+    # checkpoint, the CSV and the autopilot (it reads the balance monitor's) read them,
+    # after early stopping, so an epoch that early stopping ends is measured.
+    first = [c for c in (stopping, *monitors, pilot) if c is not None]
     all_callbacks = [EpochSync(inputs), *first, saver, *others, *callbacks]
     if verbose and not any(isinstance(c, keras.callbacks.ProgbarLogger) for c in all_callbacks):
         all_callbacks.append(StepProgress())

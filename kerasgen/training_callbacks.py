@@ -7,7 +7,8 @@ import os
 import keras
 from kerasgen_runtime.files import sha256_file
 
-from kerasgen.callbacks import MONITORS, Autopilot, ImageGrid, ResumableEarlyStopping
+from kerasgen import backend
+from kerasgen.callbacks import MONITORS, Autopilot, EpochCadence, ImageGrid, ResumableEarlyStopping
 from kerasgen.callbacks.selection_judge import run_judge
 from kerasgen.data import subsets
 from kerasgen.models import GenerativeModel
@@ -38,18 +39,21 @@ class StepProgress(keras.callbacks.ProgbarLogger):
         super()._update_progbar(batch, logs)
 
 
-def monitoring_callbacks(model, out, spec, x, validation, tensorboard):
-    """`(monitors, others)`: the monitors the model declares (they add to the epoch's
-    logs), and TensorBoard and the model's preview as a sample grid each epoch."""
+def monitoring_callbacks(model, out, spec, x, validation, tensorboard, every="auto"):
+    """`(monitors, others)`: an `EpochCadence` (`every`: "auto" or N epochs) and the
+    monitors the model declares, gated by it (they add to the epoch's logs), and
+    TensorBoard and the model's preview as a sample grid, also gated. A run of several
+    processes monitors every epoch unless told N: each process would time its own."""
     others = [keras.callbacks.TensorBoard(os.path.join(out, "tensorboard"))] if tensorboard else []
     if not isinstance(model, GenerativeModel):  # a classifier: nothing to watch or show
         return [], others
     seed = spec.get("seed", 0)
     probe = validation[0] if validation is not None else x
     probe = probe[subsets.subset_rows(len(probe), 500, seed=seed)]
-    monitors = [MONITORS[name](probe) for name in model.monitors]
+    cadence = EpochCadence(1 if every == "auto" and not backend.is_single_process() else every)
+    monitors = [cadence] + [MONITORS[name](probe, every=cadence) for name in model.monitors]
     if x.ndim == 4:  # images (a model without a prior shows these with its reconstructions)
-        others.insert(0, ImageGrid(os.path.join(out, "samples"), seed=seed, images=probe[:16]))
+        others.insert(0, ImageGrid(os.path.join(out, "samples"), seed=seed, images=probe[:16], every=cadence))
     return monitors, others
 
 

@@ -8,6 +8,7 @@ of the training state (see `jax_backend`).
 
 import contextlib
 import importlib
+import json
 import os
 import shutil
 import tempfile
@@ -159,6 +160,18 @@ def is_chief():
     """
     if keras.backend.backend() in ("tensorflow", "jax"):
         return _module().is_chief()
+    return True
+
+
+def is_single_process():
+    """Whether the run is one process (a decision one process takes from its own clock,
+    such as `kerasgen.callbacks.EpochCadence`'s, then needs no agreement)."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return jax.process_count() == 1
+    if keras.backend.backend() == "tensorflow":
+        return not (json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster"))
     return True
 
 

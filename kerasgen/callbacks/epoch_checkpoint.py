@@ -59,8 +59,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds += time.perf_counter() - self._start
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
+        record_epoch(self.history, logs or {})
         name = f"checkpoint-{epoch + 1:04d}.keras"
         path = os.path.join(self.directory, name)
         # Several processes: all take part in saving, the chief alone writes.
@@ -91,6 +90,16 @@ class EpochCheckpoint(keras.callbacks.Callback):
                 best = ((previous or {}).get("early_stopping") or {}).get("best_checkpoint")
             stopping["best_checkpoint"] = best
         return stopping
+
+
+def record_epoch(history, logs):
+    """Appends an epoch's `logs` to `history`: NaN for a key the epoch did not log (a
+    monitor that did not measure it), and for a key new this epoch, NaN in the epochs
+    before, so every series has one value an epoch."""
+    epochs = len(next(iter(history.values()), []))
+    for key in [*history, *(key for key in logs if key not in history)]:
+        values = history.setdefault(key, [float("nan")] * epochs)
+        values.append(float(logs.get(key, float("nan"))))
 
 
 def checkpoint_files(state):

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from kerasgen import backend
+from kerasgen.callbacks.epoch_cadence import check_every, cost_of, is_due
 from kerasgen.plotting import save_image_grid
 
 
@@ -14,7 +15,9 @@ class ImageGrid(keras.callbacks.Callback):
     Args:
         directory: folder for the PNGs (`epoch_001.png`, ...).
         num_images: samples per grid (at most this many `images`).
-        every: write every N epochs (and after the last).
+        every: write every N epochs, and after the last (`fit`'s `epochs`, or an
+            epoch after which an earlier callback stopped training); or a
+            `kerasgen.callbacks.EpochCadence` that decides.
         seed: seed of the latents, fixed so successive grids are comparable.
         images: real images a model without a prior shows with their
             reconstructions (the inputs above, the reconstructions below).
@@ -30,8 +33,7 @@ class ImageGrid(keras.callbacks.Callback):
 
     def __init__(self, directory, num_images=64, every=1, seed=0, images=None):
         super().__init__()
-        if every < 1:
-            raise ValueError(f"every must be a positive int, got {every}")
+        check_every(every)
         self.directory = directory
         self.num_images = num_images
         self.every = every
@@ -40,8 +42,13 @@ class ImageGrid(keras.callbacks.Callback):
         self.paths = []
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
+        if not is_due(self, self.every, epoch):
             return
+        with cost_of(self.every):
+            self.write(epoch)
+
+    def write(self, epoch):
+        """Writes the grid of the model as it is after `epoch` (0-based)."""
         model = self.model
         if len(model.data_shape) != 3:
             return  # 2-D data: see kerasgen.plotting.save_scatter

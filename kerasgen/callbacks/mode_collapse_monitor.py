@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from kerasgen import mode_coverage
+from kerasgen.callbacks.epoch_cadence import check_every, cost_of, is_due
 from kerasgen.models.generative_model import predict_in_batches
 
 
@@ -31,7 +32,10 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
             rescaled from the model's `output_range` into it. None: no rescaling.
         reference: real samples for the diversity ratio, or None.
         num_samples: samples generated per measurement (2,500 in the protocol).
-        every: measure every N epochs.
+        every: measure every N epochs and after the last (`fit`'s `epochs`, or an
+            epoch after which an earlier callback stopped training); or a
+            `kerasgen.callbacks.EpochCadence` that decides. Other epochs' logs
+            lack the monitor's keys.
         seed: seed of the latents, fixed so measurements are comparable.
         diversity_threshold: warn below this diversity ratio (0: never).
         diversity_drop: warn when the ratio falls below this fraction of its best
@@ -75,8 +79,7 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
             mode_coverage._mixture(mixture)  # validates early
         if classifier is not None and not callable(classifier):
             raise ValueError(f"classifier must be callable (a keras.Model), got {classifier!r}")
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive int, got {every!r}")
+        check_every(every)
         self.mixture = mixture
         self.classifier = classifier
         self.classifier_range = classifier_range
@@ -125,8 +128,13 @@ class ModeCollapseMonitor(keras.callbacks.Callback):
         return stats
 
     def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
+        if not is_due(self, self.every, epoch):
             return
+        with cost_of(self.every):
+            self.check(epoch, logs)
+
+    def check(self, epoch, logs):
+        """Measures the model after `epoch` (0-based), logs and warns."""
         stats = self.measure(self.model)
         stats["epoch"] = epoch + 1
         self.history.append(stats)

@@ -3,25 +3,31 @@ import warnings
 import keras
 import numpy as np
 
+from kerasgen.callbacks.epoch_cadence import check_every, cost_of, is_due
+
 
 class PosteriorCollapseMonitor(keras.callbacks.Callback):
     """Watches a VAE for posterior collapse: per-dimension KL and active units.
 
-    At the end of each epoch it encodes `data` and logs
+    At the end of every `every` epochs it encodes `data` and logs
     - `kl_per_dimension`: KL(q(z_i|x) || N(0, 1)) averaged over the data, per latent
       dimension (kept in `self.history`, not in the Keras logs);
     - `active_units`: the number of dimensions with Cov_x(E_q[z_i|x]) > `activity_threshold`
       (Burda et al. 2016), added to the Keras logs;
     - `total_kl`: the summed KL, in the logs as `posterior_kl`.
-    If the summed KL stays below `kl_threshold` nats for `patience` epochs it warns, and
-    stops training when `stop_training=True`.
+    If the summed KL stays below `kl_threshold` nats for `patience` measurements it
+    warns, and stops training when `stop_training=True`.
 
     Args:
         data: images to encode (a held-out slice is best).
         kl_threshold: collapse threshold on the summed KL, in nats.
         activity_threshold: variance threshold of an active unit (0.01).
-        patience: epochs under the threshold before warning.
+        patience: measurements under the threshold before warning.
         stop_training: stop `fit` on collapse.
+        every: measure every N epochs and after the last (`fit`'s `epochs`, or an
+            epoch after which an earlier callback stopped training); or a
+            `kerasgen.callbacks.EpochCadence` that decides. Other epochs' logs lack
+            `active_units` and `posterior_kl`.
 
     Example:
     ```python
@@ -32,9 +38,10 @@ class PosteriorCollapseMonitor(keras.callbacks.Callback):
     """
 
     def __init__(
-        self, data, kl_threshold=0.1, activity_threshold=0.01, patience=2, stop_training=False
+        self, data, kl_threshold=0.1, activity_threshold=0.01, patience=2, stop_training=False, every=1
     ):
         super().__init__()
+        check_every(every)
         if kl_threshold < 0:
             raise ValueError(f"kl_threshold must be >= 0, got {kl_threshold}")
         if patience < 1:
@@ -44,6 +51,7 @@ class PosteriorCollapseMonitor(keras.callbacks.Callback):
         self.activity_threshold = activity_threshold
         self.patience = patience
         self.stop_training = stop_training
+        self.every = every
         self.history = []
         self.collapsed = False
         self._epochs_below = 0
@@ -62,6 +70,13 @@ class PosteriorCollapseMonitor(keras.callbacks.Callback):
         }
 
     def on_epoch_end(self, epoch, logs=None):
+        if not is_due(self, self.every, epoch):
+            return
+        with cost_of(self.every):
+            self.check(logs)
+
+    def check(self, logs):
+        """Measures the model, logs and warns."""
         stats = self.measure(self.model)
         self.history.append(stats)
         if logs is not None:
@@ -75,7 +90,7 @@ class PosteriorCollapseMonitor(keras.callbacks.Callback):
             self.collapsed = True
             warnings.warn(
                 f"Posterior collapse: KL(q(z|x) || p(z)) = {stats['total_kl']:.4f} nats < "
-                f"{self.kl_threshold} for {self._epochs_below} epochs; "
+                f"{self.kl_threshold} for {self._epochs_below} measurements in a row; "
                 f"{stats['active_units']} active units. Try a KL warm-up "
                 "(kerasgen.schedules.LinearWarmup) or a lower beta.",
                 stacklevel=2,

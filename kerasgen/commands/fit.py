@@ -22,6 +22,18 @@ def positive_int(text):
     return value
 
 
+def monitor_every(text):
+    """`--monitor-every`: "auto" or a positive int."""
+    import argparse
+
+    if text == "auto":
+        return text
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be 'auto' or a positive int, got {text!r}") from None
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         "fit",
@@ -70,6 +82,11 @@ def add_parser(subparsers):
     parser.add_argument("--cpu-budget", type=float, default=None, metavar="SECONDS",
                         help="stop after the last epoch that fits in SECONDS of this process's CPU "
                         "time (time.process_time, start-up included): a fixed budget on a loaded machine")
+    parser.add_argument("--monitor-every", type=monitor_every, default="auto", metavar="auto|N",
+                        help="when the model's monitors and the sample grid run: auto (default: when "
+                        "the training time since they last ran is 10x their cost, so they take about "
+                        "10%% of it at most) or every N epochs; both also after the last epoch. "
+                        "metrics.csv's `monitored` column says which epochs were measured")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     parser.set_defaults(func=run)
 
@@ -256,7 +273,7 @@ def fit(args):
         with run_lock(args.out):  # held until the outputs are written
             model, history, seconds, (x_train, _) = training.train(
                 spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
-                overwrite=args.overwrite, tensorboard=args.tensorboard,
+                overwrite=args.overwrite, tensorboard=args.tensorboard, monitor=args.monitor_every,
                 callbacks=[timer] + cpu_budget(args),
             )
             written = write_outputs(model, spec, args.out, history, x_train)

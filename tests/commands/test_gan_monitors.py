@@ -31,4 +31,8 @@ def test_an_unbalanced_dcgan_fit_warns_in_one_line_and_logs_it(tmp_path):
     assert len(rows) == 4
     assert float(rows[-1]["discriminator_winning_steps"]) > 0
     assert float(rows[0]["discriminator_winning_steps"]) == 0  # balanced at first
-    assert all(0 < float(row["diversity_ratio"]) for row in rows)
+    # --monitor-every auto: measured at the first epoch and after the last, marked in `monitored`
+    measured = [row for row in rows if row["monitored"] == "1.0"]
+    assert measured[0] is rows[0] and measured[-1] is rows[-1], rows
+    assert all(0 < float(row["diversity_ratio"]) for row in measured)
+    assert all(row["diversity_ratio"] == "" for row in rows if row["monitored"] == "0.0")
