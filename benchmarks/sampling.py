@@ -17,12 +17,14 @@ NumPy's BLAS all get that many threads) times at batch 1, 64, 256 and 1024:
 
 best time of interleaved repeats (the runners take turns, so that on a shared machine
 all see the same load, with a 50 ms pause after each turn, so that one runtime's
-spinning threads do not slow the next), the ratios against the issue's targets, a per-op onnxruntime
+spinning threads do not slow the next), the ratios against the issue's targets, a
+summary of the Sampler against a plain session on the same file (>= 1.00: never slower)
+and against Keras `model(z)` (the target at batch 1: 10x), a per-op onnxruntime
 profile (`SessionOptions.enable_profiling`) at batch 256, and the achieved GFLOP/s
 against the machine's peak measured in the same process: a 1024^3 fp32 matmul in
 onnxruntime and in NumPy. All numbers come from this run.
 
-    python benchmarks/sampling.py --quick            # DCGAN and AE, batch 1 and 256 (~3 min)
+    python benchmarks/sampling.py --quick            # DCGAN, VAE and AE, batch 1 and 256 (~4 min)
     python benchmarks/sampling.py                    # all, batch 1/64/256/1024 (~30 min)
     python benchmarks/sampling.py --markdown out.md  # also write the README table
 """
@@ -37,7 +39,7 @@ import time
 
 ENTRIES = ("vae_mnist5k", "beta_vae_mnist5k", "ae_mnist5k", "dae_mnist5k", "dcgan_mnist5k",
            "wgan_gp_mnist5k", "cgan_mnist5k", "vae_gan_mnist5k")
-QUICK_ENTRIES = ("dcgan_mnist5k", "ae_mnist5k")
+QUICK_ENTRIES = ("dcgan_mnist5k", "vae_mnist5k", "ae_mnist5k")
 TF_RUNNERS = ("Keras model(z)", "tf.function", "predict")
 
 
@@ -229,7 +231,7 @@ def settle(sampler, inputs):
     if sampler is None:
         return None
     bucket = size_bucket(min(len(inputs["z"]), 256))  # decode runs batches of 256
-    for _ in range(2 * (BatchSplitter.WARMUP + BatchSplitter.REPEATS)):
+    for _ in range(2 * (BatchSplitter.WARMUP + BatchSplitter.MAX_REPEATS) + 1):
         if bucket in sampler.split_choices or sampler.split_threads <= 1:
             break
         sampler.decode(inputs["z"], inputs.get("label"))
@@ -296,6 +298,26 @@ def ratio_lines(name, files, rows, peak, threads):
         lines.append(text)
         if "profile" in row:
             lines.append("    profile: " + ", ".join(f"{op} {p}%" for op, p in row["profile"].items()))
+    return lines
+
+
+def sampler_summary(results, entries=("vae_mnist5k", "dcgan_mnist5k"), batches=("1", "256")):
+    """Lines: the Sampler against a plain session on its file and against `model(z)`."""
+    lines = [f"{'network':14s} {'threads':>7s} {'batch':>5s} {'Sampler ms':>10s} {'session ms':>10s} "
+             f"{'model(z) ms':>11s} {'session/Sampler':>15s} {'model(z)/Sampler':>16s}  Sampler chose"]
+    for result in results:
+        for name in entries:
+            for batch in batches:
+                row = result["networks"].get(name, {}).get(batch)
+                if row is None:
+                    continue
+                sampler, session, keras_call = (row[k] for k in ("kerasgen Sampler", "onnxruntime session",
+                                                                 "Keras model(z)"))
+                choice = (row.get("split") or {}).get("sampler")
+                chose = ("-" if choice is None else "one call" if choice is False
+                         else "split" if int(batch) >= 64 else "1-thread session")
+                lines.append(f"{name:14s} {result['threads']:7d} {batch:>5s} {sampler:10.3f} {session:10.3f} "
+                             f"{keras_call:11.3f} {session / sampler:14.2f}x {keras_call / sampler:15.2f}x  {chose}")
     return lines
 
 
@@ -366,6 +388,9 @@ def main():
             f"{k} {v:.0f} GFLOP/s" for k, v in result["peak_gflops"].items()))
         for name, rows in result["networks"].items():
             print("\n".join(ratio_lines(name, manifest[name], rows, peak, result["threads"])))
+    print("\nkerasgen Sampler against a plain onnxruntime session on the same file (>= 1.00x: never "
+          "slower) and against Keras model(z) (target at batch 1: 10x)")
+    print("\n".join(sampler_summary(results)))
     table = markdown_table(manifest, results)
     print("\nbest ms per call (interleaved repeats)\n" + table)
     if args.markdown:

@@ -49,9 +49,12 @@ class Sampler:
             through a batch one image at a time and gains little from a second intra-op
             thread; a Dense-only decoder does, and loses to the split's copies).
             "measure" (default): time both on the first batches of each size (powers of
-            two; the first 8 such batches take turns; a batch too small to split is
-            timed on this session against the single-threaded one) and keep the faster
-            for this Sampler (`split_choices`). True: always split; False: always one call. Same
+            two; the first such batches take turns, at least 4 of each path and 20 ms
+            of each, at most 33; a batch too small to split is timed on this session
+            against the single-threaded one) and keep the faster, one call unless the
+            other is faster by 3% (`split_choices`), for every Sampler of the same file
+            (path, size, modification time) with the same settings in this process
+            (`kerasgen_runtime.batch_split.MEASURED`, in memory only). True: always split; False: always one call. Same
             outputs, bit for bit, either way: every sample is computed by the same
             kernels (tested).
     Example:
