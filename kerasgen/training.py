@@ -102,7 +102,7 @@ def table_settings(spec, recipe, x):
 
 
 def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrite=False,
-          tensorboard=False, monitor=True):
+          tensorboard=False, monitor=True, checkpoint_every=1):
     """Builds (or resumes) the spec's model, trains it, checkpoints every epoch.
 
     A folder that already holds a run is refused unless `resume` (the run must be the
@@ -112,10 +112,12 @@ def train(spec, out, resume=False, limit=None, verbose=1, callbacks=(), overwrit
     N (every N epochs, and after the last), "auto" (when their cost is a small share of
     the training time since they last ran, measured: `kerasgen.callbacks.EpochCadence`;
     `kerasgen fit`'s default) or False (never). Which epochs they ran is metrics.csv's
-    `monitored` column; the weights are the same either way. Returns `(model, history, seconds, (x_train, y_train))`.
+    `monitored` column; the weights are the same either way. `checkpoint_every`: 1, N or
+    "auto" (`EpochCheckpoint`'s `every`; one process only, else 1). Returns `(model, history, seconds, (x_train, y_train))`.
     """
     with run_lock(out):
-        return _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard, monitor)
+        return _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard, monitor,
+                      checkpoint_every)
 
 
 def resume_point(out, spec, recipe, x, y, record):
@@ -131,7 +133,7 @@ def resume_point(out, spec, recipe, x, y, record):
     return checkpoint, state
 
 
-def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard, monitor):
+def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard, monitor, checkpoint_every):
     recipe = recipes.get(spec["recipe"])  # the one look-up of the run
     check_settings(spec, tensorboard)
     spec = dict(spec, mixed_precision=precision.run_policy(spec, out, resume))  # resumed: as recorded
@@ -152,6 +154,8 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     record = run_record(spec, x, y, limit, report)
     # When the monitors and grids run (metrics.csv's `monitored` column: which epochs).
     record["monitor_every"] = (1 if monitor is True else monitor) if monitor else None
+    # Each process timing its own saves would not agree on when to save together.
+    record["checkpoint_every"] = checkpoint_every if backend.is_single_process() else 1
     model, state = start_model(out, spec, recipe, x, y, record, resume, overwrite)
     write_json(os.path.join(out, RUN_FILE), record)
     rewrite_metrics_log(os.path.join(out, "metrics.csv"), state["history"])
@@ -161,7 +165,8 @@ def _train(spec, out, resume, limit, verbose, callbacks, overwrite, tensorboard,
     patience = spec.get("early_stopping_patience", 0) if validation is not None else 0
     stopping = early_stopping(out, patience, state) if patience else None
     saver = EpochCheckpoint(out, state["history"], state["seconds"], early_stopping=stopping,
-                            metrics_log=os.path.join(out, "metrics.csv"), autopilot=pilot)
+                            metrics_log=os.path.join(out, "metrics.csv"), autopilot=pilot,
+                            every=record["checkpoint_every"])
     monitors, others = (monitoring_callbacks(model, out, spec, x, validation, tensorboard, record["monitor_every"])
                         if monitor else ([], []))
     # Early stopping and the autopilot update their counters before the checkpoint

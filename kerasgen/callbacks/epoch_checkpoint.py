@@ -14,7 +14,8 @@ _WEIGHTS = re.compile(r"^checkpoint-(\d+)\.keras$")
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
-    """Saves the whole model (optimizer and noise state included) and the history every epoch.
+    """Saves the whole model (optimizer and noise state included) and the history every
+    epoch, or every few epochs when a save costs much of a short epoch (`every`).
 
     One atomic commit point per checkpoint: the model goes to a new file
     `checkpoint-NNNN.keras` (NNNN the epochs done), then `checkpoint.json`, which names
@@ -22,7 +23,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
     replaces the previous state in one rename. A run killed at any moment leaves the last
     committed checkpoint intact (a `.keras` file written but not yet named is ignored, and
     replaced when that epoch is trained again); `latest_checkpoint` verifies the hash and
-    falls back to the checkpoint before it if the named file is damaged. After each commit
+    falls back to the checkpoint before it if the named file is damaged. After each epoch
     `metrics_log` (a run's `metrics.csv`) is rewritten from the history, in the format of
     `keras.callbacks.CSVLogger`, as a file the run recorded as its own.
 
@@ -39,13 +40,28 @@ class EpochCheckpoint(keras.callbacks.Callback):
         history: history of earlier epochs (when resuming).
         seconds: training seconds of earlier epochs.
         early_stopping: a `kerasgen.callbacks.ResumableEarlyStopping`, or None.
-        metrics_log: path of the CSV log to rewrite after each commit, or None.
+        metrics_log: path of the CSV log to rewrite after each epoch, or None.
         autopilot: a `kerasgen.callbacks.Autopilot`, or None.
+        every: 1 (every epoch), N (every N epochs) or "auto" (when the save took at most
+            `BUDGET` of the training time since the last one, measured; the first
+            epoch's is always saved). Either way the last epoch (`fit`'s `epochs`, or
+            one after which an earlier callback stopped training) is saved, and with
+            `early_stopping` or `autopilot` every epoch is (they keep the best epoch's
+            checkpoint). A resumed run replays the epochs after the committed one,
+            which are the same function of (seed, epoch) and the saved state: the
+            weights it ends with are the same (`tests/test_resume.py`).
     """
 
+    BUDGET = 0.1
+
     def __init__(self, directory, history=None, seconds=0.0, early_stopping=None, metrics_log=None,
-                 autopilot=None):
+                 autopilot=None, every=1):
         super().__init__()
+        if every != "auto" and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
+            raise ValueError(f"every must be 'auto' or a positive int, got {every!r}")
+        self.every = 1 if early_stopping is not None or autopilot is not None else every
+        self.saved_epochs = []  # the epochs (1-based) this callback committed
+        self._trained, self._cost = 0.0, None  # seconds trained since the last save; its cost
         self.directory = directory
         self.history = {key: list(values) for key, values in (history or {}).items()}
         self.seconds = float(seconds)
@@ -58,8 +74,30 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.seconds += time.perf_counter() - self._start
+        seconds = time.perf_counter() - self._start
+        self.seconds += seconds
+        self._trained += seconds
         record_epoch(self.history, logs or {})
+        if not self.due(epoch):
+            if self.metrics_log is not None and backend.is_chief():
+                rewrite_metrics_log(self.metrics_log, self.history)
+            return
+        began = time.perf_counter()
+        self.commit(epoch)
+        self._trained, self._cost = 0.0, time.perf_counter() - began
+        self.saved_epochs.append(epoch + 1)
+
+    def due(self, epoch):
+        """Whether the checkpoint of `epoch` (0-based) is saved (see `every`)."""
+        last = epoch + 1 >= (self.params or {}).get("epochs", float("inf")) or self.model.stop_training
+        if self.every == 1 or last:
+            return True
+        if self.every == "auto":
+            return self._cost is None or self._trained * self.BUDGET >= self._cost
+        return (epoch + 1) % self.every == 0
+
+    def commit(self, epoch):
+        """Saves the model after `epoch` (0-based) and commits it with the history."""
         name = f"checkpoint-{epoch + 1:04d}.keras"
         path = os.path.join(self.directory, name)
         # Several processes: all take part in saving, the chief alone writes.

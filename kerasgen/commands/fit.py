@@ -87,6 +87,11 @@ def add_parser(subparsers):
                         "the training time since they last ran is 10x their cost, so they take about "
                         "10%% of it at most) or every N epochs; both also after the last epoch. "
                         "metrics.csv's `monitored` column says which epochs were measured")
+    parser.add_argument("--checkpoint-every", type=monitor_every, default="auto", metavar="auto|N",
+                        help="when the checkpoint is saved: auto (default: when the save costs at most "
+                        "10%% of the training time since the last one; every epoch with early stopping "
+                        "or --select-by) or every N epochs; always after the last epoch. --resume "
+                        "replays the epochs after the last checkpoint, to the same weights")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     parser.set_defaults(func=run)
 
@@ -274,6 +279,7 @@ def fit(args):
             model, history, seconds, (x_train, _) = training.train(
                 spec, args.out, resume=args.resume, limit=args.limit, verbose=args.verbose,
                 overwrite=args.overwrite, tensorboard=args.tensorboard, monitor=args.monitor_every,
+                checkpoint_every=args.checkpoint_every,
                 callbacks=[timer] + cpu_budget(args),
             )
             written = write_outputs(model, spec, args.out, history, x_train)
