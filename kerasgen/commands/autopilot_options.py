@@ -41,9 +41,10 @@ def add_autopilot_arguments(parser):
                        help="fraction of the training data held out for FID, a seeded random split "
                        "stratified by class (default 0.1)")
     group.add_argument("--select-extractor", default=None, metavar="NAME",
-                       help="feature extractor for FID (a kerasgen.metrics extractor name or a .keras "
-                       "classifier file); default: a domain classifier kerasgen trains on the "
-                       "training split (data with classes)")
+                       help="feature extractor for FID (a kerasgen.metrics extractor name, a zoo "
+                       "classifier entry such as classifier_color_digits32, or a .keras classifier "
+                       "file); default: a domain classifier kerasgen trains on the training split "
+                       "(data with classes)")
 
 
 def autopilot_settings(args):
@@ -62,4 +63,26 @@ def autopilot_settings(args):
     settings = {"select_by": args.select_by, "every": 1, "patience": 3, "max_rollbacks": 2,
                 "held_out_fraction": 0.1, "extractor": None}
     settings.update({key: value for key, (_, value) in flags.items() if value is not None})
+    if settings["extractor"] is not None:
+        check_extractor(settings["extractor"])
     return settings
+
+
+def check_extractor(name):
+    """Refuses an extractor name that is none of `kerasgen.metrics`'s, no zoo classifier
+    entry and no file; a zoo classifier (`classifier_color_digits32`) is registered in
+    `kerasgen.metrics`'s table under its entry name, which the autopilot looks names up in
+    (the training code does not import the zoo), its weights sha256-verified when loaded."""
+    import os
+
+    from kerasgen.metrics import extractors
+    from kerasgen.zoo.extractors import classifier_extractor, classifiers
+
+    if name in extractors.EXTRACTORS or os.path.isfile(name):
+        return
+    zoo_classifiers = classifiers()
+    if name not in zoo_classifiers:
+        raise ValueError(
+            f"--select-extractor must be one of {sorted(extractors.EXTRACTORS)}, a zoo classifier entry "
+            f"{sorted(zoo_classifiers)} or an existing .keras classifier file, got {name!r}")
+    extractors.register_extractor(name, lambda: classifier_extractor(name))

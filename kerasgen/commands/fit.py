@@ -140,7 +140,9 @@ def write_outputs(model, spec, out, history, x_train):
         written.append("samples.png" if isinstance(model, GenerativeModel) else "samples.png (training images)")
     if history:
         plotting.save_history_plot(os.path.join(out, "history.png"), history)
-        write_json(os.path.join(out, "history.json"), history)
+        from kerasgen.run_folder import history_json
+
+        write_json(os.path.join(out, "history.json"), history_json(history))
         written += ["history.png", "history.json"]
     return written
 
