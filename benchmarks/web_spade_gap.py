@@ -28,18 +28,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SEED, COUNT = 7, 9
 
 
-def float64_generator(network):
-    import keras
-
-    keras.config.set_dtype_policy("float64")
-    try:
-        copy = type(network).from_config(network.get_config())
-    finally:
-        keras.config.set_dtype_policy("float32")
-    copy.set_weights([w.astype("float64") for w in network.get_weights()])
-    return copy
-
-
 def page_grid(url):
     from playwright.sync_api import sync_playwright
 
@@ -71,6 +59,7 @@ def main(argv=None):
     from kerasgen.export import rewrites
     from kerasgen.export.web import serve, to_web
     from kerasgen_runtime import SPADESampler
+    from tests.export.float_engines import float64_copy
 
     if args.entry:
         import kerasgen.zoo
@@ -102,7 +91,7 @@ def main(argv=None):
         from kerasgen_runtime.latents import draw_latents
 
         z = draw_latents(COUNT, model.latent_dim, SEED).astype("float64")
-        exact = keras.ops.convert_to_numpy(float64_generator(model.generator)(
+        exact = keras.ops.convert_to_numpy(float64_copy(model.generator)(
             [z, np.repeat(label_map[None], COUNT, axis=0)], training=False))
         print("  max |diff| from float64: " + "  ".join(
             f"{name} {np.abs(value - exact).max():.2e}" for name, value in grids.items()))

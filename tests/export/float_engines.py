@@ -114,3 +114,17 @@ def with_error_added(proto, index, error):
     proto.graph.initializer.append(numpy_helper.from_array(error, f"{name}__error"))
     proto.graph.node.insert(index + 1, helper.make_node("Add", [f"{name}__exact", f"{name}__error"], [name]))
     return proto
+
+
+def float64_copy(network):
+    """A copy of the Keras `network` that computes in float64 (its weights widened), the
+    reference its float32 engines are measured against."""
+    import keras
+
+    keras.config.set_dtype_policy("float64")
+    try:
+        copy = type(network).from_config(network.get_config())
+    finally:
+        keras.config.set_dtype_policy("float32")
+    copy.set_weights([w.astype("float64") for w in network.get_weights()])
+    return copy

@@ -44,22 +44,10 @@ def test_no_float32_engine_is_within_1e_6_of_another_on_spade(tmp_path):
     numpy32 = float_engines.evaluate(proto, feeds)[output]
     # the float64 graph is the Keras network in float64 (the conversion is faithful; the
     # graph's epsilon is float32's 1e-5, about 2.5e-13 from Keras's float64 one: 5e-11 here)
-    keras64 = float64_network(model.generator)([feeds64["z"], label_map.astype("int32")], training=False)
+    keras64 = float_engines.float64_copy(model.generator)([feeds64["z"], label_map.astype("int32")], training=False)
     np.testing.assert_allclose(exact, keras.ops.convert_to_numpy(keras64), rtol=0, atol=1e-9)
     # each op rounded once already moves the grid most of 1e-6 from float64 ...
     assert 3e-7 < np.abs(ideal - exact).max() < 1e-6
     # ... and two float32 engines round differently: none agrees with another within 1e-6
     for a, b in [(ideal, runtime), (ideal, numpy32), (runtime, numpy32)]:
         assert 1e-6 < np.abs(a - b).max() <= TOLERANCE["spade"]
-
-
-def float64_network(network):
-    import keras
-
-    keras.config.set_dtype_policy("float64")
-    try:
-        copy = type(network).from_config(network.get_config())
-    finally:
-        keras.config.set_dtype_policy("float32")
-    copy.set_weights([w.astype("float64") for w in network.get_weights()])
-    return copy

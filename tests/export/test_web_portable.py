@@ -90,13 +90,9 @@ def float64_grid(network, z, label_maps):
     """`network`'s outputs computed in float64 (a copy with float64 weights)."""
     import keras
 
-    keras.config.set_dtype_policy("float64")
-    try:
-        copy = type(network).from_config(network.get_config())
-    finally:
-        keras.config.set_dtype_policy("float32")
-    copy.set_weights([w.astype("float64") for w in network.get_weights()])
-    return keras.ops.convert_to_numpy(copy([z.astype("float64"), label_maps], training=False))
+    from tests.export.float_engines import float64_copy
+
+    return keras.ops.convert_to_numpy(float64_copy(network)([z.astype("float64"), label_maps], training=False))
 
 
 def isolated_nodes(proto, values):
