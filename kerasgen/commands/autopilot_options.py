@@ -1,27 +1,10 @@
 """The training autopilot's flags of `kerasgen fit` (`--select-by fid` and its options)
 and the spec settings they give (`kerasgen.training`'s `autopilot` key)."""
 
-import argparse
+from kerasgen.checks import int_at_least
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive int, got {value}")
-    return value
-
-
-def non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an int >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an int >= 0, got {value}")
-    return value
+positive_int, non_negative_int = int_at_least(1), int_at_least(0)
 
 
 def add_autopilot_arguments(parser):

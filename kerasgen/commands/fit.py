@@ -7,19 +7,11 @@ import time
 
 from kerasgen_runtime.files import atomic_path, write_json
 
+from kerasgen.checks import int_at_least
 from kerasgen.commands.autopilot_options import add_autopilot_arguments, autopilot_settings
 
 
-def positive_int(text):
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive int, got {value}")
-    return value
+positive_int = int_at_least(1)
 
 
 def add_parser(subparsers):
