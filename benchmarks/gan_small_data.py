@@ -1,20 +1,22 @@
 """GANs on a small RGB image folder, at one CPU-time budget per row fixed in advance.
 
-Rows (each trained in its own process under `nice -n 10`, stopped by the same rule,
-`kerasgen.callbacks.CPUBudget`: after the last epoch that fits in `--budget` seconds of
-that process's CPU time, `time.process_time`, start-up and data loading included):
+Rows (each trained in its own process at niceness 10, or `--niceness`, stopped by the same
+rule, `kerasgen.callbacks.CPUBudget`: after the last epoch that fits in `--budget` seconds
+of that process's CPU time, `time.process_time`, start-up and data loading included):
 
 - `keras_io`: the keras.io "DCGAN to generate face images" example as it is written
-  (its train step, BCE on sigmoid outputs with 0.05 label noise, Adam(1e-4), latent 128,
-  images in [0, 1]), its 64x64 networks adapted to 32x32: the generator starts at 4x4
-  instead of 8x8 so its three stride-2 transposed convolutions end at 32x32, and their
-  widths are scaled from (128, 256, 512) to (32, 64, 128), since at the example's
-  widths one 32x32 image costs 2.3 G multiply-adds in the last layer alone (20x
-  kerasgen's dcgan at 32x32); the discriminator is the example's (64, 128, 128).
+  (`keras_io_face_dcgan` of benchmarks/keras_io_dcgan.py: its train step, BCE on sigmoid
+  outputs with 0.05 label noise, Adam(1e-4), latent 128, images in [0, 1]), its 64x64
+  networks adapted to 32x32: the generator starts at 4x4 instead of 8x8 so its three
+  stride-2 transposed convolutions end at 32x32, and their widths are scaled from
+  (128, 256, 512) to (32, 64, 128), since at the example's widths one 32x32 image costs
+  2.3 G multiply-adds in the last layer alone (20x kerasgen's dcgan at 32x32); the
+  discriminator is the example's (64, 128, 128).
 - `dcgan`: `kerasgen fit dcgan --data FOLDER` (kerasgen's DCGAN recipe).
-- `gan_rgb`, `gan_rgb_noaug`: `kerasgen fit gan_rgb --data FOLDER` with and without
-  augmentation (`--set augment=diffaugment` / `--set augment=none`); a row whose recipe
-  or setting this checkout lacks is reported as skipped.
+- `gan_rgb_noaug`, `gan_rgb`, `gan_rgb_ada`: `kerasgen fit gan_rgb --data FOLDER` without
+  augmentation (`--set augment=null`), with DiffAugment (the recipe's default) and with
+  ADA (`--set augment=ada --set ada_adjustment_images=10000`); a row whose recipe or
+  setting this checkout lacks is reported as skipped.
 
 on two offline RGB sets the zoo does not train on, written as class folders:
 `photo_crops` (6 photos, 2,400 train / 600 test) and `shapes` (5 shapes, 2,000 / 500).
@@ -30,7 +32,7 @@ Measured for each row, from 1,000 samples (latent seed 0):
   training image than the 5th percentile of the test images' distances, in pixels and
   in features, and the verdict.
 
-    nice -n 10 python benchmarks/gan_small_data.py --budget 240 --work bench_small [--jobs 2]
+    python benchmarks/gan_small_data.py --budget 240 --work bench_small [--jobs 2] [--sets shapes]
 
 Results are kept in WORK/results.json (a row trained before is not trained again), so
 rows can be added when their recipe lands and the table printed with `--report`.
@@ -48,96 +50,23 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SETS = ("photo_crops", "shapes")
-ROWS = ("keras_io", "dcgan", "gan_rgb", "gan_rgb_noaug")
-AUGMENT = {"gan_rgb": "diffaugment", "gan_rgb_noaug": "none"}
+ROWS = ("keras_io", "dcgan", "gan_rgb_noaug", "gan_rgb", "gan_rgb_ada")
+AUGMENT = {"gan_rgb": "diffaugment", "gan_rgb_noaug": "none", "gan_rgb_ada": "ada"}
+# ADA moves its probability p by at most batch/ada_adjustment_images per image; the
+# paper's 500,000 images (for 70,000-image sets) would leave p near 0 in a CPU budget of a
+# few thousand images, so the ada row lets p go from 0 to 1 within 10,000 images.
+ADA_SETTINGS = ["--set", "ada_adjustment_images=10000"]
 NUM_SAMPLES = 1000
 COVERAGE_SHARE = 0.02
 CLASSIFIER_EPOCHS = 10
-KERAS_IO_LATENT_DIM = 128
+KERAS_IO_WIDTHS = (32, 64, 128)  # the example's (128, 256, 512) scaled down, see above
 
 
 def keras_io_dcgan_rgb32():
     """The keras.io face-DCGAN (see the module docstring), at 32x32 RGB."""
-    import keras
-    from keras import layers, ops
+    from keras_io_dcgan import keras_io_face_dcgan
 
-    discriminator = keras.Sequential([
-        keras.Input(shape=(32, 32, 3)),
-        layers.Conv2D(64, kernel_size=4, strides=2, padding="same"),
-        layers.LeakyReLU(negative_slope=0.2),
-        layers.Conv2D(128, kernel_size=4, strides=2, padding="same"),
-        layers.LeakyReLU(negative_slope=0.2),
-        layers.Conv2D(128, kernel_size=4, strides=2, padding="same"),
-        layers.LeakyReLU(negative_slope=0.2),
-        layers.Flatten(),
-        layers.Dropout(0.2),
-        layers.Dense(1, activation="sigmoid"),
-    ], name="discriminator")
-    generator = keras.Sequential([
-        keras.Input(shape=(KERAS_IO_LATENT_DIM,)),
-        layers.Dense(4 * 4 * 128),
-        layers.Reshape((4, 4, 128)),
-        layers.Conv2DTranspose(32, kernel_size=4, strides=2, padding="same"),
-        layers.LeakyReLU(negative_slope=0.2),
-        layers.Conv2DTranspose(64, kernel_size=4, strides=2, padding="same"),
-        layers.LeakyReLU(negative_slope=0.2),
-        layers.Conv2DTranspose(128, kernel_size=4, strides=2, padding="same"),
-        layers.LeakyReLU(negative_slope=0.2),
-        layers.Conv2D(3, kernel_size=5, padding="same", activation="sigmoid"),
-    ], name="generator")
-
-    class GAN(keras.Model):
-        def __init__(self, discriminator, generator, latent_dim):
-            super().__init__()
-            self.discriminator = discriminator
-            self.generator = generator
-            self.latent_dim = latent_dim
-            self.seed_generator = keras.random.SeedGenerator(1337)
-
-        def compile(self, d_optimizer, g_optimizer, loss_fn):
-            super().compile()
-            self.d_optimizer = d_optimizer
-            self.g_optimizer = g_optimizer
-            self.loss_fn = loss_fn
-            self.d_loss_metric = keras.metrics.Mean(name="d_loss")
-            self.g_loss_metric = keras.metrics.Mean(name="g_loss")
-
-        @property
-        def metrics(self):
-            return [self.d_loss_metric, self.g_loss_metric]
-
-        def train_step(self, real_images):
-            import tensorflow as tf
-
-            batch_size = ops.shape(real_images)[0]
-            random_latent_vectors = keras.random.normal(
-                shape=(batch_size, self.latent_dim), seed=self.seed_generator)
-            generated_images = self.generator(random_latent_vectors)
-            combined_images = ops.concatenate([generated_images, real_images], axis=0)
-            labels = ops.concatenate([ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], axis=0)
-            labels += 0.05 * tf.random.uniform(tf.shape(labels))
-            with tf.GradientTape() as tape:
-                predictions = self.discriminator(combined_images)
-                d_loss = self.loss_fn(labels, predictions)
-            grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
-            random_latent_vectors = keras.random.normal(
-                shape=(batch_size, self.latent_dim), seed=self.seed_generator)
-            misleading_labels = ops.zeros((batch_size, 1))
-            with tf.GradientTape() as tape:
-                predictions = self.discriminator(self.generator(random_latent_vectors))
-                g_loss = self.loss_fn(misleading_labels, predictions)
-            grads = tape.gradient(g_loss, self.generator.trainable_weights)
-            self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
-            self.d_loss_metric.update_state(d_loss)
-            self.g_loss_metric.update_state(g_loss)
-            return {"d_loss": self.d_loss_metric.result(), "g_loss": self.g_loss_metric.result()}
-
-    model = GAN(discriminator=discriminator, generator=generator, latent_dim=KERAS_IO_LATENT_DIM)
-    model.compile(d_optimizer=keras.optimizers.Adam(learning_rate=0.0001),
-                  g_optimizer=keras.optimizers.Adam(learning_rate=0.0001),
-                  loss_fn=keras.losses.BinaryCrossentropy())
-    return model
+    return keras_io_face_dcgan(image_size=32, channels=3, generator_widths=KERAS_IO_WIDTHS)
 
 
 def train_keras_io(folder, out, budget, seed=0):
@@ -174,7 +103,7 @@ def available(row):
 
     if "gan_rgb" not in recipes.names():
         return "recipe gan_rgb is not in this checkout"
-    if row == "gan_rgb" and not augment_default()[0]:
+    if row in ("gan_rgb", "gan_rgb_ada") and not augment_default()[0]:
         return "recipe gan_rgb has no augment setting in this checkout"
     return None
 
@@ -182,12 +111,13 @@ def available(row):
 def augment_settings(row):
     """The `--set` of a gan_rgb row: without augmentation is the recipe without an augment
     setting, or `augment=null` when it has one and it is on by default; with augmentation
-    is the recipe's default when that is on, else `augment=diffaugment`."""
+    is the recipe's default when that is the row's, else `augment=AUGMENT[row]`."""
     has, default = augment_default()
     off = default in (None, False, "", "none")
     if row == "gan_rgb_noaug":
         return [] if not has or off else ["--set", "augment=null"]
-    return ["--set", f"augment={AUGMENT[row]}"] if off else []
+    settings = [] if default == AUGMENT[row] else ["--set", f"augment={AUGMENT[row]}"]
+    return settings + (ADA_SETTINGS if AUGMENT[row] == "ada" else [])
 
 
 def row_command(row, folder, out, budget):
@@ -201,8 +131,8 @@ def row_command(row, folder, out, budget):
 
 
 def start_row(row, folder, out, budget, log):
-    # Niceness 10 in all, whether or not this script itself runs under `nice -n 10`.
-    command = ["nice", "-n", str(max(0, 10 - os.nice(0))), *row_command(row, folder, out, budget)]
+    # Niceness NICENESS (--niceness) in all, whatever the niceness this script runs at.
+    command = ["nice", "-n", str(max(0, NICENESS[0] - os.nice(0))), *row_command(row, folder, out, budget)]
     print(f"[{time.strftime('%H:%M:%S')}] start {out}: {' '.join(command)}", flush=True)
     # A fixed thread count per row (--threads): at niceness 10 on a saturated CPU, a
     # multi-threaded TensorFlow process spends its turns waiting for its own other threads.
@@ -250,9 +180,11 @@ def samples_of(row, out):
     from kerasgen_runtime.latents import draw_latents
 
     if row == "keras_io":
+        from keras_io_dcgan import FACE_LATENT_DIM
+
         generator = keras_io_dcgan_rgb32().generator
         generator.load_weights(os.path.join(out, "generator.weights.h5"))
-        z = draw_latents(NUM_SAMPLES, KERAS_IO_LATENT_DIM, 0)
+        z = draw_latents(NUM_SAMPLES, FACE_LATENT_DIM, 0)
         return np.clip(generator.predict(z, batch_size=250, verbose=0), 0, 1)
     model = keras.saving.load_model(os.path.join(out, "model.keras"), safe_mode=True)
     # Mapped from the model's value_range to [0, 1] as `kerasgen evaluate` maps them.
@@ -326,6 +258,7 @@ def train_rows(todo, work, budget, jobs, results):
 
 
 THREADS = [1]
+NICENESS = [10]
 RESULTS = "results.json"
 results_file = [RESULTS]  # this invocation's file in WORK (--results)
 
@@ -388,6 +321,7 @@ def main():
     parser.add_argument("--rows", nargs="*", default=list(ROWS), choices=ROWS)
     parser.add_argument("--jobs", type=int, default=2, help="rows trained at once (default 2)")
     parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads per row (default 1)")
+    parser.add_argument("--niceness", type=int, default=10, help="niceness of the rows' processes (default 10)")
     parser.add_argument("-n", "--num-samples", type=int, default=NUM_SAMPLES,
                         help=f"samples measured per row (default {NUM_SAMPLES})")
     parser.add_argument("--report", action="store_true", help="only print the table of WORK/results*.json")
@@ -400,6 +334,7 @@ def main():
         return train_keras_io(args.child_keras_io, args.out, args.budget)
     results_file[0] = args.results
     THREADS[0] = args.threads
+    NICENESS[0] = args.niceness
     globals()["NUM_SAMPLES"] = args.num_samples
     path = os.path.join(args.work, args.results)
     results = json.load(open(path)) if os.path.isfile(path) else {}

@@ -2,7 +2,8 @@
 names the argument, the value received and what was expected.
 
 `check_positive_int` is the runtime distribution's (`kerasgen_runtime.latents`, which
-cannot import kerasgen); the others are kerasgen's own.
+cannot import kerasgen); the others are kerasgen's own. `int_at_least` makes the
+command-line flavour: an argparse `type=` whose error argparse prints after the flag.
 """
 
 import numpy as np
@@ -10,7 +11,7 @@ from kerasgen_runtime.latents import check_positive_int
 
 __all__ = [
     "check_features", "check_int_at_least", "check_non_negative", "check_positive_int", "check_rate",
-    "check_same_dim", "check_same_extractor", "check_shape", "check_units",
+    "check_same_dim", "check_same_extractor", "check_shape", "check_units", "int_at_least",
 ]
 
 
@@ -25,6 +26,26 @@ def check_int_at_least(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
     return int(value)
+
+
+def int_at_least(minimum):
+    """An argparse `type=` reading an int >= `minimum`; argparse prints its error after the
+    flag's name: `argument --epochs: must be a positive int, got 0`."""
+    import argparse
+
+    expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {expected}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {expected}, got {value}")
+        return value
+
+    parse.__name__ = f"int_at_least_{minimum}"
+    return parse
 
 
 def check_rate(name, value):

@@ -12,6 +12,7 @@ never one of them.
 
 import contextlib
 import csv
+import math
 import os
 import re
 
@@ -211,6 +212,14 @@ def start_run(out, resume, overwrite, flag="--out"):
             "--resume to continue it or --overwrite to replace it"
         )
     return remove_temporaries(out)
+
+
+def history_json(history):
+    """`history` as strict JSON values: an epoch without a number (NaN, such as the
+    autopilot's columns in the epochs it did not evaluate, or inf) is `null`, since
+    `json.dumps` would write `NaN`, which JSON does not have."""
+    return {key: [float(v) if v is not None and math.isfinite(v) else None for v in values]
+            for key, values in history.items()}
 
 
 def read_metrics_log(path, epochs):

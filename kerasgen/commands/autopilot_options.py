@@ -1,27 +1,10 @@
 """The training autopilot's flags of `kerasgen fit` (`--select-by fid` and its options)
 and the spec settings they give (`kerasgen.training`'s `autopilot` key)."""
 
-import argparse
+from kerasgen.checks import int_at_least
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive int, got {value}")
-    return value
-
-
-def non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an int >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an int >= 0, got {value}")
-    return value
+positive_int, non_negative_int = int_at_least(1), int_at_least(0)
 
 
 def add_autopilot_arguments(parser):
@@ -41,9 +24,10 @@ def add_autopilot_arguments(parser):
                        help="fraction of the training data held out for FID, a seeded random split "
                        "stratified by class (default 0.1)")
     group.add_argument("--select-extractor", default=None, metavar="NAME",
-                       help="feature extractor for FID (a kerasgen.metrics extractor name or a .keras "
-                       "classifier file); default: a domain classifier kerasgen trains on the "
-                       "training split (data with classes)")
+                       help="feature extractor for FID (a kerasgen.metrics extractor name, a zoo "
+                       "classifier entry such as classifier_color_digits32, or a .keras classifier "
+                       "file); default: a domain classifier kerasgen trains on the training split "
+                       "(data with classes)")
 
 
 def autopilot_settings(args):
@@ -62,4 +46,26 @@ def autopilot_settings(args):
     settings = {"select_by": args.select_by, "every": 1, "patience": 3, "max_rollbacks": 2,
                 "held_out_fraction": 0.1, "extractor": None}
     settings.update({key: value for key, (_, value) in flags.items() if value is not None})
+    if settings["extractor"] is not None:
+        check_extractor(settings["extractor"])
     return settings
+
+
+def check_extractor(name):
+    """Refuses an extractor name that is none of `kerasgen.metrics`'s, no zoo classifier
+    entry and no file; a zoo classifier (`classifier_color_digits32`) is registered in
+    `kerasgen.metrics`'s table under its entry name, which the autopilot looks names up in
+    (the training code does not import the zoo), its weights sha256-verified when loaded."""
+    import os
+
+    from kerasgen.metrics import extractors
+    from kerasgen.zoo.extractors import classifier_extractor, classifiers
+
+    if name in extractors.EXTRACTORS or os.path.isfile(name):
+        return
+    zoo_classifiers = classifiers()
+    if name not in zoo_classifiers:
+        raise ValueError(
+            f"--select-extractor must be one of {sorted(extractors.EXTRACTORS)}, a zoo classifier entry "
+            f"{sorted(zoo_classifiers)} or an existing .keras classifier file, got {name!r}")
+    extractors.register_extractor(name, lambda: classifier_extractor(name))

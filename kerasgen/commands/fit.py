@@ -7,19 +7,11 @@ import time
 
 from kerasgen_runtime.files import atomic_path, write_json
 
+from kerasgen.checks import int_at_least
 from kerasgen.commands.autopilot_options import add_autopilot_arguments, autopilot_settings
 
 
-def positive_int(text):
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive int, got {value}")
-    return value
+positive_int = int_at_least(1)
 
 
 def monitor_every(text):
@@ -162,7 +154,9 @@ def write_outputs(model, spec, out, history, x_train):
         written.append("samples.png" if isinstance(model, GenerativeModel) else "samples.png (training images)")
     if history:
         plotting.save_history_plot(os.path.join(out, "history.png"), history)
-        write_json(os.path.join(out, "history.json"), history)
+        from kerasgen.run_folder import history_json
+
+        write_json(os.path.join(out, "history.json"), history_json(history))
         written += ["history.png", "history.json"]
     return written
 

@@ -26,7 +26,7 @@ import functools
 import numpy as np
 from PIL import Image
 
-from kerasgen.checks import check_positive_int
+from kerasgen.data.subsets import per_class_splits
 
 PHOTOS = ("astronaut", "chelsea", "coffee", "hubble_deep_field", "immunohistochemistry", "rocket")
 SHORT_SIDE = 256
@@ -46,13 +46,8 @@ def load_photo_crops(image_size=32, num_train_per_class=400, num_test_per_class=
         float32 `(N, image_size, image_size, 3)` images in [0, 1] and int64 labels
         (the index in `PHOTOS`), ordered by class.
     """
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 8:
-        raise ValueError(f"image_size must be an int >= 8, got {image_size!r}")
-    check_positive_int("num_train_per_class", num_train_per_class)
-    check_positive_int("num_test_per_class", num_test_per_class)
-    train = crop_photos(num_train_per_class, image_size, seed)
-    test = crop_photos(num_test_per_class, image_size, seed + 1)
-    return train, test
+    return per_class_splits(crop_photos, image_size, num_train_per_class, num_test_per_class, seed,
+                            min_image_size=8)
 
 
 def crop_photos(num_per_class, image_size=32, seed=0):

@@ -22,8 +22,8 @@ the whole shape fits, its rotation uniform.
 import numpy as np
 from PIL import Image, ImageDraw
 
-from kerasgen.checks import check_positive_int
 from kerasgen.data.layouts import hsv_to_rgb
+from kerasgen.data.subsets import per_class_splits
 
 CLASS_NAMES = ("circle", "square", "triangle", "ring", "cross")
 SUPERSAMPLE = 4
@@ -43,12 +43,8 @@ def load_shapes(image_size=32, num_train_per_class=400, num_test_per_class=100, 
         float32 `(N, image_size, image_size, 3)` images in [0, 1] and int64 labels
         (the index in `CLASS_NAMES`), ordered by class.
     """
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 16:
-        raise ValueError(f"image_size must be an int >= 16, got {image_size!r}")
-    check_positive_int("num_train_per_class", num_train_per_class)
-    check_positive_int("num_test_per_class", num_test_per_class)
-    return (draw_shapes(num_train_per_class, image_size, seed),
-            draw_shapes(num_test_per_class, image_size, seed + 1))
+    return per_class_splits(draw_shapes, image_size, num_train_per_class, num_test_per_class, seed,
+                            min_image_size=16)
 
 
 def draw_shapes(num_per_class, image_size=32, seed=0):

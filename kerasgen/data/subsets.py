@@ -1,4 +1,5 @@
-"""Seeded random subsets of rows (stratified by label): never the first N."""
+"""Seeded random subsets of rows (stratified by label): never the first N; the seeded
+train and test splits of a drawn (procedural) per-class dataset."""
 
 import numpy as np
 
@@ -42,3 +43,14 @@ def random_subset(x, y=None, n=None, seed=0):
     per_row = y is not None and np.ndim(y) == 1  # label maps (SPADE) are not strata
     rows = subset_rows(len(x), n, y if per_row else None, seed)
     return x[rows], (None if y is None else y[rows])
+
+
+def per_class_splits(draw, image_size, num_train_per_class, num_test_per_class, seed, min_image_size):
+    """`(x_train, y_train), (x_test, y_test)` of a dataset drawn per class, the arguments
+    checked first: `draw(num_per_class, image_size, seed)` gives `(images, labels)`, the
+    training split drawn with `seed` and the test split with `seed + 1`."""
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < min_image_size:
+        raise ValueError(f"image_size must be an int >= {min_image_size}, got {image_size!r}")
+    check_positive_int("num_train_per_class", num_train_per_class)
+    check_positive_int("num_test_per_class", num_test_per_class)
+    return draw(num_train_per_class, image_size, seed), draw(num_test_per_class, image_size, seed + 1)

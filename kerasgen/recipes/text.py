@@ -23,6 +23,7 @@ from kerasgen.callbacks import MONITORS
 from kerasgen.data import text
 from kerasgen.data.text import write_items
 from kerasgen.recipes import RECIPES, register
+from kerasgen.run_folder import history_json
 from kerasgen.schedules import Cyclical, LinearWarmup
 
 DATA_OPTIONS = {"max_length": 24, "too_long": "error", "level": "char", "lowercase": False,
@@ -114,7 +115,7 @@ def write_run(model, out, recipe_name, data, options, hyperparameters, history, 
         model.save(tmp)
     write_items(os.path.join(out, "samples.txt"), model.sample(16, seed=seed)
                 + model.sample(16, seed=seed, temperature=0.8))
-    write_json(os.path.join(out, "history.json"), history)
+    write_json(os.path.join(out, "history.json"), history_json(history))
     write_json(os.path.join(out, "run.json"), {
         "recipe": recipe_name, "data": data, "data_options": options, "hyperparameters": hyperparameters,
         "num_train": len(split["train_items"]), "num_held_out": len(split["held_out_items"]),

@@ -305,3 +305,39 @@ def test_cli_refuses_data_without_classes_or_extractor(tmp_path, capsys):
     with open(tmp_path / "ok" / "run.json") as f:
         record = json.load(f)["autopilot_decisions"]
     assert record["judge"]["extractor"] == "identity" and math.isfinite(record["decisions"][0]["fid"])
+
+
+def test_cli_zoo_classifier_as_extractor_and_strict_history_json(tmp_path, capsys):
+    folder = str(tmp_path / "flat_rgb")
+    write_digit_folder(folder, size=(32, 32), rgb=True, classes=False, per_class=12)
+    common = ["vae", "--data", folder, "--epochs", "2", "--batch-size", "32", "--set", "hidden_units=[16]",
+              "--set", "latent_dim=2", "--select-by", "fid", "--select-every", "2", "--verbose", "0"]
+    # An unknown name: one line naming the flag, the value and what it may be; nothing written.
+    status, _, err = fit_in_process(capsys, *common, "--select-extractor", "classifier_nope", "--out",
+                                    str(tmp_path / "bad"))
+    assert status == 2 and "Traceback" not in err, err
+    assert "--select-extractor must be one of" in err and "'classifier_color_digits32'" in err
+    assert err.rstrip().endswith("got 'classifier_nope'") and not os.path.exists(tmp_path / "bad" / "run.json")
+    # A zoo classifier entry by name judges the flat folder (which has no classes to train one on).
+    out = tmp_path / "zoo_judge"
+    status, printed, err = fit_in_process(capsys, *common, "--select-extractor", "classifier_color_digits32",
+                                          "--out", str(out))
+    assert status == 0, err
+    from kerasgen.zoo.extractors import classifier_extractor
+
+    judge_id = classifier_extractor("classifier_color_digits32").extractor_id  # the entry's weights
+    assert f"under {judge_id};" in printed, printed
+    with open(out / "run.json") as f:
+        run = json.load(f)
+    record = run["autopilot_decisions"]
+    assert run["autopilot"]["extractor"] == "classifier_color_digits32" and record["judge"]["extractor"] == judge_id
+    assert [d["epoch"] for d in record["decisions"]] == [2] and math.isfinite(record["decisions"][0]["fid"])
+    # history.json is strict JSON: the epoch the autopilot did not evaluate is null, not NaN.
+
+    def refuse(constant):
+        raise ValueError(f"history.json holds {constant}, which JSON does not have")
+
+    history = json.loads((out / "history.json").read_text(), parse_constant=refuse)
+    assert history["autopilot_fid"][0] is None
+    assert history["autopilot_fid"][1] == pytest.approx(record["decisions"][0]["fid"])
+    assert all(isinstance(v, float) for v in history["loss"])
