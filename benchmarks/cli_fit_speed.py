@@ -3,9 +3,10 @@ keras.io-style model of the same architecture trained with `model.fit` on arrays
 
 For each recipe two rows, each a fresh process as a user's run is:
 - cli: `kerasgen fit RECIPE --data DATA --limit N --epochs E --out TMP` (the CLI's
-  whole path: its input pipeline, the checkpoint and the CSV row each epoch, the sample
-  grid and the monitors when `--monitor-every auto` (its default) runs them, the
-  progress bar; the row prints which epochs were monitored, from `metrics.csv`);
+  whole path with its defaults: its input pipeline, the CSV row each epoch, the
+  checkpoint when `--checkpoint-every auto` saves it, the sample grid and the monitors
+  when `--monitor-every auto` runs them, the progress bar; the row prints which epochs
+  were monitored, from `metrics.csv`);
 - keras.io: the recipe's own networks (fresh, the same layers and parameter count)
   trained by the train step the keras.io examples write (`keras_io_references.py`),
   `model.fit(x, batch_size=B, epochs=E)` on the same seeded subset as NumPy arrays.
