@@ -77,7 +77,7 @@ class BatchSplitter:
     """
 
     MIN_PER_THREAD = 32
-    WARMUP, REPEATS, MAX_REPEATS, MIN_SECONDS = 1, 3, 32, 0.02
+    WARMUP, REPEATS, MAX_REPEATS, MIN_SECONDS = 1, 3, 256, 0.02
     MARGIN = 0.03  # a path within 3% of the one call is noise: the one call stays
 
     def __init__(self, path, output_name, run_whole, check, x_shape, threads, mode, session_options):

@@ -50,7 +50,7 @@ class Sampler:
             thread; a Dense-only decoder does, and loses to the split's copies).
             "measure" (default): time both on the first batches of each size (powers of
             two; the first such batches take turns, at least 4 of each path and 20 ms
-            of each, at most 33; a batch too small to split is timed on this session
+            of each, at most 257; a batch too small to split is timed on this session
             against the single-threaded one) and keep the faster, one call unless the
             other is faster by 3% (`split_choices`), for every Sampler of the same file
             (path, size, modification time) with the same settings in this process
