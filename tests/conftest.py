@@ -20,3 +20,13 @@ def _seed():
 
     keras.utils.set_random_seed(0)
     np.random.seed(0)
+
+
+@pytest.fixture(scope="session")
+def digits16(tmp_path_factory):
+    """A class folder of 16x16 digits, 8 per class, that tests only read."""
+    from tests.own_data import write_digit_folder
+
+    path = str(tmp_path_factory.mktemp("digits16"))
+    write_digit_folder(path, size=(16, 16), per_class=8)
+    return path

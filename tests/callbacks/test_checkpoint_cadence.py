@@ -12,7 +12,6 @@ import pytest
 
 from kerasgen import training
 from kerasgen.callbacks import EpochCheckpoint
-from tests.own_data import write_digit_folder
 
 
 class Killed(Exception):
@@ -32,11 +31,9 @@ class KillAfter(keras.callbacks.Callback):
             raise Killed()
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("digits16"))
-    write_digit_folder(path, size=(16, 16), per_class=8)
-    return path
+@pytest.fixture
+def folder(digits16):
+    return digits16
 
 
 def spec_of(folder, epochs):

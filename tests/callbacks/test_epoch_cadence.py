@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from kerasgen import callbacks, training
-from tests.own_data import write_digit_folder
 
 
 class Gated(keras.callbacks.Callback):
@@ -67,11 +66,9 @@ def test_fixed_cadence_and_the_grid_after_the_last_epoch(tmp_path):
         callbacks.ImageGrid(str(tmp_path), every="auto")
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("digits16"))
-    write_digit_folder(path, size=(16, 16), per_class=8)
-    return path
+@pytest.fixture
+def folder(digits16):
+    return digits16
 
 
 def test_monitoring_less_often_changes_no_weight_and_the_run_says_which_epochs(folder, tmp_path):
