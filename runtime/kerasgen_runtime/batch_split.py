@@ -91,6 +91,7 @@ class BatchSplitter:
         providers, spin_wait = session_options
         self.key = (file_key(path), self.threads, tuple(providers or ()), bool(spin_wait))
         self.timings = {}  # size bucket -> {False: [seconds], True: [seconds]}, measured here
+        self.chosen = {}  # size bucket -> the choice in MEASURED, once there is one
 
     @property
     def choices(self):
@@ -112,8 +113,12 @@ class BatchSplitter:
     def measured(self, feeds, count):
         """Runs the batch by the choice for its bucket; while there is none, by the
         path whose turn it is, timing it, and chooses once both have their repeats."""
-        bucket = size_bucket(count)
-        split = MEASURED.get((*self.key, bucket))
+        bucket = count.bit_length()  # size_bucket(count), without the call
+        split = self.chosen.get(bucket)
+        if split is None:
+            split = MEASURED.get((*self.key, bucket))
+            if split is not None:
+                self.chosen[bucket] = split
         if split is not None:
             return self.run_split(feeds, count) if split else self.run_whole(feeds, count)
         times = self.timings.setdefault(bucket, {False: [], True: []})

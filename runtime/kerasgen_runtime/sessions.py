@@ -56,6 +56,8 @@ def check_samples(x, shape, path):
             f"{path} returned samples of shape {list(x.shape)}, expected {list(shape)} "
             "(the number asked for, of the image_shape in its metadata)"
         )
+    if np.isfinite(np.add.reduce(x, axis=None)):  # a finite sum: every value is finite
+        return x
     finite = np.isfinite(x)
     if not finite.all():
         rows = np.flatnonzero(~finite.reshape(len(x), -1).all(axis=1))

@@ -147,9 +147,10 @@ def test_num_threads_is_configurable(exported):
     sampler = Sampler(exported["vae"][0], num_threads=1)
     options = sampler.session.get_session_options()
     assert options.intra_op_num_threads == 1
-    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
-    spinning = Sampler(exported["vae"][0], spin_wait=True).session.get_session_options()
-    assert spinning.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+    # Spinning by default, as a plain onnxruntime session; spin_wait=False turns it off.
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "1"
+    sleeping = Sampler(exported["vae"][0], spin_wait=False).session.get_session_options()
+    assert sleeping.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     with pytest.raises(ValueError, match="num_threads must be a positive int, got 0"):
         Sampler(exported["vae"][0], num_threads=0)
 
