@@ -222,6 +222,12 @@ def history_json(history):
             for key, values in history.items()}
 
 
+def history_from_json(history):
+    """`history_json`'s inverse: `null` back to NaN (what `record_epoch` writes for an
+    epoch without a number)."""
+    return {key: [float("nan") if v is None else float(v) for v in values] for key, values in history.items()}
+
+
 def read_metrics_log(path, epochs):
     """The history of the first `epochs` epochs from a run's `metrics.csv` (one a run
     wrote), or {} when it is not ours or shorter."""

@@ -7,7 +7,7 @@ import keras
 from kerasgen_runtime.files import remove_own, sha256_file, write_json, written_by_kerasgen
 
 from kerasgen import backend
-from kerasgen.run_folder import rewrite_metrics_log
+from kerasgen.run_folder import history_from_json, history_json, rewrite_metrics_log
 
 STATE_FILE = "checkpoint.json"
 _WEIGHTS = re.compile(r"^checkpoint-(\d+)\.keras$")
@@ -105,13 +105,15 @@ class EpochCheckpoint(keras.callbacks.Callback):
             return
         previous = read_state(self.directory)
         state = {"epoch": epoch + 1, "file": name, "sha256": sha256_file(path),
-                 "history": self.history, "seconds": self.seconds}
+                 "history": history_json(self.history), "seconds": self.seconds}
         if self.early_stopping is not None:
             state["early_stopping"] = self._stopping_state(epoch, state, previous)
         if self.autopilot is not None:
             state["autopilot"] = self.autopilot.checkpoint_state(epoch, state)
         if previous is not None and previous.get("file") != name:
             state["previous"] = {k: v for k, v in previous.items() if k != "previous"}
+            if isinstance(previous.get("history"), dict):
+                state["previous"]["history"] = history_json(previous["history"])
         write_json(os.path.join(self.directory, STATE_FILE), state)  # the commit point
         remove_unnamed_checkpoints(self.directory, state)
         if self.metrics_log is not None:
@@ -162,7 +164,12 @@ def read_state(directory):
     except (OSError, ValueError) as error:
         raise ValueError(f"checkpoint state {path!r} is unreadable ({error}); remove the run "
                          "folder or pass --overwrite") from error
-    return state if isinstance(state, dict) and "file" in state else None
+    if not (isinstance(state, dict) and "file" in state):
+        return None
+    for entry in (state, state.get("previous") or {}):  # an epoch without a number: null -> NaN
+        if isinstance(entry.get("history"), dict):
+            entry["history"] = history_from_json(entry["history"])
+    return state
 
 
 def latest_checkpoint(directory):

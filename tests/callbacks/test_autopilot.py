@@ -106,8 +106,11 @@ def read_run(out):
     files' sha256 (a .keras file records when it was saved)."""
     with open(os.path.join(out, "run.json")) as f:
         decisions = json.load(f)["autopilot_decisions"]["decisions"]
-    with open(os.path.join(out, "checkpoint.json")) as f:
-        state = json.load(f)["autopilot"]
+    def not_json(constant):
+        raise ValueError(f"checkpoint.json is not strict JSON: it holds {constant}")
+
+    with open(os.path.join(out, "checkpoint.json")) as f:  # strict JSON: no NaN, no Infinity
+        state = json.load(f, parse_constant=not_json)["autopilot"]
     for record in (state["best_checkpoint"], state["judge"]):
         record.pop("sha256")
     with open(os.path.join(out, "metrics.csv")) as f:

@@ -94,3 +94,12 @@ def test_monitoring_less_often_changes_no_weight_and_the_run_says_which_epochs(f
     assert record["monitor_every"] == 1 and sparse_record["monitor_every"] == 2
     assert grids == ["epoch_001.png", "epoch_002.png", "epoch_003.png"]
     assert sparse_grids == ["epoch_002.png", "epoch_003.png"]
+    # checkpoint.json is strict JSON: the unmeasured epoch is null there, NaN when read back.
+    def not_json(constant):
+        raise ValueError(f"checkpoint.json holds {constant}, which JSON does not have")
+
+    with open(tmp_path / "sparse" / "checkpoint.json") as f:
+        state = json.load(f, parse_constant=not_json)
+    assert state["history"]["diversity_ratio"][0] is None and state["history"]["diversity_ratio"][1] > 0
+    history = callbacks.epoch_checkpoint.read_state(str(tmp_path / "sparse"))["history"]
+    assert np.isnan(history["diversity_ratio"][0]) and history["diversity_ratio"][1:] == state["history"]["diversity_ratio"][1:]
