@@ -29,7 +29,7 @@ def sample_diversity(probe, every=1):
 
 
 def posterior_collapse(probe, every=1):
-    """A VAE's KL to its prior below 0.1 nats for two measurements in a row."""
+    """A VAE's KL to its prior below 0.1 nats for two epochs, or at the last epoch."""
     return PosteriorCollapseMonitor(probe, every=every)
 
 

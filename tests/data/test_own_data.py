@@ -245,7 +245,9 @@ def test_unknown_set_key_is_refused(tmp_path, capsys):
 def test_vae_cli_warns_on_posterior_collapse(grey_classes, tmp_path, capsys):
     out = str(tmp_path / "run")
     assert fit("vae", "--data", grey_classes, "--epochs", "3", "--batch-size", "16", "--out", out,
-               "--beta", "200", "--set", "hidden_units=[32]", "--monitor-every", "1") == 0
+               "--beta", "200", "--set", "hidden_units=[32]") == 0
+    # The default cadence (--monitor-every auto) may measure only epochs 1 and 3 (0.30
+    # nats, then 0.012 in our run): a run that ends below the threshold warns.
     err = capsys.readouterr().err
     # The monitor's warning is one line of kerasgen's; no other package's warning is relabelled.
     assert "kerasgen fit: warning: Posterior collapse" in err
