@@ -180,13 +180,10 @@ def test_onnx_export_is_float32_in_and_out_and_matches_the_float32_computation(p
 # The run: run.json records the policy, --resume restores it, the CLI flag ---------------
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    from tests.own_data import write_digit_folder
-
-    path = str(tmp_path_factory.mktemp("digits16"))
-    write_digit_folder(path, size=(16, 16), per_class=8)
-    return path
+@pytest.fixture
+def folder(digits16):
+    """The session's read-only folder of 16x16 digits, 8 per class (tests/conftest.py)."""
+    return digits16
 
 
 def tiny_spec(folder, epochs, **extra):

@@ -12,7 +12,6 @@ import pytest
 
 from kerasgen import training
 from kerasgen.callbacks.epoch_checkpoint import latest_checkpoint
-from tests.own_data import write_digit_folder
 
 
 def tiny_spec(recipe, data, epochs, **extra):
@@ -30,11 +29,10 @@ SPECS = {
 }
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("digits16"))
-    write_digit_folder(path, size=(16, 16), per_class=8)
-    return path
+@pytest.fixture
+def folder(digits16):
+    """The session's read-only folder of 16x16 digits, 8 per class (tests/conftest.py)."""
+    return digits16
 
 
 def weights_of(model):

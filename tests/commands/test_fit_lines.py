@@ -9,14 +9,12 @@ import sys
 import pytest
 
 from kerasgen import cli, recipes
-from tests.own_data import write_digit_folder
 
 
-@pytest.fixture(scope="module")
-def digits(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("digits"))
-    write_digit_folder(path, size=(16, 16), per_class=8)
-    return path
+@pytest.fixture
+def digits(digits16):
+    """The session's read-only folder of 16x16 digits, 8 per class (tests/conftest.py)."""
+    return digits16
 
 
 def last_line(capsys):

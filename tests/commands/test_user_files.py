@@ -16,7 +16,6 @@ import pytest
 from kerasgen import cli, training
 from kerasgen_runtime.files import written_by_kerasgen
 from kerasgen_runtime.files import MANIFEST
-from tests.own_data import write_digit_folder
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "runtime", "tests", "fixtures")
 TINY = ["--set", "hidden_units=[16]", "--latent-dim", "2", "--batch-size", "32", "--verbose", "0"]
@@ -49,11 +48,10 @@ def intact(folder, contents):
     return True
 
 
-@pytest.fixture(scope="module")
-def digits(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("digits"))
-    write_digit_folder(path, size=(16, 16), per_class=8)
-    return path
+@pytest.fixture
+def digits(digits16):
+    """The session's read-only folder of 16x16 digits, 8 per class (tests/conftest.py)."""
+    return digits16
 
 
 def test_export_and_kerasgen_sample_never_replace_a_users_file(tmp_path, capsys):

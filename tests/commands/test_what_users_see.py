@@ -14,16 +14,14 @@ import zipfile
 import pytest
 
 from kerasgen import cli
-from tests.own_data import write_digit_folder
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "runtime", "tests", "fixtures")
 
 
-@pytest.fixture(scope="module")
-def digits(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("digits"))
-    write_digit_folder(path, size=(16, 16), per_class=8)  # 80 images: 5 steps of 16
-    return path
+@pytest.fixture
+def digits(digits16):
+    """The session's read-only folder of 16x16 digits, 8 per class (tests/conftest.py)."""
+    return digits16  # 80 images: 5 steps of 16
 
 
 def test_the_progress_bar_never_counts_past_its_total(digits, tmp_path, capsys):
