@@ -1,12 +1,12 @@
 """Trains a zoo entry from its recipe and writes a complete entry folder."""
 
 import argparse
+import importlib.metadata
 import json
 import os
 import platform
 
 import keras
-import tensorflow as tf
 from kerasgen_runtime import __version__
 from kerasgen_runtime.files import atomic_path, sha256_file, write_json, written_by_kerasgen
 
@@ -21,11 +21,20 @@ WEIGHTS_FILE = "model.weights.h5"
 SCRATCH_DIR = ".training"  # the build's run folder inside --out, removed once the entry is written
 
 
+def installed_version(package):
+    """The installed version of `package`, or None where it is not installed (a run
+    under the JAX or PyTorch backend needs no TensorFlow)."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def versions():
     return {
         "kerasgen": __version__,
         "keras": keras.__version__,
-        "tensorflow": tf.__version__,
+        "tensorflow": installed_version("tensorflow"),
         "keras_backend": keras.backend.backend(),
         "python": platform.python_version(),
     }
