@@ -35,6 +35,13 @@ TensorFlow) and through the PyDataset's `__getitem__`.
     python benchmarks/cli_fit_speed.py [--recipes vae dcgan wgan_gp cgan] [--limit 1024]
         [--epochs 4] [--repeats 2] [--profile] [--data mnist5k]
         [--recipes gan_rgb]   # on color_digits32
+
+`--mixed-precision float32 mixed_bfloat16 mixed_float16` adds CLI rows with the CLI's
+`--mixed-precision` (the keras.io rows stay float32: their train step has no loss
+scaling); `--rows cli` leaves the keras.io rows out, for a machine without TensorFlow
+(their train step is TensorFlow's), e.g. a GPU machine under the JAX or PyTorch backend
+(`KERAS_BACKEND`; under JAX Keras compiles the train step with XLA, under PyTorch it
+runs eagerly). The summary names the backend and the device.
 """
 
 import argparse
@@ -97,7 +104,8 @@ def run_cli_row(recipe, args, clock):
     training.train = timed_train
     with tempfile.TemporaryDirectory() as tmp:
         status = kerasgen_cli.main(["fit", recipe, "--data", data_of(recipe, args), "--limit", str(args.limit),
-                                    "--epochs", str(args.epochs), "--out", os.path.join(tmp, "run")])
+                                    "--epochs", str(args.epochs), "--out", os.path.join(tmp, "run"),
+                                    "--mixed-precision", args.mixed_precision[0]])
         if status:
             raise SystemExit(f"kerasgen fit {recipe} exited with {status}")
         with open(os.path.join(tmp, "run", "metrics.csv"), newline="") as f:
@@ -135,15 +143,16 @@ def run_row(row, recipe, args):
     print("EPOCHS " + json.dumps(clock.steady_epochs()))
 
 
-def child(row, recipe, args, profile_to=None):
+def child(row, recipe, args, profile_to=None, policy="float32"):
     command = [sys.executable, os.path.abspath(__file__), "--row", row, "--recipes", recipe,
-               "--limit", str(args.limit), "--epochs", str(args.epochs), "--data", args.data]
+               "--limit", str(args.limit), "--epochs", str(args.epochs), "--data", args.data,
+               "--mixed-precision", policy]
     if profile_to:
         command += ["--profile-to", profile_to]
     done = subprocess.run(command, capture_output=True, text=True, cwd=HERE)
     lines = [line for line in done.stdout.splitlines() if line.startswith("EPOCHS ")]
     if done.returncode or not lines:
-        raise SystemExit(f"{row} {recipe} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+        raise SystemExit(f"{row} {recipe} {policy} failed ({done.returncode}):\n{done.stderr[-3000:]}")
     monitored = [line for line in done.stdout.splitlines() if line.startswith("MONITORED ")]
     if monitored:
         print(f"  kerasgen fit {recipe}: grid and monitors ran after epochs "
@@ -200,6 +209,31 @@ def pipeline_times(recipe, args):
     return (fed if count else None), time.perf_counter() - start
 
 
+def device_name():
+    """The Keras backend and the device it trains on, in words."""
+    import platform
+
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        kind = getattr(device, "device_kind", "")
+        name = device.platform if kind in ("", device.platform) else f"{device.platform} {kind}"
+    elif backend == "torch":
+        import torch
+
+        name = f"cuda {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "cpu"
+    else:
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        name = f"gpu {gpus[0].name}" if gpus else "cpu"
+    return f"backend {backend} on {name}; {platform.machine()}, {os.cpu_count()} cores"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipes", nargs="+", default=list(RECIPES))
@@ -208,6 +242,10 @@ def main():
     parser.add_argument("--epochs", type=int, default=4, help="epochs per run (>= 3: the first and last are left out)")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--rows", nargs="+", choices=("keras.io", "cli"), default=["keras.io", "cli"])
+    parser.add_argument("--mixed-precision", nargs="+", default=["float32"],
+                        choices=("float32", "mixed_bfloat16", "mixed_float16"),
+                        help="the CLI rows' --mixed-precision policies (keras.io rows: float32)")
     parser.add_argument("--row", choices=("cli", "keras.io"), help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -215,22 +253,29 @@ def main():
         parser.error(f"--epochs must be at least 3 (the first and last epochs are left out), got {args.epochs}")
     if args.row:
         return run_row(args.row, args.recipes[0], args)
+    runs = [(row, policy) for policy in args.mixed_precision for row in args.rows
+            if row == "cli" or policy == "float32"]
     best = {}
     for repeat in range(args.repeats):
         for recipe in args.recipes:
-            for row in ("keras.io", "cli"):
-                epochs = child(row, recipe, args)
+            for row, policy in runs:
+                epochs = child(row, recipe, args, policy=policy)
                 mean = sum(epochs) / len(epochs)
-                best[recipe, row] = min(best.get((recipe, row), mean), mean)
-                print(f"repeat {repeat + 1} {recipe:8s} {row:8s} {mean:7.2f} s/epoch  ({', '.join(f'{e:.2f}' for e in epochs)})",
-                      flush=True)
+                best[recipe, row, policy] = min(best.get((recipe, row, policy), mean), mean)
+                print(f"repeat {repeat + 1} {recipe:8s} {row:8s} {policy:14s} {mean:7.3f} s/epoch  "
+                      f"({', '.join(f'{e:.3f}' for e in epochs)})", flush=True)
     print(f"\n{args.data} ({RGB_DATA} for gan_rgb), seeded random subset of {args.limit} (--limit), {args.epochs} epochs a run, "
           f"steady-state epochs {args.epochs - 2}, best of {args.repeats}; load average "
-          f"{os.getloadavg()[0]:.2f} now")
-    print(f"{'recipe':8s} {'keras.io s/epoch':>16s} {'cli s/epoch':>12s} {'keras.io/cli':>13s}")
+          f"{os.getloadavg()[0]:.2f} now; {device_name()}")
+    print(f"{'recipe':8s} {'policy':14s} {'keras.io s/epoch':>16s} {'cli s/epoch':>12s} {'keras.io/cli':>13s}")
     for recipe in args.recipes:
-        io, cli = best[recipe, "keras.io"], best[recipe, "cli"]
-        print(f"{recipe:8s} {io:16.2f} {cli:12.2f} {io / cli:13.2f}  (target >= 1.2)")
+        for policy in args.mixed_precision:
+            io, cli = best.get((recipe, "keras.io", "float32")), best.get((recipe, "cli", policy))
+            if cli is None:
+                continue
+            ratio = f"{io / cli:13.2f}  (target >= 1.2)" if io is not None else f"{'-':>13s}"
+            io = f"{io:16.3f}" if io is not None else f"{'-':>16s}"
+            print(f"{recipe:8s} {policy:14s} {io} {cli:12.3f} {ratio}")
     if args.profile:
         for recipe in args.recipes:
             with tempfile.TemporaryDirectory() as tmp:

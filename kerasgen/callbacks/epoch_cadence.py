@@ -36,7 +36,7 @@ class EpochCadence(keras.callbacks.Callback):
     ```
     """
 
-    def __init__(self, every="auto", budget=0.1):
+    def __init__(self, every="auto", budget=0.05):
         super().__init__()
         if every != "auto" and (isinstance(every, bool) or not isinstance(every, int) or every < 1):
             raise ValueError(f"every must be 'auto' or a positive int, got {every!r}")

@@ -52,7 +52,7 @@ class EpochCheckpoint(keras.callbacks.Callback):
             weights it ends with are the same (`tests/test_resume.py`).
     """
 
-    BUDGET = 0.1
+    BUDGET = 0.05
 
     def __init__(self, directory, history=None, seconds=0.0, early_stopping=None, metrics_log=None,
                  autopilot=None, every=1):

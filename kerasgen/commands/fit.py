@@ -76,12 +76,12 @@ def add_parser(subparsers):
                         "time (time.process_time, start-up included): a fixed budget on a loaded machine")
     parser.add_argument("--monitor-every", type=monitor_every, default="auto", metavar="auto|N",
                         help="when the model's monitors and the sample grid run: auto (default: when "
-                        "the training time since they last ran is 10x their cost, so they take about "
-                        "10%% of it at most) or every N epochs; both also after the last epoch. "
+                        "the training time since they last ran is 20x their cost, so they take about "
+                        "5%% of it at most) or every N epochs; both also after the last epoch. "
                         "metrics.csv's `monitored` column says which epochs were measured")
     parser.add_argument("--checkpoint-every", type=monitor_every, default="auto", metavar="auto|N",
                         help="when the checkpoint is saved: auto (default: when the save costs at most "
-                        "10%% of the training time since the last one; every epoch with early stopping "
+                        "5%% of the training time since the last one; every epoch with early stopping "
                         "or --select-by) or every N epochs; always after the last epoch. --resume "
                         "replays the epochs after the last checkpoint, to the same weights")
     parser.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
