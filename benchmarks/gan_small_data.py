@@ -13,10 +13,12 @@ of that process's CPU time, `time.process_time`, start-up and data loading inclu
   2.3 G multiply-adds in the last layer alone (20x kerasgen's dcgan at 32x32); the
   discriminator is the example's (64, 128, 128).
 - `dcgan`: `kerasgen fit dcgan --data FOLDER` (kerasgen's DCGAN recipe).
-- `gan_rgb_noaug`, `gan_rgb`, `gan_rgb_ada`: `kerasgen fit gan_rgb --data FOLDER` without
-  augmentation (`--set augment=null`), with DiffAugment (the recipe's default) and with
-  ADA (`--set augment=ada --set ada_adjustment_images=10000`); a row whose recipe or
-  setting this checkout lacks is reported as skipped.
+- `gan_rgb_noaug`, `gan_rgb`, `gan_rgb_geo`, `gan_rgb_ada`: `kerasgen fit gan_rgb --data
+  FOLDER` without augmentation (`--set augment=null`), with DiffAugment's
+  "color,translation,cutout" policy, with its geometric transforms alone
+  (`--set augment_policy=translation,cutout`: no colour changes) and with ADA (`--set
+  augment=ada --set ada_adjustment_images=10000`); a row whose recipe or setting this
+  checkout lacks is reported as skipped.
 
 on two offline RGB sets the zoo does not train on, written as class folders:
 `photo_crops` (6 photos, 2,400 train / 600 test) and `shapes` (5 shapes, 2,000 / 500).
@@ -50,8 +52,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SETS = ("photo_crops", "shapes")
-ROWS = ("keras_io", "dcgan", "gan_rgb_noaug", "gan_rgb", "gan_rgb_ada")
-AUGMENT = {"gan_rgb": "diffaugment", "gan_rgb_noaug": "none", "gan_rgb_ada": "ada"}
+ROWS = ("keras_io", "dcgan", "gan_rgb_noaug", "gan_rgb", "gan_rgb_geo", "gan_rgb_ada")
+AUGMENT = {"gan_rgb": "diffaugment", "gan_rgb_geo": "diffaugment", "gan_rgb_noaug": "none", "gan_rgb_ada": "ada"}
+# The DiffAugment policy of each augmented row (the recipe's augment_policy).
+POLICY = {"gan_rgb": "color,translation,cutout", "gan_rgb_geo": "translation,cutout"}
 # ADA moves its probability p by at most batch/ada_adjustment_images per image; the
 # paper's 500,000 images (for 70,000-image sets) would leave p near 0 in a CPU budget of a
 # few thousand images, so the ada row lets p go from 0 to 1 within 10,000 images.
@@ -87,12 +91,20 @@ def train_keras_io(folder, out, budget, seed=0):
         json.dump({"epochs": len(history.history["d_loss"]), "cpu_seconds": time.process_time()}, f)
 
 
+def recipe_default(name):
+    """The default of this checkout's gan_rgb recipe's setting `name` (None if it has none)."""
+    from kerasgen import recipes
+
+    parameter = inspect.signature(recipes.get("gan_rgb").build).parameters.get(name)
+    return None if parameter is None else parameter.default
+
+
 def augment_default():
     """`(has an augment setting, its default)` of this checkout's gan_rgb recipe."""
     from kerasgen import recipes
 
-    parameter = inspect.signature(recipes.get("gan_rgb").build).parameters.get("augment")
-    return (parameter is not None, None if parameter is None else parameter.default)
+    has = "augment" in inspect.signature(recipes.get("gan_rgb").build).parameters
+    return has, recipe_default("augment")
 
 
 def available(row):
@@ -103,7 +115,7 @@ def available(row):
 
     if "gan_rgb" not in recipes.names():
         return "recipe gan_rgb is not in this checkout"
-    if row in ("gan_rgb", "gan_rgb_ada") and not augment_default()[0]:
+    if row in ("gan_rgb", "gan_rgb_geo", "gan_rgb_ada") and not augment_default()[0]:
         return "recipe gan_rgb has no augment setting in this checkout"
     return None
 
@@ -117,6 +129,9 @@ def augment_settings(row):
     if row == "gan_rgb_noaug":
         return [] if not has or off else ["--set", "augment=null"]
     settings = [] if default == AUGMENT[row] else ["--set", f"augment={AUGMENT[row]}"]
+    policy = POLICY.get(row)
+    if policy is not None and policy != recipe_default("augment_policy"):
+        settings += ["--set", f"augment_policy={policy}"]
     return settings + (ADA_SETTINGS if AUGMENT[row] == "ada" else [])
 
 
