@@ -263,7 +263,7 @@ def train_rows(todo, work, budget, jobs, results):
         name, row, out, log, started = running.pop(pid)
         log.close()
         code = os.waitstatus_to_exitcode(status)
-        entry = {"cpu_seconds": usage.ru_utime + usage.ru_stime,
+        entry = {"cpu_seconds": usage.ru_utime + usage.ru_stime, "budget": budget,
                  "wall_seconds": time.perf_counter() - started, "exit_status": code}
         if code == 0:
             entry["epochs"] = epochs_of(row, out)
@@ -299,7 +299,12 @@ def all_results(work):
 
 
 def report(work, results, budget):
-    print(f"\nCPU budget {budget:.0f} s per row (time.process_time of the training process, "
+    """Prints the table; the budget is the rows' own (recorded with each row since it was
+    added), else `budget` (`--budget`)."""
+    budgets = {entry.get("budget", budget) for rows in results.values() for row, entry in rows.items()
+               if row != "_set" and "fid" in entry}
+    budget = " / ".join(f"{value:.0f}" for value in sorted(budgets)) if budgets else f"{budget:.0f}"
+    print(f"\nCPU budget {budget} s per row (time.process_time of the training process, "
           f"start-up included; stopped after the last epoch that fits); {NUM_SAMPLES} samples, "
           f"latent seed 0; class covered: >= {COVERAGE_SHARE:.0%} of samples; memorization: share "
           "of samples closer to a training image than the 5th percentile of test images (pixel / feature)")
