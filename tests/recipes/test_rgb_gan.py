@@ -31,7 +31,7 @@ def rgb_folder(tmp_path_factory):
 def test_builds_for_32_and_64_pixel_rgb_images(size, blocks):
     model = recipes.get("gan_rgb").build((size, size, 3), **TINY)
     assert model.loss_name == "hinge" and model.share_fake_batch
-    assert model.get_config()["augment"] == "diffaugment"
+    assert model.get_config().get("augment") is None  # off by default (measured; see the recipe)
     assert model.generator.get_config()["filters"] == (4,) * blocks
     assert model.discriminator.get_config()["spectral_norm"] is True
     assert model.generator_optimizer.use_ema and model.generator_optimizer.ema_momentum == 0.99
@@ -39,6 +39,13 @@ def test_builds_for_32_and_64_pixel_rgb_images(size, blocks):
     assert model.generator_optimizer.beta_1 == 0.0
     images = keras.ops.convert_to_numpy(model.sample(2, seed=0))
     assert images.shape == (2, size, size, 3)
+
+
+def test_augmentation_is_a_setting_of_the_recipe():
+    model = recipes.get("gan_rgb").build((32, 32, 3), augment="diffaugment", augment_policy="translation,cutout",
+                                         **TINY)
+    assert model.get_config()["augment"] == "diffaugment"
+    assert model.get_config()["augment_policy"] == "translation,cutout"
 
 
 def test_refuses_other_sizes_and_channels_naming_the_flag():
