@@ -28,7 +28,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
+
+from sampling import best_times  # benchmarks/sampling.py: imports no TensorFlow at module level
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 OWN = "Sampler's session"  # the Sampler's own session, called directly
@@ -63,21 +64,7 @@ def measure(path, threads, batch, repeats):
         "Sampler": lambda: sampler.decode(z),
         OWN: lambda: sampler.session.run([sampler.x_name], feeds),
     }
-    calls = {}
-    for name, fn in runners.items():  # a block of calls lasting about 20 ms
-        fn()
-        start = time.perf_counter()
-        fn()
-        calls[name] = max(1, min(200, int(0.02 / (time.perf_counter() - start))))
-    names = list(runners)
-    best = dict.fromkeys(names, float("inf"))
-    for turn in range(repeats):
-        for name in names[turn % len(names):] + names[:turn % len(names)]:
-            start = time.perf_counter()
-            for _ in range(calls[name]):
-                runners[name]()
-            best[name] = min(best[name], (time.perf_counter() - start) / calls[name])
-            time.sleep(0.05)
+    best = best_times(runners, repeats, min_seconds=0.02, max_calls=200, rotate=True)
     chosen = sampler.split_choices
     return {"best": best, "choice": "split" if any(chosen.values()) else "one call"}
 

@@ -109,21 +109,25 @@ def export_int8(model, entry, path):
         f"same label {100 * gate['label_agreement']:.1f}%")}
 
 
-def best_times(runners, repeats, min_seconds=0.02):
+def best_times(runners, repeats, min_seconds=0.02, max_calls=64, rotate=False):
     """Best seconds per call of each runner over `repeats` turns.
 
     A turn times a block of consecutive calls lasting about `min_seconds` (one call for
-    slow runners), sized from the second warm-up call.
+    slow runners, `max_calls` at most), sized from the second warm-up call. With
+    `rotate`, each turn starts one runner later, so each goes first as often as the others.
     """
     blocks = {}
     for name, fn in runners.items():
         fn()
         start = time.perf_counter()
         fn()
-        blocks[name] = max(1, min(64, int(min_seconds / (time.perf_counter() - start))))
+        blocks[name] = max(1, min(max_calls, int(min_seconds / (time.perf_counter() - start))))
     best = dict.fromkeys(runners, float("inf"))
-    for _ in range(repeats):
-        for name, fn in runners.items():
+    names = list(runners)
+    for turn in range(repeats):
+        shift = turn % len(names) if rotate else 0
+        for name in names[shift:] + names[:shift]:
+            fn = runners[name]
             start = time.perf_counter()
             for _ in range(blocks[name]):
                 fn()
